@@ -1,0 +1,24 @@
+/*
+ * err-ssl.c: OpenSSL's error queue as "tool: object: problem". The queue
+ * is drained; the earliest entry is the cause, so it is the one shown.
+ */
+#include <err.h>
+
+#include <openssl/err.h>
+
+#include "initkit.h"
+
+void
+errx_ssl(const char *obj)
+{
+	unsigned long e, first = 0;
+	const char *reason;
+
+	while ((e = ERR_get_error()) != 0)
+		if (first == 0)
+			first = e;
+	reason = first ? ERR_reason_error_string(first) : NULL;
+	if (reason == NULL)
+		errx(1, "%s: %s", obj, first ? "openssl error" : "failed");
+	errx(1, "%s: %s", obj, reason);
+}

@@ -1,0 +1,178 @@
+/*
+ * initkit.h: the one header of bin/lib, the code two or more tools share.
+ * Each section below is one module, bin/lib/NAME.c.
+ */
+#ifndef INITKIT_H
+#define INITKIT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NORETURN __attribute__((noreturn))
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/*
+ * err*.c: diagnostics in one shape, "tool: object: problem", on top of
+ * err(3). One adaptor per library turns its error state into that line.
+ * Each exits 1 (failure); usage errors go through the tool's usage().
+ */
+struct archive;
+NORETURN void errx_archive(struct archive *, const char *obj);
+NORETURN void errx_ssl(const char *obj);
+NORETURN void errx_crypt(int r, const char *obj);
+/* Exit 2 with "tool: message": a bad option value. */
+NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
+
+/* xalloc.c: allocation that exits on failure. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+PRINTF(1, 2) char *xasprintf(const char *fmt, ...);
+/* Read a whole file ("-" or NULL: stdin) into memory, NUL-terminated. */
+char *xreadfile(const char *path, size_t *len);
+
+/*
+ * out.c: atomic named outputs. out_open() creates a temporary file beside
+ * the target; out_commit() flushes, fsyncs and renames it into place.
+ * Until then the temporary is removed on exit, on errx() and on
+ * SIGINT/SIGTERM/SIGHUP/SIGPIPE. Without force an existing target is
+ * refused, both at open and (atomically) at commit. A NULL or "-" path is
+ * standard output, which is refused when it is a terminal.
+ */
+#define OUT_FORCE	0x1	/* replace an existing target (-f) */
+#define OUT_SECRET	0x2	/* mode 0600 instead of 0666 & ~umask */
+#define OUT_TTY		0x4	/* allow a terminal on standard output */
+struct out {
+	const char *path;	/* the target, "-" for stdout */
+	char *tmp;		/* temporary name, NULL for stdout */
+	int fd;
+	int flags;
+};
+void out_open(struct out *, const char *path, int flags);
+void out_write(struct out *, const void *, size_t);
+void out_commit(struct out *);
+/* Remove every uncommitted temporary now (also done at exit). */
+void out_cleanup(void);
+
+/*
+ * num.c: strict number parsing (no sign surprises, no trailing junk, no
+ * overflow) and SOURCE_DATE_EPOCH. Bad values exit 2 naming the option.
+ */
+int64_t num_parse(const char *s, int64_t min, int64_t max, const char *what);
+/* Sizes with an optional K, M, G or T suffix (powers of 1024). */
+uint64_t size_parse(const char *s, const char *what);
+/* The epoch from -t (opt, may be NULL) or SOURCE_DATE_EPOCH; -1 if none. */
+int64_t epoch_get(const char *opt);
+
+/*
+ * spec.c: the tree spec, mtree(5) as libarchive reads it, and directory
+ * walks, into one list of nodes sorted bytewise by path with parents
+ * before children. A later node for the same path replaces an earlier one;
+ * within one spec file, later lines override keywords of earlier ones as
+ * libarchive (and bsdtar @spec) does. Paths are stored without the leading
+ * "./"; the root is ".".
+ */
+struct node {
+	char *path;
+	mode_t mode;		/* S_IFMT type and permission bits */
+	uid_t uid;
+	gid_t gid;
+	int64_t mtime;
+	uint64_t size;		/* regular file bytes */
+	char *link;		/* symlink target */
+	char *src;		/* where a regular file's bytes are read from */
+	dev_t rdev;		/* char and block devices */
+	dev_t src_dev;		/* identity of src: equal ones are hard links */
+	ino_t src_ino;
+	uint32_t nlink;		/* set by tree_finish */
+	uint32_t ino;		/* set by tree_finish: 1, 2, ... in path order */
+	int data;		/* set by tree_finish: this node carries the bytes */
+	size_t seq;		/* input order, for replacement */
+};
+struct tree {
+	struct node *v;
+	size_t n, cap;
+	size_t seq;
+};
+/* Add a spec file ("-" or NULL: stdin). */
+void tree_add_spec(struct tree *, const char *file);
+/* Add the same from memory; name is used in messages. */
+void tree_add_spec_mem(struct tree *, const char *name, const char *buf,
+    size_t len);
+/* Add a directory: owner 0:0, modes, times and links from disk. */
+void tree_add_dir(struct tree *, const char *dir);
+/*
+ * Sort, replace duplicates, check that every parent is a directory in
+ * the tree, assign inode numbers and link counts, group hard links
+ * (regular files with the same src identity and the same metadata), and
+ * clamp mtimes to epoch when epoch >= 0.
+ */
+void tree_finish(struct tree *, int64_t epoch);
+void tree_free(struct tree *);
+/* Write the tree as an mtree(5) spec that libarchive and bsdtar read. */
+void tree_write_spec(const struct tree *, FILE *);
+/* Encode s for an mtree name or value (vis(3) octal style) into a new string. */
+char *spec_encode(const char *s);
+/* Decode in place as libarchive does; returns s. */
+char *spec_decode(char *s);
+
+/*
+ * sink.c: a byte stream to a file descriptor, optionally compressed. The
+ * producer fills sink->buf (sink_reserve/sink_put) and the sink compresses
+ * when it is full, so file data is read straight into the compressor's
+ * input. zstd runs with one worker per usable CPU and a content checksum;
+ * xz uses CRC32 (the kernel's decoder requires it or none).
+ */
+enum comp { COMP_NONE, COMP_ZSTD, COMP_GZIP, COMP_XZ };
+struct sink {
+	enum comp comp;
+	int level;
+	struct out *out;
+	unsigned char *buf;
+	size_t len, cap;
+	uint64_t total;		/* uncompressed bytes so far */
+	void *state;		/* the compressor's */
+	unsigned char *obuf;
+	size_t ocap;
+};
+/* Parse "zstd", "gzip", "xz" or "none"; -1 if unknown. */
+int comp_parse(const char *);
+/* The default and valid level range of a compressor. */
+void comp_levels(enum comp, int *def, int *min, int *max);
+/* Usable CPUs (affinity mask), at least 1. */
+int ncpus(void);
+/*
+ * Start a stream; size is the exact uncompressed length when known
+ * (recorded in the zstd frame header), or -1.
+ */
+void sink_open(struct sink *, struct out *, enum comp, int level,
+    int64_t size);
+void sink_put(struct sink *, const void *, size_t);
+/* Make room for at least n bytes at sink->buf + sink->len. */
+void sink_reserve(struct sink *, size_t n);
+/* Compress what is buffered (when full or at the end). */
+void sink_flush(struct sink *);
+void sink_close(struct sink *);
+
+/*
+ * cpio.c: the newc ("070701") format the kernel unpacks as initramfs
+ * (Documentation/driver-api/early-userspace/buffer-format.rst).
+ */
+#define CPIO_NAME_MAX	4095	/* the kernel takes names up to PATH_MAX with NUL */
+#define CPIO_LINK_MAX	4095	/* and symlink targets up to PATH_MAX */
+/* Size of one entry header + name + padding. */
+uint64_t cpio_header_size(const char *name);
+/* Exact size of the archive tree_finish()ed tree becomes, with trailer. */
+uint64_t cpio_size(const struct tree *);
+/* Write the whole tree, then the trailer. */
+void cpio_write(struct sink *, const struct tree *);
+/* Format one header (+ name + padding) into buf; returns its length. */
+size_t cpio_header(unsigned char *buf, const char *name, uint32_t ino,
+    mode_t mode, uid_t uid, gid_t gid, uint32_t nlink, uint32_t mtime,
+    uint64_t size, dev_t rdev);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * out.c: atomic named outputs. Data goes to a temporary file in the target's
+ * directory (so rename(2) is atomic), is fsynced, and is renamed into place
+ * only when complete; any exit or fatal signal before that removes the
+ * temporary, so a killed run never leaves a valid-looking output. Without
+ * OUT_FORCE the final step is link(2) + unlink(2), which cannot replace a
+ * file that appeared meanwhile.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "initkit.h"
+
+#define NTMP 16
+
+/* Written only with signals blocked; read by the handler. */
+static char *volatile tmps[NTMP];
+
+static void
+on_signal(int sig)
+{
+	for (int i = 0; i < NTMP; i++)
+		if (tmps[i] != NULL)
+			unlink(tmps[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+out_cleanup(void)
+{
+	for (int i = 0; i < NTMP; i++)
+		if (tmps[i] != NULL) {
+			unlink(tmps[i]);
+			tmps[i] = NULL;
+		}
+}
+
+static void
+track(char *tmp, char *old)
+{
+	static int installed;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	sigset_t all, prev;
+	int i;
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		struct sigaction prev_sa;
+
+		/* A signal ignored by our parent (nohup, "cmd &") stays so. */
+		sigfillset(&sa.sa_mask);
+		for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
+			if (sigaction(sigs[i], NULL, &prev_sa) == 0 &&
+			    prev_sa.sa_handler != SIG_IGN)
+				sigaction(sigs[i], &sa, NULL);
+		atexit(out_cleanup);
+		installed = 1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &prev);
+	for (i = 0; i < NTMP; i++)
+		if (tmps[i] == old) {
+			tmps[i] = tmp;
+			break;
+		}
+	sigprocmask(SIG_SETMASK, &prev, NULL);
+	if (i == NTMP)
+		errx(1, "too many open outputs");
+}
+
+void
+out_open(struct out *o, const char *path, int flags)
+{
+	struct stat st;
+	const char *slash;
+	int dirlen;
+
+	memset(o, 0, sizeof(*o));
+	o->flags = flags;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->path = "-";
+		o->fd = STDOUT_FILENO;
+		if (!(flags & OUT_TTY) && isatty(o->fd))
+			errx(1, "stdout: is a terminal; use -o or redirect");
+		return;
+	}
+	o->path = path;
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			errx(1, "%s: is a directory", path);
+		if (!(flags & OUT_FORCE))
+			errx(1, "%s: exists; use -f to replace it", path);
+	}
+	slash = strrchr(path, '/');
+	dirlen = slash ? (int)(slash - path + 1) : 0;
+	o->tmp = xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
+	    slash ? slash + 1 : path);
+	track(o->tmp, NULL);
+	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
+		track(NULL, o->tmp);
+		err(1, "%s", path);
+	}
+}
+
+void
+out_write(struct out *o, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t r;
+
+	while (len > 0) {
+		r = write(o->fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err(1, "%s", o->path);
+		p += r;
+		len -= r;
+	}
+}
+
+void
+out_commit(struct out *o)
+{
+	mode_t mask;
+
+	if (o->tmp == NULL) {
+		/* A pipe cannot be fsynced; a regular file can. */
+		if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
+			err(1, "stdout");
+		return;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(o->fd, o->flags & OUT_SECRET ? 0600 : 0666 & ~mask) < 0 ||
+	    fsync(o->fd) < 0 || close(o->fd) < 0)
+		err(1, "%s", o->path);
+	if (o->flags & OUT_FORCE) {
+		if (rename(o->tmp, o->path) < 0)
+			err(1, "%s", o->path);
+	} else {
+		if (link(o->tmp, o->path) < 0) {
+			if (errno == EEXIST)
+				errx(1, "%s: exists; use -f to replace it",
+				    o->path);
+			err(1, "%s", o->path);
+		}
+		unlink(o->tmp);
+	}
+	track(NULL, o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	o->fd = -1;
+}

@@ -1,0 +1,752 @@
+/*
+ * spec.c: the tree spec. mtree(5) as libarchive reads it (the "full path"
+ * form its writer produces and bsdtar @spec consumes), plus directory walks,
+ * into one sorted list of nodes.
+ *
+ * libarchive parses the grammar and the keywords (with "checkfs", so a
+ * keyword a spec leaves out comes from the contents file, exactly as for
+ * bsdtar). It does not say where an entry's bytes are, nor whether two lines
+ * for one path disagree on its type, so a small scanner reads the logical
+ * lines once more for the name, "type=" and "contents=" of each.
+ */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "initkit.h"
+
+/* What the scanner knows of one entry line. */
+struct line {
+	char *name;		/* decoded, as libarchive names the entry */
+	char *type;		/* effective "type=" value or NULL */
+	char *contents;		/* effective "contents=" value or NULL */
+	size_t lineno;
+	size_t order;
+};
+
+struct scan {
+	struct line *v;
+	size_t n, cap;
+};
+
+/*
+ * Decoding as libarchive's mtree reader does: \ooo octal (first digit
+ * 0-3), \0 alone, and the C escapes \a \b \f \n \r \t \v \\ plus \s for a
+ * space; an unknown escape keeps the backslash.
+ */
+char *
+spec_decode(char *s)
+{
+	char *d = s, *p = s;
+	char c;
+
+	while (*p != '\0') {
+		c = *p++;
+		if (c != '\\') {
+			*d++ = c;
+			continue;
+		}
+		if (p[0] >= '0' && p[0] <= '3' &&
+		    p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7') {
+			c = (char)((p[0] - '0') << 6 | (p[1] - '0') << 3 |
+			    (p[2] - '0'));
+			p += 3;
+		} else if (p[0] == '0') {
+			c = '\0';
+			p++;
+		} else {
+			static const char from[] = "abfnrstv\\";
+			static const char to[] = "\a\b\f\n\r \t\v\\";
+			const char *f = p[0] ? strchr(from, p[0]) : NULL;
+
+			if (f != NULL) {
+				c = to[f - from];
+				p++;
+			}
+		}
+		*d++ = c;
+	}
+	*d = '\0';
+	return s;
+}
+
+/*
+ * Encoding as libarchive's mtree writer does: every byte outside the
+ * printable ASCII range, and space, '#', '=' and '\', becomes \ooo.
+ */
+char *
+spec_encode(const char *s)
+{
+	char *out = xmalloc(strlen(s) * 4 + 1), *d = out;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '#' || *p == '=' ||
+		    *p == '\\') {
+			*d++ = '\\';
+			*d++ = (char)('0' + (*p >> 6));
+			*d++ = (char)('0' + ((*p >> 3) & 7));
+			*d++ = (char)('0' + (*p & 7));
+		} else
+			*d++ = (char)*p;
+	}
+	*d = '\0';
+	return out;
+}
+
+/* Set a keyword's value in a small option list (the /set globals). */
+static void
+opt_set(char **slot, const char *val)
+{
+	free(*slot);
+	*slot = val ? xstrdup(val) : NULL;
+}
+
+/*
+ * Split buf into logical lines the way libarchive's readline() does: a
+ * backslash before the newline (not itself escaped) continues the line,
+ * and the newline stays as a blank.
+ */
+static char *
+next_line(char **pos, size_t *lineno)
+{
+	char *start = *pos, *p;
+
+	if (*start == '\0')
+		return NULL;
+	for (p = start; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] == '\\') {
+			p++;
+			continue;
+		}
+		if (*p == '\\' && p[1] == '\n') {
+			*p = ' ';
+			++*lineno;
+			continue;
+		}
+		if (*p == '\n')
+			break;
+	}
+	if (*p == '\n')
+		*p++ = '\0';
+	*pos = p;
+	++*lineno;
+	return start;
+}
+
+static void
+scan_spec(struct scan *sc, const char *name, char *buf)
+{
+	char *pos = buf, *l, *tok, *save, *key, *val;
+	char *g_type = NULL, *g_contents = NULL;
+	size_t lineno = 0, start;
+
+	for (;;) {
+		start = lineno + 1;
+		if ((l = next_line(&pos, &lineno)) == NULL)
+			break;
+		l += strspn(l, " \t");
+		if (*l == '#' || *l == '\0' || *l == '\r')
+			continue;
+		if (*l == '/') {
+			int set = strncmp(l, "/set", 4) == 0;
+
+			/* libarchive rejects any other "/" line itself. */
+			if (!set && strncmp(l, "/unset", 6) != 0)
+				continue;
+			strtok_r(l, " \t\r\n", &save);
+			while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
+				key = tok;
+				val = strchr(tok, '=');
+				if (val != NULL)
+					*val++ = '\0';
+				if (!set && strcmp(key, "all") == 0) {
+					opt_set(&g_type, NULL);
+					opt_set(&g_contents, NULL);
+				} else if (strcmp(key, "type") == 0)
+					opt_set(&g_type, set ? val : NULL);
+				else if (strcmp(key, "contents") == 0 ||
+				    strcmp(key, "content") == 0)
+					opt_set(&g_contents, set ? val : NULL);
+			}
+			continue;
+		}
+		if (sc->n == sc->cap)
+			sc->v = xreallocarray(sc->v, sc->cap = sc->cap * 2 + 64,
+			    sizeof(*sc->v));
+		struct line *e = &sc->v[sc->n];
+		e->lineno = start;
+		e->order = sc->n++;
+		e->name = spec_decode(xstrdup(strtok_r(l, " \t\r\n", &save)));
+		e->type = g_type ? xstrdup(g_type) : NULL;
+		e->contents = g_contents ? xstrdup(g_contents) : NULL;
+		while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
+			key = tok;
+			val = strchr(tok, '=');
+			if (val != NULL)
+				*val++ = '\0';
+			if (strcmp(key, "type") == 0)
+				opt_set(&e->type, val);
+			else if (strcmp(key, "contents") == 0 ||
+			    strcmp(key, "content") == 0)
+				opt_set(&e->contents, val);
+		}
+		if (e->contents != NULL)
+			spec_decode(e->contents);
+		if (strchr(e->name, '/') == NULL && strcmp(e->name, ".") != 0)
+			errx(1, "%s:%zu: %s: relative entry; the tree spec "
+			    "takes full paths (./dir/name)", name, e->lineno,
+			    e->name);
+	}
+	free(g_type);
+	free(g_contents);
+}
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Lines for one path must agree on its type (sc sorted by line_cmp). */
+static void
+scan_check(const struct scan *sc, const char *file)
+{
+	const struct line *typed = NULL, *e;
+
+	for (size_t i = 0; i < sc->n; i++) {
+		e = &sc->v[i];
+		if (typed != NULL && strcmp(typed->name, e->name) != 0)
+			typed = NULL;
+		if (e->type == NULL)
+			continue;
+		if (typed != NULL && strcmp(typed->type, e->type) != 0)
+			errx(1, "%s:%zu: %s: duplicate entry of another type "
+			    "(%s, was %s on line %zu)", file, e->lineno,
+			    e->name, e->type, typed->type, typed->lineno);
+		typed = e;
+	}
+}
+
+/* The merged view of all lines for one name: the last contents. */
+static const struct line *
+scan_find(struct scan *sc, const char *name, const char **contents)
+{
+	struct line key = { .name = (char *)name, .order = 0 };
+	size_t lo = 0, hi = sc->n, mid;
+	const struct line *e, *first = NULL;
+
+	/* The first line for name: lower bound on (name, order 0). */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (line_cmp(&sc->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*contents = NULL;
+	for (; lo < sc->n && strcmp(sc->v[lo].name, name) == 0; lo++) {
+		e = &sc->v[lo];
+		if (first == NULL)
+			first = e;
+		if (e->contents != NULL)
+			*contents = e->contents;
+	}
+	return first;
+}
+
+static struct node *
+tree_new(struct tree *t)
+{
+	struct node *n;
+
+	if (t->n == t->cap)
+		t->v = xreallocarray(t->v, t->cap = t->cap * 2 + 256,
+		    sizeof(*t->v));
+	n = &t->v[t->n++];
+	memset(n, 0, sizeof(*n));
+	n->seq = t->seq++;
+	return n;
+}
+
+/*
+ * Normalise a spec path to the stored form ("." or "a/b"): strip one
+ * leading "./", refuse any "", "." or ".." component, which could name
+ * something outside the root or one thing twice. (libarchive refuses lines
+ * that start with "/" itself.)
+ */
+static char *
+norm_path(const char *file, size_t lineno, const char *p)
+{
+	const char *c, *end;
+	size_t len;
+
+	if (strcmp(p, ".") == 0 || strcmp(p, "./") == 0)
+		return xstrdup(".");
+	if (strncmp(p, "./", 2) == 0)
+		p += 2;
+	len = strlen(p);
+	if (len > 0 && p[len - 1] == '/')
+		len--;	/* "dir/" names the directory */
+	for (c = p; c <= p + len; c = end + 1) {
+		end = memchr(c, '/', p + len - c);
+		if (end == NULL)
+			end = p + len;
+		if (end - c == 2 && c[0] == '.' && c[1] == '.')
+			errx(1, "%s:%zu: %s: path escapes the root", file,
+			    lineno, p);
+		if (end == c || (end - c == 1 && c[0] == '.'))
+			errx(1, "%s:%zu: %s: empty or \".\" path component",
+			    file, lineno, p);
+	}
+	return xasprintf("%.*s", (int)len, p);
+}
+
+/*
+ * Hard links are files that are hard links on disk: the same inode with a
+ * link count above one, as libarchive's link resolver decides for bsdtar.
+ * Two spec entries that merely share a contents file stay two files.
+ */
+static void
+set_identity(struct node *n, const struct stat *st)
+{
+	if (st->st_nlink < 2)
+		return;
+	n->src_dev = st->st_dev;
+	n->src_ino = st->st_ino;
+}
+
+/* Where a regular file's bytes are, and how many. */
+static void
+set_source(struct node *n, const char *file, size_t lineno,
+    const char *contents, const char *entry_path, int size_set)
+{
+	const char *src = contents ? contents : entry_path;
+	struct stat st;
+
+	if (stat(src, &st) < 0) {
+		if (contents == NULL && errno == ENOENT) {
+			/* No bytes anywhere: an empty file, as for bsdtar. */
+			if (size_set && n->size != 0)
+				errx(1, "%s:%zu: %s: size=%" PRIu64 " but no "
+				    "contents file", file, lineno, n->path,
+				    n->size);
+			return;
+		}
+		errx(1, "%s:%zu: %s: contents %s: %s", file, lineno, n->path,
+		    src, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		errx(1, "%s:%zu: %s: contents %s: not a regular file", file,
+		    lineno, n->path, src);
+	if (size_set && (uint64_t)st.st_size != n->size)
+		errx(1, "%s:%zu: %s: size=%" PRIu64 " but contents %s has %jd "
+		    "bytes", file, lineno, n->path, n->size, src,
+		    (intmax_t)st.st_size);
+	n->size = st.st_size;
+	n->src = xstrdup(src);
+	set_identity(n, &st);
+}
+
+void
+tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
+    size_t len)
+{
+	struct scan sc = { 0 };
+	struct archive *a;
+	struct archive_entry *ae;
+	const struct line *ln;
+	const char *contents, *p;
+	char *copy;
+	struct node *n;
+	int r;
+
+	if (len == 0)
+		return;		/* an empty spec is an empty tree */
+	if (memchr(buf, '\0', len) != NULL)
+		errx(1, "%s: NUL byte in spec", file);
+	copy = xmalloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	scan_spec(&sc, file, copy);
+	qsort(sc.v, sc.n, sizeof(*sc.v), line_cmp);
+	scan_check(&sc, file);
+
+	if ((a = archive_read_new()) == NULL)
+		errx(1, "%s: cannot allocate a reader", file);
+	if (archive_read_support_format_mtree(a) != ARCHIVE_OK ||
+	    archive_read_set_format_option(a, "mtree", "checkfs", "1") !=
+	    ARCHIVE_OK || archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		errx_archive(a, file);
+	while ((r = archive_read_next_header(a, &ae)) != ARCHIVE_EOF) {
+		if (r != ARCHIVE_OK)
+			errx_archive(a, file);
+		p = archive_entry_pathname(ae);
+		if (p == NULL || (ln = scan_find(&sc, p, &contents)) ==
+		    NULL)
+			errx(1, "%s: %s: entry not found in the spec text",
+			    file, p ? p : "(null)");
+		n = tree_new(t);
+		n->path = norm_path(file, ln->lineno, p);
+		n->mode = archive_entry_mode(ae);
+		n->uid = archive_entry_uid(ae);
+		n->gid = archive_entry_gid(ae);
+		n->mtime = archive_entry_mtime(ae);
+		switch (n->mode & S_IFMT) {
+		case S_IFREG:
+			n->size = archive_entry_size(ae);
+			set_source(n, file, ln->lineno, contents, p,
+			    archive_entry_size_is_set(ae));
+			break;
+		case S_IFLNK:
+			if (archive_entry_symlink(ae) == NULL ||
+			    *archive_entry_symlink(ae) == '\0')
+				errx(1, "%s:%zu: %s: symlink without link=",
+				    file, ln->lineno, n->path);
+			n->link = xstrdup(archive_entry_symlink(ae));
+			break;
+		case S_IFCHR:
+		case S_IFBLK:
+			n->rdev = archive_entry_rdev(ae);
+			break;
+		case S_IFDIR:
+		case S_IFIFO:
+		case S_IFSOCK:
+			break;
+		default:
+			errx(1, "%s:%zu: %s: unknown file type", file,
+			    ln->lineno, n->path);
+		}
+	}
+	archive_read_free(a);
+	for (size_t i = 0; i < sc.n; i++) {
+		free(sc.v[i].name);
+		free(sc.v[i].type);
+		free(sc.v[i].contents);
+	}
+	free(sc.v);
+	free(copy);
+}
+
+void
+tree_add_spec(struct tree *t, const char *file)
+{
+	size_t len;
+	char *buf = xreadfile(file, &len);
+
+	tree_add_spec_mem(t, file && strcmp(file, "-") ? file : "stdin", buf,
+	    len);
+	free(buf);
+}
+
+/* Walk dir (open as fd) whose tree path is rel and disk path is disk. */
+static void
+walk(struct tree *t, int fd, const char *rel, const char *disk)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	struct node *n;
+	char **names = NULL;
+	size_t nn = 0, cap = 0;
+
+	if ((d = fdopendir(fd)) == NULL)
+		err(1, "%s", disk);
+	/* Read all names first: the fd stays one per level, not per entry. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (nn == cap)
+			names = xreallocarray(names, cap = cap * 2 + 16,
+			    sizeof(*names));
+		names[nn++] = xstrdup(de->d_name);
+	}
+	if (errno != 0)
+		err(1, "%s", disk);
+	for (size_t i = 0; i < nn; i++) {
+		char *path = strcmp(rel, ".") == 0 ? xstrdup(names[i]) :
+		    xasprintf("%s/%s", rel, names[i]);
+		char *dpath = xasprintf("%s/%s", disk, names[i]);
+
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			err(1, "%s", dpath);
+		n = tree_new(t);
+		n->path = path;
+		n->mode = st.st_mode & (S_IFMT | 07777);
+		n->mtime = st.st_mtime;
+		switch (st.st_mode & S_IFMT) {
+		case S_IFREG:
+			n->size = st.st_size;
+			n->src = xstrdup(dpath);
+			set_identity(n, &st);
+			break;
+		case S_IFLNK: {
+			char buf[PATH_MAX];
+			ssize_t r = readlinkat(dirfd(d), names[i], buf,
+			    sizeof(buf));
+
+			if (r < 0)
+				err(1, "%s", dpath);
+			if (r == sizeof(buf))
+				errx(1, "%s: symlink target too long", dpath);
+			n->link = xasprintf("%.*s", (int)r, buf);
+			break;
+		}
+		case S_IFCHR:
+		case S_IFBLK:
+			n->rdev = st.st_rdev;
+			break;
+		case S_IFDIR: {
+			int sub = openat(dirfd(d), names[i],
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub < 0)
+				err(1, "%s", dpath);
+			walk(t, sub, path, dpath);
+			break;
+		}
+		}
+		free(dpath);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+}
+
+void
+tree_add_dir(struct tree *t, const char *dir)
+{
+	struct stat st;
+	struct node *n;
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0)
+		err(1, "%s", dir);
+	n = tree_new(t);
+	n->path = xstrdup(".");
+	n->mode = st.st_mode & (S_IFMT | 07777);
+	n->mtime = st.st_mtime;
+	walk(t, fd, ".", dir);
+}
+
+static int
+node_cmp(const void *a, const void *b)
+{
+	const struct node *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void
+node_free(struct node *n)
+{
+	free(n->path);
+	free(n->link);
+	free(n->src);
+}
+
+static const char *
+type_name(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return "file";
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "link";
+	case S_IFCHR: return "char";
+	case S_IFBLK: return "block";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	}
+	return "unknown";
+}
+
+static struct node *
+tree_find(struct tree *t, const char *path, size_t len)
+{
+	size_t lo = 0, hi = t->n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = strncmp(t->v[mid].path, path, len);
+		if (c == 0 && t->v[mid].path[len] != '\0')
+			c = 1;
+		if (c < 0)
+			lo = mid + 1;
+		else if (c > 0)
+			hi = mid;
+		else
+			return &t->v[mid];
+	}
+	return NULL;
+}
+
+/* Order for finding hard links: same bytes, same metadata, then path. */
+static int
+link_cmp(const void *a, const void *b, void *arg)
+{
+	const struct node *v = arg;
+	const struct node *x = &v[*(const size_t *)a], *y =
+	    &v[*(const size_t *)b];
+
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+	CMP(src_dev);
+	CMP(src_ino);
+	CMP(mode);
+	CMP(uid);
+	CMP(gid);
+	CMP(mtime);
+#undef CMP
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int
+same_file(const struct node *x, const struct node *y)
+{
+	return x->src_dev == y->src_dev && x->src_ino == y->src_ino &&
+	    x->mode == y->mode && x->uid == y->uid && x->gid == y->gid &&
+	    x->mtime == y->mtime;
+}
+
+void
+tree_finish(struct tree *t, int64_t epoch)
+{
+	size_t i, j, k, *idx, ni = 0, *leader;
+	uint32_t ino = 0;
+	struct node *p;
+	const char *slash;
+
+	qsort(t->v, t->n, sizeof(*t->v), node_cmp);
+	/* Replacement: keep the last node of each run of one path. */
+	for (i = j = 0; i < t->n; i++) {
+		if (i + 1 < t->n && strcmp(t->v[i].path, t->v[i + 1].path) == 0) {
+			if ((t->v[i].mode & S_IFMT) != (t->v[i + 1].mode & S_IFMT))
+				errx(1, "%s: duplicate entry of another type "
+				    "(%s, then %s)", t->v[i].path,
+				    type_name(t->v[i].mode),
+				    type_name(t->v[i + 1].mode));
+			node_free(&t->v[i]);
+			continue;
+		}
+		t->v[j++] = t->v[i];
+	}
+	t->n = j;
+
+	for (i = 0; i < t->n; i++) {
+		struct node *n = &t->v[i];
+
+		n->nlink = S_ISDIR(n->mode) ? 2 : 1;
+		n->data = S_ISREG(n->mode) && n->src != NULL;
+		if (epoch >= 0 && n->mtime > epoch)
+			n->mtime = epoch;
+		if ((slash = strrchr(n->path, '/')) == NULL) {
+			/* Top level: the root entry is optional. */
+			if (S_ISDIR(n->mode) && strcmp(n->path, ".") != 0 &&
+			    (p = tree_find(t, ".", 1)) != NULL)
+				p->nlink++;
+			continue;
+		}
+		p = tree_find(t, n->path, slash - n->path);
+		if (p == NULL)
+			errx(1, "%s: parent directory %.*s is not in the tree",
+			    n->path, (int)(slash - n->path), n->path);
+		if (!S_ISDIR(p->mode))
+			errx(1, "%s: parent %s is a %s, not a directory",
+			    n->path, p->path, type_name(p->mode));
+		if (S_ISDIR(n->mode))
+			p->nlink++;
+	}
+
+	/*
+	 * Hard links: regular files read from one inode with equal metadata.
+	 * The kernel links entries with equal (ino, mode) to the first one
+	 * and appends a later entry's bytes, so any one of them may carry the
+	 * data; like GNU cpio and libarchive, the last one does, and the
+	 * others are written with size 0.
+	 */
+	idx = xcalloc(t->n, sizeof(*idx));
+	leader = xcalloc(t->n, sizeof(*leader));
+	for (i = 0; i < t->n; i++) {
+		leader[i] = i;
+		if (t->v[i].data && t->v[i].src_ino != 0)
+			idx[ni++] = i;
+	}
+	qsort_r(idx, ni, sizeof(*idx), link_cmp, t->v);
+	for (i = 0; i < ni; i = j) {
+		for (j = i + 1; j < ni && same_file(&t->v[idx[i]],
+		    &t->v[idx[j]]); j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i; k < j; k++) {
+			leader[idx[k]] = idx[i];
+			t->v[idx[k]].nlink = (uint32_t)(j - i);
+			t->v[idx[k]].data = k == j - 1;
+		}
+	}
+	for (i = 0; i < t->n; i++)
+		t->v[i].ino = leader[i] == i ? ++ino : t->v[leader[i]].ino;
+	free(idx);
+	free(leader);
+}
+
+void
+tree_free(struct tree *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		node_free(&t->v[i]);
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+void
+tree_write_spec(const struct tree *t, FILE *fp)
+{
+	fputs("#mtree\n", fp);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct node *n = &t->v[i];
+		char *p = spec_encode(n->path), *s;
+
+		fprintf(fp, "%s%s type=%s mode=%04o uid=%ju gid=%ju "
+		    "time=%" PRId64 ".0", strcmp(n->path, ".") ? "./" : "", p,
+		    type_name(n->mode), (unsigned)(n->mode & 07777),
+		    (uintmax_t)n->uid, (uintmax_t)n->gid, n->mtime);
+		if (S_ISREG(n->mode)) {
+			fprintf(fp, " size=%" PRIu64, n->size);
+			if (n->src != NULL) {
+				s = spec_encode(n->src);
+				fprintf(fp, " contents=%s", s);
+				free(s);
+			}
+		} else if (S_ISLNK(n->mode)) {
+			s = spec_encode(n->link);
+			fprintf(fp, " link=%s", s);
+			free(s);
+		} else if (S_ISCHR(n->mode) || S_ISBLK(n->mode))
+			fprintf(fp, " device=native,%u,%u", major(n->rdev),
+			    minor(n->rdev));
+		fputc('\n', fp);
+		free(p);
+	}
+}

@@ -1,0 +1,28 @@
+# initkit build knobs. Override on the command line: make V=1 SANITIZE=1.
+
+# Installation
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DESTDIR =
+
+# Compiler and flags; -Wall -Wextra are always added
+CC = cc
+CFLAGS = -O2 -g
+LDFLAGS =
+
+# 1: warnings are errors (CI sets CI=true, which turns this on)
+WERROR = $(if $(CI),1,)
+
+# 1: build with -fsanitize=address,undefined into build/san
+SANITIZE =
+
+# 1: show full command lines
+V =
+
+# Libraries, found with pkg-config
+PKGS = libarchive libcrypto libzstd zlib liblzma uuid libcryptsetup libsquashfs1
+
+# Image defaults for mk/ rule chains
+COMPRESS = zstd
+SOURCE_DATE_EPOCH ?= 1700000000

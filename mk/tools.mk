@@ -1,0 +1,63 @@
+# Build the tools in bin/ and the shared library bin/lib/ (Kbuild-style quiet
+# output, V=1 for full commands, rebuild when flags change).
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+B := build$(if $(SANITIZE),/san)
+
+TOOLS := $(patsubst bin/%.c,%,$(wildcard bin/*.c))
+LIBSRC := $(wildcard bin/lib/*.c)
+LIBOBJ := $(LIBSRC:bin/lib/%.c=$(B)/lib/%.o)
+LIBA := $(B)/lib/libinitkit.a
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+comma := ,
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+	$(if $(WERROR),-Werror) $(CFLAGS) $(SAN_FLAGS) -Ibin/lib $(PKG_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,--as-needed
+LDLIBS := $(PKG_LIBS) -lpthread
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
+all: $(TOOLS:%=$(B)/bin/%)
+
+# Objects depend on the exact flags used: a change of CFLAGS, SANITIZE or
+# WERROR rebuilds everything.
+$(B)/.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+		echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)' > $@
+
+$(B)/lib/%.o: bin/lib/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(call msg,CC,$@) $(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/bin/%.o: bin/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(call msg,CC,$@) $(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIBOBJ)
+	$(call msg,AR,$@) rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/%: $(B)/bin/%.o $(LIBA)
+	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+clean:
+	rm -rf build
+
+FORCE:
+.PHONY: all clean FORCE
+.PRECIOUS: $(B)/bin/%.o
+
+-include $(wildcard $(B)/lib/*.d $(B)/bin/*.d $(B)/tests/unit/*.d)

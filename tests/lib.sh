@@ -1,0 +1,92 @@
+# tests/lib.sh: the shell test harness, sourced by every tests/*.t.
+# One case per line, black box; each prints one TAP line without a number
+# (tests/run numbers them): "ok - DESC", "not ok - DESC" followed by "# "
+# lines saying why, or "ok - DESC # SKIP reason".
+#
+#   t_ok DESC CMD...               CMD exits 0
+#   t_eq DESC EXPECTED CMD...      CMD exits 0 and prints exactly EXPECTED
+#   t_err DESC CODE REGEX CMD...   CMD exits CODE, prints nothing on stdout,
+#                                  and one stderr line matching REGEX
+#   t_usage DESC CMD...            CMD exits 2 and prints its usage
+#   t_skip DESC REASON
+#   need CMD...                    true if every CMD is on PATH
+#
+# $T is a fresh work directory (removed at exit); the tools under test are
+# first on PATH. Environment that could leak into outputs is cleared.
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${B:-$top/build}
+PATH="$B/bin:$PATH"
+LC_ALL=C
+TZ=UTC
+export PATH LC_ALL TZ
+unset SOURCE_DATE_EPOCH
+T=$(mktemp -d "${TMPDIR:-/tmp}/initkit-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+umask 022
+
+_diag() { sed 's/^/# /'; }
+
+t_ok() {
+	_d=$1; shift
+	if "$@" >"$T/.out" 2>"$T/.err"; then
+		echo "ok - $_d"
+	else
+		echo "not ok - $_d"
+		echo "exit $? from: $*" | _diag
+		head -c 2000 "$T/.err" | _diag
+	fi
+}
+
+t_eq() {
+	_d=$1; _exp=$2; shift 2
+	if "$@" >"$T/.out" 2>"$T/.err"; then
+		if [ "$(cat "$T/.out")" = "$_exp" ]; then
+			echo "ok - $_d"
+			return
+		fi
+		echo "not ok - $_d"
+		{ echo "expected:"; printf '%s\n' "$_exp"; echo "got:";
+		  head -c 2000 "$T/.out"; } | _diag
+	else
+		echo "not ok - $_d"
+		echo "exit $? from: $*" | _diag
+		head -c 2000 "$T/.err" | _diag
+	fi
+}
+
+t_err() {
+	_d=$1; _code=$2; _re=$3; shift 3
+	"$@" >"$T/.out" 2>"$T/.err"
+	_rc=$?
+	if [ "$_rc" -eq "$_code" ] && [ ! -s "$T/.out" ] &&
+	    [ "$(wc -l <"$T/.err")" -eq 1 ] && grep -Eq -- "$_re" "$T/.err"; then
+		echo "ok - $_d"
+	else
+		echo "not ok - $_d"
+		echo "exit $_rc (want $_code), stdout $(wc -c <"$T/.out") bytes, stderr (want one line matching $_re):" | _diag
+		head -c 2000 "$T/.err" | _diag
+	fi
+}
+
+t_usage() {
+	_d=$1; shift
+	"$@" >"$T/.out" 2>"$T/.err"
+	_rc=$?
+	if [ "$_rc" -eq 2 ] && [ ! -s "$T/.out" ] && grep -q '^usage: ' "$T/.err"; then
+		echo "ok - $_d"
+	else
+		echo "not ok - $_d"
+		echo "exit $_rc (want 2 and a usage line):" | _diag
+		head -c 2000 "$T/.err" | _diag
+	fi
+}
+
+t_skip() { echo "ok - $1 # SKIP $2"; }
+
+need() {
+	for _c; do
+		command -v "$_c" >/dev/null 2>&1 || return 1
+	done
+}

@@ -1,0 +1,288 @@
+#!/bin/sh
+# mkcpio: newc cpio from tree specs and directories, checked against the
+# format by hand, bsdcpio/bsdtar (libarchive), GNU cpio and the compressors.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+# --- Fixtures -------------------------------------------------------------
+mkdir -p c
+printf 'hi\n' >c/hello.txt
+printf 'second\n' >c/two
+head -c 300000 /dev/urandom >c/random
+printf '#!/bin/sh\necho init\n' >c/init
+
+# The hand-made expectation: one newc header (spec: buffer-format.rst).
+hdr() { # ino mode uid gid nlink mtime size rmaj rmin name
+	printf '070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x' \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$7" 0 0 "$8" "$9" \
+	    $((${#10} + 1)) 0
+	printf '%s\0' "${10}"
+	pad $((110 + ${#10} + 1))
+}
+pad() { n=$(( (4 - $1 % 4) % 4 )); [ $n -gt 0 ] && head -c $n /dev/zero; true; }
+
+cat >tiny.mtree <<'EOF'
+#mtree
+. type=dir mode=0755 uid=0 gid=0 time=100.0
+./hello type=file mode=0644 uid=1 gid=2 time=200.0 contents=c/hello.txt
+./link type=link mode=0777 uid=0 gid=0 time=300.0 link=hello
+EOF
+{
+	hdr 1 $((0040755)) 0 0 2 100 0 0 0 .
+	hdr 2 $((0100644)) 1 2 1 200 3 0 0 hello; printf 'hi\n'; pad 3
+	hdr 3 $((0120777)) 0 0 1 250 5 0 0 link; printf 'hello'; pad 5
+	hdr 0 0 0 0 1 0 0 0 0 'TRAILER!!!'
+} >tiny.expected
+
+t_ok "bytes equal a newc archive made by hand from the spec" \
+    sh -c 'mkcpio -z none -t 250 tiny.mtree | cmp - tiny.expected'
+t_ok "SOURCE_DATE_EPOCH clamps like -t" \
+    sh -c 'SOURCE_DATE_EPOCH=250 mkcpio -z none tiny.mtree | cmp - tiny.expected'
+t_ok "spec on stdin" \
+    sh -c 'mkcpio -z none -t 250 <tiny.mtree | cmp - tiny.expected'
+
+# A spec with every entry type, hard links, odd names and ownership.
+cp c/two c/two-link
+cat >full.mtree <<'EOF'
+#mtree
+/set uid=0 gid=0 time=1000.0
+. type=dir mode=0755
+./bin type=dir mode=0755
+./bin/sh type=file mode=0755 contents=c/init
+./bin/su type=file mode=04755 uid=0 gid=0 contents=c/init
+./init type=link link=bin/sh mode=0777
+./dev type=dir mode=0755
+./dev/console type=char device=native,5,1 mode=0600
+./dev/sda type=block device=native,8,0 mode=0660 gid=6
+./run type=dir mode=0755
+./run/initctl type=fifo mode=0600
+./etc type=dir mode=0755
+./etc/shadow type=file mode=0640 gid=42 contents=c/hello.txt
+./etc/with\040space type=file mode=0644 contents=c/hello.txt
+./etc/new\012line type=file mode=0644 contents=c/hello.txt
+./etc/\377latin1\351 type=file mode=0644 contents=c/hello.txt
+./etc/two type=file mode=0644 contents=c/two
+./etc/two-link type=file mode=0644 contents=c/two-link
+./etc/random type=file mode=0644 contents=c/random
+./usr type=dir mode=0755
+./usr/lib type=dir mode=0755 uid=0
+EOF
+# plain0: c/two-link a copy; from here on it is a hard link to c/two.
+mkcpio -z none full.mtree >plain0
+rm c/two-link && ln c/two c/two-link
+
+# Listing as libarchive reads an archive: mode, owner, size, link, name.
+cat >list <<'EOF'
+#!/bin/sh
+bsdtar -tvf - --numeric-owner | awk '{ $2 = $6 = $7 = $8 = ""; print }' |
+	sed 's,  *, ,g; s, \./, ,' | sort
+EOF
+chmod +x list
+
+if need bsdtar bsdcpio; then
+	# bsdtar stores a hard link's bytes twice, mkcpio once (below).
+	t_ok "bsdtar @spec reads the same spec: equal listings" \
+	    sh -c 'mkcpio -z none full.mtree | ./list | grep -v etc/two >ours &&
+		bsdtar -cf - --format newc @full.mtree | ./list | grep -v etc/two >theirs &&
+		diff ours theirs && [ $(wc -l <ours) = 18 ]'
+	t_ok "bsdcpio -itv reads every entry" \
+	    sh -c 'mkcpio -z none full.mtree | bsdcpio -itv 2>/dev/null | wc -l |
+		grep -qx 21'
+	t_ok "file bytes come back unchanged (bsdtar -xO)" \
+	    sh -c 'mkcpio full.mtree | bsdtar -xOf - etc/random | cmp - c/random'
+	t_eq "odd names survive (space, newline, non-UTF-8)" \
+	    "$(printf 'etc/new\nline\netc/with space\netc/\377latin1\351')" \
+	    sh -c 'mkcpio -z none full.mtree | bsdcpio -it 2>/dev/null |
+		grep -a -e space -e line -e new -e latin1'
+	t_ok "hard links on disk stay hard links, bytes stored once" \
+	    sh -c 'mkdir x && mkcpio -z none full.mtree | (cd x && bsdcpio -id 2>/dev/null);
+		[ "$(stat -c "%h %i" x/etc/two x/etc/two-link | sort -u | wc -l)" = 1 ] &&
+		stat -c %h x/etc/two | grep -qx 2 && cmp x/etc/two c/two &&
+		[ $(mkcpio -z none full.mtree | wc -c) -eq $(($(wc -c <plain0) - 8)) ]'
+	t_ok "entries sharing a contents file are separate files" \
+	    sh -c 'stat -c "%h %i" x/etc/shadow x/etc/with\ space | sort -u | wc -l | grep -qx 2'
+	t_ok "setuid bit and group recorded" \
+	    sh -c 'mkcpio -z none full.mtree | ./list | grep -q "^-rwsr-xr-x 0 0 20 bin/su$" &&
+		mkcpio -z none full.mtree | ./list | grep -q "^-rw-r----- 0 42 3 etc/shadow$"'
+	t_ok "device numbers from the spec, not the host" \
+	    sh -c 'mkcpio -z none full.mtree | bsdcpio -itv 2>/dev/null |
+		grep -q "^brw-rw----.* 8,0 .*dev/sda$"'
+else
+	t_skip "libarchive readers" "bsdtar/bsdcpio not installed"
+fi
+if need cpio; then
+	t_ok "GNU cpio -it lists the same names" \
+	    sh -c 'mkcpio -z none full.mtree | cpio -it --quiet | grep -av line >gnu &&
+		mkcpio -z none full.mtree | bsdcpio -it 2>/dev/null | grep -av line >bsd &&
+		diff gnu bsd'
+	t_ok "GNU cpio extracts the same bytes" \
+	    sh -c 'mkdir g && mkcpio -z none full.mtree | (cd g && cpio -id --quiet 2>/dev/null);
+		cmp g/etc/random c/random && cmp g/bin/sh c/init'
+else
+	t_skip "GNU cpio reader" "cpio not installed"
+fi
+t_ok "entries sorted bytewise, parents first" \
+    sh -c 'mkcpio -z none full.mtree | bsdcpio -it 2>/dev/null | grep -av line >names &&
+	LC_ALL=C sort -c names && head -1 names | grep -qx .'
+
+# --- Compression -----------------------------------------------------------
+mkcpio -z none full.mtree >plain
+for z in zstd gzip xz; do
+	if need $z; then
+		t_ok "-z $z decompresses ($z -dc) to the plain archive" \
+		    sh -c "mkcpio -z $z full.mtree | $z -dc | cmp - plain"
+	else
+		t_skip "-z $z" "$z not installed"
+	fi
+done
+t_ok "zstd is the default" sh -c 'mkcpio full.mtree | zstd -dc | cmp - plain'
+t_ok "zstd frame has a content checksum and the size" \
+    sh -c 'mkcpio -o z.zst full.mtree && zstd -lv z.zst >zl &&
+	grep -q "Check: XXH64" zl && grep -q "Decompressed Size: .*($(wc -c <plain) B)" zl'
+t_ok "xz stream uses CRC32, as the kernel requires" \
+    sh -c 'mkcpio -z xz -o z.xz full.mtree && xz -lvv z.xz | grep -q "CRC32"'
+t_ok "-l 19 is a valid zstd level" sh -c 'mkcpio -l 19 full.mtree | zstd -dc | cmp - plain'
+t_ok "-l 1 gzip and -l 0 xz" \
+    sh -c 'mkcpio -z gzip -l 1 full.mtree | gzip -dc | cmp - plain &&
+	mkcpio -z xz -l 0 full.mtree | xz -dc | cmp - plain'
+
+# --- Reproducibility -------------------------------------------------------
+mkcpio -t 500 -o ref.zst full.mtree
+t_ok "same bytes under another umask, TZ and locale" \
+    sh -c 'umask 077; TZ=Asia/Tokyo LC_ALL=C.UTF-8 mkcpio -t 500 full.mtree | cmp - ref.zst'
+t_ok "same bytes from another build path" \
+    sh -c 'mkdir -p elsewhere/deep && cp -a c full.mtree elsewhere/deep/ &&
+	cd elsewhere/deep && mkcpio -t 500 full.mtree | cmp - ../../ref.zst'
+if need taskset; then
+	for z in zstd xz; do
+		t_ok "same $z bytes on one CPU as on all" \
+		    sh -c "mkcpio -z $z -t 500 full.mtree >all && taskset -c 0 mkcpio -z $z -t 500 full.mtree | cmp - all"
+	done
+else
+	t_skip "CPU count independence" "taskset not installed"
+fi
+t_ok "mtimes clamped, older ones kept" \
+    sh -c 'mkcpio -z none -t 500 tiny.mtree | bsdtar -tvf - | grep -c "Jan  1  1970" | grep -qx 3'
+
+# --- Directory operands ----------------------------------------------------
+mkdir -p d1/etc d1/bin d2
+printf 'a\n' >d1/etc/a; printf 'bb\n' >d1/etc/b; printf 'x\n' >d1/bin/x
+ln d1/etc/a d1/etc/a-hard; ln -s ../etc/a d1/bin/sym; chmod 4755 d1/bin/x
+# The same tree built in the opposite order: another directory order.
+mkdir -p d2/bin d2/etc
+ln -s ../etc/a d2/bin/sym; printf 'x\n' >d2/bin/x; chmod 4755 d2/bin/x
+printf 'bb\n' >d2/etc/b; printf 'a\n' >d2/etc/a; ln d2/etc/a d2/etc/a-hard
+chmod 755 d1 d2
+touch -d @1000 d1 d1/* d1/*/* d2 d2/* d2/*/*; touch -h -d @1000 d1/bin/sym d2/bin/sym
+t_ok "directory walk: same bytes whatever the creation order" \
+    sh -c 'mkcpio -z none d1 >w1 && mkcpio -z none d2 | cmp - w1'
+t_eq "directory walk: owners 0:0, modes from disk" \
+    "$(printf '%s\n' 'drwxr-xr-x 0 0 0 .' 'drwxr-xr-x 0 0 0 bin' \
+	'-rwsr-xr-x 0 0 2 bin/x' 'lrwxrwxrwx 0 0 8 bin/sym -> ../etc/a' \
+	'drwxr-xr-x 0 0 0 etc' '-rw-r--r-- 0 0 0 etc/a' \
+	'-rw-r--r-- 0 0 2 etc/a-hard link to etc/a' '-rw-r--r-- 0 0 3 etc/b' | sort)" \
+    sh -c 'bsdtar -tvf w1 --numeric-owner | awk "{ \$2 = \"\"; \$6 = \$7 = \$8 = \"\"; print }" |
+	sed "s/  */ /g" | sort'
+t_ok "a spec operand amends a directory operand" \
+    sh -c 'printf "#mtree\n./etc/b type=file mode=0600 uid=7 contents=d1/etc/b\n" >amend &&
+	mkcpio -z none d1 amend | bsdtar -tvf - --numeric-owner | grep -q "^-rw------- .* 7 *0 .* etc/b$"'
+
+# --- Amending specs: later entries replace earlier ones --------------------
+printf '#mtree\n./etc/two type=file mode=0600 uid=5 gid=0 time=1000.0 contents=c/hello.txt\n' >extra.mtree
+t_ok "cat spec extra | mkcpio equals mkcpio spec extra" \
+    sh -c 'cat full.mtree extra.mtree | mkcpio -z none >cat.out && mkcpio -z none full.mtree extra.mtree | cmp - cat.out'
+t_ok "the later entry wins" \
+    sh -c 'mkcpio -z none full.mtree extra.mtree | bsdtar -tvf - --numeric-owner |
+	grep -q "^-rw------- .* 5 *0 *3 .* etc/two$"'
+t_ok "a trimmed spec (grep -v) is still a spec" \
+    sh -c 'grep -v "^\./etc/" full.mtree | mkcpio -z none | bsdcpio -it 2>/dev/null | grep -c ^etc | grep -qx 1'
+
+# --- Segments: uncompressed early microcode, then the compressed root ------
+mkdir -p uc/kernel/x86/microcode
+printf 'UCODE' >uc/kernel/x86/microcode/GenuineIntel.bin
+chmod 755 uc uc/kernel uc/kernel/x86 uc/kernel/x86/microcode
+mkcpio -z none uc >early.plain
+t_ok "-e: first archive uncompressed and complete" \
+    sh -c 'mkcpio -e uc -o seg full.mtree &&
+	head -c $(wc -c <early.plain) seg | cmp - early.plain'
+t_ok "-e: GNU cpio finds the microcode at the start" \
+    sh -c 'cpio -it --quiet <seg | grep -qx kernel/x86/microcode/GenuineIntel.bin'
+t_ok "-e: second archive is the compressed root" \
+    sh -c 'tail -c +$(($(wc -c <early.plain) + 1)) seg | zstd -dc | cmp - plain'
+
+# --- Atomic output ---------------------------------------------------------
+t_err "existing output refused without -f" 1 'mkcpio: seg: exists; use -f' \
+    mkcpio -o seg full.mtree
+t_ok "-f replaces it" sh -c 'mkcpio -f -z none -o seg full.mtree && cmp seg plain'
+t_ok "output file mode follows the umask" \
+    sh -c 'umask 027 && mkcpio -o m.out full.mtree && stat -c %a m.out | grep -qx 640'
+
+# --- Bad input: one line, exit 1, nothing left at -o ------------------------
+bad() { # desc regex spec-text
+	printf '#mtree\n. type=dir\n%s\n' "$3" >bad.mtree
+	t_err "$1" 1 "$2" mkcpio -o bad.out bad.mtree
+	t_ok "$1: no output, no temporary" sh -c '! ls -A | grep -q "bad\.out"'
+}
+bad "missing contents file" "mkcpio: bad.mtree: .*nope" \
+    './f type=file contents=nope'
+bad "path escaping the root" 'mkcpio: bad.mtree:3: \.\./etc/passwd: path escapes the root' \
+    './../etc/passwd type=file contents=c/two'
+bad "escaping in the middle" 'path escapes the root' \
+    './a/../../x type=file contents=c/two'
+bad "absolute path" "Can't parse line 3" \
+    '/etc/x type=file contents=c/two'
+bad "duplicate path of another type" 'mkcpio: bad.mtree:4: \./x: duplicate entry of another type \(dir, was file' \
+    "$(printf './x type=file contents=c/two\n./x type=dir')"
+bad "missing parent directory" 'mkcpio: a/b: parent directory a is not in the tree' \
+    './a/b type=file contents=c/two'
+bad "parent that is not a directory" 'parent x is a file, not a directory' \
+    "$(printf './x type=file contents=c/two\n./x/y type=file contents=c/two')"
+bad "contents that is a directory" 'different type for \./x' \
+    './x type=file contents=c'
+bad "relative (non-full) entry" 'relative entry' \
+    'x type=file contents=c/two'
+bad "symlink without a target" 'symlink without link=' \
+    './s type=link'
+long=$(head -c 4096 /dev/zero | tr '\0' a)
+bad "name longer than the kernel takes" 'name longer than 4095 bytes' \
+    "./$long type=file contents=c/two"
+bad "symlink target too long" 'symlink target longer than 4095 bytes' \
+    "./s type=link link=$long"
+t_err "separate specs: duplicate of another type" 1 'x: duplicate entry of another type \(file, then dir\)' \
+    sh -c 'printf "#mtree\n./x type=file contents=c/two\n" >s1; printf "#mtree\n./x type=dir\n" >s2; mkcpio -z none s1 s2'
+t_err "missing spec file" 1 'mkcpio: nonexistent: No such file' mkcpio nonexistent
+t_err "a spec that is not mtree" 1 'mkcpio: c/random: ' mkcpio -z none c/random
+
+if [ "$(id -u)" -eq 0 ] && need setpriv; then
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+	asuser() { "$@"; }
+fi
+mkdir -p ur && printf 'secret\n' >ur/locked && chmod 000 ur/locked && chmod 777 ur && chmod 755 "$T"
+t_err "unreadable file" 1 'mkcpio: ur/locked: Permission denied' \
+    asuser mkcpio -z none -o ur/out.cpio ur
+t_ok "unreadable file: no output, no temporary" sh -c '! ls -A ur | grep -q out'
+
+# --- Usage errors: exit 2 --------------------------------------------------
+t_usage "unknown option" mkcpio -Q
+t_err "unknown compressor" 2 'mkcpio: -z lz4: unknown compressor' mkcpio -z lz4
+t_err "level out of range" 2 'mkcpio: -l: 0: out of range 1\.\.' mkcpio -l 0 full.mtree
+t_err "level not a number" 2 'mkcpio: -l: 3x: not a number' mkcpio -l 3x full.mtree
+t_err "level with -z none" 2 'mkcpio: -l: -z none takes no level' mkcpio -z none -l 3 full.mtree
+t_err "bad -t" 2 'mkcpio: -t: yesterday: not a number' mkcpio -t yesterday full.mtree
+t_err "bad SOURCE_DATE_EPOCH" 2 'mkcpio: SOURCE_DATE_EPOCH: -5: out of range' \
+    env SOURCE_DATE_EPOCH=-5 mkcpio full.mtree
+
+# --- Interruption: killed mid-write, nothing is left -----------------------
+head -c 20000000 /dev/urandom >c/big
+printf '#mtree\n./big type=file contents=c/big\n' >big.mtree
+# A background job starts with SIGINT ignored; env --default-signal
+# restores it, as an interactive shell would have it.
+for sig in TERM HUP INT; do
+	t_ok "SIG$sig mid-write: no output, no temporary" sh -c '
+		mkdir -p k && env --default-signal=INT mkcpio -z xz -l 9 -o k/out big.mtree & pid=$!
+		i=0; while [ $i -lt 200 ] && ! ls -A k | grep -q tmp; do sleep 0.05; i=$((i+1)); done
+		ls -A k | grep -q tmp || { echo "no temporary seen" >&2; exit 1; }
+		kill -'"$sig"' $pid; wait $pid; rc=$?
+		[ $rc -gt 128 ] && [ -z "$(ls -A k)" ]'
+done
