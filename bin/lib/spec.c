@@ -131,6 +131,7 @@ next_line(char **pos, size_t *lineno)
 			continue;
 		}
 		if (*p == '\\' && p[1] == '\n') {
+			*p++ = ' ';
 			*p = ' ';
 			++*lineno;
 			continue;

@@ -1,0 +1,20 @@
+# make check: build the tools and the unit tests, then run tests/run.
+# make lint: mandoc -Tlint on every man page.
+
+UNITSRC := $(wildcard tests/unit/*.c)
+UNITS := $(UNITSRC:tests/unit/%.c=$(B)/tests/unit/%)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(B)/.flags
+	@mkdir -p $(@D)
+	$(call msg,CC,$@) $(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP \
+		$(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+MANS := $(wildcard bin/*.1)
+
+lint:
+	$(call msg,LINT,$(MANS)) mandoc -Tlint -W warning $(MANS)
+
+check: all $(UNITS)
+	@B=$(CURDIR)/$(B) tests/run
+
+.PHONY: check lint

@@ -1,0 +1,21 @@
+# make deps: install every build and test dependency on Debian 12 with
+# apt-get. Idempotent and quick when everything is there already.
+
+DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
+	libzstd-dev zlib1g-dev liblzma-dev uuid-dev libcryptsetup-dev \
+	libsquashfs-dev
+DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
+	coreutils
+
+deps:
+	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	echo "deps: installing" $$missing; \
+	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+		--no-install-recommends $$missing
+
+.PHONY: deps
