@@ -38,7 +38,7 @@ unit_ok(int pass, const char *expr, const char *fmt, ...)
 }
 
 /* Run fn(arg) in a child; pass if it exits code with msg on stderr. */
-static void
+static __attribute__((unused)) void
 exits(int code, const char *msg, void (*fn)(void *), void *arg,
     const char *desc)
 {
