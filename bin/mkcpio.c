@@ -21,9 +21,9 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mkcpio [-fv] [-z zstd|gzip|xz|none] "
-	    "[-l level] [-t epoch] [-e spec|dir] [-o file]\n"
-	    "              [spec|dir ...]\n");
+	fprintf(stderr, "usage: mkcpio [-fv] [-z zstd | gzip | xz | none] "
+	    "[-l level] [-t epoch]\n"
+	    "              [-e spec | dir] [-o file] [spec | dir ...]\n");
 	exit(2);
 }
 

@@ -165,5 +165,8 @@ main(void)
 	unlink(b);
 	unlink(c);
 	rmdir(dir);
+	free(a);
+	free(b);
+	free(c);
 	return unit_done();
 }

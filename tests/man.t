@@ -1,0 +1,23 @@
+#!/bin/sh
+# Man pages: every tool has one, mandoc -Tlint finds nothing, and the
+# tool's usage message is the page's SYNOPSIS.
+. "$(dirname "$0")/lib.sh"
+
+if ! need mandoc; then
+	t_skip "man pages" "mandoc not installed"
+	exit 0
+fi
+for src in "$top"/bin/*.c; do
+	tool=$(basename "$src" .c)
+	page=$top/bin/$tool.1
+	if [ ! -f "$page" ]; then
+		echo "not ok - $tool: no man page bin/$tool.1"
+		continue
+	fi
+	t_ok "$tool.1: mandoc -Tlint clean" mandoc -Tlint -W warning "$page"
+	synopsis=$(mandoc -Tascii "$page" | col -b |
+	    sed -n '/^SYNOPSIS/,/^[A-Z]/{/^[A-Z]/d;p}' | tr -s ' \t\n' ' ' |
+	    sed 's/^ //; s/ $//')
+	t_eq "$tool: usage is the SYNOPSIS" "usage: $synopsis" \
+	    sh -c "$tool -? 2>&1 | sed -n '/^usage:/,\$p' | tr -s ' \t\n' ' ' | sed 's/ \$//'"
+done
