@@ -3,6 +3,7 @@
  * is drained; the earliest entry is the cause, so it is the one shown.
  */
 #include <err.h>
+#include <string.h>
 
 #include <openssl/err.h>
 
@@ -17,7 +18,11 @@ errx_ssl(const char *obj)
 	while ((e = ERR_get_error()) != 0)
 		if (first == 0)
 			first = e;
-	reason = first ? ERR_reason_error_string(first) : NULL;
+	/* OpenSSL 3 keeps errno values as system-library reasons. */
+	if (first != 0 && ERR_SYSTEM_ERROR(first))
+		reason = strerror(ERR_GET_REASON(first));
+	else
+		reason = first ? ERR_reason_error_string(first) : NULL;
 	if (reason == NULL)
 		errx(1, "%s: %s", obj, first ? "openssl error" : "failed");
 	errx(1, "%s: %s", obj, reason);
