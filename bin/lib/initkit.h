@@ -57,6 +57,9 @@ void out_write(struct out *, const void *, size_t);
 void out_commit(struct out *);
 /* Remove every uncommitted temporary now (also done at exit). */
 void out_cleanup(void);
+/* The same for a directory: o->tmp is the directory to fill. */
+void out_dir_open(struct out *, const char *path, int flags);
+void out_dir_commit(struct out *);
 
 /*
  * num.c: strict number parsing (no sign surprises, no trailing junk, no
@@ -98,6 +101,8 @@ struct tree {
 	size_t n, cap;
 	size_t seq;
 };
+/* A new, zeroed node at the end (its seq set). */
+struct node *tree_new(struct tree *);
 /* Add a spec file ("-" or NULL: stdin). */
 void tree_add_spec(struct tree *, const char *file);
 /* Add the same from memory; name is used in messages. */
@@ -174,5 +179,55 @@ void cpio_write(struct sink *, const struct tree *);
 size_t cpio_header(unsigned char *buf, const char *name, uint32_t ino,
     mode_t mode, uid_t uid, gid_t gid, uint32_t nlink, uint32_t mtime,
     uint64_t size, dev_t rdev);
+
+/*
+ * deb.c: a Debian binary package (deb(5)) read in one pass: the fields of
+ * its control file, then each data.tar entry handed to fn, which may read
+ * the entry's data from the archive it is given.
+ */
+struct archive_entry;
+struct deb_info {
+	char *package, *version, *arch, *source;
+	uint64_t installed_size;	/* KiB, as the control file says */
+};
+typedef void (*deb_entry_fn)(void *ctx, struct archive *,
+    struct archive_entry *);
+void deb_read(const char *path, struct deb_info *, deb_entry_fn, void *ctx);
+void deb_info_free(struct deb_info *);
+
+/*
+ * unpack.c: tar entries into a root directory without leaving it or
+ * following a symlink, metadata into tree nodes (src named with prefix).
+ */
+struct unpacker {
+	int rootfd;
+	const char *deb;	/* for messages */
+	const char *prefix;	/* the root's path as the spec names it */
+	struct tree *tree;
+	char *const *excl;	/* -x patterns */
+	size_t nexcl;
+	char *pdir;		/* the last parent directory and its fd */
+	int pfd;
+};
+extern const char *const merged_usr[];
+/* The stored path of a package path ("./bin/sh" -> "usr/bin/sh"), NULL for
+ * the root; exits 1 on a path that could leave the root. */
+char *unpack_map(const char *deb, const char *raw);
+int unpack_excluded(char *const *pats, size_t n, const char *path);
+void unpack_entry(void *unpacker, struct archive *, struct archive_entry *);
+void unpack_done(struct unpacker *);
+/* rm -rf dirfd/name with async-signal-safe calls only. */
+void rmtree_at(int dirfd, const char *name);
+
+/* digest.c: SHA-256 of a file, lowercase hex. */
+void sha256_file(const char *path, char hex[65]);
+
+/*
+ * run.c: run argv (PATH searched) with env entries ("K=V") added; its
+ * stdout and stderr together into *out (NUL-terminated). Returns the exit
+ * status, or 128 + signal.
+ */
+int run_capture(char *const argv[], char *const env[], char **out,
+    size_t *outlen);
 
 #endif

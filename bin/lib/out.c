@@ -22,13 +22,27 @@
 
 /* Written only with signals blocked; read by the handler. */
 static char *volatile tmps[NTMP];
+static volatile char isdir[NTMP];
+/* Who made each: a forked worker inherits the list but not the duty. */
+static volatile pid_t maker[NTMP];
+
+static void
+remove_tmp(int i)
+{
+	if (maker[i] != getpid())
+		return;
+	if (isdir[i])
+		rmtree_at(AT_FDCWD, tmps[i]);
+	else
+		unlink(tmps[i]);
+}
 
 static void
 on_signal(int sig)
 {
 	for (int i = 0; i < NTMP; i++)
 		if (tmps[i] != NULL)
-			unlink(tmps[i]);
+			remove_tmp(i);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -38,13 +52,13 @@ out_cleanup(void)
 {
 	for (int i = 0; i < NTMP; i++)
 		if (tmps[i] != NULL) {
-			unlink(tmps[i]);
+			remove_tmp(i);
 			tmps[i] = NULL;
 		}
 }
 
 static void
-track(char *tmp, char *old)
+track(char *tmp, char *old, int dir)
 {
 	static int installed;
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
@@ -70,6 +84,8 @@ track(char *tmp, char *old)
 	for (i = 0; i < NTMP; i++)
 		if (tmps[i] == old) {
 			tmps[i] = tmp;
+			isdir[i] = (char)dir;
+			maker[i] = getpid();
 			break;
 		}
 	sigprocmask(SIG_SETMASK, &prev, NULL);
@@ -104,9 +120,9 @@ out_open(struct out *o, const char *path, int flags)
 	dirlen = slash ? (int)(slash - path + 1) : 0;
 	o->tmp = xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
 	    slash ? slash + 1 : path);
-	track(o->tmp, NULL);
+	track(o->tmp, NULL, 0);
 	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
-		track(NULL, o->tmp);
+		track(NULL, o->tmp, 0);
 		err(1, "%s", path);
 	}
 }
@@ -156,8 +172,63 @@ out_commit(struct out *o)
 		}
 		unlink(o->tmp);
 	}
-	track(NULL, o->tmp);
+	track(NULL, o->tmp, 0);
 	free(o->tmp);
 	o->tmp = NULL;
 	o->fd = -1;
+}
+
+/*
+ * Directory outputs: built as a temporary directory beside the target and
+ * renamed into place whole. With OUT_FORCE an existing target is swapped
+ * out atomically (RENAME_EXCHANGE) and then removed.
+ */
+void
+out_dir_open(struct out *o, const char *path, int flags)
+{
+	struct stat st;
+	const char *slash;
+	int dirlen;
+
+	memset(o, 0, sizeof(*o));
+	o->flags = flags;
+	o->path = path;
+	o->fd = -1;
+	if (lstat(path, &st) == 0 && !(flags & OUT_FORCE))
+		errx(1, "%s: exists; use -f to replace it", path);
+	slash = strrchr(path, '/');
+	dirlen = slash ? (int)(slash - path + 1) : 0;
+	o->tmp = xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
+	    slash ? slash + 1 : path);
+	track(o->tmp, NULL, 1);
+	if (mkdtemp(o->tmp) == NULL) {
+		track(NULL, o->tmp, 1);
+		err(1, "%s", path);
+	}
+	if (chmod(o->tmp, 0755) < 0)
+		err(1, "%s", o->tmp);
+}
+
+void
+out_dir_commit(struct out *o)
+{
+	struct stat st;
+
+	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_NOREPLACE)
+	    == 0)
+		goto done;
+	if (errno != EEXIST && errno != ENOTEMPTY)
+		err(1, "%s", o->path);
+	if (!(o->flags & OUT_FORCE))
+		errx(1, "%s: exists; use -f to replace it", o->path);
+	if (lstat(o->path, &st) == 0 && !S_ISDIR(st.st_mode))
+		errx(1, "%s: exists and is not a directory", o->path);
+	/* The old tree now sits at the temporary name, which is cleaned up. */
+	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_EXCHANGE) < 0)
+		err(1, "%s", o->path);
+	rmtree_at(AT_FDCWD, o->tmp);
+done:
+	track(NULL, o->tmp, 1);
+	free(o->tmp);
+	o->tmp = NULL;
 }

@@ -272,7 +272,7 @@ scan_find(struct scan *sc, const char *name, const char **contents)
 	return first;
 }
 
-static struct node *
+struct node *
 tree_new(struct tree *t)
 {
 	struct node *n;

@@ -1,0 +1,42 @@
+/* digest.c: SHA-256 of a file as lowercase hex, through OpenSSL's EVP. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "initkit.h"
+
+void
+sha256_file(const char *path, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", path);
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		errx_ssl(path);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "%s", path);
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			errx_ssl(path);
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		errx_ssl(path);
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	for (unsigned int i = 0; i < mdlen; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * mdlen] = '\0';
+}
