@@ -103,6 +103,11 @@ struct tree {
 };
 /* A new, zeroed node at the end (its seq set). */
 struct node *tree_new(struct tree *);
+void node_free(struct node *);
+/* Sort by path, then input order. */
+void tree_sort(struct tree *);
+/* "file", "dir", "link", "char", "block", "fifo", "socket" */
+const char *type_name(mode_t);
 /* Add a spec file ("-" or NULL: stdin). */
 void tree_add_spec(struct tree *, const char *file);
 /* Add the same from memory; name is used in messages. */

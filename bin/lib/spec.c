@@ -559,7 +559,7 @@ node_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void
+void
 node_free(struct node *n)
 {
 	free(n->path);
@@ -567,7 +567,7 @@ node_free(struct node *n)
 	free(n->src);
 }
 
-static const char *
+const char *
 type_name(mode_t m)
 {
 	switch (m & S_IFMT) {
@@ -628,6 +628,12 @@ same_file(const struct node *x, const struct node *y)
 	return x->src_dev == y->src_dev && x->src_ino == y->src_ino &&
 	    x->mode == y->mode && x->uid == y->uid && x->gid == y->gid &&
 	    x->mtime == y->mtime;
+}
+
+void
+tree_sort(struct tree *t)
+{
+	qsort(t->v, t->n, sizeof(*t->v), node_cmp);
 }
 
 void

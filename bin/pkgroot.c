@@ -1,0 +1,1149 @@
+/*
+ * pkgroot: install Debian packages into a root directory without root
+ * privileges and without touching the host's package state: apt resolves
+ * and downloads (signatures checked) in a private state directory, each
+ * .deb is unpacked by libarchive, and the real owners, modes and device
+ * nodes go into the tree spec on stdout. First step of the pipeline: its
+ * root, spec and packages.tsv feed mkcpio, mksqfs and manifest.
+ *
+ * Implements: deb(5); apt's configuration (apt.conf(5), sources.list(5));
+ * Debian's merged /usr layout; the packages.tsv format of DESIGN.md.
+ */
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "initkit.h"
+
+#define DEBIAN_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+struct pkg {
+	char *name, *version, *arch;
+	char *deb;		/* the .deb file */
+	char *want_sha;		/* SHA256 the signed index gives, if any */
+	char sha[65];
+	off_t size;
+	struct deb_info info;
+	size_t seq0, seq1;	/* its nodes' seq numbers */
+};
+
+struct pkgs {
+	struct pkg *v;
+	size_t n;
+};
+
+static int progress;
+static char *apt_env[3];
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pkgroot [-fu] [-a arch] [-r release] "
+	    "[-m mirror] [-K keyring] [-b base.tsv]\n"
+	    "               [-L lock.tsv] [-x exclude-glob] [-c cachedir] "
+	    "[-p packages.tsv]\n"
+	    "               -o rootdir pkg | file.deb ...\n");
+	exit(2);
+}
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!progress)
+		return;
+	va_start(ap, fmt);
+	fputs("\rpkgroot: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\033[K", stderr);
+	va_end(ap);
+}
+
+static void
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				err(1, "%s", p);
+			*s = '/';
+		}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		err(1, "%s", p);
+	free(p);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	struct out o;
+
+	out_open(&o, path, OUT_FORCE);
+	out_write(&o, text, strlen(text));
+	out_commit(&o);
+}
+
+static char *
+host_arch(void)
+{
+	static const struct { const char *uname, *deb; } map[] = {
+		{ "x86_64", "amd64" }, { "aarch64", "arm64" },
+		{ "i686", "i386" }, { "armv7l", "armhf" },
+		{ "ppc64le", "ppc64el" }, { "s390x", "s390x" },
+		{ "riscv64", "riscv64" },
+	};
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (strcmp(u.machine, map[i].uname) == 0)
+				return xstrdup(map[i].deb);
+	errx(1, "unknown machine %s; use -a", u.machine);
+}
+
+/* VERSION_CODENAME of the host's os-release. */
+static char *
+host_release(void)
+{
+	size_t len;
+	char *text, *p, *r = NULL;
+
+	if (access("/etc/os-release", R_OK) != 0)
+		errx(1, "/etc/os-release: cannot read; use -r");
+	text = xreadfile("/etc/os-release", &len);
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "VERSION_CODENAME=", 17) == 0) {
+			p += 17;
+			p += *p == '"';
+			r = xasprintf("%.*s", (int)strcspn(p, "\"\n"), p);
+			break;
+		}
+	free(text);
+	if (r == NULL || *r == '\0')
+		errx(1, "/etc/os-release: no VERSION_CODENAME; use -r");
+	return r;
+}
+
+/* Append one source line per suite of the host's that belongs to release. */
+static void
+add_source(char **out, const char *uri, const char *suite,
+    const char *comps, const char *signed_by, const char *release)
+{
+	char *line, *old = *out;
+
+	if (strncmp(suite, release, strlen(release)) != 0 ||
+	    (suite[strlen(release)] != '\0' && suite[strlen(release)] != '-'))
+		return;
+	line = xasprintf("%sdeb [signed-by=%s] %s %s %s\n", old ? old : "",
+	    signed_by ? signed_by : DEBIAN_KEYRING, uri, suite, comps);
+	free(old);
+	*out = line;
+}
+
+/* deb822 .sources files: Types, URIs, Suites, Components, Signed-By. */
+static void
+host_deb822(char **out, const char *file, const char *release)
+{
+	size_t len;
+	char *text = xreadfile(file, &len), *stanza, *save, *line, *save2;
+	char *types, *uris, *suites, *comps, *signed_by;
+
+	for (stanza = text; stanza && *stanza; stanza = save) {
+		save = strstr(stanza, "\n\n");
+		if (save) {
+			*save = '\0';
+			save += 2;
+		}
+		types = uris = suites = comps = signed_by = NULL;
+		for (line = strtok_r(stanza, "\n", &save2); line;
+		    line = strtok_r(NULL, "\n", &save2)) {
+			char *v = strchr(line, ':');
+
+			if (line[0] == '#' || v == NULL)
+				continue;
+			*v++ = '\0';
+			v += strspn(v, " \t");
+			if (strcasecmp(line, "Types") == 0)
+				types = v;
+			else if (strcasecmp(line, "URIs") == 0)
+				uris = v;
+			else if (strcasecmp(line, "Suites") == 0)
+				suites = v;
+			else if (strcasecmp(line, "Components") == 0)
+				comps = v;
+			else if (strcasecmp(line, "Signed-By") == 0)
+				signed_by = v;
+		}
+		if (!types || !strstr(types, "deb") || !uris || !suites ||
+		    !comps)
+			continue;
+		if (strstr(types, "deb-src") && !strstr(types, "deb "))
+			if (strcmp(types, "deb-src") == 0)
+				continue;
+		for (char *u = strtok_r(uris, " \t", &save2); u;
+		    u = strtok_r(NULL, " \t", &save2)) {
+			char *s2, *sx = xstrdup(suites);
+
+			for (char *s = strtok_r(sx, " \t", &s2); s;
+			    s = strtok_r(NULL, " \t", &s2))
+				add_source(out, u, s, comps, signed_by,
+				    release);
+			free(sx);
+		}
+	}
+	free(text);
+}
+
+/* One-line sources.list: "deb [opts] uri suite comps...". */
+static void
+host_list(char **out, const char *file, const char *release)
+{
+	size_t len;
+	char *text = xreadfile(file, &len), *line, *save, *signed_by;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *uri, *suite, *p = line + strspn(line, " \t"), *s;
+
+		if (strncmp(p, "deb", 3) != 0 || !isspace((unsigned char)p[3]))
+			continue;
+		p += 4;
+		p += strspn(p, " \t");
+		signed_by = NULL;
+		if (*p == '[') {
+			char *end = strchr(p, ']');
+
+			if (end == NULL)
+				continue;
+			*end = '\0';
+			if ((s = strstr(p, "signed-by=")) != NULL) {
+				signed_by = s + 10;
+				signed_by[strcspn(signed_by, " \t")] = '\0';
+			}
+			p = end + 1;
+		}
+		uri = strtok_r(p, " \t", &s);
+		suite = strtok_r(NULL, " \t", &s);
+		if (uri && suite && s && *s)
+			add_source(out, uri, suite, s + strspn(s, " \t"),
+			    signed_by, release);
+	}
+	free(text);
+}
+
+static char *
+host_sources(const char *release)
+{
+	char *out = NULL;
+	glob_t g;
+
+	if (access("/etc/apt/sources.list", R_OK) == 0)
+		host_list(&out, "/etc/apt/sources.list", release);
+	if (glob("/etc/apt/sources.list.d/*.list", 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			host_list(&out, g.gl_pathv[i], release);
+		globfree(&g);
+	}
+	if (glob("/etc/apt/sources.list.d/*.sources", 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			host_deb822(&out, g.gl_pathv[i], release);
+		globfree(&g);
+	}
+	if (out == NULL)
+		errx(1, "the host's apt sources have no suite %s; use -m",
+		    release);
+	return out;
+}
+
+/* An absolute path: apt's configuration must not depend on our cwd. */
+static char *
+absolute(const char *p)
+{
+	char *cwd;
+	char *r;
+
+	if (p[0] == '/')
+		return xstrdup(p);
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		err(1, "getcwd");
+	r = xasprintf("%s/%s", cwd, p);
+	free(cwd);
+	return r;
+}
+
+/*
+ * The one line that says why apt failed: an unmet dependency as apt
+ * states it, else the first error that is not apt's generic summary,
+ * else the first warning about fetching or signatures.
+ */
+NORETURN static void
+apt_fail(const char *what, const char *out)
+{
+	const char *pick = NULL, *warn = NULL, *p;
+
+	for (p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		int len = (int)strcspn(p, "\n");
+
+		if (strstr(p, " : Depends:") == p + strcspn(p, " ") &&
+		    p[0] == ' ' && pick == NULL)
+			pick = p;
+		if (len > 0 && p[0] == ' ' && strstr(p, " : ") != NULL &&
+		    (strstr(p, "Depends:") || strstr(p, "Conflicts:") ||
+		    strstr(p, "Breaks:")) && pick == NULL)
+			pick = p;
+		if (strncmp(p, "E: ", 3) == 0 && pick == NULL &&
+		    strncmp(p, "E: Some index files failed", 27) != 0 &&
+		    strncmp(p, "E: Unable to correct problems", 29) != 0 &&
+		    strncmp(p, "E: Unmet dependencies", 21) != 0)
+			pick = p;
+		if (strncmp(p, "W: ", 3) == 0 && warn == NULL &&
+		    (strstr(p, "Failed to fetch") || strstr(p, "signature") ||
+		    strstr(p, "GPG")))
+			warn = p;
+	}
+	if (pick == NULL)
+		pick = warn;
+	if (pick == NULL)
+		errx(1, "%s: apt-get failed", what);
+	pick += strspn(pick, " ");
+	if (strncmp(pick, "E: ", 3) == 0 || strncmp(pick, "W: ", 3) == 0)
+		pick += 3;
+	errx(1, "%s: %.*s", what, (int)strcspn(pick, "\n"), pick);
+}
+
+static int
+apt(const char *tool, char **args, size_t nargs, char **out)
+{
+	char **argv = xcalloc(nargs + 2, sizeof(*argv));
+	int r;
+
+	argv[0] = (char *)tool;
+	memcpy(argv + 1, args, nargs * sizeof(*args));
+	r = run_capture(argv, apt_env, out, NULL);
+	free(argv);
+	return r;
+}
+
+/* Read packages.tsv (lock or base): name, version, arch per line. */
+static struct pkgs
+read_tsv(const char *path)
+{
+	struct pkgs ps = { 0 };
+	size_t len, lineno = 0;
+	char *text = xreadfile(path, &len), *line, *save, *f[3], *s2;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		f[0] = strtok_r(line, "\t", &s2);
+		f[1] = strtok_r(NULL, "\t", &s2);
+		f[2] = strtok_r(NULL, "\t", &s2);
+		if (!f[0] || !f[1] || !f[2])
+			errx(1, "%s:%zu: want name, version and architecture "
+			    "separated by tabs", path, lineno);
+		ps.v = xreallocarray(ps.v, ps.n + 1, sizeof(*ps.v));
+		memset(&ps.v[ps.n], 0, sizeof(ps.v[0]));
+		ps.v[ps.n].name = xstrdup(f[0]);
+		ps.v[ps.n].version = xstrdup(f[1]);
+		ps.v[ps.n].arch = xstrdup(f[2]);
+		ps.n++;
+	}
+	free(text);
+	return ps;
+}
+
+/* "name=version" or "name:arch=version" as apt takes it. */
+static char *
+pin(const struct pkg *p, const char *native)
+{
+	if (strcmp(p->arch, "all") == 0 || strcmp(p->arch, native) == 0)
+		return xasprintf("%s=%s", p->name, p->version);
+	return xasprintf("%s:%s=%s", p->name, p->arch, p->version);
+}
+
+/*
+ * apt-cache show for the given pins: the raw stanzas. A pin apt does not
+ * know fails with "no longer available" naming it.
+ */
+static char *
+show(char **pins, size_t n, const char *what)
+{
+	char **args = xcalloc(n + 2, sizeof(*args)), *out;
+
+	args[0] = "-q";
+	args[1] = "show";
+	memcpy(args + 2, pins, n * sizeof(*pins));
+	if (apt("apt-cache", args, n + 2, &out) != 0) {
+		const char *p = strstr(out, "E: ");
+
+		errx(1, "%s: %.*s", what, p ? (int)strcspn(p + 3, "\n") : 20,
+		    p ? p + 3 : "apt-cache failed");
+	}
+	free(args);
+	return out;
+}
+
+/* Field of a stanza that starts at s (ends at a blank line). */
+static char *
+stanza_field(const char *s, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = s; p && *p && *p != '\n';
+	    p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && p[len] == ':') {
+			p += len + 1;
+			p += strspn(p, " ");
+			return xasprintf("%.*s", (int)strcspn(p, "\n"), p);
+		}
+	return NULL;
+}
+
+/* The base image's packages as installed, so apt adds only the rest. */
+static void
+write_status(const char *statusfile, struct pkgs *base, const char *native,
+    const char *basefile)
+{
+	char **pins = xcalloc(base->n + 1, sizeof(*pins)), *out, *p, *text;
+	size_t tlen = 0;
+	FILE *fp = open_memstream(&text, &tlen);
+
+	for (size_t i = 0; i < base->n; i++)
+		pins[i] = pin(&base->v[i], native);
+	out = base->n ? show(pins, base->n, basefile) : xstrdup("");
+	/* Each stanza gets a Status line after its Package line. */
+	for (p = out; *p;) {
+		char *end = strstr(p, "\n\n"), *nl;
+
+		if (end == NULL)
+			end = p + strlen(p);
+		nl = strchr(p, '\n');
+		if (strncmp(p, "Package:", 8) == 0 && nl != NULL && nl < end) {
+			fprintf(fp, "%.*s\nStatus: install ok installed\n%.*s\n\n",
+			    (int)(nl - p), p, (int)(end - nl - 1), nl + 1);
+		}
+		p = *end ? end + 2 : end;
+	}
+	fclose(fp);
+	write_file(statusfile, text);
+	for (size_t i = 0; i < base->n; i++)
+		free(pins[i]);
+	free(pins);
+	free(out);
+	free(text);
+}
+
+/* Parse "Inst name [old] (version release [arch])" lines of apt -s. */
+static struct pkgs
+parse_inst(const char *out)
+{
+	struct pkgs ps = { 0 };
+
+	for (const char *p = out; p && *p;
+	    p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *paren, *close, *lb;
+		struct pkg *k;
+		int nlen;
+
+		if (strncmp(p, "Inst ", 5) != 0)
+			continue;
+		p += 5;
+		nlen = (int)strcspn(p, " \n");
+		paren = strchr(p, '(');
+		close = paren ? strchr(paren, ')') : NULL;
+		if (close == NULL)
+			errx(1, "apt-get: cannot parse: %.*s",
+			    (int)strcspn(p, "\n"), p);
+		for (lb = close; lb > paren && *lb != '['; lb--)
+			;
+		ps.v = xreallocarray(ps.v, ps.n + 1, sizeof(*ps.v));
+		k = &ps.v[ps.n++];
+		memset(k, 0, sizeof(*k));
+		k->name = xasprintf("%.*s", nlen, p);
+		k->name[strcspn(k->name, ":")] = '\0';
+		k->version = xasprintf("%.*s", (int)strcspn(paren + 1, " )"),
+		    paren + 1);
+		k->arch = lb > paren ? xasprintf("%.*s",
+		    (int)strcspn(lb + 1, "]"), lb + 1) : xstrdup("");
+	}
+	return ps;
+}
+
+/* apt's name for a downloaded package: name_version_arch.deb, quoted. */
+static char *
+archive_name(const char *dir, const struct pkg *p)
+{
+	size_t cap = strlen(p->name) + strlen(p->version) * 3 +
+	    strlen(p->arch) * 3 + strlen(dir) + 16;
+	char *s = xmalloc(cap), *d = s;
+	const char *parts[3] = { p->name, p->version, p->arch };
+
+	d += sprintf(d, "%s/", dir);
+	for (int i = 0; i < 3; i++) {
+		for (const char *c = parts[i]; *c; c++)
+			if (*c == ':' || *c == '_' || (i == 2 && *c == '.'))
+				d += sprintf(d, "%%%02x", (unsigned char)*c);
+			else
+				*d++ = *c;
+		*d++ = i < 2 ? '_' : '.';
+	}
+	strcpy(d, "deb");
+	return s;
+}
+
+static char *
+uri_path(const char *uri, size_t len)
+{
+	char *s = xmalloc(len + 1), *d = s;
+
+	for (size_t i = 0; i < len; i++) {
+		if (uri[i] == '%' && i + 2 < len && isxdigit((unsigned char)uri[i + 1]) &&
+		    isxdigit((unsigned char)uri[i + 2])) {
+			char h[3] = { uri[i + 1], uri[i + 2], 0 };
+
+			*d++ = (char)strtol(h, NULL, 16);
+			i += 2;
+		} else
+			*d++ = uri[i];
+	}
+	*d = '\0';
+	return s;
+}
+
+/* Unpack packages [lo] with a worker process; nodes go to work/IDX. */
+static void
+worker(struct pkgs *ps, const size_t *mine, size_t nmine, const char *root,
+    const char *work, char *const *excl, size_t nexcl, int notify)
+{
+	for (size_t k = 0; k < nmine; k++) {
+		struct pkg *p = &ps->v[mine[k]];
+		struct tree t = { 0 };
+		struct unpacker u = {
+			.deb = p->deb, .prefix = root, .tree = &t,
+			.excl = excl, .nexcl = nexcl,
+		};
+		struct deb_info info;
+		char *path = xasprintf("%s/%zu", work, mine[k]);
+		FILE *fp;
+
+		if ((u.rootfd = open(root, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0)
+			err(1, "%s", root);
+		deb_read(p->deb, &info, unpack_entry, &u);
+		unpack_done(&u);
+		close(u.rootfd);
+		if ((fp = fopen(path, "w")) == NULL)
+			err(1, "%s", path);
+		fprintf(fp, "%s\t%s\t%s\t%s\t%" PRIu64 "\n", info.package,
+		    info.version, info.arch, info.source, info.installed_size);
+		tree_write_spec(&t, fp);
+		if (fclose(fp) != 0)
+			err(1, "%s", path);
+		if (write(notify, "", 1) < 0)
+			err(1, "progress pipe");
+		tree_free(&t);
+		deb_info_free(&info);
+		free(path);
+	}
+}
+
+/* Unpack every package, biggest first, one worker process per CPU. */
+static void
+unpack_all(struct pkgs *ps, const char *root, const char *work,
+    char *const *excl, size_t nexcl)
+{
+	size_t nw = (size_t)ncpus(), *order, **mine, *nmine;
+	uint64_t *load;
+	pid_t *pids;
+	int p[2], status, failed = 0;
+	size_t done = 0;
+	char c;
+
+	if (nw > ps->n)
+		nw = ps->n ? ps->n : 1;
+	order = xcalloc(ps->n, sizeof(*order));
+	mine = xcalloc(nw, sizeof(*mine));
+	nmine = xcalloc(nw, sizeof(*nmine));
+	load = xcalloc(nw, sizeof(*load));
+	pids = xcalloc(nw, sizeof(*pids));
+	for (size_t i = 0; i < ps->n; i++)
+		order[i] = i;
+	/* Largest .deb first to the least loaded worker. */
+	for (size_t i = 1; i < ps->n; i++)
+		for (size_t j = i; j > 0 &&
+		    ps->v[order[j]].size > ps->v[order[j - 1]].size; j--) {
+			size_t x = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = x;
+		}
+	for (size_t w = 0; w < nw; w++)
+		mine[w] = xcalloc(ps->n, sizeof(**mine));
+	for (size_t i = 0; i < ps->n; i++) {
+		size_t best = 0;
+
+		for (size_t w = 1; w < nw; w++)
+			if (load[w] < load[best])
+				best = w;
+		mine[best][nmine[best]++] = order[i];
+		load[best] += (uint64_t)ps->v[order[i]].size;
+	}
+	if (pipe(p) < 0)
+		err(1, "pipe");
+	fflush(NULL);
+	for (size_t w = 0; w < nw; w++) {
+		if ((pids[w] = fork()) < 0)
+			err(1, "fork");
+		if (pids[w] == 0) {
+			close(p[0]);
+			worker(ps, mine[w], nmine[w], root, work, excl, nexcl,
+			    p[1]);
+			exit(0);
+		}
+	}
+	close(p[1]);
+	while (read(p[0], &c, 1) == 1)
+		say("unpacking %zu/%zu", ++done, ps->n);
+	close(p[0]);
+	for (size_t w = 0; w < nw; w++) {
+		if (waitpid(pids[w], &status, 0) < 0)
+			err(1, "waitpid");
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			failed = 1;
+			/* Stop the others before the root is removed. */
+			for (size_t v = 0; v < nw; v++)
+				if (v != w)
+					kill(pids[v], SIGTERM);
+		}
+	}
+	if (failed) {
+		if (progress)
+			fputc('\n', stderr);
+		exit(1);
+	}
+	for (size_t w = 0; w < nw; w++)
+		free(mine[w]);
+	free(mine);
+	free(nmine);
+	free(load);
+	free(pids);
+	free(order);
+}
+
+/* The merged /usr skeleton: directories and the four symlinks. */
+static void
+skeleton(const char *root, struct tree *t)
+{
+	static const char *const dirs[] = {
+		"usr", "usr/bin", "usr/sbin", "usr/lib", "usr/lib64", NULL
+	};
+	char *p;
+
+	for (int i = 0; dirs[i]; i++) {
+		p = xasprintf("%s/%s", root, dirs[i]);
+		if (mkdir(p, 0755) < 0)
+			err(1, "%s", p);
+		free(p);
+	}
+	for (int i = 0; merged_usr[i]; i++) {
+		struct node *n = tree_new(t);
+		char *target = xasprintf("usr/%s", merged_usr[i]);
+
+		p = xasprintf("%s/%s", root, merged_usr[i]);
+		if (symlink(target, p) < 0)
+			err(1, "%s", p);
+		free(p);
+		n->path = xstrdup(merged_usr[i]);
+		n->mode = S_IFLNK | 0777;
+		n->link = target;
+	}
+}
+
+static const struct pkg *
+owner(const struct pkgs *ps, size_t seq)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (seq >= ps->v[i].seq0 && seq < ps->v[i].seq1)
+			return &ps->v[i];
+	return NULL;
+}
+
+/*
+ * One node per path: a directory several packages ship keeps the first
+ * package's metadata (packages are in name order); any other path shipped
+ * twice is a conflict dpkg would refuse too.
+ */
+static void
+merge(struct tree *t, const struct pkgs *ps)
+{
+	size_t i, j, k, out = 0;
+
+	tree_sort(t);
+	for (i = 0; i < t->n; i = j) {
+		int dirs = 1;
+
+		for (j = i; j < t->n && strcmp(t->v[i].path, t->v[j].path) == 0;
+		    j++)
+			dirs &= S_ISDIR(t->v[j].mode);
+		if (j - i > 1 && !dirs) {
+			const struct pkg *a = owner(ps, t->v[i].seq),
+			    *b = owner(ps, t->v[i + 1].seq);
+
+			errx(1, "%s: shipped by both %s and %s", t->v[i].path,
+			    a ? a->name : "the merged-/usr layout",
+			    b ? b->name : "the merged-/usr layout");
+		}
+		t->v[out++] = t->v[i];
+		for (k = i + 1; k < j; k++)
+			node_free(&t->v[k]);
+	}
+	t->n = out;
+}
+
+/* Directories no package named, but which exist for their children. */
+static void
+add_parents(struct tree *t)
+{
+	size_t n = t->n;
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		p = xstrdup(t->v[i].path);
+		for (char *s = strrchr(p, '/'); s; s = strrchr(p, '/')) {
+			struct node *d;
+
+			*s = '\0';
+			d = tree_new(t);
+			d->path = xstrdup(p);
+			d->mode = S_IFDIR | 0755;
+			d->seq = (size_t)-1;	/* loses to any real entry */
+		}
+		free(p);
+	}
+	tree_sort(t);
+	/* Keep the first of each path: real entries sort before these. */
+	size_t out = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (out > 0 && strcmp(t->v[out - 1].path, t->v[i].path) == 0) {
+			node_free(&t->v[i]);
+			continue;
+		}
+		t->v[out++] = t->v[i];
+	}
+	t->n = out;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *root = NULL, *tsv = NULL, *cachearg = NULL, *mirror = NULL;
+	const char *lockf = NULL, *basef = NULL;
+	char *arch = NULL, *release = NULL, *sources, *cache, *state, *conf;
+	char **keyrings = NULL, **excl = NULL, **args, *out, *p, *work_tmp;
+	size_t nkeys = 0, nexcl = 0, nargs = 0;
+	int ch, force = 0, update = 0;
+	struct pkgs lock = { 0 }, base = { 0 }, ps;
+	struct out rootout, tsvout, work;
+	struct tree t = { 0 };
+	struct stat st;
+
+	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:ux:")) != -1) {
+		switch (ch) {
+		case 'a':
+			arch = xstrdup(optarg);
+			break;
+		case 'b':
+			basef = optarg;
+			break;
+		case 'c':
+			cachearg = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'K':
+			keyrings = xreallocarray(keyrings, nkeys + 1,
+			    sizeof(*keyrings));
+			keyrings[nkeys++] = absolute(optarg);
+			break;
+		case 'L':
+			lockf = optarg;
+			break;
+		case 'm':
+			mirror = optarg;
+			break;
+		case 'o':
+			root = optarg;
+			break;
+		case 'p':
+			tsv = optarg;
+			break;
+		case 'r':
+			release = xstrdup(optarg);
+			break;
+		case 'u':
+			update = 1;
+			break;
+		case 'x':
+			excl = xreallocarray(excl, nexcl + 1, sizeof(*excl));
+			excl[nexcl++] = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (root == NULL || argc == 0)
+		usage();
+	progress = isatty(2);
+	for (size_t i = 0; i < nkeys; i++)
+		if (access(keyrings[i], R_OK) != 0)
+			err(1, "%s", keyrings[i]);
+	if (arch == NULL)
+		arch = host_arch();
+	if (release == NULL)
+		release = host_release();
+	if (tsv == NULL)
+		tsv = xasprintf("%s.tsv", root);
+	if (lockf != NULL)
+		lock = read_tsv(lockf);
+	if (basef != NULL)
+		base = read_tsv(basef);
+	for (int i = 0; i < argc; i++)
+		if (strlen(argv[i]) > 4 &&
+		    strcmp(argv[i] + strlen(argv[i]) - 4, ".deb") == 0 &&
+		    stat(argv[i], &st) != 0)
+			err(1, "%s", argv[i]);
+
+	/* The private apt state: nothing of the host's is read or written. */
+	if (mirror != NULL) {
+		char *signed_by = xstrdup(DEBIAN_KEYRING);
+
+		for (size_t i = 0; i < nkeys; i++) {
+			p = xasprintf("%s,%s", signed_by, keyrings[i]);
+			free(signed_by);
+			signed_by = p;
+		}
+		sources = xasprintf("deb [signed-by=%s] %s %s main\n",
+		    signed_by, mirror, release);
+		free(signed_by);
+	} else
+		sources = host_sources(release);
+	cache = cachearg ? absolute(cachearg) : getenv("XDG_CACHE_HOME") &&
+	    *getenv("XDG_CACHE_HOME") ? xasprintf("%s/initkit",
+	    getenv("XDG_CACHE_HOME")) : absolute("out/cache");
+	state = xasprintf("%s/apt-%s-%s", cache, release, arch);
+	for (p = state + strlen(cache); *p; p++)
+		if (*p == '/' && p > state + strlen(cache))
+			*p = '_';
+	p = xasprintf("%s/lists/partial", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/archives/partial", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/etc/apt.conf.d", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/etc/preferences.d", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/etc/sources.list.d", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/etc/trusted.gpg.d", state);
+	mkdir_p(p);
+	free(p);
+	conf = xasprintf("%s/apt.conf", state);
+	p = xasprintf(
+	    "Dir \"%1$s/\";\n"
+	    "Dir::Etc \"%1$s/etc/\";\n"
+	    "Dir::Etc::Main \"/dev/null\";\n"
+	    "Dir::Etc::Parts \"%1$s/etc/apt.conf.d/\";\n"
+	    "Dir::Etc::SourceList \"%1$s/etc/sources.list\";\n"
+	    "Dir::Etc::SourceParts \"%1$s/etc/sources.list.d/\";\n"
+	    "Dir::Etc::Preferences \"/dev/null\";\n"
+	    "Dir::Etc::PreferencesParts \"%1$s/etc/preferences.d/\";\n"
+	    "Dir::Etc::Trusted \"/dev/null\";\n"
+	    "Dir::Etc::TrustedParts \"%1$s/etc/trusted.gpg.d/\";\n"
+	    "Dir::State \"%1$s/\";\n"
+	    "Dir::State::Lists \"%1$s/lists/\";\n"
+	    "Dir::State::Status \"%1$s/status\";\n"
+	    "Dir::Cache \"%1$s/\";\n"
+	    "Dir::Cache::Archives \"%1$s/archives/\";\n"
+	    "Dir::Log \"%1$s/\";\n"
+	    "Dir::Bin::dpkg \"/bin/false\";\n"
+	    "APT::Architecture \"%2$s\";\n"
+	    "APT::Architectures { \"%2$s\"; };\n"
+	    "APT::Install-Recommends \"false\";\n"
+	    "APT::Install-Suggests \"false\";\n"
+	    "APT::Sandbox::User \"root\";\n"
+	    "APT::Get::AllowUnauthenticated \"false\";\n"
+	    "Acquire::AllowInsecureRepositories \"false\";\n"
+	    "Acquire::AllowDowngradeToInsecureRepositories \"false\";\n"
+	    "Acquire::Languages \"none\";\n"
+	    "Acquire::Retries \"2\";\n"
+	    "Debug::NoLocking \"true\";\n",
+	    state, arch);
+	write_file(conf, p);
+	free(p);
+	apt_env[0] = xasprintf("APT_CONFIG=%s", conf);
+	apt_env[1] = "LC_ALL=C";
+
+	/* Refresh the lists only when asked, new, or the sources changed. */
+	p = xasprintf("%s/etc/sources.list", state);
+	if (access(p, R_OK) == 0) {
+		size_t len;
+		char *old = xreadfile(p, &len);
+
+		update |= strcmp(old, sources) != 0;
+		free(old);
+	} else
+		update = 1;
+	if (update) {
+		char *lists = xasprintf("%s/lists", state);
+
+		/* Stale lists of other sources must not be trusted. */
+		rmtree_at(AT_FDCWD, lists);
+		mkdir_p(lists);
+		free(lists);
+		lists = xasprintf("%s/lists/partial", state);
+		mkdir_p(lists);
+		free(lists);
+		write_file(p, sources);
+		say("updating package lists");
+		if (apt("apt-get", (char *[]){ "-q", "update" }, 2, &out) !=
+		    0 || strstr(out, "\nW: ") || strncmp(out, "W: ", 3) == 0) {
+			/* Any warning here is a missing or bad signature or a
+			 * failed fetch: nothing may go on from that state. */
+			unlink(p);
+			apt_fail(mirror ? mirror : "apt-get update", out);
+		}
+		free(out);
+	}
+	free(p);
+
+	p = xasprintf("%s/status", state);
+	write_status(p, &base, arch, basef);
+	free(p);
+
+	/* What to install: the operands and the lock's exact versions. */
+	args = xcalloc((size_t)argc + lock.n + 8, sizeof(*args));
+	nargs = 0;
+	args[nargs++] = "-q";
+	args[nargs++] = "-y";
+	args[nargs++] = "install";
+	for (size_t i = 0; i < lock.n; i++)
+		args[nargs++] = pin(&lock.v[i], arch);
+	for (int i = 0; i < argc; i++)
+		args[nargs++] = strchr(argv[i], '/') == NULL &&
+		    strlen(argv[i]) > 4 && strcmp(argv[i] + strlen(argv[i]) -
+		    4, ".deb") == 0 ? absolute(argv[i]) : argv[i];
+
+	say("resolving");
+	args[nargs] = "-s";
+	if (apt("apt-get", args, nargs + 1, &out) != 0)
+		apt_fail("apt-get", out);
+	ps = parse_inst(out);
+	free(out);
+	if (ps.n == 0)
+		errx(1, "nothing to install: everything is in the base");
+
+	/* Where each .deb will be: file: URIs in place, others downloaded. */
+	args[nargs] = "--print-uris";
+	if (apt("apt-get", args, nargs + 1, &out) != 0)
+		apt_fail("apt-get", out);
+	for (size_t i = 0; i < ps.n; i++) {
+		char *name = archive_name("", &ps.v[i]) + 1;
+
+		for (p = out; p && *p; p = strchr(p, '\n') ?
+		    strchr(p, '\n') + 1 : NULL) {
+			const char *q = strchr(p + 1, '\''), *f;
+
+			if (p[0] != '\'' || q == NULL)
+				continue;
+			f = q + 2;
+			if (strncmp(f, name, strlen(name)) != 0 ||
+			    f[strlen(name)] != ' ')
+				continue;
+			if (strncmp(p + 1, "file:", 5) == 0)
+				ps.v[i].deb = uri_path(p + 6, q - p - 6);
+		}
+		free(name - 1);
+	}
+	free(out);
+	say("downloading");
+	args[nargs] = "--download-only";
+	if (apt("apt-get", args, nargs + 1, &out) != 0)
+		apt_fail("apt-get", out);
+	free(out);
+
+	/* Every .deb against the SHA256 of the signed index. */
+	{
+		char **pins = xcalloc(ps.n, sizeof(*pins)), *dir;
+		size_t np = 0;
+
+		dir = xasprintf("%s/archives", state);
+		for (size_t i = 0; i < ps.n; i++) {
+			struct pkg *k = &ps.v[i];
+
+			if (k->deb == NULL)
+				k->deb = archive_name(dir, k);
+			if (access(k->deb, R_OK) != 0) {
+				/* A local .deb operand: apt names it so. */
+				for (int a = 0; a < argc; a++)
+					if (strstr(argv[a], ".deb") &&
+					    strstr(argv[a], k->name)) {
+						free(k->deb);
+						k->deb = xstrdup(argv[a]);
+					}
+			}
+			if (stat(k->deb, &st) != 0)
+				err(1, "%s %s: %s", k->name, k->version,
+				    k->deb);
+			k->size = st.st_size;
+			if (strchr(k->deb, '/') != NULL &&
+			    strstr(k->deb, state) == k->deb)
+				pins[np++] = pin(k, arch);
+			else if (strncmp(k->deb, "/", 1) == 0 && mirror)
+				pins[np++] = pin(k, arch);
+		}
+		out = np ? show(pins, np, "apt-cache") : xstrdup("");
+		for (p = out; p && *p;) {
+			char *n = stanza_field(p, "Package");
+			char *v = stanza_field(p, "Version");
+			char *sha = stanza_field(p, "SHA256");
+			char *end = strstr(p, "\n\n");
+
+			for (size_t i = 0; n && v && sha && i < ps.n; i++)
+				if (strcmp(ps.v[i].name, n) == 0 &&
+				    strcmp(ps.v[i].version, v) == 0 &&
+				    ps.v[i].want_sha == NULL)
+					ps.v[i].want_sha = xstrdup(sha);
+			free(n);
+			free(v);
+			free(sha);
+			p = end ? end + 2 : NULL;
+		}
+		free(out);
+		for (size_t i = 0; i < ps.n; i++) {
+			sha256_file(ps.v[i].deb, ps.v[i].sha);
+			if (ps.v[i].want_sha != NULL &&
+			    strcmp(ps.v[i].want_sha, ps.v[i].sha) != 0)
+				errx(1, "%s: hash mismatch: SHA256 %s, the "
+				    "signed index says %s", ps.v[i].deb,
+				    ps.v[i].sha, ps.v[i].want_sha);
+		}
+		for (size_t i = 0; i < np; i++)
+			free(pins[i]);
+		free(pins);
+		free(dir);
+	}
+
+	/* Unpack beside the target, then rename it in whole. */
+	out_dir_open(&rootout, root, force ? OUT_FORCE : 0);
+	out_open(&tsvout, tsv, OUT_FORCE);
+	skeleton(rootout.tmp, &t);
+	work_tmp = xasprintf("%s/work", state);
+	out_dir_open(&work, work_tmp, OUT_FORCE);	/* never committed */
+	unpack_all(&ps, rootout.tmp, work.tmp, excl, nexcl);
+	if (progress)
+		fputc('\n', stderr);
+	for (size_t i = 0; i < ps.n; i++) {
+		size_t len;
+		char *path = xasprintf("%s/%zu", work.tmp, i), *text, *nl;
+
+		text = xreadfile(path, &len);
+		if ((nl = strchr(text, '\n')) == NULL)
+			errx(1, "%s: truncated", path);
+		*nl = '\0';
+		{
+			char *f[5], *s2;
+
+			f[0] = strtok_r(text, "\t", &s2);
+			for (int k = 1; k < 5; k++)
+				f[k] = strtok_r(NULL, "\t", &s2);
+			ps.v[i].info.package = xstrdup(f[0]);
+			ps.v[i].info.version = xstrdup(f[1]);
+			ps.v[i].info.arch = xstrdup(f[2]);
+			ps.v[i].info.source = xstrdup(f[3]);
+			ps.v[i].info.installed_size = strtoull(f[4], NULL, 10);
+		}
+		ps.v[i].seq0 = t.seq;
+		tree_add_spec_mem(&t, ps.v[i].deb, nl + 1,
+		    len - (size_t)(nl + 1 - text));
+		ps.v[i].seq1 = t.seq;
+		free(text);
+		free(path);
+	}
+	merge(&t, &ps);
+	add_parents(&t);
+	/* Name the bytes by the root's final path. */
+	for (size_t i = 0; i < t.n; i++) {
+		char *src = t.v[i].src;
+
+		if (src != NULL && strncmp(src, rootout.tmp,
+		    strlen(rootout.tmp)) == 0) {
+			t.v[i].src = xasprintf("%s%s", root,
+			    src + strlen(rootout.tmp));
+			free(src);
+		}
+	}
+
+	/* packages.tsv, by name; sizes in bytes. */
+	{
+		FILE *fp;
+		char *text = NULL;
+		size_t len = 0;
+
+		fp = open_memstream(&text, &len);
+		for (size_t i = 0; i < ps.n; i++) {
+			size_t best = i;
+
+			for (size_t j = i + 1; j < ps.n; j++)
+				if (strcmp(ps.v[j].info.package,
+				    ps.v[best].info.package) < 0)
+					best = j;
+			if (best != i) {
+				struct pkg x = ps.v[i];
+
+				ps.v[i] = ps.v[best];
+				ps.v[best] = x;
+			}
+			fprintf(fp, "%s\t%s\t%s\t%s\t%" PRIu64 "\t%s\n",
+			    ps.v[i].info.package, ps.v[i].info.version,
+			    ps.v[i].info.arch, ps.v[i].info.source,
+			    ps.v[i].info.installed_size * 1024, ps.v[i].sha);
+		}
+		fclose(fp);
+		out_write(&tsvout, text, len);
+		free(text);
+	}
+	out_dir_commit(&rootout);
+	out_commit(&tsvout);
+	tree_write_spec(&t, stdout);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}
