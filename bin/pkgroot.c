@@ -34,6 +34,7 @@ struct pkg {
 	char *name, *version, *arch;
 	char *deb;		/* the .deb file */
 	char *want_sha;		/* SHA256 the signed index gives, if any */
+	int indexed;		/* from the repository, not a local operand */
 	char sha[65];
 	off_t size;
 	struct deb_info info;
@@ -139,6 +140,22 @@ host_release(void)
 	if (r == NULL || *r == '\0')
 		errx(1, "/etc/os-release: no VERSION_CODENAME; use -r");
 	return r;
+}
+
+static int
+is_deb(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 4 && strcmp(s + len - 4, ".deb") == 0;
+}
+
+static void
+skip_entry(void *ctx, struct archive *a, struct archive_entry *e)
+{
+	(void)ctx;
+	(void)a;
+	(void)e;
 }
 
 /* Append one source line per suite of the host's that belongs to release. */
@@ -325,7 +342,9 @@ apt_fail(const char *what, const char *out)
 	pick += strspn(pick, " ");
 	if (strncmp(pick, "E: ", 3) == 0 || strncmp(pick, "W: ", 3) == 0)
 		pick += 3;
-	errx(1, "%s: %.*s", what, (int)strcspn(pick, "\n"), pick);
+	errx(1, "%s: %.*s%s", what, (int)strcspn(pick, "\n"), pick,
+	    strstr(out, "Unable to locate") || strstr(out, "404") ?
+	    " (package lists may be stale: -u refreshes them)" : "");
 }
 
 static int
@@ -659,10 +678,15 @@ skeleton(const char *root, struct tree *t)
 	char *p;
 
 	for (int i = 0; dirs[i]; i++) {
+		struct node *d = tree_new(t);
+
 		p = xasprintf("%s/%s", root, dirs[i]);
 		if (mkdir(p, 0755) < 0)
 			err(1, "%s", p);
 		free(p);
+		d->path = xstrdup(dirs[i]);
+		d->mode = S_IFDIR | 0755;
+		d->seq = (size_t)-1;	/* a package's entry wins */
 	}
 	for (int i = 0; merged_usr[i]; i++) {
 		struct node *n = tree_new(t);
@@ -763,6 +787,8 @@ main(int argc, char *argv[])
 	size_t nkeys = 0, nexcl = 0, nargs = 0;
 	int ch, force = 0, update = 0;
 	struct pkgs lock = { 0 }, base = { 0 }, ps;
+	struct pkg *local;
+	size_t nlocal = 0;
 	struct out rootout, tsvout, work;
 	struct tree t = { 0 };
 	struct stat st;
@@ -782,6 +808,8 @@ main(int argc, char *argv[])
 			force = 1;
 			break;
 		case 'K':
+			if (access(optarg, R_OK) != 0)
+				err(1, "%s", optarg);
 			keyrings = xreallocarray(keyrings, nkeys + 1,
 			    sizeof(*keyrings));
 			keyrings[nkeys++] = absolute(optarg);
@@ -817,9 +845,6 @@ main(int argc, char *argv[])
 	if (root == NULL || argc == 0)
 		usage();
 	progress = isatty(2);
-	for (size_t i = 0; i < nkeys; i++)
-		if (access(keyrings[i], R_OK) != 0)
-			err(1, "%s", keyrings[i]);
 	if (arch == NULL)
 		arch = host_arch();
 	if (release == NULL)
@@ -830,11 +855,14 @@ main(int argc, char *argv[])
 		lock = read_tsv(lockf);
 	if (basef != NULL)
 		base = read_tsv(basef);
+	/* Local .deb operands: read whole by our reader, whose errors name
+	 * the file, before apt sees them. */
+	local = xcalloc((size_t)argc + 1, sizeof(*local));
 	for (int i = 0; i < argc; i++)
-		if (strlen(argv[i]) > 4 &&
-		    strcmp(argv[i] + strlen(argv[i]) - 4, ".deb") == 0 &&
-		    stat(argv[i], &st) != 0)
-			err(1, "%s", argv[i]);
+		if (is_deb(argv[i])) {
+			deb_read(argv[i], &local[nlocal].info, skip_entry, NULL);
+			local[nlocal++].deb = argv[i];
+		}
 
 	/* The private apt state: nothing of the host's is read or written. */
 	if (mirror != NULL) {
@@ -956,10 +984,16 @@ main(int argc, char *argv[])
 	args[nargs++] = "install";
 	for (size_t i = 0; i < lock.n; i++)
 		args[nargs++] = pin(&lock.v[i], arch);
-	for (int i = 0; i < argc; i++)
-		args[nargs++] = strchr(argv[i], '/') == NULL &&
-		    strlen(argv[i]) > 4 && strcmp(argv[i] + strlen(argv[i]) -
-		    4, ".deb") == 0 ? absolute(argv[i]) : argv[i];
+	/* A locked package named again keeps its locked version. */
+	for (int i = 0; i < argc; i++) {
+		int locked = 0;
+
+		for (size_t k = 0; k < lock.n; k++)
+			locked |= strcmp(lock.v[k].name, argv[i]) == 0;
+		if (!locked)
+			args[nargs++] = is_deb(argv[i]) ? absolute(argv[i]) :
+			    argv[i];
+	}
 
 	say("resolving");
 	args[nargs] = "-s";
@@ -970,13 +1004,24 @@ main(int argc, char *argv[])
 	if (ps.n == 0)
 		errx(1, "nothing to install: everything is in the base");
 
-	/* Where each .deb will be: file: URIs in place, others downloaded. */
+	/* Where each .deb will be: local operands and file: URIs in place,
+	 * others downloaded into the cache. */
+	for (size_t i = 0; i < ps.n; i++)
+		for (size_t l = 0; l < nlocal; l++)
+			if (strcmp(local[l].info.package, ps.v[i].name) == 0 &&
+			    strcmp(local[l].info.version, ps.v[i].version) == 0)
+				ps.v[i].deb = xstrdup(local[l].deb);
 	args[nargs] = "--print-uris";
 	if (apt("apt-get", args, nargs + 1, &out) != 0)
 		apt_fail("apt-get", out);
 	for (size_t i = 0; i < ps.n; i++) {
 		char *name = archive_name("", &ps.v[i]) + 1;
 
+		ps.v[i].indexed = ps.v[i].deb == NULL;
+		if (!ps.v[i].indexed) {
+			free(name - 1);
+			continue;
+		}
 		for (p = out; p && *p; p = strchr(p, '\n') ?
 		    strchr(p, '\n') + 1 : NULL) {
 			const char *q = strchr(p + 1, '\''), *f;
@@ -1010,24 +1055,13 @@ main(int argc, char *argv[])
 
 			if (k->deb == NULL)
 				k->deb = archive_name(dir, k);
-			if (access(k->deb, R_OK) != 0) {
-				/* A local .deb operand: apt names it so. */
-				for (int a = 0; a < argc; a++)
-					if (strstr(argv[a], ".deb") &&
-					    strstr(argv[a], k->name)) {
-						free(k->deb);
-						k->deb = xstrdup(argv[a]);
-					}
-			}
+			/* From the repository: checked against its index. */
+			if (k->indexed)
+				pins[np++] = pin(k, arch);
 			if (stat(k->deb, &st) != 0)
 				err(1, "%s %s: %s", k->name, k->version,
 				    k->deb);
 			k->size = st.st_size;
-			if (strchr(k->deb, '/') != NULL &&
-			    strstr(k->deb, state) == k->deb)
-				pins[np++] = pin(k, arch);
-			else if (strncmp(k->deb, "/", 1) == 0 && mirror)
-				pins[np++] = pin(k, arch);
 		}
 		out = np ? show(pins, np, "apt-cache") : xstrdup("");
 		for (p = out; p && *p;) {

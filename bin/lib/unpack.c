@@ -218,6 +218,7 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 	n->gid = archive_entry_gid(e);
 	n->mtime = archive_entry_mtime(e);
 	if (hl != NULL) {
+		const struct node *o = NULL;
 		const char *tname;
 
 		if ((target = unpack_map(u->deb, hl)) == NULL)
@@ -229,12 +230,24 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 		    !S_ISREG(st.st_mode))
 			errx(1, "%s: %s: hard link to %s, which is not a "
 			    "regular file in the root", u->deb, raw, hl);
+		/* One inode: the metadata is the target's, which this
+		 * package must have shipped before (dpkg's rule too). */
+		for (size_t i = u->tree->n - 1; i > 0 && o == NULL; i--)
+			if (strcmp(u->tree->v[i - 1].path, target) == 0 &&
+			    S_ISREG(u->tree->v[i - 1].mode))
+				o = &u->tree->v[i - 1];
+		if (o == NULL)
+			errx(1, "%s: %s: hard link to %s, which this package "
+			    "does not ship", u->deb, raw, hl);
+		n->mode = o->mode;
+		n->uid = o->uid;
+		n->gid = o->gid;
+		n->mtime = o->mtime;
 		dfd = open_parent(u, path, &name);
 		clear(u, dfd, name, path);
 		if (linkat(tfd, tname, dfd, name, 0) < 0)
 			err(1, "%s: %s", u->deb, path);
 		close(tfd);
-		n->mode = S_IFREG | (mode & 07777);
 		n->size = st.st_size;
 		n->src = xasprintf("%s/%s", u->prefix, path);
 		free(target);

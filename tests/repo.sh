@@ -1,0 +1,68 @@
+# tests/repo.sh: a local signed apt repository built by the test itself,
+# for tests that must not touch the network. Sourced after lib.sh.
+#
+#   repo_init DIR          empty repository and a throwaway signing key
+#   mkpkg NAME VERSION [FIELD: VALUE]...   a tiny package via dpkg-deb
+#                          (files: $PKGFILES, "path content" lines)
+#   mkdeb NAME VERSION [--data-ext EXT] < entries   a crafted package
+#   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main"
+#
+# $REPO is the repository, $KEY (beside it) the public keyring for -K.
+
+repo_init() {
+	REPO=$1
+	mkdir -p "$REPO/pool" "$REPO/dists/bookworm/main/binary-amd64" "$REPO/.build"
+	GNUPGHOME=$REPO/.gnupg
+	export GNUPGHOME
+	mkdir -p -m 700 "$GNUPGHOME"
+	gpg --batch --quiet --passphrase '' --quick-gen-key \
+	    'initkit test <test@invalid>' ed25519 sign never 2>/dev/null
+	KEY=$REPO.key.gpg
+	gpg --batch --quiet --export >"$KEY"
+}
+
+_control() { # name version fields...
+	_n=$1 _v=$2
+	shift 2
+	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: test <test@invalid>\nDescription: test package %s\n' "$_n" "$_v" "$_n"
+	for _f; do printf '%s\n' "$_f"; done
+}
+
+mkpkg() {
+	_d=$REPO/.build/$1_$2
+	rm -rf "$_d"
+	mkdir -p "$_d/DEBIAN" "$_d/usr/share/$1"
+	_control "$@" >"$_d/DEBIAN/control"
+	printf '%s %s\n' "$1" "$2" >"$_d/usr/share/$1/version"
+	printf '%s\n' "${PKGFILES:-}" | while read -r _p _c; do
+		[ -n "$_p" ] || continue
+		mkdir -p "$_d/$(dirname "$_p")"
+		printf '%s\n' "$_c" >"$_d/$_p"
+	done
+	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/pool/$1_$2_all.deb" >/dev/null
+}
+
+mkdeb() {
+	_n=$1 _v=$2
+	shift 2
+	_control "$_n" "$_v" >"$REPO/.build/control"
+	python3 "$top/tests/mkdeb.py" "$REPO/pool/${_n}_${_v}_all.deb" \
+	    "$REPO/.build/control" "$@"
+}
+
+repo_index() {
+	(
+		cd "$REPO" || exit 1
+		apt-ftparchive packages pool >dists/bookworm/main/binary-amd64/Packages 2>/dev/null
+		rm -f dists/bookworm/Release dists/bookworm/InRelease
+		apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
+		    -o APT::FTPArchive::Release::Codename=bookworm \
+		    -o APT::FTPArchive::Release::Architectures=amd64 \
+		    -o APT::FTPArchive::Release::Components=main \
+		    release dists/bookworm >.build/Release
+		mv .build/Release dists/bookworm/Release
+		[ "${1:-}" = unsigned ] ||
+		    gpg --batch --quiet --yes --clearsign \
+			-o dists/bookworm/InRelease dists/bookworm/Release
+	)
+}
