@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "initkit.h"
@@ -46,13 +47,15 @@ struct pkgs {
 	size_t n;
 };
 
-static int progress;
+static int progress, verbose;
+static pid_t parent_pid;
 static char *apt_env[3];
+static char *uri_path(const char *, size_t);
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pkgroot [-fu] [-a arch] [-r release] "
+	fprintf(stderr, "usage: pkgroot [-fuv] [-a arch] [-r release] "
 	    "[-m mirror] [-K keyring] [-b base.tsv]\n"
 	    "               [-L lock.tsv] [-x exclude-glob] [-c cachedir] "
 	    "[-p packages.tsv]\n"
@@ -60,17 +63,27 @@ usage(void)
 	exit(2);
 }
 
+/* Progress on a terminal; with -v, each phase on its own line, timed. */
 static void
 say(const char *fmt, ...)
 {
+	static struct timespec t0;
+	struct timespec now;
 	va_list ap;
 
-	if (!progress)
+	if (!progress && !verbose)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (t0.tv_sec == 0)
+		t0 = now;
 	va_start(ap, fmt);
-	fputs("\rpkgroot: ", stderr);
+	if (verbose)
+		fprintf(stderr, "pkgroot: %6.3f s: ", (double)(now.tv_sec -
+		    t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
+	else
+		fputs("\rpkgroot: ", stderr);
 	vfprintf(stderr, fmt, ap);
-	fputs("\033[K", stderr);
+	fputs(verbose ? "\n" : "\033[K", stderr);
 	va_end(ap);
 }
 
@@ -399,36 +412,14 @@ pin(const struct pkg *p, const char *native)
 	return xasprintf("%s:%s=%s", p->name, p->arch, p->version);
 }
 
-/*
- * apt-cache show for the given pins: the raw stanzas. A pin apt does not
- * know fails with "no longer available" naming it.
- */
-static char *
-show(char **pins, size_t n, const char *what)
-{
-	char **args = xcalloc(n + 2, sizeof(*args)), *out;
-
-	args[0] = "-q";
-	args[1] = "show";
-	memcpy(args + 2, pins, n * sizeof(*pins));
-	if (apt("apt-cache", args, n + 2, &out) != 0) {
-		const char *p = strstr(out, "E: ");
-
-		errx(1, "%s: %.*s", what, p ? (int)strcspn(p + 3, "\n") : 20,
-		    p ? p + 3 : "apt-cache failed");
-	}
-	free(args);
-	return out;
-}
-
 /* Field of a stanza that starts at s (ends at a blank line). */
 static char *
-stanza_field(const char *s, const char *name)
+stanza_field(const char *s, const char *end, const char *name)
 {
 	size_t len = strlen(name);
 
-	for (const char *p = s; p && *p && *p != '\n';
-	    p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+	for (const char *p = s; p < end; p = memchr(p, '\n', end - p) ?
+	    (const char *)memchr(p, '\n', end - p) + 1 : end)
 		if (strncmp(p, name, len) == 0 && p[len] == ':') {
 			p += len + 1;
 			p += strspn(p, " ");
@@ -437,96 +428,163 @@ stanza_field(const char *s, const char *name)
 	return NULL;
 }
 
-/* The base image's packages as installed, so apt adds only the rest. */
-static void
-write_status(const char *statusfile, struct pkgs *base, const char *native,
-    const char *basefile)
+static int
+pkg_cmp(const void *a, const void *b)
 {
-	char **pins = xcalloc(base->n + 1, sizeof(*pins)), *out, *p, *text;
-	size_t tlen = 0;
-	FILE *fp = open_memstream(&text, &tlen);
-
-	for (size_t i = 0; i < base->n; i++)
-		pins[i] = pin(&base->v[i], native);
-	out = base->n ? show(pins, base->n, basefile) : xstrdup("");
-	/* Each stanza gets a Status line after its Package line. */
-	for (p = out; *p;) {
-		char *end = strstr(p, "\n\n"), *nl;
-
-		if (end == NULL)
-			end = p + strlen(p);
-		nl = strchr(p, '\n');
-		if (strncmp(p, "Package:", 8) == 0 && nl != NULL && nl < end) {
-			fprintf(fp, "%.*s\nStatus: install ok installed\n%.*s\n\n",
-			    (int)(nl - p), p, (int)(end - nl - 1), nl + 1);
-		}
-		p = *end ? end + 2 : end;
-	}
-	fclose(fp);
-	write_file(statusfile, text);
-	for (size_t i = 0; i < base->n; i++)
-		free(pins[i]);
-	free(pins);
-	free(out);
-	free(text);
+	return strcmp(((const struct pkg *)a)->name,
+	    ((const struct pkg *)b)->name);
 }
 
-/* Parse "Inst name [old] (version release [arch])" lines of apt -s. */
+/*
+ * Find packages in the index files apt fetched and verified (lists/
+ * *_Packages, signed through their InRelease): fn gets each wanted
+ * package's stanza. Faster than asking apt-cache, one read per list.
+ */
+static void
+scan_index(const char *state, struct pkgs *want,
+    void (*fn)(struct pkg *, const char *, const char *, void *), void *arg)
+{
+	struct pkgs sorted = { xcalloc(want->n + 1, sizeof(struct pkg)),
+	    want->n };
+	char *pat = xasprintf("%s/lists/*_Packages", state);
+	glob_t g;
+
+	for (size_t i = 0; i < want->n; i++) {
+		sorted.v[i] = want->v[i];
+		sorted.v[i].seq0 = i;	/* back to want->v[] */
+	}
+	qsort(sorted.v, sorted.n, sizeof(*sorted.v), pkg_cmp);
+	if (glob(pat, 0, NULL, &g) != 0)
+		g.gl_pathc = 0;
+	for (size_t f = 0; f < g.gl_pathc; f++) {
+		size_t len;
+		char *text = xreadfile(g.gl_pathv[f], &len), *p, *end;
+
+		for (p = text; p < text + len; p = end + (*end != '\0')) {
+			struct pkg key = { 0 }, *hit;
+			char *v, *a;
+
+			if ((end = strstr(p, "\n\n")) == NULL)
+				end = text + len;
+			else
+				end++;
+			if (strncmp(p, "Package: ", 9) != 0)
+				continue;
+			key.name = xasprintf("%.*s", (int)strcspn(p + 9, "\n"),
+			    p + 9);
+			hit = bsearch(&key, sorted.v, sorted.n,
+			    sizeof(*sorted.v), pkg_cmp);
+			/* Several entries may share a name: look at all. */
+			while (hit && hit > sorted.v &&
+			    strcmp(hit[-1].name, key.name) == 0)
+				hit--;
+			v = hit ? stanza_field(p, end, "Version") : NULL;
+			a = hit ? stanza_field(p, end, "Architecture") : NULL;
+			for (; hit && hit < sorted.v + sorted.n &&
+			    strcmp(hit->name, key.name) == 0; hit++)
+				if (v && a && strcmp(hit->version, v) == 0 &&
+				    strcmp(hit->arch, a) == 0)
+					fn(&want->v[hit->seq0], p, end, arg);
+			free(key.name);
+			free(v);
+			free(a);
+		}
+		free(text);
+	}
+	globfree(&g);
+	free(pat);
+	free(sorted.v);
+}
+
+static void
+take_status(struct pkg *k, const char *s, const char *end, void *arg)
+{
+	FILE *fp = arg;
+	const char *nl = strchr(s, '\n');
+
+	if (k->indexed++)
+		return;		/* the same package in two lists */
+	fprintf(fp, "%.*s\nStatus: install ok installed\n%.*s\n", (int)(nl - s),
+	    s, (int)(end - nl - 1), nl + 1);
+}
+
+/*
+ * The base image's packages as installed, so apt adds only the rest. The
+ * file is rewritten only when it changes: apt rebuilds its cache when it
+ * does.
+ */
+static void
+write_status(const char *state, struct pkgs *base, const char *basefile)
+{
+	char *text = NULL, *path = xasprintf("%s/status", state), *old;
+	size_t tlen = 0, olen = 0;
+	FILE *fp = open_memstream(&text, &tlen);
+
+	scan_index(state, base, take_status, fp);
+	fclose(fp);
+	for (size_t i = 0; i < base->n; i++)
+		if (!base->v[i].indexed)
+			errx(1, "%s: %s %s (%s) is not in the repository",
+			    basefile, base->v[i].name, base->v[i].version,
+			    base->v[i].arch);
+	old = access(path, R_OK) == 0 ? xreadfile(path, &olen) : NULL;
+	if (old == NULL || strcmp(old, text) != 0)
+		write_file(path, text);
+	free(old);
+	free(text);
+	free(path);
+}
+
+static void
+take_sha(struct pkg *k, const char *s, const char *end, void *arg)
+{
+	(void)arg;
+	if (k->want_sha == NULL)
+		k->want_sha = stanza_field(s, end, "SHA256");
+}
+
+/*
+ * What apt-get --print-uris lists, one package a line, when its archive
+ * directory is empty (so nothing counts as downloaded already):
+ *   'URI' NAME_VERSION_ARCH.deb SIZE HASH
+ * with the version's ':' quoted as %3a. A file: URI is read in place;
+ * anything else will be in apt's archive directory under that name.
+ */
 static struct pkgs
-parse_inst(const char *out)
+parse_uris(const char *out, const char *archives)
 {
 	struct pkgs ps = { 0 };
 
 	for (const char *p = out; p && *p;
 	    p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		const char *paren, *close, *lb;
+		const char *q = p[0] == '\'' ? strchr(p + 1, '\'') : NULL;
+		char *file, *u1, *u2, *ver;
 		struct pkg *k;
-		int nlen;
 
-		if (strncmp(p, "Inst ", 5) != 0)
+		if (q == NULL || q[1] != ' ')
 			continue;
-		p += 5;
-		nlen = (int)strcspn(p, " \n");
-		paren = strchr(p, '(');
-		close = paren ? strchr(paren, ')') : NULL;
-		if (close == NULL)
+		file = xasprintf("%.*s", (int)strcspn(q + 2, " \n"), q + 2);
+		u1 = strchr(file, '_');
+		u2 = strrchr(file, '_');
+		if (u1 == NULL || u1 == u2 || strlen(u2) < 5 ||
+		    strcmp(file + strlen(file) - 4, ".deb") != 0)
 			errx(1, "apt-get: cannot parse: %.*s",
 			    (int)strcspn(p, "\n"), p);
-		for (lb = close; lb > paren && *lb != '['; lb--)
-			;
 		ps.v = xreallocarray(ps.v, ps.n + 1, sizeof(*ps.v));
 		k = &ps.v[ps.n++];
 		memset(k, 0, sizeof(*k));
-		k->name = xasprintf("%.*s", nlen, p);
-		k->name[strcspn(k->name, ":")] = '\0';
-		k->version = xasprintf("%.*s", (int)strcspn(paren + 1, " )"),
-		    paren + 1);
-		k->arch = lb > paren ? xasprintf("%.*s",
-		    (int)strcspn(lb + 1, "]"), lb + 1) : xstrdup("");
+		k->name = xasprintf("%.*s", (int)(u1 - file), file);
+		ver = xasprintf("%.*s", (int)(u2 - u1 - 1), u1 + 1);
+		k->version = uri_path(ver, strlen(ver));
+		free(ver);
+		k->arch = xasprintf("%.*s", (int)(strlen(u2 + 1) - 4), u2 + 1);
+		if (strncmp(p + 1, "file:", 5) == 0)
+			k->deb = uri_path(p + 6, (size_t)(q - p - 6));
+		else
+			k->deb = xasprintf("%s/%s", archives, file);
+		free(file);
 	}
 	return ps;
-}
-
-/* apt's name for a downloaded package: name_version_arch.deb, quoted. */
-static char *
-archive_name(const char *dir, const struct pkg *p)
-{
-	size_t cap = strlen(p->name) + strlen(p->version) * 3 +
-	    strlen(p->arch) * 3 + strlen(dir) + 16;
-	char *s = xmalloc(cap), *d = s;
-	const char *parts[3] = { p->name, p->version, p->arch };
-
-	d += sprintf(d, "%s/", dir);
-	for (int i = 0; i < 3; i++) {
-		for (const char *c = parts[i]; *c; c++)
-			if (*c == ':' || *c == '_' || (i == 2 && *c == '.'))
-				d += sprintf(d, "%%%02x", (unsigned char)*c);
-			else
-				*d++ = *c;
-		*d++ = i < 2 ? '_' : '.';
-	}
-	strcpy(d, "deb");
-	return s;
 }
 
 static char *
@@ -546,6 +604,42 @@ uri_path(const char *uri, size_t len)
 	}
 	*d = '\0';
 	return s;
+}
+
+/*
+ * Hash every .deb; one from the repository must have the SHA256 its signed
+ * index gives. Returns how many are missing or wrong; with final, those
+ * are errors.
+ */
+static size_t
+verify(struct pkgs *ps, int final)
+{
+	struct stat st;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		struct pkg *k = &ps->v[i];
+
+		if (k->indexed && k->want_sha == NULL)
+			errx(1, "%s %s: not in the repository's index",
+			    k->name, k->version);
+		if (stat(k->deb, &st) != 0) {
+			if (final)
+				err(1, "%s", k->deb);
+			bad++;
+			continue;
+		}
+		k->size = st.st_size;
+		sha256_file(k->deb, k->sha);
+		if (k->indexed && strcmp(k->want_sha, k->sha) != 0) {
+			if (final)
+				errx(1, "%s: hash mismatch: SHA256 %s, the "
+				    "signed index says %s", k->deb, k->sha,
+				    k->want_sha);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 /* Unpack packages [lo] with a worker process; nodes go to work/IDX. */
@@ -585,12 +679,36 @@ worker(struct pkgs *ps, const size_t *mine, size_t nmine, const char *root,
 	}
 }
 
+/* Workers still running; stopped before a temporary root is removed. */
+static pid_t *workers;
+static size_t nworkers;
+
+static void
+stop_workers(void)
+{
+	int status;
+
+	if (workers == NULL || getpid() != parent_pid)
+		return;
+	for (size_t w = 0; w < nworkers; w++)
+		if (workers[w] > 0)
+			kill(workers[w], SIGKILL);
+	for (size_t w = 0; w < nworkers; w++)
+		if (workers[w] > 0) {
+			while (waitpid(workers[w], &status, 0) < 0 &&
+			    errno == EINTR)
+				;
+			workers[w] = 0;
+		}
+	nworkers = 0;
+}
+
 /* Unpack every package, biggest first, one worker process per CPU. */
 static void
 unpack_all(struct pkgs *ps, const char *root, const char *work,
     char *const *excl, size_t nexcl)
 {
-	size_t nw = (size_t)ncpus(), *order, **mine, *nmine;
+	size_t nw = (size_t)ncpus() * (getenv("NW") ? atoi(getenv("NW")) : 1), *order, **mine, *nmine;
 	uint64_t *load;
 	pid_t *pids;
 	int p[2], status, failed = 0;
@@ -629,9 +747,13 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	if (pipe(p) < 0)
 		err(1, "pipe");
 	fflush(NULL);
+	parent_pid = getpid();
+	workers = pids;
+	out_before_cleanup(stop_workers);
 	for (size_t w = 0; w < nw; w++) {
 		if ((pids[w] = fork()) < 0)
 			err(1, "fork");
+		nworkers = w + 1;
 		if (pids[w] == 0) {
 			close(p[0]);
 			worker(ps, mine[w], nmine[w], root, work, excl, nexcl,
@@ -641,19 +763,21 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	}
 	close(p[1]);
 	while (read(p[0], &c, 1) == 1)
-		say("unpacking %zu/%zu", ++done, ps->n);
+		if (!verbose || ++done == ps->n)
+			say("unpacked %zu/%zu", verbose ? done : ++done, ps->n);
 	close(p[0]);
 	for (size_t w = 0; w < nw; w++) {
 		if (waitpid(pids[w], &status, 0) < 0)
 			err(1, "waitpid");
+		pids[w] = 0;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			failed = 1;
 			/* Stop the others before the root is removed. */
-			for (size_t v = 0; v < nw; v++)
-				if (v != w)
-					kill(pids[v], SIGTERM);
+			stop_workers();
+			break;
 		}
 	}
+	workers = NULL;
 	if (failed) {
 		if (progress)
 			fputc('\n', stderr);
@@ -791,9 +915,8 @@ main(int argc, char *argv[])
 	size_t nlocal = 0;
 	struct out rootout, tsvout, work;
 	struct tree t = { 0 };
-	struct stat st;
 
-	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:ux:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = xstrdup(optarg);
@@ -832,6 +955,9 @@ main(int argc, char *argv[])
 		case 'u':
 			update = 1;
 			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'x':
 			excl = xreallocarray(excl, nexcl + 1, sizeof(*excl));
 			excl[nexcl++] = optarg;
@@ -861,7 +987,7 @@ main(int argc, char *argv[])
 	for (int i = 0; i < argc; i++)
 		if (is_deb(argv[i])) {
 			deb_read(argv[i], &local[nlocal].info, skip_entry, NULL);
-			local[nlocal++].deb = argv[i];
+			local[nlocal++].deb = absolute(argv[i]);
 		}
 
 	/* The private apt state: nothing of the host's is read or written. */
@@ -889,6 +1015,9 @@ main(int argc, char *argv[])
 	mkdir_p(p);
 	free(p);
 	p = xasprintf("%s/archives/partial", state);
+	mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/empty/partial", state);
 	mkdir_p(p);
 	free(p);
 	p = xasprintf("%s/etc/apt.conf.d", state);
@@ -972,9 +1101,7 @@ main(int argc, char *argv[])
 	}
 	free(p);
 
-	p = xasprintf("%s/status", state);
-	write_status(p, &base, arch, basef);
-	free(p);
+	write_status(state, &base, basef);
 
 	/* What to install: the operands and the lock's exact versions. */
 	args = xcalloc((size_t)argc + lock.n + 8, sizeof(*args));
@@ -996,104 +1123,39 @@ main(int argc, char *argv[])
 	}
 
 	say("resolving");
-	args[nargs] = "-s";
-	if (apt("apt-get", args, nargs + 1, &out) != 0)
+	args[nargs] = "--print-uris";
+	args[nargs + 1] = "-o";
+	args[nargs + 2] = xasprintf("Dir::Cache::Archives=%s/empty/", state);
+	if (apt("apt-get", args, nargs + 3, &out) != 0)
 		apt_fail("apt-get", out);
-	ps = parse_inst(out);
+	p = xasprintf("%s/archives", state);
+	ps = parse_uris(out, p);
+	free(p);
 	free(out);
 	if (ps.n == 0)
 		errx(1, "nothing to install: everything is in the base");
-
-	/* Where each .deb will be: local operands and file: URIs in place,
-	 * others downloaded into the cache. */
-	for (size_t i = 0; i < ps.n; i++)
-		for (size_t l = 0; l < nlocal; l++)
-			if (strcmp(local[l].info.package, ps.v[i].name) == 0 &&
-			    strcmp(local[l].info.version, ps.v[i].version) == 0)
-				ps.v[i].deb = xstrdup(local[l].deb);
-	args[nargs] = "--print-uris";
-	if (apt("apt-get", args, nargs + 1, &out) != 0)
-		apt_fail("apt-get", out);
+	/* Local operands are checked by our reader, not against an index. */
 	for (size_t i = 0; i < ps.n; i++) {
-		char *name = archive_name("", &ps.v[i]) + 1;
-
-		ps.v[i].indexed = ps.v[i].deb == NULL;
-		if (!ps.v[i].indexed) {
-			free(name - 1);
-			continue;
-		}
-		for (p = out; p && *p; p = strchr(p, '\n') ?
-		    strchr(p, '\n') + 1 : NULL) {
-			const char *q = strchr(p + 1, '\''), *f;
-
-			if (p[0] != '\'' || q == NULL)
-				continue;
-			f = q + 2;
-			if (strncmp(f, name, strlen(name)) != 0 ||
-			    f[strlen(name)] != ' ')
-				continue;
-			if (strncmp(p + 1, "file:", 5) == 0)
-				ps.v[i].deb = uri_path(p + 6, q - p - 6);
-		}
-		free(name - 1);
+		ps.v[i].indexed = 1;
+		for (size_t l = 0; l < nlocal; l++)
+			if (strcmp(local[l].deb, ps.v[i].deb) == 0)
+				ps.v[i].indexed = 0;
 	}
-	free(out);
-	say("downloading");
-	args[nargs] = "--download-only";
-	if (apt("apt-get", args, nargs + 1, &out) != 0)
-		apt_fail("apt-get", out);
-	free(out);
+	say("resolved %zu packages", ps.n);
+	scan_index(state, &ps, take_sha, NULL);
+	say("read the index");
 
-	/* Every .deb against the SHA256 of the signed index. */
-	{
-		char **pins = xcalloc(ps.n, sizeof(*pins)), *dir;
-		size_t np = 0;
-
-		dir = xasprintf("%s/archives", state);
-		for (size_t i = 0; i < ps.n; i++) {
-			struct pkg *k = &ps.v[i];
-
-			if (k->deb == NULL)
-				k->deb = archive_name(dir, k);
-			/* From the repository: checked against its index. */
-			if (k->indexed)
-				pins[np++] = pin(k, arch);
-			if (stat(k->deb, &st) != 0)
-				err(1, "%s %s: %s", k->name, k->version,
-				    k->deb);
-			k->size = st.st_size;
-		}
-		out = np ? show(pins, np, "apt-cache") : xstrdup("");
-		for (p = out; p && *p;) {
-			char *n = stanza_field(p, "Package");
-			char *v = stanza_field(p, "Version");
-			char *sha = stanza_field(p, "SHA256");
-			char *end = strstr(p, "\n\n");
-
-			for (size_t i = 0; n && v && sha && i < ps.n; i++)
-				if (strcmp(ps.v[i].name, n) == 0 &&
-				    strcmp(ps.v[i].version, v) == 0 &&
-				    ps.v[i].want_sha == NULL)
-					ps.v[i].want_sha = xstrdup(sha);
-			free(n);
-			free(v);
-			free(sha);
-			p = end ? end + 2 : NULL;
-		}
+	/* A warm cache needs no apt-get: every .deb is there, with the
+	 * SHA256 of the signed index. Otherwise apt fetches what is not. */
+	if (verify(&ps, 0) > 0) {
+		say("downloading");
+		args[nargs] = "--download-only";
+		if (apt("apt-get", args, nargs + 1, &out) != 0)
+			apt_fail("apt-get", out);
 		free(out);
-		for (size_t i = 0; i < ps.n; i++) {
-			sha256_file(ps.v[i].deb, ps.v[i].sha);
-			if (ps.v[i].want_sha != NULL &&
-			    strcmp(ps.v[i].want_sha, ps.v[i].sha) != 0)
-				errx(1, "%s: hash mismatch: SHA256 %s, the "
-				    "signed index says %s", ps.v[i].deb,
-				    ps.v[i].sha, ps.v[i].want_sha);
-		}
-		for (size_t i = 0; i < np; i++)
-			free(pins[i]);
-		free(pins);
-		free(dir);
+		verify(&ps, 1);
 	}
+	say("verified");
 
 	/* Unpack beside the target, then rename it in whole. */
 	out_dir_open(&rootout, root, force ? OUT_FORCE : 0);
@@ -1131,6 +1193,7 @@ main(int argc, char *argv[])
 		free(text);
 		free(path);
 	}
+	say("read the workers' specs");
 	merge(&t, &ps);
 	add_parents(&t);
 	/* Name the bytes by the root's final path. */
@@ -1177,6 +1240,7 @@ main(int argc, char *argv[])
 	out_dir_commit(&rootout);
 	out_commit(&tsvout);
 	tree_write_spec(&t, stdout);
+	say("done");
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

@@ -57,6 +57,8 @@ void out_write(struct out *, const void *, size_t);
 void out_commit(struct out *);
 /* Remove every uncommitted temporary now (also done at exit). */
 void out_cleanup(void);
+/* Run fn (async-signal-safe) first, e.g. to stop workers still writing. */
+void out_before_cleanup(void (*fn)(void));
 /* The same for a directory: o->tmp is the directory to fill. */
 void out_dir_open(struct out *, const char *path, int flags);
 void out_dir_commit(struct out *);

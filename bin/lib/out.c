@@ -37,9 +37,19 @@ remove_tmp(int i)
 		unlink(tmps[i]);
 }
 
+static void (*volatile before_cleanup)(void);
+
+void
+out_before_cleanup(void (*fn)(void))
+{
+	before_cleanup = fn;
+}
+
 static void
 on_signal(int sig)
 {
+	if (before_cleanup != NULL)
+		before_cleanup();
 	for (int i = 0; i < NTMP; i++)
 		if (tmps[i] != NULL)
 			remove_tmp(i);
@@ -50,6 +60,8 @@ on_signal(int sig)
 void
 out_cleanup(void)
 {
+	if (before_cleanup != NULL)
+		before_cleanup();
 	for (int i = 0; i < NTMP; i++)
 		if (tmps[i] != NULL) {
 			remove_tmp(i);

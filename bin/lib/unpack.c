@@ -264,9 +264,14 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 			    path);
 		break;
 	case S_IFREG:
-		clear(u, dfd, name, path);
-		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, mode & 0111 ? 0755 : 0644);
+		/* Create first: what is in the way is the rare case. */
+		for (int tries = 0;; tries++) {
+			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, mode & 0111 ? 0755 : 0644);
+			if (fd >= 0 || errno != EEXIST || tries > 0)
+				break;
+			clear(u, dfd, name, path);
+		}
 		if (fd < 0)
 			err(1, "%s: %s", u->deb, path);
 		write_data(u, a, fd, path);
@@ -281,8 +286,9 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 			errx(1, "%s: %s: symlink without a target", u->deb,
 			    raw);
 		n->link = xstrdup(archive_entry_symlink(e));
-		clear(u, dfd, name, path);
-		if (symlinkat(n->link, dfd, name) < 0)
+		if (symlinkat(n->link, dfd, name) < 0 && (errno != EEXIST ||
+		    (clear(u, dfd, name, path), symlinkat(n->link, dfd,
+		    name)) < 0))
 			err(1, "%s: %s", u->deb, path);
 		break;
 	case S_IFCHR:
