@@ -36,6 +36,7 @@ struct pkg {
 	char *deb;		/* the .deb file */
 	char *want_sha;		/* SHA256 the signed index gives, if any */
 	int indexed;		/* from the repository, not a local operand */
+	uint64_t work;		/* expected unpacking work: installed size */
 	char sha[65];
 	off_t size;
 	struct deb_info info;
@@ -48,6 +49,7 @@ struct pkgs {
 };
 
 static int progress, verbose;
+static char resolution[65];	/* key of apt's answer, see resolve() */
 static pid_t parent_pid;
 static char *apt_env[3];
 static char *uri_path(const char *, size_t);
@@ -538,9 +540,15 @@ write_status(const char *state, struct pkgs *base, const char *basefile)
 static void
 take_sha(struct pkg *k, const char *s, const char *end, void *arg)
 {
+	char *isz;
+
 	(void)arg;
-	if (k->want_sha == NULL)
-		k->want_sha = stanza_field(s, end, "SHA256");
+	if (k->want_sha != NULL)
+		return;
+	k->want_sha = stanza_field(s, end, "SHA256");
+	if ((isz = stanza_field(s, end, "Installed-Size")) != NULL)
+		k->work = strtoull(isz, NULL, 10);
+	free(isz);
 }
 
 /*
@@ -607,6 +615,119 @@ uri_path(const char *uri, size_t len)
 }
 
 /*
+ * apt's answer is a function of its configuration, lists, status and the
+ * request: when none changed since the last run, the answer is reused and
+ * apt is not run at all.
+ */
+static char *
+resolve(const char *state, char **args, size_t nargs)
+{
+	char *key = NULL, *pat = xasprintf("%s/lists/*", state), *out, *old;
+	char *file = xasprintf("%s/resolved", state), hex[65];
+	const char *inputs[] = { "apt.conf", "etc/sources.list", "status" };
+	size_t klen = 0, len;
+	FILE *fp = open_memstream(&key, &klen);
+	struct stat st;
+	glob_t g;
+
+	for (size_t i = 0; i < nargs; i++)
+		fprintf(fp, "%s%c", args[i], 0);
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
+		char *p = xasprintf("%s/%s", state, inputs[i]), *text;
+
+		text = xreadfile(p, &len);
+		fprintf(fp, "%s%c%zu%c", inputs[i], 0, len, 0);
+		fwrite(text, 1, len, fp);
+		free(text);
+		free(p);
+	}
+	if (glob(pat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			if (stat(g.gl_pathv[i], &st) == 0)
+				fprintf(fp, "%s%c%jd%c%jd.%09ld%c", g.gl_pathv[i],
+				    0, (intmax_t)st.st_size, 0,
+				    (intmax_t)st.st_mtim.tv_sec,
+				    st.st_mtim.tv_nsec, 0);
+		globfree(&g);
+	}
+	fclose(fp);
+	sha256_hex(key, klen, hex);
+	memcpy(resolution, hex, sizeof(hex));
+	free(key);
+	free(pat);
+	if (access(file, R_OK) == 0) {
+		old = xreadfile(file, &len);
+		if (strncmp(old, hex, 64) == 0 && old[64] == '\n') {
+			out = xstrdup(old + 65);
+			free(old);
+			free(file);
+			return out;
+		}
+		free(old);
+	}
+	if (apt("apt-get", args, nargs, &out) != 0)
+		apt_fail("apt-get", out);
+	old = xasprintf("%s\n%s", hex, out);
+	write_file(file, old);
+	free(old);
+	free(file);
+	return out;
+}
+
+/*
+ * The SHA256 and installed size of each package from the index; kept with
+ * the resolution's key, as the lists it comes from are part of that key.
+ */
+static void
+index_lookup(const char *state, struct pkgs *ps)
+{
+	char *file = xasprintf("%s/resolved.index", state), *text, *line, *save;
+	char *f[5], *s2;
+	FILE *fp;
+	size_t len, hit = 0;
+
+	if (access(file, R_OK) == 0) {
+		text = xreadfile(file, &len);
+		if (strncmp(text, resolution, 64) == 0 && text[64] == '\n') {
+			for (line = strtok_r(text + 65, "\n", &save); line;
+			    line = strtok_r(NULL, "\n", &save)) {
+				f[0] = strtok_r(line, "\t", &s2);
+				for (int i = 1; i < 5; i++)
+					f[i] = strtok_r(NULL, "\t", &s2);
+				for (size_t i = 0; f[4] && i < ps->n; i++) {
+					struct pkg *k = &ps->v[i];
+
+					if (k->want_sha || strcmp(k->name, f[0]) ||
+					    strcmp(k->version, f[1]) ||
+					    strcmp(k->arch, f[2]))
+						continue;
+					k->want_sha = xstrdup(f[3]);
+					k->work = strtoull(f[4], NULL, 10);
+					hit++;
+				}
+			}
+		}
+		free(text);
+	}
+	if (hit < ps->n) {
+		scan_index(state, ps, take_sha, NULL);
+		text = NULL;
+		fp = open_memstream(&text, &len);
+		fprintf(fp, "%s\n", resolution);
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->v[i].want_sha)
+				fprintf(fp, "%s\t%s\t%s\t%s\t%" PRIu64 "\n",
+				    ps->v[i].name, ps->v[i].version,
+				    ps->v[i].arch, ps->v[i].want_sha,
+				    ps->v[i].work);
+		fclose(fp);
+		write_file(file, text);
+		free(text);
+	}
+	free(file);
+}
+
+/*
  * Hash every .deb; one from the repository must have the SHA256 its signed
  * index gives. Returns how many are missing or wrong; with final, those
  * are errors.
@@ -642,20 +763,27 @@ verify(struct pkgs *ps, int final)
 	return bad;
 }
 
-/* Unpack packages [lo] with a worker process; nodes go to work/IDX. */
+/*
+ * A worker process: take package numbers from the jobs pipe until it is
+ * empty, unpack each, and leave its nodes as a spec in work/NUMBER, headed
+ * by the package's control fields. One byte to notify per package done.
+ */
 static void
-worker(struct pkgs *ps, const size_t *mine, size_t nmine, const char *root,
-    const char *work, char *const *excl, size_t nexcl, int notify)
+worker(struct pkgs *ps, int jobs, const char *root, const char *work,
+    char *const *excl, size_t nexcl, int notify)
 {
-	for (size_t k = 0; k < nmine; k++) {
-		struct pkg *p = &ps->v[mine[k]];
+	uint32_t i;
+
+	/* Pipe reads of 4 bytes, all written before: whole numbers. */
+	while (read(jobs, &i, sizeof(i)) == sizeof(i)) {
+		struct pkg *p = &ps->v[i];
 		struct tree t = { 0 };
 		struct unpacker u = {
 			.deb = p->deb, .prefix = root, .tree = &t,
 			.excl = excl, .nexcl = nexcl,
 		};
 		struct deb_info info;
-		char *path = xasprintf("%s/%zu", work, mine[k]);
+		char *path = xasprintf("%s/%" PRIu32, work, i);
 		FILE *fp;
 
 		if ((u.rootfd = open(root, O_RDONLY | O_DIRECTORY |
@@ -703,49 +831,43 @@ stop_workers(void)
 	nworkers = 0;
 }
 
-/* Unpack every package, biggest first, one worker process per CPU. */
+static int
+work_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pkg *v = arg;
+	uint64_t x = v[*(const uint32_t *)a].work, y = v[*(const uint32_t *)b].work;
+
+	return x > y ? -1 : x < y;
+}
+
+/*
+ * Unpack every package with one worker process per CPU. The biggest go
+ * first (by installed size, which decompression time follows) and a worker
+ * takes the next package when it is done, so the last to finish are small.
+ */
 static void
 unpack_all(struct pkgs *ps, const char *root, const char *work,
     char *const *excl, size_t nexcl)
 {
-	size_t nw = (size_t)ncpus() * (getenv("NW") ? atoi(getenv("NW")) : 1), *order, **mine, *nmine;
-	uint64_t *load;
+	size_t nw = (size_t)ncpus(), done = 0;
+	uint32_t *order = xcalloc(ps->n, sizeof(*order));
+	int jobs[2], note[2], status, failed = 0;
 	pid_t *pids;
-	int p[2], status, failed = 0;
-	size_t done = 0;
 	char c;
 
 	if (nw > ps->n)
-		nw = ps->n ? ps->n : 1;
-	order = xcalloc(ps->n, sizeof(*order));
-	mine = xcalloc(nw, sizeof(*mine));
-	nmine = xcalloc(nw, sizeof(*nmine));
-	load = xcalloc(nw, sizeof(*load));
+		nw = ps->n;
 	pids = xcalloc(nw, sizeof(*pids));
 	for (size_t i = 0; i < ps->n; i++)
-		order[i] = i;
-	/* Largest .deb first to the least loaded worker. */
-	for (size_t i = 1; i < ps->n; i++)
-		for (size_t j = i; j > 0 &&
-		    ps->v[order[j]].size > ps->v[order[j - 1]].size; j--) {
-			size_t x = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = x;
-		}
-	for (size_t w = 0; w < nw; w++)
-		mine[w] = xcalloc(ps->n, sizeof(**mine));
-	for (size_t i = 0; i < ps->n; i++) {
-		size_t best = 0;
-
-		for (size_t w = 1; w < nw; w++)
-			if (load[w] < load[best])
-				best = w;
-		mine[best][nmine[best]++] = order[i];
-		load[best] += (uint64_t)ps->v[order[i]].size;
-	}
-	if (pipe(p) < 0)
+		order[i] = (uint32_t)i;
+	qsort_r(order, ps->n, sizeof(*order), work_cmp, ps->v);
+	if (pipe(jobs) < 0 || pipe(note) < 0)
 		err(1, "pipe");
+	if (ps->n * sizeof(*order) > 65536)
+		errx(1, "too many packages at once (%zu)", ps->n);
+	if (write(jobs[1], order, ps->n * sizeof(*order)) < 0)
+		err(1, "jobs pipe");
+	close(jobs[1]);
 	fflush(NULL);
 	parent_pid = getpid();
 	workers = pids;
@@ -755,17 +877,17 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			err(1, "fork");
 		nworkers = w + 1;
 		if (pids[w] == 0) {
-			close(p[0]);
-			worker(ps, mine[w], nmine[w], root, work, excl, nexcl,
-			    p[1]);
+			close(note[0]);
+			worker(ps, jobs[0], root, work, excl, nexcl, note[1]);
 			exit(0);
 		}
 	}
-	close(p[1]);
-	while (read(p[0], &c, 1) == 1)
-		if (!verbose || ++done == ps->n)
-			say("unpacked %zu/%zu", verbose ? done : ++done, ps->n);
-	close(p[0]);
+	close(jobs[0]);
+	close(note[1]);
+	while (read(note[0], &c, 1) == 1)
+		if (++done == ps->n || !verbose)
+			say("unpacked %zu/%zu", done, ps->n);
+	close(note[0]);
 	for (size_t w = 0; w < nw; w++) {
 		if (waitpid(pids[w], &status, 0) < 0)
 			err(1, "waitpid");
@@ -783,11 +905,6 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			fputc('\n', stderr);
 		exit(1);
 	}
-	for (size_t w = 0; w < nw; w++)
-		free(mine[w]);
-	free(mine);
-	free(nmine);
-	free(load);
 	free(pids);
 	free(order);
 }
@@ -1126,8 +1243,7 @@ main(int argc, char *argv[])
 	args[nargs] = "--print-uris";
 	args[nargs + 1] = "-o";
 	args[nargs + 2] = xasprintf("Dir::Cache::Archives=%s/empty/", state);
-	if (apt("apt-get", args, nargs + 3, &out) != 0)
-		apt_fail("apt-get", out);
+	out = resolve(state, args, nargs + 3);
 	p = xasprintf("%s/archives", state);
 	ps = parse_uris(out, p);
 	free(p);
@@ -1138,11 +1254,13 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < ps.n; i++) {
 		ps.v[i].indexed = 1;
 		for (size_t l = 0; l < nlocal; l++)
-			if (strcmp(local[l].deb, ps.v[i].deb) == 0)
+			if (strcmp(local[l].deb, ps.v[i].deb) == 0) {
 				ps.v[i].indexed = 0;
+				ps.v[i].work = local[l].info.installed_size;
+			}
 	}
 	say("resolved %zu packages", ps.n);
-	scan_index(state, &ps, take_sha, NULL);
+	index_lookup(state, &ps);
 	say("read the index");
 
 	/* A warm cache needs no apt-get: every .deb is there, with the

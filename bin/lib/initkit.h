@@ -226,8 +226,9 @@ void unpack_done(struct unpacker *);
 /* rm -rf dirfd/name with async-signal-safe calls only. */
 void rmtree_at(int dirfd, const char *name);
 
-/* digest.c: SHA-256 of a file, lowercase hex. */
+/* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);
+void sha256_hex(const void *, size_t, char hex[65]);
 
 /*
  * run.c: run argv (PATH searched) with env entries ("K=V") added; its
