@@ -328,37 +328,34 @@ absolute(const char *p)
 NORETURN static void
 apt_fail(const char *what, const char *out)
 {
-	const char *pick = NULL, *warn = NULL, *p;
+	char *pick = NULL, *warn = NULL, *line, *save, *text = xstrdup(out);
+	int stale = 0;
 
-	for (p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		int len = (int)strcspn(p, "\n");
-
-		if (strstr(p, " : Depends:") == p + strcspn(p, " ") &&
-		    p[0] == ' ' && pick == NULL)
-			pick = p;
-		if (len > 0 && p[0] == ' ' && strstr(p, " : ") != NULL &&
-		    (strstr(p, "Depends:") || strstr(p, "Conflicts:") ||
-		    strstr(p, "Breaks:")) && pick == NULL)
-			pick = p;
-		if (strncmp(p, "E: ", 3) == 0 && pick == NULL &&
-		    strncmp(p, "E: Some index files failed", 27) != 0 &&
-		    strncmp(p, "E: Unable to correct problems", 29) != 0 &&
-		    strncmp(p, "E: Unmet dependencies", 21) != 0)
-			pick = p;
-		if (strncmp(p, "W: ", 3) == 0 && warn == NULL &&
-		    (strstr(p, "Failed to fetch") || strstr(p, "signature") ||
-		    strstr(p, "GPG")))
-			warn = p;
+	for (line = strtok_r(text, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		stale |= strstr(line, "Unable to locate") != NULL ||
+		    strstr(line, " 404 ") != NULL;
+		/* " pkg : Depends: other but it is not installable" */
+		if (pick == NULL && line[0] == ' ' && strstr(line, " : ") &&
+		    (strstr(line, "Depends:") || strstr(line, "Conflicts:") ||
+		    strstr(line, "Breaks:")))
+			pick = line;
+		if (pick == NULL && strncmp(line, "E: ", 3) == 0 &&
+		    strncmp(line, "E: Some index files failed", 27) != 0 &&
+		    strncmp(line, "E: Unable to correct problems", 29) != 0 &&
+		    strncmp(line, "E: Unmet dependencies", 21) != 0)
+			pick = line + 3;
+		if (warn == NULL && strncmp(line, "W: ", 3) == 0 &&
+		    (strstr(line, "Failed to fetch") ||
+		    strstr(line, "signature") || strstr(line, "GPG")))
+			warn = line + 3;
 	}
 	if (pick == NULL)
 		pick = warn;
 	if (pick == NULL)
 		errx(1, "%s: apt-get failed", what);
 	pick += strspn(pick, " ");
-	if (strncmp(pick, "E: ", 3) == 0 || strncmp(pick, "W: ", 3) == 0)
-		pick += 3;
-	errx(1, "%s: %.*s%s", what, (int)strcspn(pick, "\n"), pick,
-	    strstr(out, "Unable to locate") || strstr(out, "404") ?
+	errx(1, "%s: %s%s", what, pick, stale ?
 	    " (package lists may be stale: -u refreshes them)" : "");
 }
 
@@ -466,7 +463,9 @@ scan_index(const char *state, struct pkgs *want,
 			struct pkg key = { 0 }, *hit;
 			char *v, *a;
 
-			if ((end = strstr(p, "\n\n")) == NULL)
+			/* memmem, not strstr: bounded, linear overall. */
+			if ((end = memmem(p, (size_t)(text + len - p), "\n\n",
+			    2)) == NULL)
 				end = text + len;
 			else
 				end++;
@@ -522,7 +521,8 @@ write_status(const char *state, struct pkgs *base, const char *basefile)
 	size_t tlen = 0, olen = 0;
 	FILE *fp = open_memstream(&text, &tlen);
 
-	scan_index(state, base, take_status, fp);
+	if (base->n > 0)
+		scan_index(state, base, take_status, fp);
 	fclose(fp);
 	for (size_t i = 0; i < base->n; i++)
 		if (!base->v[i].indexed)
