@@ -868,6 +868,7 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	if (write(jobs[1], order, ps->n * sizeof(*order)) < 0)
 		err(1, "jobs pipe");
 	close(jobs[1]);
+	free(order);
 	fflush(NULL);
 	parent_pid = getpid();
 	workers = pids;
@@ -879,7 +880,9 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 		if (pids[w] == 0) {
 			close(note[0]);
 			worker(ps, jobs[0], root, work, excl, nexcl, note[1]);
-			exit(0);
+			/* Its files are closed; the parent's exit handlers and
+			 * temporaries are not the worker's business. */
+			_exit(0);
 		}
 	}
 	close(jobs[0]);
@@ -906,7 +909,6 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 		exit(1);
 	}
 	free(pids);
-	free(order);
 }
 
 /* The merged /usr skeleton: directories and the four symlinks. */
@@ -1021,17 +1023,18 @@ add_parents(struct tree *t)
 int
 main(int argc, char *argv[])
 {
-	const char *root = NULL, *tsv = NULL, *cachearg = NULL, *mirror = NULL;
-	const char *lockf = NULL, *basef = NULL;
-	char *arch = NULL, *release = NULL, *sources, *cache, *state, *conf;
-	char **keyrings = NULL, **excl = NULL, **args, *out, *p, *work_tmp;
-	size_t nkeys = 0, nexcl = 0, nargs = 0;
+	/* static: the run's state lives as long as the process, which exits
+	 * without freeing it (and leak checkers know it is reachable). */
+	static const char *root, *tsv, *cachearg, *mirror, *lockf, *basef;
+	static char *arch, *release, *sources, *cache, *state, *conf;
+	static char **keyrings, **excl, **args, *work_tmp;
+	static size_t nkeys, nexcl, nargs, nlocal;
+	static struct pkgs lock, base, ps;
+	static struct pkg *local;
+	static struct out rootout, tsvout, work;
+	static struct tree t;
+	char *out, *p;
 	int ch, force = 0, update = 0;
-	struct pkgs lock = { 0 }, base = { 0 }, ps;
-	struct pkg *local;
-	size_t nlocal = 0;
-	struct out rootout, tsvout, work;
-	struct tree t = { 0 };
 
 	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
 		switch (ch) {
@@ -1212,6 +1215,7 @@ main(int argc, char *argv[])
 			/* Any warning here is a missing or bad signature or a
 			 * failed fetch: nothing may go on from that state. */
 			unlink(p);
+			free(p);
 			apt_fail(mirror ? mirror : "apt-get update", out);
 		}
 		free(out);

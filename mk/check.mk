@@ -4,10 +4,10 @@
 UNITSRC := $(wildcard tests/unit/*.c)
 UNITS := $(UNITSRC:tests/unit/%.c=$(B)/tests/unit/%)
 
-$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(B)/.flags
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(SANOBJ) $(B)/.flags
 	@mkdir -p $(@D)
 	$(call msg,CC,$@) $(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP \
-		$(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+		$(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
 MANS := $(wildcard bin/*.1)
 

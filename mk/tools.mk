@@ -8,8 +8,10 @@
 B := build$(if $(SANITIZE),/san)
 
 TOOLS := $(patsubst bin/%.c,%,$(wildcard bin/*.c))
-LIBSRC := $(wildcard bin/lib/*.c)
+LIBSRC := $(filter-out bin/lib/sanitize.c,$(wildcard bin/lib/*.c))
 LIBOBJ := $(LIBSRC:bin/lib/%.c=$(B)/lib/%.o)
+# Linked into every program of a sanitizer build (see the file).
+SANOBJ := $(if $(SANITIZE),$(B)/lib/sanitize.o)
 LIBA := $(B)/lib/libinitkit.a
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -50,8 +52,8 @@ $(B)/bin/%.o: bin/%.c $(B)/.flags
 $(LIBA): $(LIBOBJ)
 	$(call msg,AR,$@) rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/%: $(B)/bin/%.o $(LIBA)
-	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+$(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
+	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -38,6 +38,9 @@ t_ok "bytes equal a newc archive made by hand from the spec" \
     sh -c 'mkcpio -z none -t 250 tiny.mtree | cmp - tiny.expected'
 t_ok "SOURCE_DATE_EPOCH clamps like -t" \
     sh -c 'SOURCE_DATE_EPOCH=250 mkcpio -z none tiny.mtree | cmp - tiny.expected'
+t_ok "an empty spec: an archive of the trailer alone" \
+    sh -c 'printf "#mtree\n" | mkcpio -z none >empty.cpio && [ $(wc -c <empty.cpio) = 124 ] &&
+	[ -z "$(bsdcpio -it <empty.cpio 2>/dev/null)" ]'
 t_ok "spec on stdin" \
     sh -c 'mkcpio -z none -t 250 <tiny.mtree | cmp - tiny.expected'
 

@@ -386,7 +386,8 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
 	scan_spec(&sc, file, copy);
-	qsort(sc.v, sc.n, sizeof(*sc.v), line_cmp);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), line_cmp);
 	scan_check(&sc, file);
 
 	if ((a = archive_read_new()) == NULL)
@@ -633,7 +634,8 @@ same_file(const struct node *x, const struct node *y)
 void
 tree_sort(struct tree *t)
 {
-	qsort(t->v, t->n, sizeof(*t->v), node_cmp);
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), node_cmp);
 }
 
 void
@@ -644,7 +646,7 @@ tree_finish(struct tree *t, int64_t epoch)
 	struct node *p;
 	const char *slash;
 
-	qsort(t->v, t->n, sizeof(*t->v), node_cmp);
+	tree_sort(t);
 	/* Replacement: keep the last node of each run of one path. */
 	for (i = j = 0; i < t->n; i++) {
 		if (i + 1 < t->n && strcmp(t->v[i].path, t->v[i + 1].path) == 0) {
