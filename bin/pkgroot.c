@@ -878,6 +878,9 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			err(1, "fork");
 		nworkers = w + 1;
 		if (pids[w] == 0) {
+			/* A full disk or a file size limit is an error that
+			 * names the file (EFBIG, ENOSPC), not a silent death. */
+			signal(SIGXFSZ, SIG_IGN);
 			close(note[0]);
 			worker(ps, jobs[0], root, work, excl, nexcl, note[1]);
 			/* Its files are closed; the parent's exit handlers and
@@ -895,6 +898,9 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 		if (waitpid(pids[w], &status, 0) < 0)
 			err(1, "waitpid");
 		pids[w] = 0;
+		if (WIFSIGNALED(status))
+			warnx("unpacking: worker killed by signal %d (%s)",
+			    WTERMSIG(status), strsignal(WTERMSIG(status)));
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			failed = 1;
 			/* Stop the others before the root is removed. */

@@ -23,6 +23,7 @@ TZ=UTC
 export PATH LC_ALL TZ
 unset SOURCE_DATE_EPOCH
 T=$(mktemp -d "${TMPDIR:-/tmp}/initkit-test.XXXXXX")
+export T
 trap 'rm -rf "$T"' EXIT
 umask 022
 

@@ -112,6 +112,23 @@ t_ok "hard link kept: one inode" \
 t_ok "absolute symlink stored as is, not followed" \
     sh -c '[ "$(readlink r9/usr/bin/abs)" = /usr/bin/one ]'
 
+# Unprivileged: everything above as an ordinary user.
+if [ "$(id -u)" -eq 0 ] && need setpriv; then
+	chmod 755 "$T" && mkdir -m 777 "$T/nobody"
+	t_ok "an ordinary user (nobody) installs with setuid files and devices" \
+	    sh -c 'setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/nonexistent \
+		pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/nobody/cache" \
+		-o "$T/nobody/root" owners app >nobody.mtree &&
+		grep -q "^\./usr/bin/suid type=file mode=4755 uid=0 gid=42 " nobody.mtree &&
+		[ "$(stat -c %u "$T/nobody/root/usr/bin/suid")" = 65534 ]'
+elif [ "$(id -u)" -ne 0 ]; then
+	t_ok "an ordinary user installs with setuid files and devices" \
+	    sh -c 'pr -o nobody-root owners >nobody.mtree &&
+		grep -q "^\./usr/bin/suid type=file mode=4755 uid=0 gid=42 " nobody.mtree'
+else
+	t_skip "unprivileged install" "setpriv not installed"
+fi
+
 # Warm cache: the same inputs give the same outputs with the repository gone.
 t_ok "second run, repository removed: identical spec and packages.tsv" \
     sh -c 'mv repo repo.away && pr -o r1b app >r1b.mtree; rc=$?; mv repo.away repo;
@@ -201,6 +218,8 @@ t_err "hash mismatch refused" 1 "[Hh]ash [Ss]um mismatch|hash mismatch" \
     pkgroot -a amd64 -r bookworm -m "copy:$T/repo-tampered" -K "$KEY" -c "$T/cache-t" -o bad app
 t_err "mirror failure" 1 "Failed to fetch|does not have a Release file" \
     pkgroot -a amd64 -r bookworm -m "copy:$T/nonexistent" -K "$KEY" -c "$T/cache-n" -o bad app
+t_err "network failure" 1 "Failed to fetch http://127\.0\.0\.1:9/|Could not connect|Connection refused|Unable to connect" \
+    pkgroot -a amd64 -r bookworm -m "http://127.0.0.1:9/debian" -K "$KEY" -c "$T/cache-h" -o bad app
 t_ok "repository failures leave no root" sh -c '! ls -A | grep -q "^bad"'
 t_usage "no -o" pkgroot app
 t_usage "no package" pkgroot -o x
@@ -222,6 +241,14 @@ t_ok "SIGTERM while unpacking: no root, no temporary" sh -c '
 	ls -A k | grep -q tmp || { echo "no temporary seen" >&2; kill $pid; exit 1; }
 	kill -TERM $pid; wait $pid; sleep 0.2
 	[ -z "$(ls -A k)" ]'
+
+# A full disk, as a file size limit: the error names the file.
+printf '%s\n' 'dir ./ 0755' 'dir ./usr 0755' \
+    "file ./usr/big 0644 0 0 $(head -c 300000 /dev/zero | tr '\0' x)" | mkdeb bigfile 1.0
+repo_index
+t_err "no space for a file: one line naming it" 1 'bigfile_1.0_all.deb: usr/big: File too large' \
+    sh -c 'pr -u -o bad bigfile >/dev/null 2>&1; rm -rf bad bad.tsv; ulimit -f 100; exec pr -o bad bigfile'
+t_ok "no space: no root, no temporary" sh -c '! ls -A | grep -q "bad"'
 
 # The real archive: skipped when it cannot be reached.
 real=$T/real

@@ -18,6 +18,7 @@ repo_init() {
 	gpg --batch --quiet --passphrase '' --quick-gen-key \
 	    'initkit test <test@invalid>' ed25519 sign never 2>/dev/null
 	KEY=$REPO.key.gpg
+	export KEY
 	gpg --batch --quiet --export >"$KEY"
 }
 
