@@ -189,6 +189,19 @@ add_source(char **out, const char *uri, const char *suite,
 	*out = line;
 }
 
+/* Is w one of the blank-separated words of list? */
+static int
+has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || isspace((unsigned char)p[-1])) &&
+		    (p[n] == '\0' || isspace((unsigned char)p[n])))
+			return 1;
+	return 0;
+}
+
 /* deb822 .sources files: Types, URIs, Suites, Components, Signed-By. */
 static void
 host_deb822(char **out, const char *file, const char *release)
@@ -223,12 +236,9 @@ host_deb822(char **out, const char *file, const char *release)
 			else if (strcasecmp(line, "Signed-By") == 0)
 				signed_by = v;
 		}
-		if (!types || !strstr(types, "deb") || !uris || !suites ||
-		    !comps)
+		if (!types || !uris || !suites || !comps || !has_word(types,
+		    "deb"))
 			continue;
-		if (strstr(types, "deb-src") && !strstr(types, "deb "))
-			if (strcmp(types, "deb-src") == 0)
-				continue;
 		for (char *u = strtok_r(uris, " \t", &save2); u;
 		    u = strtok_r(NULL, " \t", &save2)) {
 			char *s2, *sx = xstrdup(suites);
@@ -1113,7 +1123,7 @@ main(int argc, char *argv[])
 	for (int i = 0; i < argc; i++)
 		if (is_deb(argv[i])) {
 			deb_read(argv[i], &local[nlocal].info, skip_entry, NULL);
-			local[nlocal++].deb = absolute(argv[i]);
+			local[nlocal++].deb = xstrdup(argv[i]);
 		}
 
 	/* The private apt state: nothing of the host's is read or written. */
@@ -1264,7 +1274,11 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < ps.n; i++) {
 		ps.v[i].indexed = 1;
 		for (size_t l = 0; l < nlocal; l++)
-			if (strcmp(local[l].deb, ps.v[i].deb) == 0) {
+			if (strcmp(local[l].info.package, ps.v[i].name) == 0 &&
+			    strcmp(local[l].info.version, ps.v[i].version) == 0 &&
+			    strcmp(local[l].info.arch, ps.v[i].arch) == 0) {
+				free(ps.v[i].deb);
+				ps.v[i].deb = xstrdup(local[l].deb);
 				ps.v[i].indexed = 0;
 				ps.v[i].work = local[l].info.installed_size;
 			}

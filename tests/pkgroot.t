@@ -203,6 +203,9 @@ hdr = "%-16s%-12d%-6d%-6d%-8o%-10d`\n" % ("debian-binary", 0, 0, 0, 0o100644, le
 open(sys.argv[1], "wb").write(b"!<arch>\n" + hdr.encode() + d)' local/nodata.deb
 mkdeb badcomp 1.0 --data-ext .lz4 </dev/null
 mv repo/pool/badcomp_1.0_all.deb local/badcomp.deb
+cp repo/pool/good_1.0_all.deb local/good.deb
+t_eq "a local .deb operand, by a path with .. in it" "good	1.0" \
+    sh -c 'pr -o r11 ./local/../local/good.deb >/dev/null && cut -f1,2 r11.tsv'
 fail "corrupt: truncated .deb" "truncated\.deb" ./local/truncated.deb
 fail "corrupt: no members after debian-binary" "nodata\.deb" ./local/nodata.deb
 fail "corrupt: unknown compression" "data\.tar\.lz4: unknown compression" ./local/badcomp.deb
