@@ -5,7 +5,8 @@ DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
 	libzstd-dev zlib1g-dev liblzma-dev uuid-dev libcryptsetup-dev \
 	libsquashfs-dev
 DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
-	apt-utils gnupg binutils python3 \
+	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
+	squashfs-tools-ng \
 	coreutils
 
 deps:

@@ -238,4 +238,39 @@ void sha256_hex(const void *, size_t, char hex[65]);
 int run_capture(char *const argv[], char *const env[], char **out,
     size_t *outlen);
 
+/*
+ * verity.c: the dm-verity hash tree (format 1, SHA-256, equal data and
+ * hash block sizes) and superblock, as veritysetup format writes them.
+ */
+#define VERITY_MAX_LEVELS 63
+struct verity {
+	uint32_t block_size;
+	uint64_t data_blocks;
+	uint8_t salt[256];
+	uint16_t salt_size;
+	uint8_t uuid[16];
+	/* set by verity_layout: */
+	int levels;			/* level 0 hashes the data */
+	uint64_t level_blocks[VERITY_MAX_LEVELS];
+	uint64_t level_offset[VERITY_MAX_LEVELS]; /* in the hash area */
+	uint64_t sb_size;		/* superblock, padded to a block */
+	uint64_t tree_size;		/* the levels */
+};
+void verity_layout(struct verity *);
+/* Salt and UUID from a 16-byte seed, as systemd-repart does. */
+void verity_seed(struct verity *, const uint8_t seed[16]);
+/*
+ * Hash data blocks from fd (threads, one per CPU) into tree, a buffer of
+ * sb_size + tree_size bytes laid out as on disk (the superblock area is
+ * left zero), and the root hash.
+ */
+void verity_hash(const struct verity *, int fd, const char *name,
+    uint8_t *tree, uint8_t root[32]);
+/* SHA-256(salt || block) of one block. */
+void verity_digest(const struct verity *, const uint8_t *block,
+    uint8_t out[32]);
+void verity_superblock(const struct verity *, uint8_t out[512]);
+/* 0, -1 if not a verity superblock, -2 if one this code does not take. */
+int verity_parse_superblock(struct verity *, const uint8_t in[512]);
+
 #endif

@@ -1,0 +1,258 @@
+/*
+ * verity.c: the dm-verity hash tree and superblock, format 1 with SHA-256,
+ * as the kernel checks it (Documentation/admin-guide/device-mapper/
+ * verity.rst) and veritysetup(8) writes it (cryptsetup's lib/verity).
+ *
+ * Each data block's digest is SHA-256(salt || block); digests are packed
+ * hash_block_size / 32 to a hash block, zero-padded, and each level is
+ * hashed the same way into the next, until a level is one block: its
+ * digest is the root hash. On disk: the superblock (512 bytes, padded to
+ * a hash block) at the hash offset, then the levels, top level first.
+ */
+#include <sys/stat.h>
+
+#include <endian.h>
+#include <err.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "initkit.h"
+
+#define DIGEST	32	/* SHA-256 */
+#define SB_SIZE	512
+
+/* struct verity_sb of cryptsetup, little-endian, 512 bytes. */
+struct verity_sb {
+	uint8_t signature[8];		/* "verity\0\0" */
+	uint32_t version;		/* 1 */
+	uint32_t hash_type;		/* 1: salt before data */
+	uint8_t uuid[16];
+	uint8_t algorithm[32];		/* "sha256" */
+	uint32_t data_block_size;
+	uint32_t hash_block_size;
+	uint64_t data_blocks;
+	uint16_t salt_size;
+	uint8_t pad1[6];
+	uint8_t salt[256];
+	uint8_t pad2[168];
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct verity_sb) == SB_SIZE, "verity superblock");
+
+void
+verity_layout(struct verity *v)
+{
+	uint64_t n = v->data_blocks, per = v->block_size / DIGEST;
+
+	v->levels = 0;
+	do {
+		n = (n + per - 1) / per;
+		v->level_blocks[v->levels++] = n;
+	} while (n > 1 && v->levels < VERITY_MAX_LEVELS);
+	v->sb_size = ((SB_SIZE + v->block_size - 1) / v->block_size) *
+	    v->block_size;
+	v->tree_size = 0;
+	for (int i = v->levels - 1; i >= 0; i--) {
+		v->level_offset[i] = v->sb_size + v->tree_size;
+		v->tree_size += v->level_blocks[i] * v->block_size;
+	}
+}
+
+void
+verity_seed(struct verity *v, const uint8_t seed[16])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	/* As systemd-repart derives them from its --seed. */
+	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-salt", 11,
+	    v->salt, &len) == NULL)
+		errx_ssl("verity salt");
+	v->salt_size = (uint16_t)len;
+	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-uuid", 11,
+	    md, &len) == NULL)
+		errx_ssl("verity uuid");
+	memcpy(v->uuid, md, 16);
+	v->uuid[6] = (v->uuid[6] & 0x0f) | 0x40;	/* RFC 4122 version 4 */
+	v->uuid[8] = (v->uuid[8] & 0x3f) | 0x80;	/* and variant */
+}
+
+/* A digest context with the salt absorbed, to be copied per block. */
+static EVP_MD_CTX *
+salted(const struct verity *v)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, v->salt, v->salt_size) != 1)
+		errx_ssl("sha256");
+	return c;
+}
+
+static void
+digest(EVP_MD_CTX *base, EVP_MD_CTX *c, const void *block, size_t len,
+    uint8_t *out)
+{
+	if (EVP_MD_CTX_copy_ex(c, base) != 1 ||
+	    EVP_DigestUpdate(c, block, len) != 1 ||
+	    EVP_DigestFinal_ex(c, out, NULL) != 1)
+		errx_ssl("sha256");
+}
+
+void
+verity_digest(const struct verity *v, const uint8_t *block, uint8_t out[32])
+{
+	EVP_MD_CTX *base = salted(v), *c = EVP_MD_CTX_new();
+
+	if (c == NULL)
+		errx_ssl("sha256");
+	digest(base, c, block, v->block_size, out);
+	EVP_MD_CTX_free(c);
+	EVP_MD_CTX_free(base);
+}
+
+struct job {
+	const struct verity *v;
+	int fd;
+	const char *name;
+	uint64_t first, count;		/* data blocks */
+	uint8_t *out;			/* level 0, digest per block */
+};
+
+/* Hash data blocks [first, first + count) with large sequential reads. */
+static void *
+hash_range(void *arg)
+{
+	struct job *j = arg;
+	size_t bs = j->v->block_size, chunk = (1 << 21) / bs;
+	uint8_t *buf = xmalloc(chunk * bs);
+	EVP_MD_CTX *base = salted(j->v), *c = EVP_MD_CTX_new();
+
+	if (c == NULL)
+		errx_ssl("sha256");
+	for (uint64_t b = 0; b < j->count; b += chunk) {
+		size_t n = j->count - b < chunk ? j->count - b : chunk, got = 0;
+		off_t off = (off_t)((j->first + b) * bs);
+
+		while (got < n * bs) {
+			ssize_t r = pread(j->fd, buf + got, n * bs - got,
+			    off + (off_t)got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				err(1, "%s", j->name);
+			if (r == 0)
+				errx(1, "%s: shrank while hashing", j->name);
+			got += r;
+		}
+		for (size_t i = 0; i < n; i++)
+			digest(base, c, buf + i * bs, bs,
+			    j->out + (b + i) * DIGEST);
+	}
+	EVP_MD_CTX_free(c);
+	EVP_MD_CTX_free(base);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Level 0 packs data digests per hash block; level i + 1 hashes level i's
+ * blocks. tree gets the levels at their offsets (tree[0] is the start of
+ * the hash area, superblock included).
+ */
+void
+verity_hash(const struct verity *v, int fd, const char *name, uint8_t *tree,
+    uint8_t root[32])
+{
+	size_t bs = v->block_size, per = bs / DIGEST;
+	int nt = ncpus() > 8 ? 8 : ncpus();
+	uint64_t share;
+	uint8_t *digests = xmalloc(v->data_blocks * DIGEST);
+	struct job jobs[8];
+	pthread_t th[8];
+	EVP_MD_CTX *base = salted(v), *c = EVP_MD_CTX_new();
+
+	if (c == NULL)
+		errx_ssl("sha256");
+	if ((uint64_t)nt > v->data_blocks)
+		nt = (int)v->data_blocks;
+	share = (v->data_blocks + (uint64_t)nt - 1) / (uint64_t)nt;
+	for (int t = 0; t < nt; t++) {
+		jobs[t] = (struct job){ v, fd, name, share * (uint64_t)t, 0,
+		    digests + share * (uint64_t)t * DIGEST };
+		jobs[t].count = jobs[t].first + share > v->data_blocks ?
+		    v->data_blocks - jobs[t].first : share;
+		if (t > 0 && pthread_create(&th[t], NULL, hash_range,
+		    &jobs[t]) != 0)
+			errx(1, "cannot start a hashing thread");
+	}
+	hash_range(&jobs[0]);
+	for (int t = 1; t < nt; t++)
+		pthread_join(th[t], NULL);
+
+	memset(tree, 0, v->sb_size + v->tree_size);
+	/* Level 0: the digests, per hash block, zero-padded. */
+	for (uint64_t i = 0; i < v->data_blocks; i++)
+		memcpy(tree + v->level_offset[0] + (i / per) * bs +
+		    (i % per) * DIGEST, digests + i * DIGEST, DIGEST);
+	free(digests);
+	for (int l = 1; l < v->levels; l++)
+		for (uint64_t i = 0; i < v->level_blocks[l - 1]; i++)
+			digest(base, c, tree + v->level_offset[l - 1] + i * bs,
+			    bs, tree + v->level_offset[l] + (i / per) * bs +
+			    (i % per) * DIGEST);
+	digest(base, c, tree + v->level_offset[v->levels - 1], bs, root);
+	EVP_MD_CTX_free(c);
+	EVP_MD_CTX_free(base);
+}
+
+void
+verity_superblock(const struct verity *v, uint8_t out[512])
+{
+	struct verity_sb sb;
+
+	memset(&sb, 0, sizeof(sb));
+	memcpy(sb.signature, "verity\0\0", 8);
+	sb.version = htole32(1);
+	sb.hash_type = htole32(1);
+	memcpy(sb.uuid, v->uuid, 16);
+	memcpy(sb.algorithm, "sha256", 6);
+	sb.data_block_size = htole32(v->block_size);
+	sb.hash_block_size = htole32(v->block_size);
+	sb.data_blocks = htole64(v->data_blocks);
+	sb.salt_size = htole16(v->salt_size);
+	memcpy(sb.salt, v->salt, v->salt_size);
+	memcpy(out, &sb, sizeof(sb));
+}
+
+int
+verity_parse_superblock(struct verity *v, const uint8_t in[512])
+{
+	struct verity_sb sb;
+
+	memcpy(&sb, in, sizeof(sb));
+	if (memcmp(sb.signature, "verity\0\0", 8) != 0)
+		return -1;
+	if (le32toh(sb.version) != 1 || le32toh(sb.hash_type) != 1 ||
+	    strncmp((char *)sb.algorithm, "sha256", 32) != 0 ||
+	    le32toh(sb.data_block_size) != le32toh(sb.hash_block_size) ||
+	    le16toh(sb.salt_size) > 256)
+		return -2;
+	memset(v, 0, sizeof(*v));
+	v->block_size = le32toh(sb.data_block_size);
+	if (v->block_size < 512 || v->block_size > (1 << 19) ||
+	    (v->block_size & (v->block_size - 1)) != 0)
+		return -2;
+	v->data_blocks = le64toh(sb.data_blocks);
+	v->salt_size = le16toh(sb.salt_size);
+	memcpy(v->salt, sb.salt, v->salt_size);
+	memcpy(v->uuid, sb.uuid, 16);
+	return 0;
+}

@@ -1,0 +1,350 @@
+/*
+ * mkverity: build the dm-verity hash tree and superblock of a data image and
+ * print its root hash, or verify an image against a hash image and a root
+ * hash. In the pipeline it protects a system extension's file system: its
+ * output is the verity partition, its root hash what pkcs7sign signs.
+ *
+ * Implements: dm-verity format 1 (Documentation/admin-guide/device-mapper/
+ * verity.rst) with the superblock of cryptsetup's veritysetup(8), SHA-256;
+ * salt and UUID derivation of systemd-repart(8) (its --seed).
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "initkit.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mkverity [-f] [-s salt | -S seed] [-u uuid] "
+	    "[-b blocksize] [-H hashoffset]\n"
+	    "                [-o hashimage] data.img\n"
+	    "       mkverity -V [-H hashoffset] data.img hash.img roothash\n");
+	exit(2);
+}
+
+/* Hex into bytes; -1 unless exactly an even number of hex digits. */
+static int
+unhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 != 0 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		char h[3] = { s[2 * i], s[2 * i + 1], 0 };
+
+		if (!isxdigit((unsigned char)h[0]) ||
+		    !isxdigit((unsigned char)h[1]))
+			return -1;
+		out[i] = (uint8_t)strtoul(h, NULL, 16);
+	}
+	return (int)(n / 2);
+}
+
+/* A UUID, with or without dashes, into 16 bytes (RFC 4122 byte order). */
+static void
+parse_uuid(const char *s, uint8_t out[16], const char *what)
+{
+	char hex[33];
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '-')
+			continue;
+		if (n == 32)
+			errx_usage("%s %s: not a UUID", what, s);
+		hex[n++] = *p;
+	}
+	hex[n] = '\0';
+	if (n != 32 || unhex(hex, out, 16) != 16)
+		errx_usage("%s %s: not a UUID", what, s);
+}
+
+static void
+print_hex(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+	putchar('\n');
+}
+
+static int
+pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		done += r;
+	}
+	return 0;
+}
+
+static void
+read_at(int fd, const char *name, void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err(1, "%s", name);
+		if (r == 0)
+			errx(1, "%s: too short for its hash tree", name);
+		done += r;
+	}
+}
+
+/* The data's block count: a whole, non-zero number of blocks. */
+static uint64_t
+data_blocks(int fd, const char *name, uint32_t bs)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		err(1, "%s", name);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		errx(1, "%s: not a regular file", name);
+	if (st.st_size == 0)
+		errx(1, "%s: empty", name);
+	if (st.st_size % bs != 0)
+		errx(1, "%s: %jd bytes, not a multiple of the %u-byte block "
+		    "size (a partial last block would not be protected)", name,
+		    (intmax_t)st.st_size, bs);
+	return (uint64_t)st.st_size / bs;
+}
+
+/*
+ * Check the stored tree top-down, as the kernel would: the root against
+ * the top block, every block against its digest one level up. Then the
+ * data against level 0, naming the first bad block.
+ */
+static int
+verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
+{
+	struct verity v;
+	uint8_t sb[512], root[32], want[32], *stored, *fresh;
+	size_t bs, per;
+	int dfd, hfd, r;
+
+	if (strlen(roothex) != 64 || unhex(roothex, want, 32) != 32)
+		errx_usage("%s: not a SHA-256 root hash", roothex);
+	if ((dfd = open(dname, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", dname);
+	if ((hfd = open(hname, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", hname);
+	read_at(hfd, hname, sb, sizeof(sb), hoff);
+	if ((r = verity_parse_superblock(&v, sb)) == -1)
+		errx(1, "%s: no verity superblock at offset %jd", hname,
+		    (intmax_t)hoff);
+	if (r < 0)
+		errx(1, "%s: verity superblock of a kind this tool does not "
+		    "check (format 1, sha256, equal block sizes)", hname);
+	if (data_blocks(dfd, dname, v.block_size) < v.data_blocks)
+		errx(1, "%s: shorter than the %" PRIu64 " blocks of its hash "
+		    "tree", dname, v.data_blocks);
+	verity_layout(&v);
+	bs = v.block_size;
+	per = bs / 32;
+	stored = xmalloc(v.sb_size + v.tree_size);
+	fresh = xmalloc(v.sb_size + v.tree_size);
+	read_at(hfd, hname, stored, v.sb_size + v.tree_size, hoff);
+	for (size_t i = 512; i < v.sb_size; i++)
+		if (stored[i] != 0)
+			errx(1, "%s: superblock padding is not zero", hname);
+	verity_superblock(&v, fresh);
+	if (memcmp(fresh, stored, 512) != 0)
+		errx(1, "%s: superblock has non-zero reserved bytes", hname);
+
+	/* The stored tree, from the root down. */
+	{
+		uint8_t d[32];
+		int l = v.levels - 1;
+
+		verity_digest(&v, stored + v.level_offset[l], d);
+		if (memcmp(d, want, 32) != 0)
+			errx(1, "%s: root hash does not match the top of the "
+			    "hash tree (wrong root hash, or hash block 0 of "
+			    "level %d is corrupt)", hname, l);
+		for (; l > 0; l--)
+			for (uint64_t i = 0; i < v.level_blocks[l - 1]; i++) {
+				verity_digest(&v, stored +
+				    v.level_offset[l - 1] + i * bs, d);
+				if (memcmp(d, stored + v.level_offset[l] +
+				    (i / per) * bs + (i % per) * 32, 32) != 0)
+					errx(1, "%s: hash block %" PRIu64 " of "
+					    "level %d is corrupt", hname, i,
+					    l - 1);
+			}
+	}
+	/* The data against level 0. */
+	verity_hash(&v, dfd, dname, fresh, root);
+	for (uint64_t i = 0; i < v.data_blocks; i++) {
+		uint64_t at = v.level_offset[0] + (i / per) * bs +
+		    (i % per) * 32;
+
+		if (memcmp(fresh + at, stored + at, 32) != 0)
+			errx(1, "%s: block %" PRIu64 " (bytes %" PRIu64 "..%"
+			    PRIu64 ") does not match its hash", dname, i,
+			    i * bs, (i + 1) * bs - 1);
+	}
+	if (memcmp(root, want, 32) != 0)
+		errx(1, "%s: root hash mismatch", hname);
+	free(stored);
+	free(fresh);
+	close(dfd);
+	close(hfd);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct verity v = { .block_size = 4096 };
+	const char *out = NULL, *salt = NULL, *seed = NULL, *uuid = NULL;
+	const char *hoff_arg = NULL;
+	uint8_t seedb[16] = { 0 }, root[32], *tree;
+	int ch, force = 0, check = 0, dfd, r;
+	off_t hoff = 0;
+	struct out o;
+
+	while ((ch = getopt(argc, argv, "b:fH:o:s:S:u:V")) != -1) {
+		switch (ch) {
+		case 'b':
+			v.block_size = (uint32_t)num_parse(optarg, 512,
+			    1 << 19, "-b");
+			if (v.block_size & (v.block_size - 1))
+				errx_usage("-b %s: not a power of two", optarg);
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'H':
+			hoff_arg = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 's':
+			salt = optarg;
+			break;
+		case 'S':
+			seed = optarg;
+			break;
+		case 'u':
+			uuid = optarg;
+			break;
+		case 'V':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (hoff_arg != NULL)
+		hoff = (off_t)size_parse(hoff_arg, "-H");
+	if (check) {
+		if (argc != 3 || out || salt || seed || uuid || force)
+			usage();
+		if (verify(argv[0], argv[1], argv[2], hoff) == 0 &&
+		    fclose(stdout) != 0)
+			err(1, "stdout");
+		return 0;
+	}
+	if (argc != 1 || (salt && seed))
+		usage();
+
+	/* Salt and UUID: from the seed (all zero unless -S), then -s, -u. */
+	if (seed != NULL)
+		parse_uuid(seed, seedb, "-S");
+	verity_seed(&v, seedb);
+	if (salt != NULL && strcmp(salt, "-") == 0)
+		v.salt_size = 0;
+	else if (salt != NULL && strcmp(salt, "random") == 0) {
+		if (getrandom(v.salt, 32, 0) != 32)
+			err(1, "getrandom");
+		v.salt_size = 32;
+	} else if (salt != NULL) {
+		if ((r = unhex(salt, v.salt, sizeof(v.salt))) < 0)
+			errx_usage("-s %s: not up to 256 bytes of hex", salt);
+		v.salt_size = (uint16_t)r;
+	}
+	if (uuid != NULL)
+		parse_uuid(uuid, v.uuid, "-u");
+
+	if ((dfd = open(argv[0], (out ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
+		err(1, "%s", argv[0]);
+	v.data_blocks = data_blocks(dfd, argv[0], v.block_size);
+	if (out == NULL) {
+		/* Into the data file, after the data. */
+		uint64_t size = v.data_blocks * v.block_size;
+
+		if (hoff_arg == NULL)
+			hoff = (off_t)size;
+		if ((uint64_t)hoff < size)
+			errx(1, "%s: -H %jd would overwrite the data", argv[0],
+			    (intmax_t)hoff);
+		/* Block-aligned, as the kernel wants (hash_start_block). */
+		if (hoff % v.block_size != 0)
+			errx_usage("-H %s: not a multiple of the block size",
+			    hoff_arg);
+	} else if (hoff % v.block_size != 0)
+		errx_usage("-H %s: not a multiple of the block size", hoff_arg);
+	verity_layout(&v);
+	tree = xmalloc(v.sb_size + v.tree_size);
+	verity_hash(&v, dfd, argv[0], tree, root);
+	verity_superblock(&v, tree);
+
+	if (out != NULL) {
+		out_open(&o, out, force ? OUT_FORCE : 0);
+		if (hoff > 0 && ftruncate(o.fd, hoff) < 0)
+			err(1, "%s", out);
+		if (pwrite_all(o.fd, tree, v.sb_size + v.tree_size, hoff) < 0)
+			err(1, "%s", out);
+		out_commit(&o);
+	} else {
+		/* In place, after the data: a failure cuts the file back. */
+		struct stat st;
+
+		if (fstat(dfd, &st) < 0)
+			err(1, "%s", argv[0]);
+		if (st.st_size > hoff && !force)
+			errx(1, "%s: has bytes after offset %jd; use -f to "
+			    "overwrite them", argv[0], (intmax_t)hoff);
+		if (ftruncate(dfd, hoff) < 0 || pwrite_all(dfd, tree,
+		    v.sb_size + v.tree_size, hoff) < 0 || fsync(dfd) < 0) {
+			int e = errno;
+
+			if (ftruncate(dfd, (off_t)(v.data_blocks *
+			    v.block_size)) < 0)
+				warn("%s: cannot cut back", argv[0]);
+			errno = e;
+			err(1, "%s", argv[0]);
+		}
+	}
+	free(tree);
+	close(dfd);
+	print_hex(root, 32);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}
