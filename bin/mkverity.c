@@ -174,7 +174,7 @@ verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
 		errx(1, "%s: superblock has non-zero reserved bytes", hname);
 
 	/* The stored tree, from the root down. */
-	{
+	if (v.levels > 0) {
 		uint8_t d[32];
 		int l = v.levels - 1;
 
@@ -194,9 +194,9 @@ verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
 					    l - 1);
 			}
 	}
-	/* The data against level 0. */
+	/* The data against level 0 (or the root, for a single block). */
 	verity_hash(&v, dfd, dname, fresh, root);
-	for (uint64_t i = 0; i < v.data_blocks; i++) {
+	for (uint64_t i = 0; v.levels > 0 && i < v.data_blocks; i++) {
 		uint64_t at = v.level_offset[0] + (i / per) * bs +
 		    (i % per) * 32;
 
@@ -206,7 +206,7 @@ verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
 			    i * bs, (i + 1) * bs - 1);
 	}
 	if (memcmp(root, want, 32) != 0)
-		errx(1, "%s: root hash mismatch", hname);
+		errx(1, "%s: block 0 does not match the root hash", dname);
 	free(stored);
 	free(fresh);
 	close(dfd);

@@ -50,11 +50,13 @@ verity_layout(struct verity *v)
 {
 	uint64_t n = v->data_blocks, per = v->block_size / DIGEST;
 
+	/* Levels until one block holds all digests; a single data block
+	 * needs none: its digest is the root hash (as for veritysetup). */
 	v->levels = 0;
-	do {
+	while (n > 1 && v->levels < VERITY_MAX_LEVELS) {
 		n = (n + per - 1) / per;
 		v->level_blocks[v->levels++] = n;
-	} while (n > 1 && v->levels < VERITY_MAX_LEVELS);
+	}
 	v->sb_size = ((SB_SIZE + v->block_size - 1) / v->block_size) *
 	    v->block_size;
 	v->tree_size = 0;
@@ -198,8 +200,10 @@ verity_hash(const struct verity *v, int fd, const char *name, uint8_t *tree,
 		pthread_join(th[t], NULL);
 
 	memset(tree, 0, v->sb_size + v->tree_size);
+	if (v->levels == 0)
+		memcpy(root, digests, DIGEST);
 	/* Level 0: the digests, per hash block, zero-padded. */
-	for (uint64_t i = 0; i < v->data_blocks; i++)
+	for (uint64_t i = 0; v->levels > 0 && i < v->data_blocks; i++)
 		memcpy(tree + v->level_offset[0] + (i / per) * bs +
 		    (i % per) * DIGEST, digests + i * DIGEST, DIGEST);
 	free(digests);
@@ -208,7 +212,9 @@ verity_hash(const struct verity *v, int fd, const char *name, uint8_t *tree,
 			digest(base, c, tree + v->level_offset[l - 1] + i * bs,
 			    bs, tree + v->level_offset[l] + (i / per) * bs +
 			    (i % per) * DIGEST);
-	digest(base, c, tree + v->level_offset[v->levels - 1], bs, root);
+	if (v->levels > 0)
+		digest(base, c, tree + v->level_offset[v->levels - 1], bs,
+		    root);
 	EVP_MD_CTX_free(c);
 	EVP_MD_CTX_free(base);
 }
