@@ -5,11 +5,7 @@
 cd "$T" || exit 1
 
 # --- Fixtures -------------------------------------------------------------
-mkdir -p c
-printf 'hi\n' >c/hello.txt
-printf 'second\n' >c/two
-head -c 300000 /dev/urandom >c/random
-printf '#!/bin/sh\necho init\n' >c/init
+. "$top/tests/fixture.sh"
 
 # The hand-made expectation: one newc header (spec: buffer-format.rst).
 hdr() { # ino mode uid gid nlink mtime size rmaj rmin name
@@ -44,32 +40,7 @@ t_ok "an empty spec: an archive of the trailer alone" \
 t_ok "spec on stdin" \
     sh -c 'mkcpio -z none -t 250 <tiny.mtree | cmp - tiny.expected'
 
-# A spec with every entry type, hard links, odd names and ownership.
-cp c/two c/two-link
-cat >full.mtree <<'EOF'
-#mtree
-/set uid=0 gid=0 time=1000.0
-. type=dir mode=0755
-./bin type=dir mode=0755
-./bin/sh type=file mode=0755 contents=c/init
-./bin/su type=file mode=04755 uid=0 gid=0 contents=c/init
-./init type=link link=bin/sh mode=0777
-./dev type=dir mode=0755
-./dev/console type=char device=native,5,1 mode=0600
-./dev/sda type=block device=native,8,0 mode=0660 gid=6
-./run type=dir mode=0755
-./run/initctl type=fifo mode=0600
-./etc type=dir mode=0755
-./etc/shadow type=file mode=0640 gid=42 contents=c/hello.txt
-./etc/with\040space type=file mode=0644 contents=c/hello.txt
-./etc/new\012line type=file mode=0644 contents=c/hello.txt
-./etc/\377latin1\351 type=file mode=0644 contents=c/hello.txt
-./etc/two type=file mode=0644 contents=c/two
-./etc/two-link type=file mode=0644 contents=c/two-link
-./etc/random type=file mode=0644 contents=c/random
-./usr type=dir mode=0755
-./usr/lib type=dir mode=0755 uid=0
-EOF
+full_spec
 # plain0: c/two-link a copy; from here on it is a hard link to c/two.
 mkcpio -z none full.mtree >plain0
 rm c/two-link && ln c/two c/two-link

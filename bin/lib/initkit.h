@@ -23,6 +23,7 @@ struct archive;
 NORETURN void errx_archive(struct archive *, const char *obj);
 NORETURN void errx_ssl(const char *obj);
 NORETURN void errx_crypt(int r, const char *obj);
+NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
 
@@ -106,6 +107,8 @@ struct tree {
 /* A new, zeroed node at the end (its seq set). */
 struct node *tree_new(struct tree *);
 void node_free(struct node *);
+/* The node of path[0..len) in a sorted tree, or NULL. */
+struct node *tree_find(struct tree *, const char *path, size_t len);
 /* Sort by path, then input order. */
 void tree_sort(struct tree *);
 /* "file", "dir", "link", "char", "block", "fifo", "socket" */

@@ -583,7 +583,7 @@ type_name(mode_t m)
 	return "unknown";
 }
 
-static struct node *
+struct node *
 tree_find(struct tree *t, const char *path, size_t len)
 {
 	size_t lo = 0, hi = t->n, mid;
