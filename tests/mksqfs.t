@@ -33,7 +33,7 @@ cat >ulist <<'EOF'
 unsquashfs -lln "$1" | grep -a '^[-dlcbps]' |
 	awk '{ if ($3 ~ /,$/) { $3 = $3 $4; $4 = "" } print }' |
 	sed 's,  *, ,g; s, [0-9-]* [0-9:]* squashfs-root, ,; s,^\([^ ]*\) \([0-9]*\)/\([0-9]*\),\1 \2 \3,' |
-	awk '$1 ~ /^[dl]/ { $4 = "-" } { print }' | grep -av -e latin1 -e new -e line -e space | sort
+	awk '$1 ~ /^[dl]/ { $4 = "-" } { print }' | grep -av -e latin1 -e new -e line -e space -e ' -$' | sort
 EOF
 chmod +x ulist
 t_eq "unsquashfs -lln lists the spec" \
