@@ -27,18 +27,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-add(struct tree *t, const char *operand)
-{
-	struct stat st;
-
-	if (strcmp(operand, "-") != 0 && stat(operand, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		tree_add_dir(t, operand);
-	else
-		tree_add_spec(t, operand);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -95,11 +83,11 @@ main(int argc, char *argv[])
 	epoch = epoch_get(epoch_arg);
 
 	for (size_t i = 0; i < nearly; i++)
-		add(&early, early_ops[i]);
+		tree_add(&early, early_ops[i]);
 	if (argc == 0)
 		tree_add_spec(&main_tree, "-");
 	for (int i = 0; i < argc; i++)
-		add(&main_tree, argv[i]);
+		tree_add(&main_tree, argv[i]);
 	if (nearly > 0) {
 		tree_finish(&early, epoch);
 		early_size = cpio_size(&early);

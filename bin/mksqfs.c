@@ -248,7 +248,6 @@ main(int argc, char *argv[])
 	struct tree t = { 0 };
 	struct fs fs = { 0 };
 	struct out out;
-	struct stat st;
 	sqfs_compressor_config_t cfg;
 	sqfs_super_t super;
 	sqfs_file_t *file;
@@ -312,13 +311,8 @@ main(int argc, char *argv[])
 	/* The tree, decided before the first byte is written. */
 	if (argc == 0)
 		tree_add_spec(&t, "-");
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 &&
-		    S_ISDIR(st.st_mode))
-			tree_add_dir(&t, argv[i]);
-		else
-			tree_add_spec(&t, argv[i]);
-	}
+	for (int i = 0; i < argc; i++)
+		tree_add(&t, argv[i]);
 	{
 		size_t i;
 

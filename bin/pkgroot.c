@@ -1147,27 +1147,14 @@ main(int argc, char *argv[])
 	for (p = state + strlen(cache); *p; p++)
 		if (*p == '/' && p > state + strlen(cache))
 			*p = '_';
-	p = xasprintf("%s/lists/partial", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/archives/partial", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/empty/partial", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/etc/apt.conf.d", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/etc/preferences.d", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/etc/sources.list.d", state);
-	mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/etc/trusted.gpg.d", state);
-	mkdir_p(p);
-	free(p);
+	for (const char *const *d = (const char *const[]){ "lists/partial",
+	    "archives/partial", "empty/partial", "etc/apt.conf.d",
+	    "etc/preferences.d", "etc/sources.list.d", "etc/trusted.gpg.d",
+	    NULL }; *d; d++) {
+		p = xasprintf("%s/%s", state, *d);
+		mkdir_p(p);
+		free(p);
+	}
 	conf = xasprintf("%s/apt.conf", state);
 	p = xasprintf(
 	    "Dir \"%1$s/\";\n"

@@ -120,6 +120,8 @@ void tree_add_spec_mem(struct tree *, const char *name, const char *buf,
     size_t len);
 /* Add a directory: owner 0:0, modes, times and links from disk. */
 void tree_add_dir(struct tree *, const char *dir);
+/* An operand: a directory is walked, anything else ("-": stdin) is a spec. */
+void tree_add(struct tree *, const char *operand);
 /*
  * Sort, replace duplicates, check that every parent is a directory in
  * the tree, assign inode numbers and link counts, group hard links

@@ -105,12 +105,21 @@ track(char *tmp, char *old, int dir)
 		errx(1, "too many open outputs");
 }
 
+/* ".NAME.tmpXXXXXX" beside path: same file system, so rename is atomic. */
+static char *
+tmp_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+
+	return xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
+	    slash ? slash + 1 : path);
+}
+
 void
 out_open(struct out *o, const char *path, int flags)
 {
 	struct stat st;
-	const char *slash;
-	int dirlen;
 
 	memset(o, 0, sizeof(*o));
 	o->flags = flags;
@@ -128,10 +137,7 @@ out_open(struct out *o, const char *path, int flags)
 		if (!(flags & OUT_FORCE))
 			errx(1, "%s: exists; use -f to replace it", path);
 	}
-	slash = strrchr(path, '/');
-	dirlen = slash ? (int)(slash - path + 1) : 0;
-	o->tmp = xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
-	    slash ? slash + 1 : path);
+	o->tmp = tmp_name(path);
 	track(o->tmp, NULL, 0);
 	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
 		track(NULL, o->tmp, 0);
@@ -199,8 +205,6 @@ void
 out_dir_open(struct out *o, const char *path, int flags)
 {
 	struct stat st;
-	const char *slash;
-	int dirlen;
 
 	memset(o, 0, sizeof(*o));
 	o->flags = flags;
@@ -208,10 +212,7 @@ out_dir_open(struct out *o, const char *path, int flags)
 	o->fd = -1;
 	if (lstat(path, &st) == 0 && !(flags & OUT_FORCE))
 		errx(1, "%s: exists; use -f to replace it", path);
-	slash = strrchr(path, '/');
-	dirlen = slash ? (int)(slash - path + 1) : 0;
-	o->tmp = xasprintf("%.*s.%s.tmpXXXXXX", dirlen, path,
-	    slash ? slash + 1 : path);
+	o->tmp = tmp_name(path);
 	track(o->tmp, NULL, 1);
 	if (mkdtemp(o->tmp) == NULL) {
 		track(NULL, o->tmp, 1);

@@ -457,6 +457,18 @@ tree_add_spec(struct tree *t, const char *file)
 	free(buf);
 }
 
+void
+tree_add(struct tree *t, const char *operand)
+{
+	struct stat st;
+
+	if (strcmp(operand, "-") != 0 && stat(operand, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		tree_add_dir(t, operand);
+	else
+		tree_add_spec(t, operand);
+}
+
 /* Walk dir (open as fd) whose tree path is rel and disk path is disk. */
 static void
 walk(struct tree *t, int fd, const char *rel, const char *disk)
