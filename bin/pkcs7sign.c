@@ -1,0 +1,252 @@
+/*
+ * pkcs7sign: sign bytes with a detached PKCS#7 signature, DER, in the form
+ * the kernel's dm-verity root hash check and systemd accept: content type
+ * data, no signed attributes, binary mode. With -j the input is a verity
+ * root hash and the output the verity signature partition's payload. In
+ * the pipeline it signs what mkverity prints, for mkgpt to store.
+ *
+ * Implements: PKCS #7 1.5 SignedData (RFC 2315) as OpenSSL's PKCS7_sign
+ * writes it with PKCS7_DETACHED | PKCS7_NOATTR | PKCS7_BINARY, the flags
+ * systemd-repart uses; the verity signature JSON of the Discoverable
+ * Partitions Specification (../shared/SPECS.md).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* ENGINE: PKCS#11 on bookworm */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/engine.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "initkit.h"
+
+#define VERITY_SIG_SIZE	16384	/* the signature partition's size */
+
+static const char *passfile;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pkcs7sign [-fj] -k key -c cert [-p passfile] "
+	    "[-o out] [file]\n");
+	exit(2);
+}
+
+/*
+ * The passphrase of an encrypted key comes from -p only: never a prompt,
+ * so a build without one fails at once instead of hanging.
+ */
+static int
+passphrase(char *buf, int size, int rwflag, void *u)
+{
+	size_t len;
+	char *text;
+
+	(void)rwflag;
+	if (passfile == NULL) {
+		*(int *)u = 1;
+		return -1;
+	}
+	text = xreadfile(passfile, &len);
+	text[strcspn(text, "\r\n")] = '\0';
+	len = strlen(text);
+	if (len >= (size_t)size)
+		errx(1, "%s: passphrase too long", passfile);
+	memcpy(buf, text, len);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return (int)len;
+}
+
+/* A key through OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl). */
+static EVP_PKEY *
+token_key(const char *uri)
+{
+	EVP_PKEY *key;
+	ENGINE *e;
+
+	ENGINE_load_builtin_engines();
+	if ((e = ENGINE_by_id("pkcs11")) == NULL)
+		errx(1, "%s: no pkcs11 engine (install "
+		    "libengine-pkcs11-openssl)", uri);
+	if (ENGINE_init(e) != 1)
+		errx_ssl(uri);
+	if ((key = ENGINE_load_private_key(e, uri, NULL, NULL)) == NULL)
+		errx_ssl(uri);
+	ENGINE_finish(e);
+	ENGINE_free(e);
+	return key;
+}
+
+static EVP_PKEY *
+file_key(const char *path)
+{
+	struct stat st;
+	EVP_PKEY *key;
+	BIO *b;
+	int asked = 0;
+
+	if ((b = BIO_new_file(path, "r")) == NULL)
+		err(1, "%s", path);
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		warnx("%s: readable by others (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+	key = PEM_read_bio_PrivateKey(b, NULL, passphrase, &asked);
+	BIO_free(b);
+	if (key == NULL && asked)
+		errx(1, "%s: key is encrypted and no passphrase was given "
+		    "(-p)", path);
+	if (key == NULL)
+		errx(1, "%s: not a PEM private key", path);
+	return key;
+}
+
+static X509 *
+load_cert(const char *path)
+{
+	X509 *c;
+	BIO *b;
+
+	if ((b = BIO_new_file(path, "r")) == NULL)
+		err(1, "%s", path);
+	c = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (c == NULL)
+		errx(1, "%s: not a PEM certificate", path);
+	return c;
+}
+
+static char *
+hex(const uint8_t *p, size_t n)
+{
+	char *s = xmalloc(2 * n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	return s;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *keyarg = NULL, *certarg = NULL, *outpath = NULL;
+	const char *in = NULL;
+	int ch, flags = 0, json = 0;
+	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	size_t len;
+	char *data, *fp;
+	int derlen;
+	EVP_PKEY *key;
+	X509 *cert;
+	PKCS7 *p7;
+	BIO *bio;
+	struct out o;
+
+	while ((ch = getopt(argc, argv, "c:fjk:o:p:")) != -1) {
+		switch (ch) {
+		case 'c':
+			certarg = optarg;
+			break;
+		case 'f':
+			flags |= OUT_FORCE;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'k':
+			keyarg = optarg;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (keyarg == NULL || certarg == NULL || argc > 1)
+		usage();
+	if (argc == 1)
+		in = argv[0];
+
+	/* Everything checked before a byte is written. */
+	cert = load_cert(certarg);
+	key = strncmp(keyarg, "pkcs11:", 7) == 0 ? token_key(keyarg) :
+	    file_key(keyarg);
+	if (X509_check_private_key(cert, key) != 1)
+		errx(1, "%s: key does not match certificate %s", keyarg,
+		    certarg);
+	data = xreadfile(in, &len);
+	if (json) {
+		/* A root hash: lowercase hex, one line; the newline is not
+		 * part of what is signed. */
+		if (len > 0 && data[len - 1] == '\n')
+			data[--len] = '\0';
+		if (len < 40 || len > 128 || len % 2 != 0 ||
+		    strspn(data, "0123456789abcdef") != len)
+			errx(1, "%s: not a root hash (lowercase hex)",
+			    in ? in : "stdin");
+	}
+	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL ||
+	    (p7 = PKCS7_sign(cert, key, NULL, bio, PKCS7_DETACHED |
+	    PKCS7_NOATTR | PKCS7_BINARY)) == NULL ||
+	    (derlen = i2d_PKCS7(p7, &der)) <= 0)
+		errx_ssl(keyarg);
+
+	out_open(&o, outpath, flags);
+	if (!json) {
+		out_write(&o, der, (size_t)derlen);
+	} else {
+		unsigned char *cder = NULL;
+		int clen = i2d_X509(cert, &cder);
+		char *b64 = xmalloc(4 * ((size_t)derlen + 2) / 3 + 1), *text;
+		size_t tlen;
+
+		if (clen <= 0 || EVP_Digest(cder, (size_t)clen, md, &mdlen,
+		    EVP_sha256(), NULL) != 1)
+			errx_ssl(certarg);
+		EVP_EncodeBlock((unsigned char *)b64, der, derlen);
+		fp = hex(md, mdlen);
+		text = xasprintf("{\"rootHash\":\"%s\",\"certificateFingerprint"
+		    "\":\"%s\",\"signature\":\"%s\"}", data, fp, b64);
+		tlen = strlen(text);
+		if (tlen > VERITY_SIG_SIZE)
+			errx(1, "%s: signature JSON of %zu bytes does not fit "
+			    "the %d-byte partition", keyarg, tlen,
+			    VERITY_SIG_SIZE);
+		text = xreallocarray(text, VERITY_SIG_SIZE, 1);
+		memset(text + tlen, 0, VERITY_SIG_SIZE - tlen);
+		out_write(&o, text, VERITY_SIG_SIZE);
+		free(text);
+		free(fp);
+		free(b64);
+		OPENSSL_free(cder);
+	}
+	out_commit(&o);
+	OPENSSL_free(der);
+	PKCS7_free(p7);
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	free(data);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}
