@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,16 +75,28 @@ passphrase(char *buf, int size, int rwflag, void *u)
 static EVP_PKEY *
 token_key(const char *uri)
 {
-	EVP_PKEY *key;
+	EVP_PKEY *key = NULL;
 	ENGINE *e;
+	int saved, null, ok;
 
 	ENGINE_load_builtin_engines();
 	if ((e = ENGINE_by_id("pkcs11")) == NULL)
 		errx(1, "%s: no pkcs11 engine (install "
 		    "libengine-pkcs11-openssl)", uri);
-	if (ENGINE_init(e) != 1)
-		errx_ssl(uri);
-	if ((key = ENGINE_load_private_key(e, uri, NULL, NULL)) == NULL)
+	/* libp11 prints its own chatter: our one line says it. */
+	fflush(stderr);
+	saved = dup(2);
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		dup2(null, 2);
+		close(null);
+	}
+	ok = ENGINE_init(e) == 1 &&
+	    (key = ENGINE_load_private_key(e, uri, NULL, NULL)) != NULL;
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (!ok)
 		errx_ssl(uri);
 	ENGINE_finish(e);
 	ENGINE_free(e);
