@@ -1,0 +1,630 @@
+/*
+ * mkgpt: assemble a GPT disk image from partition payload files, with
+ * Discoverable Partitions types and the identities systemd-repart would
+ * give them; or check an image's GPT strictly. In the pipeline it puts a
+ * system extension's squashfs, verity tree and signature into one image.
+ *
+ * Implements: UEFI 2.10, 5.2.3 (protective MBR) and 5.3 (GPT header and
+ * partition entries, CRC32); the Discoverable Partitions Specification's
+ * type UUIDs; systemd-repart's derivation of partition and disk UUIDs
+ * (../shared/SPECS.md).
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <endian.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "initkit.h"
+
+#define ALIGN		4096	/* partitions and the disk, as repart */
+#define NENTRIES	128	/* UEFI: at least 16 KiB of entries */
+#define ENTRY_SIZE	128
+#define MAXPARTS	NENTRIES
+#define ATTR_RO		(1ULL << 60)	/* DPS: read-only */
+
+struct gpt_header {
+	char signature[8];		/* "EFI PART" */
+	uint32_t revision;		/* 1.0 */
+	uint32_t header_size;		/* 92 */
+	uint32_t header_crc;
+	uint32_t reserved;
+	uint64_t my_lba, alternate_lba;
+	uint64_t first_usable, last_usable;
+	uint8_t disk_guid[16];
+	uint64_t entries_lba;
+	uint32_t nentries, entry_size;
+	uint32_t entries_crc;
+} __attribute__((packed));
+
+struct gpt_entry {
+	uint8_t type[16];
+	uint8_t uuid[16];
+	uint64_t first_lba, last_lba;	/* inclusive */
+	uint64_t attributes;
+	uint16_t name[36];		/* UTF-16LE */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct gpt_header) == 92, "GPT header");
+_Static_assert(sizeof(struct gpt_entry) == ENTRY_SIZE, "GPT entry");
+
+/* DPS designators: x86-64 and arm64 type UUIDs. */
+static const struct {
+	const char *name, *x86, *arm;
+	int verity;	/* 1: verity hash, 2: verity signature */
+} types[] = {
+	{ "root", "4f68bce3-e8cd-4db1-96e7-fbcaf984b709",
+	    "b921b045-1df0-41c3-af44-4c6f280d3fae", 0 },
+	{ "usr", "8484680c-9521-48c6-9c11-b0720656f69e",
+	    "b0e01050-ee5f-4390-949a-9101b17104e9", 0 },
+	{ "root-verity", "2c7357ed-ebd2-46d9-aec1-23d437ec2bf5",
+	    "df3300ce-d69f-4c92-978c-9bfb0f38d820", 1 },
+	{ "usr-verity", "77ff5f63-e7b6-4633-acf4-1565b864c0e6",
+	    "6e11a4e7-fbca-4ded-b9e9-e1a512bb664e", 1 },
+	{ "root-verity-sig", "41092b05-9fc8-4523-994f-2def0408b176",
+	    "6db69de6-29f4-4758-a7a5-962190f00ce3", 2 },
+	{ "usr-verity-sig", "e7bb33fb-06cf-4e81-8273-e543b413e2e2",
+	    "c23ce4ff-44bd-4b00-b2d4-b41b3419e02a", 2 },
+	{ "esp", "c12a7328-f81f-11d2-ba4b-00a0c93ec93b",
+	    "c12a7328-f81f-11d2-ba4b-00a0c93ec93b", 0 },
+	{ "xbootldr", "bc13c2ff-59e6-4262-a352-b275fd6f7172",
+	    "bc13c2ff-59e6-4262-a352-b275fd6f7172", 0 },
+	{ "linux-generic", "0fc63daf-8483-4772-8e79-3d69d8477de4",
+	    "0fc63daf-8483-4772-8e79-3d69d8477de4", 0 },
+};
+
+struct part {
+	const char *spec;	/* as given */
+	const char *file;
+	char label[37];
+	uint8_t type[16];	/* RFC 4122 byte order */
+	uint8_t uuid[16];
+	int kind;		/* index into types[], or -1 */
+	uint64_t size;		/* payload bytes */
+	uint64_t first, last;	/* LBAs */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mkgpt [-f] [-a x86-64 | arm64] [-S seed] "
+	    "[-r roothash] [-b sectorsize]\n"
+	    "             -o disk.raw type[:label]=file ...\n"
+	    "       mkgpt -V disk.raw\n");
+	exit(2);
+}
+
+static int
+parse_uuid(const char *s, uint8_t out[16])
+{
+	int n = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (*p == '-' && (p - s == 8 || p - s == 13 || p - s == 18 ||
+		    p - s == 23))
+			continue;
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]) || n == 16)
+			return -1;
+		char h[3] = { p[0], p[1], 0 };
+		out[n++] = (uint8_t)strtoul(h, NULL, 16);
+		p++;
+	}
+	return n == 16 && strlen(s) == 36 ? 0 : -1;
+}
+
+/* RFC 4122 byte order to GPT's: the first three fields little-endian. */
+static void
+to_gpt(const uint8_t in[16], uint8_t out[16])
+{
+	static const int order[16] = {
+		3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15
+	};
+
+	for (int i = 0; i < 16; i++)
+		out[i] = in[order[i]];
+}
+
+/* systemd-repart: HMAC-SHA256(seed, msg), first 16 bytes, version 4. */
+static void
+derive(const uint8_t seed[16], const void *msg, size_t len, uint8_t out[16])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	if (HMAC(EVP_sha256(), seed, 16, msg, len, md, &mdlen) == NULL)
+		errx_ssl("hmac");
+	memcpy(out, md, 16);
+	out[6] = (out[6] & 0x0f) | 0x40;
+	out[8] = (out[8] & 0x3f) | 0x80;
+}
+
+/* The rootHash of a verity signature partition's JSON payload. */
+static int
+sig_root_hash(const char *file, char out[129])
+{
+	size_t len;
+	char *text = xreadfile(file, &len), *p, *end;
+
+	p = strstr(text, "\"rootHash\":\"");
+	if (p == NULL || (end = strchr(p += 12, '"')) == NULL ||
+	    end - p > 128 || end - p < 40) {
+		free(text);
+		return -1;
+	}
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	free(text);
+	return 0;
+}
+
+static uint64_t
+round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static void
+pwrite_all(int fd, const char *name, const void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err(1, "%s", name);
+		done += (size_t)r;
+	}
+}
+
+/* Copy a payload in, leaving its zero blocks as holes. */
+static void
+copy_in(int out, const char *oname, const struct part *p, off_t at)
+{
+	static uint8_t buf[1 << 20], zero[ALIGN];
+	int fd = open(p->file, O_RDONLY | O_CLOEXEC);
+	off_t done = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		err(1, "%s", p->file);
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err(1, "%s", p->file);
+		for (ssize_t o = 0; o < r; o += ALIGN) {
+			size_t n = r - o < ALIGN ? (size_t)(r - o) : ALIGN;
+
+			if (memcmp(buf + o, zero, n) != 0)
+				pwrite_all(out, oname, buf + o, n,
+				    at + done + o);
+		}
+		done += r;
+	}
+	if ((uint64_t)done != p->size)
+		errx(1, "%s: changed size while copying", p->file);
+	close(fd);
+}
+
+static void
+header_crc(struct gpt_header *h)
+{
+	h->header_crc = 0;
+	h->header_crc = htole32((uint32_t)crc32(0, (const Bytef *)h,
+	    sizeof(*h)));
+}
+
+/* Read and check one header and its entries; NULL with *why set if bad. */
+static struct gpt_entry *
+read_side(int fd, uint32_t ss, uint64_t lba, struct gpt_header *h,
+    const char **why)
+{
+	uint8_t *sector = xmalloc(ss);
+	struct gpt_entry *e;
+	uint32_t crc;
+	size_t bytes;
+
+	if (pread(fd, sector, ss, (off_t)(lba * ss)) != (ssize_t)ss) {
+		*why = "cannot be read";
+		free(sector);
+		return NULL;
+	}
+	memcpy(h, sector, sizeof(*h));
+	free(sector);
+	crc = le32toh(h->header_crc);
+	if (memcmp(h->signature, "EFI PART", 8) != 0) {
+		*why = "has no GPT signature";
+		return NULL;
+	}
+	header_crc(h);
+	if (le32toh(h->header_crc) != crc) {
+		*why = "has a bad header CRC";
+		return NULL;
+	}
+	if (le32toh(h->header_size) != 92 || le32toh(h->entry_size) !=
+	    ENTRY_SIZE || le32toh(h->nentries) == 0 ||
+	    le32toh(h->nentries) > 1024) {
+		*why = "has header or entry sizes this tool does not take";
+		return NULL;
+	}
+	if (le64toh(h->my_lba) != lba) {
+		*why = "says it is somewhere else (MyLBA)";
+		return NULL;
+	}
+	bytes = (size_t)le32toh(h->nentries) * ENTRY_SIZE;
+	e = xmalloc(bytes);
+	if (pread(fd, e, bytes, (off_t)(le64toh(h->entries_lba) * ss)) !=
+	    (ssize_t)bytes) {
+		*why = "has entries that cannot be read";
+		free(e);
+		return NULL;
+	}
+	if ((uint32_t)crc32(0, (const Bytef *)e, (uInt)bytes) !=
+	    le32toh(h->entries_crc)) {
+		*why = "has a bad partition entry CRC";
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int
+verify(const char *path)
+{
+	struct gpt_header h1, h2;
+	struct gpt_entry *e1 = NULL, *e2;
+	const char *why = NULL;
+	uint8_t mbr[512];
+	uint32_t ss = 0;
+	uint64_t last;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		err(1, "%s", path);
+	if (pread(fd, mbr, sizeof(mbr), 0) != sizeof(mbr) || mbr[510] != 0x55 ||
+	    mbr[511] != 0xaa || mbr[446 + 4] != 0xee)
+		errx(1, "%s: no protective MBR", path);
+	/* The sector size is where the primary header is. */
+	for (uint32_t try = 512; try <= 4096 && e1 == NULL; try *= 8) {
+		if ((e1 = read_side(fd, try, 1, &h1, &why)) != NULL)
+			ss = try;
+	}
+	if (e1 == NULL)
+		errx(1, "%s: primary GPT header %s", path, why);
+	if (st.st_size % ss != 0)
+		errx(1, "%s: size is not a multiple of the %u-byte sector",
+		    path, ss);
+	last = (uint64_t)st.st_size / ss - 1;
+	if (le64toh(h1.alternate_lba) != last)
+		errx(1, "%s: primary header puts the backup at LBA %" PRIu64
+		    ", the last LBA is %" PRIu64, path,
+		    le64toh(h1.alternate_lba), last);
+	if ((e2 = read_side(fd, ss, last, &h2, &why)) == NULL)
+		errx(1, "%s: backup GPT header %s", path, why);
+	if (le64toh(h2.alternate_lba) != 1)
+		errx(1, "%s: backup header does not point at the primary", path);
+	if (memcmp(h1.disk_guid, h2.disk_guid, 16) != 0 ||
+	    h1.first_usable != h2.first_usable ||
+	    h1.last_usable != h2.last_usable ||
+	    h1.nentries != h2.nentries || h1.entries_crc != h2.entries_crc)
+		errx(1, "%s: primary and backup GPT disagree", path);
+	if (le64toh(h1.entries_lba) < 2 || le64toh(h1.first_usable) <
+	    le64toh(h1.entries_lba) + (le32toh(h1.nentries) * ENTRY_SIZE +
+	    ss - 1) / ss || le64toh(h2.entries_lba) <= le64toh(h1.last_usable)
+	    || le64toh(h2.entries_lba) >= last)
+		errx(1, "%s: entry arrays overlap the usable area", path);
+	for (uint32_t i = 0; i < le32toh(h1.nentries); i++) {
+		static const uint8_t none[16];
+		uint64_t a = le64toh(e1[i].first_lba), b = le64toh(e1[i].last_lba);
+
+		if (memcmp(e1[i].type, none, 16) == 0)
+			continue;
+		if (a > b || a < le64toh(h1.first_usable) ||
+		    b > le64toh(h1.last_usable))
+			errx(1, "%s: partition %u lies outside the usable area",
+			    path, i + 1);
+		if (memcmp(e1[i].uuid, none, 16) == 0)
+			errx(1, "%s: partition %u has no UUID", path, i + 1);
+		for (uint32_t j = 0; j < i; j++) {
+			if (memcmp(e1[j].type, none, 16) == 0)
+				continue;
+			if (a <= le64toh(e1[j].last_lba) &&
+			    le64toh(e1[j].first_lba) <= b)
+				errx(1, "%s: partitions %u and %u overlap",
+				    path, j + 1, i + 1);
+			if (memcmp(e1[i].uuid, e1[j].uuid, 16) == 0)
+				errx(1, "%s: partitions %u and %u share a UUID",
+				    path, j + 1, i + 1);
+		}
+	}
+	free(e1);
+	free(e2);
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *outpath = NULL, *arch = "x86-64", *seedarg = NULL;
+	const char *rootarg = NULL;
+	struct part parts[MAXPARTS];
+	size_t np = 0, nlines = 0;
+	uint8_t seed[16] = { 0 }, root[64], disk_uuid[16], *mbr;
+	char roothex[129] = "";
+	uint32_t ss = 512;
+	int ch, flags = 0, check = 0, rootlen = 0;
+	uint64_t lba, entries_lbas, total_lbas;
+	struct gpt_entry *ents;
+	struct gpt_header h;
+	char **lines = NULL;
+	struct out o;
+
+	while ((ch = getopt(argc, argv, "a:b:fo:r:S:V")) != -1) {
+		switch (ch) {
+		case 'a':
+			arch = optarg;
+			break;
+		case 'b':
+			ss = (uint32_t)num_parse(optarg, 512, 4096, "-b");
+			if (ss != 512 && ss != 4096)
+				errx_usage("-b %s: 512 or 4096", optarg);
+			break;
+		case 'f':
+			flags |= OUT_FORCE;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'r':
+			rootarg = optarg;
+			break;
+		case 'S':
+			seedarg = optarg;
+			break;
+		case 'V':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (check) {
+		if (argc != 1 || outpath)
+			usage();
+		return verify(argv[0]);
+	}
+	if (outpath == NULL)
+		usage();
+	if (strcmp(arch, "x86-64") != 0 && strcmp(arch, "arm64") != 0)
+		errx_usage("-a %s: x86-64 or arm64", arch);
+	if (seedarg != NULL && parse_uuid(seedarg, seed) != 0)
+		errx_usage("-S %s: not a UUID", seedarg);
+	if (argc == 0) {
+		/* The partition list on stdin, one a line. */
+		size_t len;
+		char *text = xreadfile(NULL, &len), *l, *save;
+
+		for (l = strtok_r(text, "\n", &save); l;
+		    l = strtok_r(NULL, "\n", &save)) {
+			if (*l == '#' || *l == '\0')
+				continue;
+			lines = xreallocarray(lines, nlines + 1, sizeof(*lines));
+			lines[nlines++] = l;
+		}
+		argv = lines;
+		argc = (int)nlines;
+	}
+	if (argc == 0)
+		errx_usage("no partitions");
+	if (argc > MAXPARTS)
+		errx(1, "%d partitions: a GPT here holds at most %d", argc,
+		    MAXPARTS);
+
+	/* Every partition: type, label, payload, before any output. */
+	for (int i = 0; i < argc; i++) {
+		struct part *p = &parts[np++];
+		char *spec = xstrdup(argv[i]), *eq = strchr(spec, '='), *colon;
+		struct stat st;
+
+		memset(p, 0, sizeof(*p));
+		p->spec = argv[i];
+		p->kind = -1;
+		if (eq == NULL)
+			errx_usage("%s: want type[:label]=file", argv[i]);
+		*eq = '\0';
+		p->file = xstrdup(eq + 1);
+		if ((colon = strchr(spec, ':')) != NULL) {
+			*colon = '\0';
+			if (strlen(colon + 1) > 36)
+				errx(1, "%s: label longer than 36 characters",
+				    argv[i]);
+			for (const char *c = colon + 1; *c; c++)
+				if ((unsigned char)*c < 0x20 ||
+				    (unsigned char)*c > 0x7e)
+					errx(1, "%s: label is not printable "
+					    "ASCII", argv[i]);
+			strcpy(p->label, colon + 1);
+		}
+		for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
+			if (strcmp(spec, types[t].name) == 0) {
+				p->kind = (int)t;
+				parse_uuid(strcmp(arch, "arm64") ? types[t].x86 :
+				    types[t].arm, p->type);
+			}
+		if (p->kind < 0 && parse_uuid(spec, p->type) != 0)
+			errx(1, "%s: %s: neither a partition designator nor a "
+			    "UUID", argv[i], spec);
+		if (colon == NULL) {
+			/* repart's default: the type's name. */
+			if (p->kind < 0)
+				strcpy(p->label, "linux-generic");
+			else if (strcmp(types[p->kind].name, "esp") == 0 ||
+			    strcmp(types[p->kind].name, "xbootldr") == 0 ||
+			    strcmp(types[p->kind].name, "linux-generic") == 0)
+				strcpy(p->label, types[p->kind].name);
+			else {
+				const char *n = types[p->kind].name;
+				size_t base = strcspn(n, "-");
+
+				snprintf(p->label, sizeof(p->label), "%.*s-%s%s",
+				    (int)base, n, arch, n + base);
+			}
+		}
+		if (stat(p->file, &st) != 0)
+			err(1, "%s", p->file);
+		if (!S_ISREG(st.st_mode))
+			errx(1, "%s: not a regular file", p->file);
+		if (st.st_size == 0)
+			errx(1, "%s: empty payload", p->file);
+		p->size = (uint64_t)st.st_size;
+		if (p->kind >= 0 && types[p->kind].verity == 2 &&
+		    roothex[0] == '\0' && sig_root_hash(p->file, roothex) != 0)
+			errx(1, "%s: not a verity signature (no rootHash)",
+			    p->file);
+		free(spec);
+	}
+	if (rootarg != NULL)
+		snprintf(roothex, sizeof(roothex), "%s", rootarg);
+	if (roothex[0] != '\0') {
+		size_t n = strlen(roothex);
+
+		if (n % 2 || n < 32 || n > 128 ||
+		    strspn(roothex, "0123456789abcdef") != n)
+			errx_usage("root hash %s: not lowercase hex", roothex);
+		for (size_t i = 0; i < n / 2; i++) {
+			char hx[3] = { roothex[2 * i], roothex[2 * i + 1], 0 };
+
+			root[i] = (uint8_t)strtoul(hx, NULL, 16);
+		}
+		rootlen = (int)(n / 2);
+	}
+
+	/* Identities, as systemd-repart derives them from its seed. */
+	derive(seed, "disk-uuid", 9, disk_uuid);
+	for (size_t i = 0; i < np; i++) {
+		struct part *p = &parts[i];
+		int verity = p->kind >= 0 ? types[p->kind].verity : 0;
+		size_t nth = 0;
+		uint8_t msg[24];
+
+		/* A verity data partition: the root or usr type the hash
+		 * partition of the same image protects. */
+		int data = p->kind >= 0 && (strcmp(types[p->kind].name,
+		    "root") == 0 || strcmp(types[p->kind].name, "usr") == 0);
+
+		if ((data || verity == 1) && rootlen >= 32) {
+			memcpy(p->uuid, data ? root : root + rootlen - 16, 16);
+			continue;
+		}
+		if (verity == 1)
+			errx(1, "%s: a verity partition needs the root hash "
+			    "(-r, or a verity signature partition)", p->spec);
+		for (size_t j = 0; j < i; j++)
+			nth += memcmp(parts[j].type, p->type, 16) == 0;
+		memcpy(msg, p->type, 16);
+		if (nth > 0) {
+			uint64_t le = htole64(nth);
+
+			memcpy(msg + 16, &le, 8);
+		}
+		derive(seed, msg, nth > 0 ? 24 : 16, p->uuid);
+	}
+
+	/* Layout: entries after the primary header, partitions 4 KiB
+	 * aligned and sized to their payload, then the backup. */
+	entries_lbas = (NENTRIES * ENTRY_SIZE + ss - 1) / ss;
+	lba = round_up((2 + entries_lbas) * ss, ALIGN) / ss;
+	for (size_t i = 0; i < np; i++) {
+		parts[i].first = lba;
+		lba += round_up(parts[i].size, ALIGN) / ss;
+		parts[i].last = lba - 1;
+	}
+	total_lbas = round_up((lba + entries_lbas + 1) * ss, ALIGN) / ss;
+
+	ents = xcalloc(NENTRIES, ENTRY_SIZE);
+	for (size_t i = 0; i < np; i++) {
+		struct part *p = &parts[i];
+		struct gpt_entry *e = &ents[i];
+
+		to_gpt(p->type, e->type);
+		to_gpt(p->uuid, e->uuid);
+		e->first_lba = htole64(p->first);
+		e->last_lba = htole64(p->last);
+		if (p->kind >= 0 && types[p->kind].verity)
+			e->attributes = htole64(ATTR_RO);
+		for (size_t c = 0; p->label[c]; c++)
+			e->name[c] = htole16((uint16_t)p->label[c]);
+	}
+	memset(&h, 0, sizeof(h));
+	memcpy(h.signature, "EFI PART", 8);
+	h.revision = htole32(0x00010000);
+	h.header_size = htole32(sizeof(h));
+	h.first_usable = htole64(2 + entries_lbas);
+	h.last_usable = htole64(total_lbas - 2 - entries_lbas);
+	to_gpt(disk_uuid, h.disk_guid);
+	h.nentries = htole32(NENTRIES);
+	h.entry_size = htole32(ENTRY_SIZE);
+	h.entries_crc = htole32((uint32_t)crc32(0, (const Bytef *)ents,
+	    NENTRIES * ENTRY_SIZE));
+
+	out_open(&o, outpath, flags);
+	if (ftruncate(o.fd, (off_t)(total_lbas * ss)) < 0)
+		err(1, "%s", outpath);
+	/* Protective MBR: one partition of type 0xEE over the disk. */
+	mbr = xcalloc(1, ss);
+	{
+		uint32_t start = htole32(1), count = htole32(total_lbas - 1 >
+		    0xffffffffULL ? 0xffffffff : (uint32_t)(total_lbas - 1));
+
+		memcpy(mbr + 446, "\x00\x00\x02\x00\xee\xff\xff\xff", 8);
+		memcpy(mbr + 446 + 8, &start, 4);
+		memcpy(mbr + 446 + 12, &count, 4);
+		mbr[510] = 0x55;
+		mbr[511] = 0xaa;
+	}
+	pwrite_all(o.fd, outpath, mbr, ss, 0);
+	for (size_t i = 0; i < np; i++)
+		copy_in(o.fd, outpath, &parts[i], (off_t)(parts[i].first * ss));
+	/* Primary: header at 1, entries at 2; backup: entries, then header
+	 * in the last sector. */
+	h.my_lba = htole64(1);
+	h.alternate_lba = htole64(total_lbas - 1);
+	h.entries_lba = htole64(2);
+	header_crc(&h);
+	memset(mbr, 0, ss);
+	memcpy(mbr, &h, sizeof(h));
+	pwrite_all(o.fd, outpath, mbr, ss, ss);
+	pwrite_all(o.fd, outpath, ents, NENTRIES * ENTRY_SIZE, 2 * ss);
+	h.my_lba = htole64(total_lbas - 1);
+	h.alternate_lba = htole64(1);
+	h.entries_lba = htole64(total_lbas - 1 - entries_lbas);
+	header_crc(&h);
+	memset(mbr, 0, ss);
+	memcpy(mbr, &h, sizeof(h));
+	pwrite_all(o.fd, outpath, ents, NENTRIES * ENTRY_SIZE,
+	    (off_t)((total_lbas - 1 - entries_lbas) * ss));
+	pwrite_all(o.fd, outpath, mbr, ss, (off_t)((total_lbas - 1) * ss));
+	out_commit(&o);
+	free(mbr);
+	free(ents);
+	free(lines);
+	return 0;
+}
