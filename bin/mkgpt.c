@@ -299,10 +299,12 @@ verify(const char *path)
 	if (pread(fd, mbr, sizeof(mbr), 0) != sizeof(mbr) || mbr[510] != 0x55 ||
 	    mbr[511] != 0xaa || mbr[446 + 4] != 0xee)
 		errx(1, "%s: no protective MBR", path);
-	/* The sector size is where the primary header is. */
+	/* The sector size is where the primary header's signature is. */
 	for (uint32_t try = 512; try <= 4096 && e1 == NULL; try *= 8) {
 		if ((e1 = read_side(fd, try, 1, &h1, &why)) != NULL)
 			ss = try;
+		else if (strcmp(why, "has no GPT signature") != 0)
+			break;
 	}
 	if (e1 == NULL)
 		errx(1, "%s: primary GPT header %s", path, why);

@@ -1,0 +1,128 @@
+#!/bin/sh
+# mkgpt: GPT images read back by sfdisk (util-linux) and sgdisk (gdisk),
+# identities recomputed here with openssl's HMAC, and corruption that
+# mkgpt -V must catch.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+if ! need sfdisk sgdisk python3 openssl; then
+	t_skip "mkgpt" "sfdisk, sgdisk, python3 or openssl not installed"
+	exit 0
+fi
+SEED=0e7b4b6c-3c19-4c6d-9e3f-6a8d6b2a7f10
+ROOT=5748ca0a6dbfabc468b1072ccc009924eeb72f96fe726f51cca65b0b3bb9eb5d
+head -c 1000000 /dev/urandom >data.img
+head -c 12288 /dev/urandom >hash.img
+printf '{"rootHash":"%s","certificateFingerprint":"00","signature":"AA=="}' $ROOT >sig.json
+truncate -s 16384 sig.json
+
+# repart's derivation, recomputed: HMAC-SHA256(seed, msg), 16 bytes, v4.
+uuid_of() { # message-hex
+	python3 -c '
+import hmac, hashlib, sys, uuid
+seed = uuid.UUID(sys.argv[1]).bytes
+b = bytearray(hmac.new(seed, bytes.fromhex(sys.argv[2]), hashlib.sha256).digest()[:16])
+b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80
+print(str(uuid.UUID(bytes=bytes(b))).upper())' $SEED "$1"
+}
+SIGTYPE=41092b05-9fc8-4523-994f-2def0408b176
+want_sig=$(uuid_of $(echo $SIGTYPE | tr -d -))
+want_disk=$(uuid_of $(printf disk-uuid | od -An -tx1 | tr -d ' \n'))
+want_data=$(python3 -c "import uuid; print(str(uuid.UUID('${ROOT%????????????????????????????????}')).upper())")
+want_hash=$(python3 -c "import uuid; print(str(uuid.UUID('$(echo $ROOT | cut -c33-64)')).upper())")
+
+t_ok "build a sysext-shaped image" \
+    mkgpt -S $SEED -o disk.raw root=data.img root-verity=hash.img root-verity-sig=sig.json
+t_ok "sfdisk --verify: no errors" sh -c 'sfdisk --verify disk.raw | grep -q "No errors detected"'
+t_ok "sgdisk -v: no problems" sh -c 'sgdisk -v disk.raw | grep -q "No problems found"'
+t_ok "mkgpt -V: consistent" mkgpt -V disk.raw
+sfdisk --json disk.raw >disk.json
+jq_py() { python3 -c "import json, sys; t = json.load(open('disk.json'))['partitiontable']; print($1)"; }
+t_eq "disk GUID from the seed" "$want_disk" jq_py "t['id']"
+t_eq "types, in order" "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709 2C7357ED-EBD2-46D9-AEC1-23D437EC2BF5 41092B05-9FC8-4523-994F-2DEF0408B176" \
+    jq_py "' '.join(p['type'] for p in t['partitions'])"
+t_eq "data and hash UUIDs: the root hash halves; signature's from the seed" \
+    "$want_data $want_hash $want_sig" jq_py "' '.join(p['uuid'] for p in t['partitions'])"
+t_eq "labels: repart's defaults" "root-x86-64 root-x86-64-verity root-x86-64-verity-sig" \
+    jq_py "' '.join(p['name'] for p in t['partitions'])"
+t_eq "read-only attribute on the verity and signature partitions" "- GUID:60 GUID:60" \
+    jq_py "' '.join(p.get('attrs', '-') for p in t['partitions'])"
+t_eq "partitions 4 KiB aligned, sized to the payload" "40:1960 2000:24 2024:32" \
+    jq_py "' '.join('%d:%d' % (p['start'], p['size']) for p in t['partitions'])"
+t_ok "payload bytes in place" \
+    sh -c 'dd if=disk.raw bs=512 skip=40 count=1954 2>/dev/null | head -c 1000000 | cmp - data.img &&
+	dd if=disk.raw bs=512 skip=2000 count=24 2>/dev/null | cmp - hash.img'
+t_ok "the same inputs, the same bytes" \
+    sh -c 'mkgpt -S '$SEED' -o again.raw root=data.img root-verity=hash.img root-verity-sig=sig.json && cmp disk.raw again.raw'
+t_ok "partition list on stdin" \
+    sh -c 'printf "root=data.img\nroot-verity=hash.img\n# comment\nroot-verity-sig=sig.json\n" |
+	mkgpt -S '$SEED' -o stdin.raw && cmp stdin.raw disk.raw'
+t_eq "labels and literal type UUIDs; a second partition of one type" \
+    "$(uuid_of 0fc63daf848347728e793d69d8477de4) $(uuid_of 0fc63daf848347728e793d69d8477de40100000000000000)" \
+    sh -c 'mkgpt -S '$SEED' -o two.raw linux-generic:first=data.img 0fc63daf-8483-4772-8e79-3d69d8477de4:second=hash.img &&
+	sfdisk --json two.raw | python3 -c "
+import json, sys; t = json.load(sys.stdin)[\"partitiontable\"]
+assert [p[\"name\"] for p in t[\"partitions\"]] == [\"first\", \"second\"]
+print(\" \".join(p[\"uuid\"] for p in t[\"partitions\"]))"'
+t_eq "arm64 types" "B921B045-1DF0-41C3-AF44-4C6F280D3FAE root-arm64" \
+    sh -c 'mkgpt -a arm64 -r '$ROOT' -o arm.raw root=data.img && sfdisk --json arm.raw | python3 -c "
+import json, sys; p = json.load(sys.stdin)[\"partitiontable\"][\"partitions\"][0]; print(p[\"type\"], p[\"name\"])"'
+t_ok "4096-byte sectors: fdisk -b 4096 reads them" \
+    sh -c 'mkgpt -b 4096 -r '$ROOT' -o big.raw root=data.img root-verity=hash.img &&
+	fdisk -b 4096 -l big.raw >fd.out 2>&1 && grep -q "Disklabel type: gpt" fd.out &&
+	grep -q "^big.raw2 *[0-9]* *[0-9]* *3 " fd.out && ! grep -qi "corrupt\|invalid" fd.out && mkgpt -V big.raw'
+head -c 4096 /dev/urandom >sparse.img && truncate -s 8M sparse.img
+t_ok "zero blocks of payloads stay holes" \
+    sh -c 'mkgpt -o sparse.raw linux-generic=sparse.img && [ $(du -k sparse.raw | cut -f1) -lt 1024 ]'
+
+# mkgpt -V on damaged tables (each made from a good copy with python).
+damage() { # name python-statements (d: bytearray of the image)
+	cp disk.raw "$1.raw"
+	python3 -c "
+import struct, zlib
+d = bytearray(open('$1.raw', 'rb').read())
+def hdr_crc(off):
+    d[off + 16:off + 20] = b'\0' * 4
+    d[off + 16:off + 20] = struct.pack('<I', zlib.crc32(bytes(d[off:off + 92])))
+$2
+open('$1.raw', 'wb').write(d)"
+}
+damage pcrc 'd[512 + 60] ^= 1'
+t_err "-V: primary header CRC" 1 'mkgpt: pcrc.raw: primary GPT header has a bad header CRC' mkgpt -V pcrc.raw
+damage ecrc 'd[1024 + 56] ^= 1'
+t_err "-V: partition entry CRC" 1 'mkgpt: ecrc.raw: primary GPT header has a bad partition entry CRC' mkgpt -V ecrc.raw
+damage nobackup 'd[-512:] = b"\0" * 512'
+t_err "-V: missing backup header" 1 'mkgpt: nobackup.raw: backup GPT header has no GPT signature' mkgpt -V nobackup.raw
+t_ok "(sfdisk reports that disk as fine)" sh -c 'sfdisk --verify nobackup.raw >/dev/null 2>&1 || true'
+damage alt 'd[512 + 32:512 + 40] = struct.pack("<Q", 999); hdr_crc(512)'
+t_err "-V: wrong alternate LBA" 1 'mkgpt: alt.raw: primary header puts the backup at LBA 999' mkgpt -V alt.raw
+damage overlap '
+e2 = 1024 + 128
+d[e2 + 32:e2 + 40] = struct.pack("<Q", 1000)
+crc = struct.pack("<I", zlib.crc32(bytes(d[1024:1024 + 128 * 128])))
+d[512 + 88:512 + 92] = crc; hdr_crc(512)
+b = len(d) - 512
+d[b + 88:b + 92] = crc; hdr_crc(b)
+last = len(d) // 512 - 1
+d[(last - 32) * 512:last * 512] = d[1024:1024 + 128 * 128]'
+t_err "-V: overlapping entries" 1 'mkgpt: overlap.raw: partitions 1 and 2 overlap' mkgpt -V overlap.raw
+truncate -s -512 disk.raw.cut 2>/dev/null; cp disk.raw cut.raw && truncate -s -4096 cut.raw
+t_err "-V: truncated image" 1 'mkgpt: cut.raw: primary header puts the backup at LBA' mkgpt -V cut.raw
+t_err "-V: not a GPT disk" 1 'mkgpt: data.img: no protective MBR' mkgpt -V data.img
+
+# Bad input: one line, exit 1, no image.
+t_err "unknown designator" 1 'mkgpt: home=data.img: home: neither a partition designator nor a UUID' mkgpt -o bad.raw home=data.img
+t_err "bad UUID" 1 'neither a partition designator nor a UUID' mkgpt -o bad.raw 0fc63daf-8483-4772-8e79-3d69d847=data.img
+t_err "label too long" 1 'label longer than 36 characters' \
+    mkgpt -o bad.raw root:0123456789012345678901234567890123456=data.img
+t_err "verity partition without a root hash" 1 'a verity partition needs the root hash' mkgpt -o bad.raw root-verity=hash.img
+t_err "signature that is not one" 1 'mkgpt: data.img: not a verity signature' mkgpt -o bad.raw root-verity-sig=data.img
+: >empty.img
+t_err "empty payload" 1 'mkgpt: empty.img: empty payload' mkgpt -o bad.raw root=empty.img
+t_err "missing payload" 1 'mkgpt: nope.img: No such file' mkgpt -o bad.raw root=nope.img
+t_err "too many partitions" 1 '129 partitions: a GPT here holds at most 128' \
+    sh -c 'i=0; while [ $i -lt 129 ]; do echo linux-generic=hash.img; i=$((i+1)); done | mkgpt -o bad.raw'
+t_ok "no image left by any of these" sh -c '! ls -A | grep -q "bad\.raw"'
+t_err "existing image refused without -f" 1 'mkgpt: disk.raw: exists; use -f' mkgpt -o disk.raw root=data.img
+t_usage "no -o" mkgpt root=data.img
+t_err "bad seed" 2 'mkgpt: -S nope: not a UUID' mkgpt -S nope -o bad.raw root=data.img
