@@ -86,7 +86,7 @@ static const struct {
 
 struct part {
 	const char *spec;	/* as given */
-	const char *file;
+	const char *file;	/* allocated */
 	char label[37];
 	uint8_t type[16];	/* RFC 4122 byte order */
 	uint8_t uuid[16];
@@ -374,7 +374,7 @@ main(int argc, char *argv[])
 	uint64_t lba, entries_lbas, total_lbas;
 	struct gpt_entry *ents;
 	struct gpt_header h;
-	char **lines = NULL;
+	char **lines = NULL, *text = NULL;
 	struct out o;
 
 	while ((ch = getopt(argc, argv, "a:b:fo:r:S:V")) != -1) {
@@ -422,8 +422,9 @@ main(int argc, char *argv[])
 	if (argc == 0) {
 		/* The partition list on stdin, one a line. */
 		size_t len;
-		char *text = xreadfile(NULL, &len), *l, *save;
+		char *l, *save;
 
+		text = xreadfile(NULL, &len);
 		for (l = strtok_r(text, "\n", &save); l;
 		    l = strtok_r(NULL, "\n", &save)) {
 			if (*l == '#' || *l == '\0')
@@ -628,5 +629,8 @@ main(int argc, char *argv[])
 	free(mbr);
 	free(ents);
 	free(lines);
+	free(text);
+	for (size_t i = 0; i < np; i++)
+		free((char *)parts[i].file);
 	return 0;
 }
