@@ -1,0 +1,70 @@
+# The system extension chain: a tree spec becomes NAME.sysext.raw, a GPT
+# image of squashfs + dm-verity hash tree + verity signature, as the
+# Discoverable Partitions Specification lays out a root with verity.
+#
+#   make sysext SYSEXT_NAME=debug SYSEXT_SPEC=debug.mtree \
+#       SYSEXT_KEY=key.pem SYSEXT_CERT=cert.pem [SYSEXT_ID=debian]
+#       [SYSEXT_VERSION_ID=12 | SYSEXT_LEVEL=...] [SYSEXT_SCOPE="system initrd"]
+#       [SYSEXT_ARCH=x86-64] [SYSEXT_SEED=uuid] [SYSEXT_OUT=out/NAME]
+#
+# Only /usr and /opt of the spec are kept (all systemd-sysext merges; an
+# image with /usr/lib/os-release it refuses, so that goes too), and the
+# release file is added as extension-release.NAME and, for systemd 252
+# (bookworm), which names an image by stripping only ".raw", as
+# extension-release.NAME.sysext too. Each step writes one file through a
+# temporary name; times are clamped to SOURCE_DATE_EPOCH.
+
+SYSEXT_NAME ?=
+SYSEXT_SPEC ?=
+SYSEXT_KEY ?=
+SYSEXT_CERT ?=
+SYSEXT_ID ?= _any
+SYSEXT_VERSION_ID ?=
+SYSEXT_LEVEL ?=
+SYSEXT_SCOPE ?= system initrd portable
+SYSEXT_ARCH ?= x86-64
+SYSEXT_SEED ?=
+SYSEXT_OUT ?= out/$(SYSEXT_NAME)
+
+SX := $(SYSEXT_OUT)
+SXBIN := $(CURDIR)/$(B)/bin
+
+sysext: $(SX)/$(SYSEXT_NAME).sysext.raw
+
+$(SX)/extension-release: FORCE
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@) { echo ID=$(SYSEXT_ID); \
+	  $(if $(SYSEXT_VERSION_ID),echo VERSION_ID=$(SYSEXT_VERSION_ID);) \
+	  $(if $(SYSEXT_LEVEL),echo SYSEXT_LEVEL=$(SYSEXT_LEVEL);) \
+	  echo 'SYSEXT_SCOPE=$(SYSEXT_SCOPE)'; echo ARCHITECTURE=$(SYSEXT_ARCH); } >$@.tmp && \
+	  { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+
+# The spec: "." and what is under ./usr and ./opt, then the release file.
+$(SX)/sysext.mtree: $(SYSEXT_SPEC) $(SX)/extension-release
+	$(if $(SYSEXT_NAME),,$(error SYSEXT_NAME is not set))
+	$(if $(SYSEXT_SPEC),,$(error SYSEXT_SPEC is not set))
+	$(call msg,SPEC,$@) { grep -E '^(#mtree|/set |/unset |\. |\./(usr|opt)([/ ]|$$))' $(SYSEXT_SPEC) | \
+	    grep -v '^\./usr/lib/os-release '; \
+	  for p in ./usr ./usr/lib ./usr/lib/extension-release.d; do \
+	    echo "$$p type=dir mode=0755 uid=0 gid=0 time=$(SOURCE_DATE_EPOCH).0"; done; \
+	  for n in $(SYSEXT_NAME) $(SYSEXT_NAME).sysext; do \
+	    echo "./usr/lib/extension-release.d/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SOURCE_DATE_EPOCH).0 contents=$(SX)/extension-release"; done; \
+	  } >$@.tmp && mv $@.tmp $@
+
+$(SX)/fs.img: $(SX)/sysext.mtree $(SXBIN)/mksqfs
+	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) -o $@ $<
+
+$(SX)/hash.img $(SX)/roothash &: $(SX)/fs.img $(SXBIN)/mkverity
+	$(call msg,MKVERITY,$(SX)/hash.img) $(SXBIN)/mkverity -f \
+	  $(if $(SYSEXT_SEED),-S $(SYSEXT_SEED)) -o $(SX)/hash.img $< >$(SX)/roothash.tmp && \
+	  mv $(SX)/roothash.tmp $(SX)/roothash
+
+$(SX)/sig.img: $(SX)/roothash $(SYSEXT_KEY) $(SYSEXT_CERT) $(SXBIN)/pkcs7sign
+	$(if $(SYSEXT_KEY),,$(error SYSEXT_KEY is not set))
+	$(call msg,SIGN,$@) $(SXBIN)/pkcs7sign -f -j -k $(SYSEXT_KEY) -c $(SYSEXT_CERT) -o $@ $<
+
+$(SX)/$(SYSEXT_NAME).sysext.raw: $(SX)/fs.img $(SX)/hash.img $(SX)/sig.img $(SXBIN)/mkgpt
+	$(call msg,MKGPT,$@) $(SXBIN)/mkgpt -f -a $(SYSEXT_ARCH) $(if $(SYSEXT_SEED),-S $(SYSEXT_SEED)) \
+	  -o $@ root=$(SX)/fs.img root-verity=$(SX)/hash.img root-verity-sig=$(SX)/sig.img
+
+.PHONY: sysext

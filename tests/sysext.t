@@ -1,0 +1,65 @@
+#!/bin/sh
+# mk/sysext.mk: make sysext turns a tree spec into NAME.sysext.raw through
+# mksqfs, mkverity, pkcs7sign and mkgpt; systemd-dissect judges the result.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+if ! need make openssl unsquashfs; then
+	t_skip "sysext" "make, openssl or unsquashfs not installed"
+	exit 0
+fi
+mkdir -p c && echo hello >c/hello
+cat >ext.mtree <<EOF2
+#mtree
+. type=dir mode=0755
+./usr type=dir mode=0755
+./usr/bin type=dir mode=0755
+./usr/bin/hello type=file mode=0755 contents=$T/c/hello
+./usr/lib type=dir mode=0755
+./usr/lib/os-release type=file mode=0644 contents=$T/c/hello
+./opt type=dir mode=0755
+./opt/tool type=file mode=0755 contents=$T/c/hello
+./etc type=dir mode=0755
+./etc/local.conf type=file mode=0644 contents=$T/c/hello
+EOF2
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3650 -subj /CN=sysext 2>/dev/null
+chmod 600 key.pem
+# B= for make is the build directory relative to the checkout.
+cat >mk <<EOF2
+#!/bin/sh
+exec make -s -C "$top" B="${B#$top/}" sysext SYSEXT_NAME=hello SYSEXT_SPEC="$T/ext.mtree" \\
+    SYSEXT_KEY="$T/key.pem" SYSEXT_CERT="$T/cert.pem" SYSEXT_OUT="$T/out" \\
+    SYSEXT_ID=debian SYSEXT_VERSION_ID=12 SYSEXT_SEED=0e7b4b6c-3c19-4c6d-9e3f-6a8d6b2a7f10 "\$@"
+EOF2
+chmod +x mk
+./mk >make.out 2>&1; rc=$?
+t_ok "make sysext exits 0" sh -c "[ $rc -eq 0 ] || { cat make.out >&2; exit 1; }"
+t_ok "a GPT image mkgpt -V accepts" mkgpt -V out/hello.sysext.raw
+t_ok "only /usr and /opt, no /usr/lib/os-release, the release file added" \
+    sh -c 'unsquashfs -lc out/fs.img | sed "s,^squashfs-root,," | sort >files &&
+	grep -qx /usr/bin/hello files && grep -qx /opt/tool files &&
+	grep -qx /usr/lib/extension-release.d/extension-release.hello files &&
+	grep -qx /usr/lib/extension-release.d/extension-release.hello.sysext files &&
+	! grep -q -e "^/etc" -e os-release files'
+t_eq "extension-release" "$(printf '%s\n' ID=debian VERSION_ID=12 'SYSEXT_SCOPE=system initrd portable' ARCHITECTURE=x86-64)" \
+    cat out/extension-release
+t_ok "the signature partition signs mkverity's root hash" \
+    sh -c 'grep -aq "\"rootHash\":\"$(cat out/roothash)\"" out/sig.img'
+t_ok "a second make has nothing to do" \
+    sh -c 'before=$(stat -c %Y.%N out/hello.sysext.raw); sleep 1; ./mk >/dev/null && [ "$(stat -c %Y.%N out/hello.sysext.raw)" = "$before" ]'
+t_ok "the same inputs: the same image" \
+    sh -c 'cp out/hello.sysext.raw first.raw && rm -rf out && ./mk >/dev/null && cmp first.raw out/hello.sysext.raw'
+if need systemd-dissect && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ]; then
+	mkdir -p d && cp out/hello.sysext.raw d/
+	if timeout 60 systemd-dissect --json=short d/hello.sysext.raw >d.json 2>d.err; then
+		t_ok "systemd-dissect: a signed system extension" python3 -c '
+import json
+d = json.load(open("d.json"))
+assert d["useSystemExtension"] is True, d
+assert {m["designator"]: m["verity"] for m in d["mounts"]}["root"] == "signed"'
+	else
+		t_skip "systemd-dissect" "$(head -c 160 d.err)"
+	fi
+else
+	t_skip "systemd-dissect" "needs root, loop devices and systemd-dissect"
+fi
