@@ -163,3 +163,39 @@ assert m["root-verity-sig"]["fstype"] == "verity_hash_signature"'
 else
 	t_skip "systemd-dissect" "needs root, loop devices and systemd-dissect (systemd-container)"
 fi
+
+# systemd-repart 252 with the same seed: the identities it derives must be
+# ours. (Its squashfs is mksquashfs's, so its root hash differs from ours;
+# the verity UUIDs are compared as the halves of each tool's own root hash.)
+if need systemd-repart && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ] && [ -d sx/tree ]; then
+	mkdir -p rp/defs
+	printf '[Partition]\nType=root\nFormat=squashfs\nCopyFiles=%s/sx/tree:/\nVerity=data\nVerityMatchKey=root\nMinimize=best\n' "$T" >rp/defs/10-root.conf
+	printf '[Partition]\nType=root-verity\nVerity=hash\nVerityMatchKey=root\nMinimize=best\n' >rp/defs/20-verity.conf
+	printf '[Partition]\nType=root-verity-sig\nVerity=signature\nVerityMatchKey=root\n' >rp/defs/30-sig.conf
+	if timeout 120 systemd-repart --definitions=rp/defs --empty=create --size=auto --seed=$SEED \
+	    --private-key=sx/key.pem --certificate=sx/cert.pem --dry-run=no --json=short rp/repart.raw >rp/out.json 2>rp/err; then
+		sfdisk --json rp/repart.raw >rp/theirs.json
+		sfdisk --json sx/out/ext.raw >rp/ours.json
+		t_ok "repart 252, same seed: the same disk GUID, types, labels, signature partition UUID" python3 -c '
+import json
+t = json.load(open("rp/theirs.json"))["partitiontable"]
+o = json.load(open("rp/ours.json"))["partitiontable"]
+assert t["id"] == o["id"], (t["id"], o["id"])
+tp, op = t["partitions"], o["partitions"]
+assert [p["type"] for p in tp] == [p["type"] for p in op]
+assert [p["name"] for p in tp] == [p["name"] for p in op]
+assert tp[2]["uuid"] == op[2]["uuid"], (tp[2]["uuid"], op[2]["uuid"])'
+		t_ok "repart 252 and mkgpt: verity UUIDs are the halves of the root hash" python3 -c '
+import json, uuid
+t = json.load(open("rp/theirs.json"))["partitiontable"]["partitions"]
+rh = [p for p in json.load(open("rp/out.json")) if p.get("roothash")][0]["roothash"]
+assert uuid.UUID(t[0]["uuid"]).hex == rh[:32] and uuid.UUID(t[1]["uuid"]).hex == rh[32:], (t, rh)
+o = json.load(open("rp/ours.json"))["partitiontable"]["partitions"]
+ours = open("sx/rh").read().strip()
+assert uuid.UUID(o[0]["uuid"]).hex == ours[:32] and uuid.UUID(o[1]["uuid"]).hex == ours[32:]'
+	else
+		t_skip "systemd-repart comparison" "$(head -c 160 rp/err)"
+	fi
+else
+	t_skip "systemd-repart comparison" "needs root, loop devices and systemd-repart"
+fi
