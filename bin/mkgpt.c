@@ -92,6 +92,7 @@ struct part {
 	uint8_t uuid[16];
 	int kind;		/* index into types[], or -1 */
 	uint64_t size;		/* payload bytes */
+	uint64_t want;		/* partition size asked for (@size), or 0 */
 	uint64_t first, last;	/* LBAs */
 };
 
@@ -100,7 +101,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: mkgpt [-f] [-a x86-64 | arm64] [-S seed] "
 	    "[-r roothash] [-b sectorsize]\n"
-	    "             -o disk.raw type[:label]=file ...\n"
+	    "             -o disk.raw type[@size][:label]=file ...\n"
 	    "       mkgpt -V disk.raw\n");
 	exit(2);
 }
@@ -190,27 +191,51 @@ pwrite_all(int fd, const char *name, const void *buf, size_t len, off_t off)
 	}
 }
 
-/* Copy a payload in, leaving its zero blocks as holes. */
+/*
+ * Copy a payload in: its zero blocks stay holes; runs of data go through
+ * copy_file_range(2), which may share extents (reflink), else pwrite.
+ */
 static void
 copy_in(int out, const char *oname, const struct part *p, off_t at)
 {
 	static uint8_t buf[1 << 20], zero[ALIGN];
+	static int no_cfr;
 	int fd = open(p->file, O_RDONLY | O_CLOEXEC);
 	off_t done = 0;
 	ssize_t r;
 
 	if (fd < 0)
 		err(1, "%s", p->file);
-	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+	while ((r = pread(fd, buf, sizeof(buf), done)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			err(1, "%s", p->file);
-		for (ssize_t o = 0; o < r; o += ALIGN) {
+		for (ssize_t o = 0, end; o < r; o = end) {
 			size_t n = r - o < ALIGN ? (size_t)(r - o) : ALIGN;
 
-			if (memcmp(buf + o, zero, n) != 0)
-				pwrite_all(out, oname, buf + o, n,
+			end = o + (ssize_t)n;
+			if (memcmp(buf + o, zero, n) == 0)
+				continue;
+			/* The run of blocks with data from here. */
+			while (end < r && memcmp(buf + end, zero, r - end <
+			    ALIGN ? (size_t)(r - end) : ALIGN) != 0)
+				end += r - end < ALIGN ? r - end : ALIGN;
+			for (off_t in = done + o, to = at + done + o;
+			    !no_cfr && in < done + end;) {
+				ssize_t c = copy_file_range(fd, &in, out, &to,
+				    (size_t)(done + end - in), 0);
+
+				if (c <= 0) {
+					if (c < 0 && errno != EXDEV &&
+					    errno != EINVAL && errno != ENOSYS &&
+					    errno != EOPNOTSUPP)
+						err(1, "%s", oname);
+					no_cfr = 1;
+				}
+			}
+			if (no_cfr)
+				pwrite_all(out, oname, buf + o, (size_t)(end - o),
 				    at + done + o);
 		}
 		done += r;
@@ -445,15 +470,19 @@ main(int argc, char *argv[])
 	for (int i = 0; i < argc; i++) {
 		struct part *p = &parts[np++];
 		char *spec = xstrdup(argv[i]), *eq = strchr(spec, '='), *colon;
+		char *at;
 		struct stat st;
 
 		memset(p, 0, sizeof(*p));
 		p->spec = argv[i];
 		p->kind = -1;
 		if (eq == NULL)
-			errx_usage("%s: want type[:label]=file", argv[i]);
+			errx_usage("%s: want type[@size][:label]=file", argv[i]);
 		*eq = '\0';
 		p->file = xstrdup(eq + 1);
+		if ((at = strchr(spec, '@')) != NULL &&
+		    (colon = strchr(spec, ':')) != NULL && colon < at)
+			at = NULL;	/* an '@' in the label */
 		if ((colon = strchr(spec, ':')) != NULL) {
 			*colon = '\0';
 			if (strlen(colon + 1) > 36)
@@ -465,6 +494,12 @@ main(int argc, char *argv[])
 					errx(1, "%s: label is not printable "
 					    "ASCII", argv[i]);
 			strcpy(p->label, colon + 1);
+		}
+		if (at != NULL) {
+			*at = '\0';
+			p->want = size_parse(at + 1, argv[i]);
+			if (p->want == 0)
+				errx_usage("%s: a partition of size 0", argv[i]);
 		}
 		for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
 			if (strcmp(spec, types[t].name) == 0) {
@@ -498,6 +533,10 @@ main(int argc, char *argv[])
 		if (st.st_size == 0)
 			errx(1, "%s: empty payload", p->file);
 		p->size = (uint64_t)st.st_size;
+		if (p->want != 0 && p->size > p->want)
+			errx(1, "%s: payload of %" PRIu64 " bytes is larger than "
+			    "the %" PRIu64 "-byte partition", argv[i], p->size,
+			    p->want);
 		if (p->kind >= 0 && types[p->kind].verity == 2 &&
 		    roothex[0] == '\0' && sig_root_hash(p->file, roothex) != 0)
 			errx(1, "%s: not a verity signature (no rootHash)",
@@ -557,7 +596,8 @@ main(int argc, char *argv[])
 	lba = round_up((2 + entries_lbas) * ss, ALIGN) / ss;
 	for (size_t i = 0; i < np; i++) {
 		parts[i].first = lba;
-		lba += round_up(parts[i].size, ALIGN) / ss;
+		lba += round_up(parts[i].want ? parts[i].want : parts[i].size,
+		    ALIGN) / ss;
 		parts[i].last = lba - 1;
 	}
 	total_lbas = round_up((lba + entries_lbas + 1) * ss, ALIGN) / ss;

@@ -122,7 +122,15 @@ t_err "empty payload" 1 'mkgpt: empty.img: empty payload' mkgpt -o bad.raw root=
 t_err "missing payload" 1 'mkgpt: nope.img: No such file' mkgpt -o bad.raw root=nope.img
 t_err "too many partitions" 1 '129 partitions: a GPT here holds at most 128' \
     sh -c 'i=0; while [ $i -lt 129 ]; do echo linux-generic=hash.img; i=$((i+1)); done | mkgpt -o bad.raw'
+t_err "payload larger than the partition asked for" 1 'mkgpt: root@512K=data.img: payload of 1000000 bytes is larger than the 524288-byte partition' \
+    mkgpt -o bad.raw root@512K=data.img
+t_err "a partition of size 0" 2 'mkgpt: root@0=data.img: a partition of size 0' mkgpt -o bad.raw root@0=data.img
 t_ok "no image left by any of these" sh -c '! ls -A | grep -q "bad\.raw"'
+t_eq "@size: a larger partition, the rest free; an @ in a label is a label" "40:20480 20520:24 x@y" \
+    sh -c 'mkgpt -r '$ROOT' -o sized.raw root@10M=data.img "root-verity:x@y=hash.img" && mkgpt -V sized.raw &&
+	sfdisk --json sized.raw | python3 -c "
+import json, sys; t = json.load(sys.stdin)[\"partitiontable\"][\"partitions\"]
+print(\" \".join(\"%d:%d\" % (p[\"start\"], p[\"size\"]) for p in t), t[1][\"name\"])"'
 t_err "existing image refused without -f" 1 'mkgpt: disk.raw: exists; use -f' mkgpt -o disk.raw root=data.img
 t_usage "no -o" mkgpt root=data.img
 t_err "bad seed" 2 'mkgpt: -S nope: not a UUID' mkgpt -S nope -o bad.raw root=data.img
