@@ -11,7 +11,6 @@
  */
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <endian.h>
 #include <err.h>
 #include <errno.h>
@@ -106,25 +105,6 @@ usage(void)
 	exit(2);
 }
 
-static int
-parse_uuid(const char *s, uint8_t out[16])
-{
-	int n = 0;
-
-	for (const char *p = s; *p; p++) {
-		if (*p == '-' && (p - s == 8 || p - s == 13 || p - s == 18 ||
-		    p - s == 23))
-			continue;
-		if (!isxdigit((unsigned char)p[0]) ||
-		    !isxdigit((unsigned char)p[1]) || n == 16)
-			return -1;
-		char h[3] = { p[0], p[1], 0 };
-		out[n++] = (uint8_t)strtoul(h, NULL, 16);
-		p++;
-	}
-	return n == 16 && strlen(s) == 36 ? 0 : -1;
-}
-
 /* RFC 4122 byte order to GPT's: the first three fields little-endian. */
 static void
 to_gpt(const uint8_t in[16], uint8_t out[16])
@@ -179,16 +159,8 @@ round_up(uint64_t v, uint64_t a)
 static void
 pwrite_all(int fd, const char *name, const void *buf, size_t len, off_t off)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, len - done,
-		    off + (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err(1, "%s", name);
-		done += (size_t)r;
-	}
+	if (pwrite_full(fd, buf, len, off) < 0)
+		err(1, "%s", name);
 }
 
 /*
@@ -442,7 +414,7 @@ main(int argc, char *argv[])
 		usage();
 	if (strcmp(arch, "x86-64") != 0 && strcmp(arch, "arm64") != 0)
 		errx_usage("-a %s: x86-64 or arm64", arch);
-	if (seedarg != NULL && parse_uuid(seedarg, seed) != 0)
+	if (seedarg != NULL && uuid_parse(seedarg, seed) != 0)
 		errx_usage("-S %s: not a UUID", seedarg);
 	if (argc == 0) {
 		/* The partition list on stdin, one a line. */
@@ -504,10 +476,10 @@ main(int argc, char *argv[])
 		for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
 			if (strcmp(spec, types[t].name) == 0) {
 				p->kind = (int)t;
-				parse_uuid(strcmp(arch, "arm64") ? types[t].x86 :
+				uuid_parse(strcmp(arch, "arm64") ? types[t].x86 :
 				    types[t].arm, p->type);
 			}
-		if (p->kind < 0 && parse_uuid(spec, p->type) != 0)
+		if (p->kind < 0 && uuid_parse(spec, p->type) != 0)
 			errx(1, "%s: %s: neither a partition designator nor a "
 			    "UUID", argv[i], spec);
 		if (colon == NULL) {
@@ -551,11 +523,7 @@ main(int argc, char *argv[])
 		if (n % 2 || n < 32 || n > 128 ||
 		    strspn(roothex, "0123456789abcdef") != n)
 			errx_usage("root hash %s: not lowercase hex", roothex);
-		for (size_t i = 0; i < n / 2; i++) {
-			char hx[3] = { roothex[2 * i], roothex[2 * i + 1], 0 };
-
-			root[i] = (uint8_t)strtoul(hx, NULL, 16);
-		}
+		hex_decode(roothex, root, sizeof(root));
 		rootlen = (int)(n / 2);
 	}
 

@@ -11,7 +11,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,66 +32,11 @@ usage(void)
 	exit(2);
 }
 
-/* Hex into bytes; -1 unless exactly an even number of hex digits. */
-static int
-unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		char h[3] = { s[2 * i], s[2 * i + 1], 0 };
-
-		if (!isxdigit((unsigned char)h[0]) ||
-		    !isxdigit((unsigned char)h[1]))
-			return -1;
-		out[i] = (uint8_t)strtoul(h, NULL, 16);
-	}
-	return (int)(n / 2);
-}
-
-/* A UUID, with or without dashes, into 16 bytes (RFC 4122 byte order). */
 static void
 parse_uuid(const char *s, uint8_t out[16], const char *what)
 {
-	char hex[33];
-	size_t n = 0;
-
-	for (const char *p = s; *p; p++) {
-		if (*p == '-')
-			continue;
-		if (n == 32)
-			errx_usage("%s %s: not a UUID", what, s);
-		hex[n++] = *p;
-	}
-	hex[n] = '\0';
-	if (n != 32 || unhex(hex, out, 16) != 16)
+	if (uuid_parse(s, out) != 0)
 		errx_usage("%s %s: not a UUID", what, s);
-}
-
-static void
-print_hex(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-	putchar('\n');
-}
-
-static int
-pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, len - done,
-		    off + (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		done += r;
-	}
-	return 0;
 }
 
 static void
@@ -144,7 +88,7 @@ verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
 	size_t bs, per;
 	int dfd, hfd, r;
 
-	if (strlen(roothex) != 64 || unhex(roothex, want, 32) != 32)
+	if (strlen(roothex) != 64 || hex_decode(roothex, want, 32) != 32)
 		errx_usage("%s: not a SHA-256 root hash", roothex);
 	if ((dfd = open(dname, O_RDONLY | O_CLOEXEC)) < 0)
 		err(1, "%s", dname);
@@ -221,6 +165,7 @@ main(int argc, char *argv[])
 	const char *out = NULL, *salt = NULL, *seed = NULL, *uuid = NULL;
 	const char *hoff_arg = NULL;
 	uint8_t seedb[16] = { 0 }, root[32], *tree;
+	char *p;
 	int ch, force = 0, check = 0, dfd, r;
 	off_t hoff = 0;
 	struct out o;
@@ -284,7 +229,7 @@ main(int argc, char *argv[])
 			err(1, "getrandom");
 		v.salt_size = 32;
 	} else if (salt != NULL) {
-		if ((r = unhex(salt, v.salt, sizeof(v.salt))) < 0)
+		if ((r = hex_decode(salt, v.salt, sizeof(v.salt))) < 0)
 			errx_usage("-s %s: not up to 256 bytes of hex", salt);
 		v.salt_size = (uint16_t)r;
 	}
@@ -318,7 +263,7 @@ main(int argc, char *argv[])
 		out_open(&o, out, force ? OUT_FORCE : 0);
 		if (hoff > 0 && ftruncate(o.fd, hoff) < 0)
 			err(1, "%s", out);
-		if (pwrite_all(o.fd, tree, v.sb_size + v.tree_size, hoff) < 0)
+		if (pwrite_full(o.fd, tree, v.sb_size + v.tree_size, hoff) < 0)
 			err(1, "%s", out);
 		out_commit(&o);
 	} else {
@@ -330,7 +275,7 @@ main(int argc, char *argv[])
 		if (st.st_size > hoff && !force)
 			errx(1, "%s: has bytes after offset %jd; use -f to "
 			    "overwrite them", argv[0], (intmax_t)hoff);
-		if (ftruncate(dfd, hoff) < 0 || pwrite_all(dfd, tree,
+		if (ftruncate(dfd, hoff) < 0 || pwrite_full(dfd, tree,
 		    v.sb_size + v.tree_size, hoff) < 0 || fsync(dfd) < 0) {
 			int e = errno;
 
@@ -343,7 +288,9 @@ main(int argc, char *argv[])
 	}
 	free(tree);
 	close(dfd);
-	print_hex(root, 32);
+	p = hex_encode(root, 32);
+	puts(p);
+	free(p);
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

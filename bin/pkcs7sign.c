@@ -141,16 +141,6 @@ load_cert(const char *path)
 	return c;
 }
 
-static char *
-hex(const uint8_t *p, size_t n)
-{
-	char *s = xmalloc(2 * n + 1);
-
-	for (size_t i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", p[i]);
-	return s;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -236,7 +226,7 @@ main(int argc, char *argv[])
 		    EVP_sha256(), NULL) != 1)
 			errx_ssl(certarg);
 		EVP_EncodeBlock((unsigned char *)b64, der, derlen);
-		fp = hex(md, mdlen);
+		fp = hex_encode(md, mdlen);
 		text = xasprintf("{\"rootHash\":\"%s\",\"certificateFingerprint"
 		    "\":\"%s\",\"signature\":\"%s\"}", data, fp, b64);
 		tlen = strlen(text);

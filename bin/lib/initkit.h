@@ -55,6 +55,8 @@ struct out {
 };
 void out_open(struct out *, const char *path, int flags);
 void out_write(struct out *, const void *, size_t);
+/* pwrite(2) all of it; -1 with errno on failure. */
+int pwrite_full(int fd, const void *, size_t, off_t);
 void out_commit(struct out *);
 /* Remove every uncommitted temporary now (also done at exit). */
 void out_cleanup(void);
@@ -230,6 +232,14 @@ void unpack_entry(void *unpacker, struct archive *, struct archive_entry *);
 void unpack_done(struct unpacker *);
 /* rm -rf dirfd/name with async-signal-safe calls only. */
 void rmtree_at(int dirfd, const char *name);
+
+/* hex.c: hex and UUIDs. */
+/* Bytes of an even-length hex string of at most max bytes; -1 if not. */
+int hex_decode(const char *, uint8_t *out, size_t max);
+/* Lowercase hex, a new string. */
+char *hex_encode(const uint8_t *, size_t);
+/* A UUID, 8-4-4-4-12 or 32 digits, in RFC 4122 byte order; -1 if not. */
+int uuid_parse(const char *, uint8_t out[16]);
 
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);

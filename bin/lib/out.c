@@ -162,6 +162,22 @@ out_write(struct out *o, const void *buf, size_t len)
 	}
 }
 
+int
+pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pwrite(fd, (const uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
 void
 out_commit(struct out *o)
 {
