@@ -359,10 +359,14 @@ main(int argc, char *argv[])
 		errx_sqfs(r, outpath);
 	if (r > 0)
 		super.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+	/*
+	 * A deep backlog (256 blocks a worker) keeps the workers busy across
+	 * runs of small files, which cost the reading thread most.
+	 */
 	if ((bw = sqfs_block_writer_create(file, DEVBLK, 0)) == NULL ||
 	    (frags = sqfs_frag_table_create(0)) == NULL ||
 	    (proc = sqfs_block_processor_create(block_size, fs.cmp, threads,
-	    threads * 8, bw, frags)) == NULL ||
+	    threads * 256, bw, frags)) == NULL ||
 	    (fs.ids = sqfs_id_table_create(0)) == NULL ||
 	    (fs.im = sqfs_meta_writer_create(file, fs.cmp, 0)) == NULL ||
 	    (fs.dm = sqfs_meta_writer_create(file, fs.cmp,

@@ -11,6 +11,7 @@
 # /usr/include (about 480 MB). TMPDIR chooses where the work happens.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/bench/lib.sh"
 MKCPIO=${MKCPIO:-$top/build/bin/mkcpio}
 for c in bsdtar cpio zstd; do
 	command -v $c >/dev/null || { echo "mkcpio.sh: $c not installed" >&2; exit 2; }
@@ -21,24 +22,13 @@ if [ $# -gt 0 ]; then
 	dir=$1
 else
 	dir=$w/tree
-	mkdir -p "$dir/usr"
-	cp -a /usr/bin /usr/include "$dir/usr/"
+	usr_tree "$dir"
 fi
 n=$(find "$dir" | wc -l)
 mb=$(du -sb "$dir" | awk '{ printf "%.0f", $1 / 1048576 }')
 tar -cf /dev/null -C "$dir" .	# warm the page cache for everyone
 echo "tree: $dir, $n entries, $mb MiB; $(nproc) CPUs"
 
-now() { date +%s.%N; }
-best() { # name command...: best of 3 wall-clock seconds into $name
-	_name=$1; shift
-	_b=
-	for _i in 1 2 3; do
-		_s=$(now); "$@"; _e=$(now)
-		_b=$(echo "$_s $_e ${_b:-}" | awk '{ t = $2 - $1; if ($3 == "" || t < $3) print t; else print $3 }')
-	done
-	eval "$_name=\$_b"
-}
 ours() { "$MKCPIO" -f -z zstd -l 3 -t 1700000000 -o "$w/mkcpio.zst" "$dir"; }
 plain() { "$MKCPIO" -f -z none -t 1700000000 -o "$w/plain.cpio" "$dir"; }
 floor() { zstd -q -f -3 -T2 -o "$w/floor.zst" "$w/plain.cpio"; }

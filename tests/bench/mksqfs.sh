@@ -8,8 +8,8 @@
 # Without DIR the tree is a copy of /usr/bin and /usr/include (~480 MB).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/bench/lib.sh"
 MKSQFS=${MKSQFS:-$top/build/bin/mksqfs}
-RUNS=${RUNS:-1}
 for c in gensquashfs mksquashfs; do
 	command -v $c >/dev/null || { echo "mksqfs.sh: $c not installed" >&2; exit 2; }
 done
@@ -19,25 +19,15 @@ if [ $# -gt 0 ]; then
 	dir=$1
 else
 	dir=$w/tree
-	mkdir -p "$dir/usr"
-	cp -a /usr/bin /usr/include "$dir/usr/"
+	usr_tree "$dir"
 fi
 tar -cf /dev/null -C "$dir" .
 echo "tree: $(find "$dir" | wc -l) entries, $(du -sb "$dir" | awk '{ printf "%.0f", $1 / 1048576 }') MiB; $(nproc) CPUs"
 
-now() { date +%s.%N; }
-best() { # name command...
-	_n=$1; shift; _b=
-	for _i in $(seq "$RUNS"); do
-		rm -f "$w/$_n.sqfs"
-		_s=$(now); "$@" >/dev/null 2>&1; _e=$(now)
-		_b=$(echo "$_s $_e ${_b:-}" | awk '{ t = $2 - $1; if ($3 == "" || t < $3) print t; else print $3 }')
-	done
-	eval "t_$_n=\$_b"
-}
-best ours "$MKSQFS" -z zstd -l 15 -b 128K -o "$w/ours.sqfs" "$dir"
-best gen gensquashfs -q -c zstd -X level=15 -b 131072 -j 2 -D "$dir" "$w/gen.sqfs"
-best mks mksquashfs "$dir" "$w/mks.sqfs" -comp zstd -Xcompression-level 15 -b 131072 \
+RUNS=${RUNS:-1}
+best t_ours "$MKSQFS" -f -z zstd -l 15 -b 128K -o "$w/ours.sqfs" "$dir"
+best t_gen gensquashfs -q -f -c zstd -X level=15 -b 131072 -j 2 -D "$dir" "$w/gen.sqfs"
+best t_mks mksquashfs "$dir" "$w/mks.sqfs" -comp zstd -Xcompression-level 15 -b 131072 \
     -processors 2 -noappend -quiet -no-progress
 size() { wc -c <"$w/$1.sqfs"; }
 printf '%-36s %7s %12s\n' "" seconds bytes

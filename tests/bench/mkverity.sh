@@ -6,6 +6,7 @@
 #   sh tests/bench/mkverity.sh [IMAGE]     (TMPDIR chooses where)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/bench/lib.sh"
 MKVERITY=${MKVERITY:-$top/build/bin/mkverity}
 command -v veritysetup >/dev/null || { echo "mkverity.sh: veritysetup not installed" >&2; exit 2; }
 w=$(mktemp -d "${TMPDIR:-/tmp}/bench-mkverity.XXXXXX")
@@ -20,16 +21,7 @@ SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
 UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
 cat "$img" >/dev/null
 
-now() { date +%s.%N; }
-best() { # name command...
-	_n=$1; shift; _b=
-	for _i in 1 2 3; do
-		rm -f "$w/h1" "$w/h2"
-		_s=$(now); "$@" >/dev/null; _e=$(now)
-		_b=$(echo "$_s $_e ${_b:-}" | awk '{ t = $2 - $1; if ($3 == "" || t < $3) print t; else print $3 }')
-	done
-	eval "$_n=\$_b"
-}
+before() { rm -f "$w/h1" "$w/h2"; }
 best t_ours "$MKVERITY" -s $SALT -u $UUID -o "$w/h1" "$img"
 best t_ref veritysetup format --salt=$SALT --uuid=$UUID "$img" "$w/h2"
 "$MKVERITY" -s $SALT -u $UUID -o "$w/h1" "$img" >/dev/null

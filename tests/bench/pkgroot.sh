@@ -8,6 +8,7 @@
 #                                   the cache; CACHE= to choose the cache)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/bench/lib.sh"
 PKGROOT=${PKGROOT:-$top/build/bin/pkgroot}
 CACHE=${CACHE:-$top/out/cache}
 PKGS="systemd udev bash less gzip kmod dmsetup libcryptsetup12 libseccomp2
@@ -16,16 +17,7 @@ libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-rc0 libtss2-tctildr0"
 w=$(mktemp -d "${TMPDIR:-/tmp}/bench-pkgroot.XXXXXX")
 trap 'rm -rf "$w"' EXIT
 
-now() { date +%s.%N; }
-best() { # command...: best of 3 wall-clock seconds; removing the last
-	b=        # output is not timed
-	for i in 1 2 3; do
-		rm -rf "$w/r" "$w/r.tsv" "$w/x"
-		s=$(now); "$@"; e=$(now)
-		b=$(echo "$s $e ${b:-}" | awk '{ t = $2 - $1; if ($3 == "" || t < $3) print t; else print $3 }')
-	done
-	echo "$b"
-}
+before() { rm -rf "$w/r" "$w/r.tsv" "$w/x"; }
 
 # shellcheck disable=SC2086
 "$PKGROOT" -c "$CACHE" -o "$w/warm" $PKGS >/dev/null
@@ -40,9 +32,9 @@ run_pkgroot() { "$PKGROOT" -c "$CACHE" -o "$w/r" $PKGS >/dev/null; }
 run_dpkg() { mkdir "$w/x"; for d in $debs; do dpkg-deb -x "$d" "$w/x"; done; }
 run_resolve() { "$PKGROOT" -c "$CACHE" -o "$w/r" -x '*' $PKGS >/dev/null; }
 
-tp=$(best run_pkgroot)
-td=$(best run_dpkg)
-tr=$(best run_resolve)
+best tp run_pkgroot
+best td run_dpkg
+best tr run_resolve
 printf '%-44s %6.2f s\n' "pkgroot (resolve, verify, unpack)" "$tp" \
     "dpkg-deb -x loop (unpack only)" "$td" \
     "pkgroot -x '*' (all but writing the files)" "$tr"
