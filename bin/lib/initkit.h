@@ -241,6 +241,27 @@ char *hex_encode(const uint8_t *, size_t);
 /* A UUID, 8-4-4-4-12 or 32 digits, in RFC 4122 byte order; -1 if not. */
 int uuid_parse(const char *, uint8_t out[16]);
 
+/*
+ * json.c: a JSON writer. Strings must be valid UTF-8 (else exit 1 naming
+ * what); commas between members are written for the caller.
+ */
+struct json {
+	FILE *fp;
+	const char *what;	/* for messages */
+	int depth, key;
+	int count[32];
+};
+int json_valid_utf8(const char *);
+void json_open(struct json *, char c);	/* '{' or '[' */
+void json_close(struct json *, char c);
+void json_key(struct json *, const char *);
+void json_string(struct json *, const char *);
+void json_uint(struct json *, uint64_t);
+void json_bool(struct json *, int);
+
+/* debver.c: Debian version order (Policy 5.6.12): <0, 0, >0. */
+int debver_cmp(const char *, const char *);
+
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);
 void sha256_hex(const void *, size_t, char hex[65]);

@@ -1,0 +1,587 @@
+/*
+ * manifest: say what is in an image, from the packages.tsv pkgroot wrote:
+ * mkosi's manifest JSON, an SPDX 2.3 or CycloneDX 1.5 SBOM, or a table for
+ * people; or what changed between two builds. The last step of the
+ * pipeline: a bug in an image is a bug in a package with an owner.
+ *
+ * Implements: mkosi's manifest format (manifest_version 1); SPDX 2.3 JSON;
+ * CycloneDX 1.5 JSON; package URLs (purl-spec, type "deb"); Debian
+ * version order (Policy 5.6.12).
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "initkit.h"
+
+struct pkg {
+	char *name, *version, *arch, *source, *sha256;
+	uint64_t size;
+};
+
+struct list {
+	struct pkg *v;		/* fields point into copy */
+	size_t n;
+	char *text, *copy;
+	size_t len;
+};
+
+static void
+list_free(struct list *l)
+{
+	free(l->v);
+	free(l->text);
+	free(l->copy);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
+	    "text] [-n name] [-e extension-release]\n"
+	    "                [-O format] [-o out] packages.tsv\n"
+	    "       manifest -d old.tsv new.tsv\n");
+	exit(2);
+}
+
+static int
+pkg_cmp(const void *a, const void *b)
+{
+	const struct pkg *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->arch, y->arch);
+}
+
+/* packages.tsv: name, version, arch, source, size, sha256; by name. */
+static struct list
+read_list(const char *path)
+{
+	struct list l = { 0 };
+	char *copy, *line, *save, *f[6], *s2;
+	size_t lineno = 0;
+
+	l.text = xreadfile(path, &l.len);
+	copy = l.copy = xstrdup(l.text);
+	for (line = strtok_r(copy, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		if (*line == '#' || *line == '\0')
+			continue;
+		f[0] = strtok_r(line, "\t", &s2);
+		for (int i = 1; i < 6; i++)
+			f[i] = f[i - 1] ? strtok_r(NULL, "\t", &s2) : NULL;
+		if (f[5] == NULL)
+			errx(1, "%s:%zu: want six tab-separated fields", path,
+			    lineno);
+		l.v = xreallocarray(l.v, l.n + 1, sizeof(*l.v));
+		l.v[l.n].name = f[0];
+		l.v[l.n].version = f[1];
+		l.v[l.n].arch = f[2];
+		l.v[l.n].source = f[3];
+		l.v[l.n].size = (uint64_t)num_parse(f[4], 0, INT64_MAX,
+		    "installed size");
+		l.v[l.n].sha256 = f[5];
+		l.n++;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), pkg_cmp);
+	return l;
+}
+
+/* mkosi's architecture names. */
+static const char *
+mkosi_arch(const struct list *l)
+{
+	static const char *const map[][2] = {
+		{ "amd64", "x86-64" }, { "arm64", "arm64" }, { "i386", "x86" },
+		{ "armhf", "arm" }, { "ppc64el", "ppc64-le" },
+		{ "riscv64", "riscv64" }, { "s390x", "s390x" },
+	};
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].arch, "all") != 0) {
+			for (size_t m = 0; m < sizeof(map) / sizeof(*map); m++)
+				if (strcmp(l->v[i].arch, map[m][0]) == 0)
+					return map[m][1];
+			return l->v[i].arch;
+		}
+	return "x86-64";
+}
+
+/* purl: pkg:deb/debian/NAME@VERSION?arch=ARCH, percent-encoded. */
+static char *
+purl(const struct pkg *p, const char *distro)
+{
+	size_t cap = 64 + strlen(distro) + 3 * (strlen(p->name) +
+	    strlen(p->version) + strlen(p->arch));
+	char *s = xmalloc(cap), *d = s;
+	const char *parts[3] = { p->name, p->version, p->arch };
+	const char *sep[3] = { "@", "?arch=", "" };
+
+	d += sprintf(d, "pkg:deb/%s/", distro);
+	for (int i = 0; i < 3; i++) {
+		for (const unsigned char *c = (const unsigned char *)parts[i];
+		    *c; c++)
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9') || strchr(".-_~", *c))
+				*d++ = (char)*c;
+			else
+				d += sprintf(d, "%%%02X", *c);
+		d += sprintf(d, "%s", sep[i]);
+	}
+	*d = '\0';
+	return s;
+}
+
+/* os-release style KEY=value lines, quotes removed. */
+static void
+release_fields(struct json *j, const char *path, char **id)
+{
+	size_t len;
+	char *text = xreadfile(path, &len), *line, *save;
+
+	json_key(j, "extension");
+	json_open(j, '{');
+	for (line = strtok_r(text, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *v;
+		size_t vl;
+
+		if (*line == '#' || eq == NULL)
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		vl = strlen(v);
+		if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+			v[vl - 1] = '\0';
+			v++;
+		}
+		if (strcmp(line, "ID") == 0 && id != NULL)
+			*id = xstrdup(v);
+		json_key(j, line);
+		json_string(j, v);
+	}
+	json_close(j, '}');
+	free(text);
+}
+
+static char *
+release_id(const char *path)
+{
+	struct json j = { .what = path };
+	char *id = NULL;
+	size_t len;
+	char *buf = NULL;
+
+	j.fp = open_memstream(&buf, &len);
+	json_open(&j, '{');
+	release_fields(&j, path, &id);
+	json_close(&j, '}');
+	fclose(j.fp);
+	free(buf);
+	return id;
+}
+
+static void
+write_mkosi(struct json *j, const struct list *l, const char *name,
+    const char *distro, const char *format, const char *ext)
+{
+	json_open(j, '{');
+	json_key(j, "manifest_version");
+	json_uint(j, 1);
+	json_key(j, "config");
+	json_open(j, '{');
+	json_key(j, "name");
+	json_string(j, name);
+	json_key(j, "distribution");
+	json_string(j, distro);
+	json_key(j, "architecture");
+	json_string(j, mkosi_arch(l));
+	json_key(j, "output_format");
+	json_string(j, format);
+	json_close(j, '}');
+	json_key(j, "packages");
+	json_open(j, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		json_open(j, '{');
+		json_key(j, "type");
+		json_string(j, "deb");
+		json_key(j, "name");
+		json_string(j, l->v[i].name);
+		json_key(j, "version");
+		json_string(j, l->v[i].version);
+		json_key(j, "architecture");
+		json_string(j, l->v[i].arch);
+		json_key(j, "size");
+		json_uint(j, l->v[i].size);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+	if (ext != NULL)
+		release_fields(j, ext, NULL);
+	json_close(j, '}');
+}
+
+static void
+write_spdx(struct json *j, const struct list *l, const char *name,
+    const char *distro, const char *stamp, const char *hash)
+{
+	char *ns = xasprintf("https://spdx.initkit.invalid/%s-%s", name, hash);
+
+	json_open(j, '{');
+	json_key(j, "spdxVersion");
+	json_string(j, "SPDX-2.3");
+	json_key(j, "dataLicense");
+	json_string(j, "CC0-1.0");
+	json_key(j, "SPDXID");
+	json_string(j, "SPDXRef-DOCUMENT");
+	json_key(j, "name");
+	json_string(j, name);
+	json_key(j, "documentNamespace");
+	json_string(j, ns);
+	json_key(j, "creationInfo");
+	json_open(j, '{');
+	json_key(j, "created");
+	json_string(j, stamp);
+	json_key(j, "creators");
+	json_open(j, '[');
+	json_string(j, "Tool: initkit-manifest");
+	json_close(j, ']');
+	json_close(j, '}');
+	json_key(j, "packages");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "SPDXID");
+	json_string(j, "SPDXRef-Image");
+	json_key(j, "name");
+	json_string(j, name);
+	json_key(j, "downloadLocation");
+	json_string(j, "NOASSERTION");
+	json_key(j, "filesAnalyzed");
+	json_bool(j, 0);
+	json_key(j, "primaryPackagePurpose");
+	json_string(j, "OPERATING-SYSTEM");
+	json_close(j, '}');
+	for (size_t i = 0; i < l->n; i++) {
+		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);
+		char *p = purl(&l->v[i], distro);
+		char *src = xasprintf("built package from: %s", l->v[i].source);
+
+		json_open(j, '{');
+		json_key(j, "SPDXID");
+		json_string(j, id);
+		json_key(j, "name");
+		json_string(j, l->v[i].name);
+		json_key(j, "versionInfo");
+		json_string(j, l->v[i].version);
+		json_key(j, "downloadLocation");
+		json_string(j, "NOASSERTION");
+		json_key(j, "filesAnalyzed");
+		json_bool(j, 0);
+		json_key(j, "sourceInfo");
+		json_string(j, src);
+		json_key(j, "checksums");
+		json_open(j, '[');
+		json_open(j, '{');
+		json_key(j, "algorithm");
+		json_string(j, "SHA256");
+		json_key(j, "checksumValue");
+		json_string(j, l->v[i].sha256);
+		json_close(j, '}');
+		json_close(j, ']');
+		json_key(j, "externalRefs");
+		json_open(j, '[');
+		json_open(j, '{');
+		json_key(j, "referenceCategory");
+		json_string(j, "PACKAGE-MANAGER");
+		json_key(j, "referenceType");
+		json_string(j, "purl");
+		json_key(j, "referenceLocator");
+		json_string(j, p);
+		json_close(j, '}');
+		json_close(j, ']');
+		json_close(j, '}');
+		free(id);
+		free(p);
+		free(src);
+	}
+	json_close(j, ']');
+	json_key(j, "relationships");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "spdxElementId");
+	json_string(j, "SPDXRef-DOCUMENT");
+	json_key(j, "relationshipType");
+	json_string(j, "DESCRIBES");
+	json_key(j, "relatedSpdxElement");
+	json_string(j, "SPDXRef-Image");
+	json_close(j, '}');
+	for (size_t i = 0; i < l->n; i++) {
+		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);
+
+		json_open(j, '{');
+		json_key(j, "spdxElementId");
+		json_string(j, "SPDXRef-Image");
+		json_key(j, "relationshipType");
+		json_string(j, "CONTAINS");
+		json_key(j, "relatedSpdxElement");
+		json_string(j, id);
+		json_close(j, '}');
+		free(id);
+	}
+	json_close(j, ']');
+	json_close(j, '}');
+	free(ns);
+}
+
+static void
+write_cyclonedx(struct json *j, const struct list *l, const char *name,
+    const char *distro, const char *stamp, const char *hash)
+{
+	char *serial = xasprintf("urn:uuid:%.8s-%.4s-4%.3s-8%.3s-%.12s", hash,
+	    hash + 8, hash + 13, hash + 17, hash + 20);
+
+	json_open(j, '{');
+	json_key(j, "bomFormat");
+	json_string(j, "CycloneDX");
+	json_key(j, "specVersion");
+	json_string(j, "1.5");
+	json_key(j, "serialNumber");
+	json_string(j, serial);
+	json_key(j, "version");
+	json_uint(j, 1);
+	json_key(j, "metadata");
+	json_open(j, '{');
+	json_key(j, "timestamp");
+	json_string(j, stamp);
+	json_key(j, "tools");
+	json_open(j, '{');
+	json_key(j, "components");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "type");
+	json_string(j, "application");
+	json_key(j, "name");
+	json_string(j, "initkit-manifest");
+	json_close(j, '}');
+	json_close(j, ']');
+	json_close(j, '}');
+	json_key(j, "component");
+	json_open(j, '{');
+	json_key(j, "type");
+	json_string(j, "operating-system");
+	json_key(j, "bom-ref");
+	json_string(j, "image");
+	json_key(j, "name");
+	json_string(j, name);
+	json_close(j, '}');
+	json_close(j, '}');
+	json_key(j, "components");
+	json_open(j, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		char *p = purl(&l->v[i], distro);
+
+		json_open(j, '{');
+		json_key(j, "type");
+		json_string(j, "library");
+		json_key(j, "bom-ref");
+		json_string(j, p);
+		json_key(j, "name");
+		json_string(j, l->v[i].name);
+		json_key(j, "version");
+		json_string(j, l->v[i].version);
+		json_key(j, "purl");
+		json_string(j, p);
+		json_key(j, "hashes");
+		json_open(j, '[');
+		json_open(j, '{');
+		json_key(j, "alg");
+		json_string(j, "SHA-256");
+		json_key(j, "content");
+		json_string(j, l->v[i].sha256);
+		json_close(j, '}');
+		json_close(j, ']');
+		json_close(j, '}');
+		free(p);
+	}
+	json_close(j, ']');
+	json_key(j, "dependencies");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "ref");
+	json_string(j, "image");
+	json_key(j, "dependsOn");
+	json_open(j, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		char *p = purl(&l->v[i], distro);
+
+		json_string(j, p);
+		free(p);
+	}
+	json_close(j, ']');
+	json_close(j, '}');
+	json_close(j, ']');
+	json_close(j, '}');
+	free(serial);
+}
+
+/* -d: added, removed, upgraded, downgraded; 0 if equal, 1 if not. */
+static int
+diff(const char *a, const char *b)
+{
+	struct list o = read_list(a), n = read_list(b);
+	size_t i = 0, k = 0;
+	int changed = 0;
+
+	while (i < o.n || k < n.n) {
+		int c = i == o.n ? 1 : k == n.n ? -1 : pkg_cmp(&o.v[i], &n.v[k]);
+
+		if (c < 0) {
+			printf("- %s %s %s\n", o.v[i].name, o.v[i].arch,
+			    o.v[i].version);
+			i++;
+		} else if (c > 0) {
+			printf("+ %s %s %s\n", n.v[k].name, n.v[k].arch,
+			    n.v[k].version);
+			k++;
+		} else {
+			int v = debver_cmp(o.v[i].version, n.v[k].version);
+
+			if (v != 0)
+				printf("%s %s %s %s -> %s\n", v < 0 ? "^" : "v",
+				    o.v[i].name, o.v[i].arch, o.v[i].version,
+				    n.v[k].version);
+			else if (strcmp(o.v[i].sha256, n.v[k].sha256) != 0)
+				printf("! %s %s %s (rebuilt: the .deb differs)\n",
+				    o.v[i].name, o.v[i].arch, o.v[i].version);
+			changed |= v != 0 || strcmp(o.v[i].sha256,
+			    n.v[k].sha256) != 0;
+			i++;
+			k++;
+			continue;
+		}
+		changed = 1;
+	}
+	list_free(&o);
+	list_free(&n);
+	if (fclose(stdout) != 0)
+		err(2, "stdout");
+	return changed;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
+	const char *oformat = "cpio";
+	int ch, flags = OUT_TTY, difference = 0;
+	char *distro, stamp[32], hash[65], *base = NULL, *rid = NULL;
+	struct list l;
+	struct json j = { 0 };
+	struct out o;
+	int64_t epoch;
+	time_t t;
+	char *buf = NULL;
+	size_t len = 0;
+
+	while ((ch = getopt(argc, argv, "de:fF:n:o:O:")) != -1) {
+		switch (ch) {
+		case 'd':
+			difference = 1;
+			break;
+		case 'e':
+			ext = optarg;
+			break;
+		case 'f':
+			flags |= OUT_FORCE;
+			break;
+		case 'F':
+			format = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'O':
+			oformat = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (difference) {
+		if (argc != 2)
+			usage();
+		return diff(argv[0], argv[1]);
+	}
+	if (argc != 1)
+		usage();
+	if (strcmp(format, "json") && strcmp(format, "spdx") &&
+	    strcmp(format, "cyclonedx") && strcmp(format, "text"))
+		errx_usage("-F %s: json, spdx, cyclonedx or text", format);
+
+	l = read_list(argv[0]);
+	if (name == NULL) {
+		base = strrchr(argv[0], '/');
+		base = xstrdup(base ? base + 1 : argv[0]);
+		if (strlen(base) > 4 && strcmp(base + strlen(base) - 4,
+		    ".tsv") == 0)
+			base[strlen(base) - 4] = '\0';
+		name = base;
+	}
+	distro = rid = ext ? release_id(ext) : NULL;
+	if (distro == NULL || strcmp(distro, "_any") == 0)
+		distro = "debian";
+	/* Deterministic: time from SOURCE_DATE_EPOCH, ids from the input. */
+	epoch = epoch_get(NULL);
+	t = epoch >= 0 ? (time_t)epoch : 0;
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	{
+		char *key = xasprintf("%s\n%s", name, l.text);
+
+		sha256_hex(key, strlen(key), hash);
+		free(key);
+	}
+
+	j.fp = open_memstream(&buf, &len);
+	j.what = argv[0];
+	if (strcmp(format, "json") == 0)
+		write_mkosi(&j, &l, name, distro, oformat, ext);
+	else if (strcmp(format, "spdx") == 0)
+		write_spdx(&j, &l, name, distro, stamp, hash);
+	else if (strcmp(format, "cyclonedx") == 0)
+		write_cyclonedx(&j, &l, name, distro, stamp, hash);
+	else {
+		int w = 4;
+
+		for (size_t i = 0; i < l.n; i++)
+			if ((int)strlen(l.v[i].name) > w)
+				w = (int)strlen(l.v[i].name);
+		for (size_t i = 0; i < l.n; i++)
+			fprintf(j.fp, "%-*s %-24s %-6s %12" PRIu64 "\n", w,
+			    l.v[i].name, l.v[i].version, l.v[i].arch,
+			    l.v[i].size);
+	}
+	if (strcmp(format, "text") != 0)
+		fputc('\n', j.fp);
+	fclose(j.fp);
+	out_open(&o, outpath, flags);
+	out_write(&o, buf, len);
+	out_commit(&o);
+	free(buf);
+	free(base);
+	free(rid);
+	list_free(&l);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}

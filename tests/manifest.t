@@ -1,0 +1,111 @@
+#!/bin/sh
+# manifest: mkosi JSON, SPDX 2.3, CycloneDX 1.5 and text from packages.tsv,
+# read back by jq; -d checked against dpkg --compare-versions.
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+
+if ! need jq; then
+	t_skip "manifest" "jq not installed"
+	exit 0
+fi
+tab=$(printf '\t')
+sha=0000000000000000000000000000000000000000000000000000000000000000
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
+{
+	row libc6 2.36-9+deb12u14 amd64 glibc 12000000 $sha
+	row systemd 252.39-1~deb12u2 amd64 systemd 9000000 $sha
+	row adduser 3.134 all adduser 700000 $sha
+	row dmsetup 2:1.02.185-2 amd64 lvm2 250000 $sha
+} >img.tsv
+
+t_ok "json: jq parses it" sh -c 'manifest img.tsv | jq -e . >/dev/null'
+t_eq "json: mkosi's fields and types" \
+    '{"manifest_version":"number","config":{"name":"string","distribution":"string","architecture":"string","output_format":"string"},"package":{"type":"string","name":"string","version":"string","architecture":"string","size":"number"}}' \
+    sh -c "manifest img.tsv | jq -c '{manifest_version: (.manifest_version|type), config: (.config|map_values(type)), package: (.packages[0]|map_values(type))}'"
+t_eq "json: config and packages" \
+    'initrd debian x86-64 cpio 1|adduser 3.134 all 700000|dmsetup 2:1.02.185-2 amd64 250000|libc6 2.36-9+deb12u14 amd64 12000000|systemd 252.39-1~deb12u2 amd64 9000000' \
+    sh -c "manifest -n initrd img.tsv | jq -r '\"\\(.config.name) \\(.config.distribution) \\(.config.architecture) \\(.config.output_format) \\(.manifest_version)\",
+	(.packages[] | \"\\(.name) \\(.version) \\(.architecture) \\(.size)\")' | tr '\n' '|' | sed 's/|\$//'"
+printf 'ID=debian\nVERSION_ID="12"\nSYSEXT_SCOPE=initrd\nARCHITECTURE=x86-64\n' >ext-release
+t_eq "json: the extension-release fields" 'debian 12 initrd' \
+    sh -c "manifest -e ext-release img.tsv | jq -r '\"\\(.extension.ID) \\(.extension.VERSION_ID) \\(.extension.SYSEXT_SCOPE)\"'"
+
+t_ok "spdx: jq parses it; required document fields" \
+    sh -c "manifest -F spdx img.tsv | jq -e '.spdxVersion == \"SPDX-2.3\" and .dataLicense == \"CC0-1.0\" and
+	.SPDXID == \"SPDXRef-DOCUMENT\" and (.name|length > 0) and (.documentNamespace|startswith(\"https://\")) and
+	(.creationInfo.created|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\$\")) and (.creationInfo.creators|length > 0)' >/dev/null"
+t_ok "spdx: every package has SPDXID, name, downloadLocation; ids unique" \
+    sh -c "manifest -F spdx img.tsv | jq -e '[.packages[] | (.SPDXID and .name and .downloadLocation)] | all' >/dev/null &&
+	manifest -F spdx img.tsv | jq -e '[.packages[].SPDXID] | length == (unique|length)' >/dev/null"
+t_ok "spdx: relationships: the document describes the image, the image contains each package" \
+    sh -c "manifest -F spdx img.tsv | jq -e '(.relationships | map(select(.relationshipType == \"DESCRIBES\")) | .[0].relatedSpdxElement) as \$img |
+	([.packages[].SPDXID] - [\$img] | sort) == ([.relationships[] | select(.relationshipType == \"CONTAINS\" and .spdxElementId == \$img) | .relatedSpdxElement] | sort)' >/dev/null"
+t_eq "spdx: purl, checksum of the .deb" "pkg:deb/debian/dmsetup@2%3A1.02.185-2?arch=amd64 $sha" \
+    sh -c "manifest -F spdx img.tsv | jq -r '.packages[] | select(.name == \"dmsetup\") | \"\\(.externalRefs[0].referenceLocator) \\(.checksums[0].checksumValue)\"'"
+t_eq "spdx: created is SOURCE_DATE_EPOCH" "2023-11-14T22:13:20Z" \
+    sh -c "SOURCE_DATE_EPOCH=1700000000 manifest -F spdx img.tsv | jq -r .creationInfo.created"
+t_ok "cyclonedx: jq parses it; components and dependencies agree" \
+    sh -c "manifest -F cyclonedx img.tsv | jq -e '.bomFormat == \"CycloneDX\" and .specVersion == \"1.5\" and
+	(.serialNumber|test(\"^urn:uuid:[0-9a-f-]{36}\$\")) and (.components|length == 4) and
+	([.components[].\"bom-ref\"] | sort) == (.dependencies[0].dependsOn | sort)' >/dev/null"
+t_ok "text: one aligned line a package" \
+    sh -c 'manifest -F text img.tsv >t.txt && [ $(wc -l <t.txt) = 4 ] && [ $(awk "{ print index(\$0, \$2) }" t.txt | sort -u | wc -l) = 1 ]'
+for f in json spdx cyclonedx text; do
+	t_ok "$f: two runs, the same bytes" sh -c "manifest -F $f img.tsv >a && manifest -F $f img.tsv >b && cmp a b"
+done
+t_ok "-o: atomic, refuses an existing file" \
+    sh -c 'manifest -o m.json img.tsv && ! manifest -o m.json img.tsv 2>/dev/null && manifest -f -o m.json img.tsv'
+
+# Hostile names: valid JSON, or a clear refusal.
+{ row "$(printf 'a"b\\c\001d')" '1.0' all src 1 $sha; } >hostile.tsv
+t_eq "quotes, backslashes and control characters are escaped" "$(printf 'a"b\\c\001d')" \
+    sh -c 'manifest hostile.tsv | jq -r ".packages[0].name"'
+{ row "$(printf 'bad\377name')" 1.0 all src 1 $sha; } >latin1.tsv
+t_err "invalid UTF-8 is refused" 1 'manifest: latin1.tsv: not valid UTF-8, refused' manifest -o bad.json latin1.tsv
+t_ok "and leaves no output" sh -c '[ ! -e bad.json ]'
+printf 'only\tthree\tfields\n' >short.tsv
+t_err "a line without six fields" 1 'manifest: short.tsv:1: want six tab-separated fields' manifest short.tsv
+t_err "unknown format" 2 'manifest: -F yaml: json, spdx, cyclonedx or text' manifest -F yaml img.tsv
+t_usage "unknown option" manifest -Q
+
+# -d: what changed, with the Debian version order.
+{
+	row same 1.0 all s 1 $sha
+	row gone 1.0 all s 1 $sha
+	row up 1.0-1 amd64 s 1 $sha
+	row down 2:1.0 amd64 s 1 $sha
+	row tilde 1.0 amd64 s 1 $sha
+	row rebuilt 1.0 all s 1 $sha
+} >old.tsv
+{
+	row same 1.0 all s 1 $sha
+	row new 0.1 all s 1 $sha
+	row up 1.0-2 amd64 s 1 $sha
+	row down 1:9.0 amd64 s 1 $sha
+	row tilde 1.0~rc1 amd64 s 1 $sha
+	row rebuilt 1.0 all s 1 1111111111111111111111111111111111111111111111111111111111111111
+} >new.tsv
+t_eq "-d: added, removed, upgraded, downgraded, rebuilt" \
+    "$(printf '%s\n' 'v down amd64 2:1.0 -> 1:9.0' '- gone all 1.0' '+ new all 0.1' '! rebuilt all 1.0 (rebuilt: the .deb differs)' 'v tilde amd64 1.0 -> 1.0~rc1' '^ up amd64 1.0-1 -> 1.0-2')" \
+    sh -c 'manifest -d old.tsv new.tsv; [ $? = 1 ]'
+t_ok "-d: equal lists exit 0, print nothing" sh -c '[ -z "$(manifest -d old.tsv old.tsv)" ]'
+if need dpkg; then
+	# The version order against dpkg's own, on pairs that exercise it.
+	pairs='1.0 1.0.1|1.0~rc1 1.0|1:0.9 2.0|1.0-1 1.0-1.1|1.0a 1.0+|1.0 1.0-0|2.36-9+deb12u14 2.36-9+deb12u9|0.9~~ 0.9~|1.01 1.1|252.39-1~deb12u2 252.39-1|1.0-1~bpo 1.0-1'
+	ok=1
+	IFS='|'
+	for p in $pairs; do
+		IFS=' '
+		set -- $p
+		printf '%s\t%s\tall\ts\t1\t%s\n' x "$1" $sha >va.tsv
+		printf '%s\t%s\tall\ts\t1\t%s\n' x "$2" $sha >vb.tsv
+		ours=$(manifest -d va.tsv vb.tsv | cut -c1)
+		if dpkg --compare-versions "$1" lt "$2"; then want='^'
+		elif dpkg --compare-versions "$1" gt "$2"; then want='v'
+		else want=''; fi
+		[ "$ours" = "$want" ] || { ok=0; echo "# $1 vs $2: ours '$ours', dpkg '$want'"; }
+		IFS='|'
+	done
+	IFS=' '
+	t_ok "-d: the version order is dpkg's" test $ok = 1
+fi
