@@ -7,7 +7,7 @@ DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
 DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
-	fdisk gdisk systemd-container jq \
+	fdisk gdisk systemd-container jq mkosi \
 	coreutils
 
 deps:

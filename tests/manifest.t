@@ -109,3 +109,36 @@ if need dpkg; then
 	IFS=' '
 	t_ok "-d: the version order is dpkg's" test $ok = 1
 fi
+
+# mkosi's own manifest code (bookworm's mkosi 14), driven with this package
+# set: every field it writes must be ours, with the same type and value.
+# Debian's own python3, where mkosi's module is installed.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if $PY -c 'import mkosi.manifest' 2>/dev/null; then
+	t_ok "json: what mkosi 14's Manifest writes for these packages is in ours" $PY -c '
+import json, subprocess, types
+from mkosi.manifest import Manifest, PackageManifest
+ours = json.loads(subprocess.run(["manifest", "-n", "initrd", "img.tsv"], check=True,
+    capture_output=True).stdout)
+cfg = types.SimpleNamespace(image_id="initrd", distribution=types.SimpleNamespace(name="debian"),
+    architecture=ours["config"]["architecture"], image_version=None, release=None)
+m = Manifest(cfg)
+for line in sorted(open("img.tsv")):
+    n, v, a, src, size, sha = line.rstrip("\n").split("\t")
+    m.packages.append(PackageManifest("deb", n, v, a, int(size)))
+def within(theirs, mine, where):
+    if isinstance(theirs, dict):
+        for k, v in theirs.items():
+            assert k in mine, "%s: %s missing" % (where, k)
+            within(v, mine[k], where + "." + k)
+    elif isinstance(theirs, list):
+        assert len(theirs) == len(mine), where
+        for i, (a, b) in enumerate(zip(theirs, mine)):
+            within(a, b, "%s[%d]" % (where, i))
+    else:
+        assert type(theirs) is type(mine) and theirs == mine, "%s: %r != %r" % (where, theirs, mine)
+within(m.as_dict(), ours, "manifest")'
+else
+	t_skip "mkosi comparison" "mkosi (python3 module) not installed"
+fi
