@@ -8,6 +8,8 @@
  * CycloneDX 1.5 JSON; package URLs (purl-spec, type "deb"); Debian
  * version order (Policy 5.6.12).
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +24,70 @@ struct pkg {
 	char *name, *version, *arch, *source, *sha256;
 	uint64_t size;
 };
+
+/* What the tree spec says of the image: counts, bytes, a digest of it all. */
+struct summary {
+	int have;
+	uint64_t entries, files, bytes;
+	char sha256[65];
+};
+
+/*
+ * The digest covers each entry's path, type, mode, owner and link target
+ * or content hash, in path order: the same for the same image wherever
+ * its content store is, unlike a hash of the spec's text.
+ */
+static void
+summarize(const char *spec, struct summary *s)
+{
+	struct tree t = { 0 };
+	char *text = NULL, hex[65];
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	tree_add(&t, spec);
+	tree_finish(&t, -1);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct node *n = &t.v[i];
+
+		s->entries++;
+		if (S_ISREG(n->mode)) {
+			s->files++;
+			s->bytes += n->size;
+			if (n->src != NULL)
+				sha256_file(n->src, hex);
+			else
+				sha256_hex("", 0, hex);
+		}
+		fprintf(fp, "%s%c%s %o %ju %ju %s\n", n->path, 0,
+		    type_name(n->mode), (unsigned)(n->mode & 07777),
+		    (uintmax_t)n->uid, (uintmax_t)n->gid, S_ISREG(n->mode) ?
+		    hex : S_ISLNK(n->mode) ? n->link : "-");
+	}
+	fclose(fp);
+	sha256_hex(text, len, s->sha256);
+	s->have = 1;
+	free(text);
+	tree_free(&t);
+}
+
+static void
+write_summary(struct json *j, const struct summary *s)
+{
+	if (!s->have)
+		return;
+	json_key(j, "tree");
+	json_open(j, '{');
+	json_key(j, "entries");
+	json_uint(j, s->entries);
+	json_key(j, "files");
+	json_uint(j, s->files);
+	json_key(j, "bytes");
+	json_uint(j, s->bytes);
+	json_key(j, "sha256");
+	json_string(j, s->sha256);
+	json_close(j, '}');
+}
 
 struct list {
 	struct pkg *v;		/* fields point into copy */
@@ -43,7 +109,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
 	    "text] [-n name] [-e extension-release]\n"
-	    "                [-O format] [-o out] packages.tsv\n"
+	    "                [-O format] [-s spec] [-o out] packages.tsv\n"
 	    "       manifest -d old.tsv new.tsv\n");
 	exit(2);
 }
@@ -189,7 +255,8 @@ release_id(const char *path)
 
 static void
 write_mkosi(struct json *j, const struct list *l, const char *name,
-    const char *distro, const char *format, const char *ext)
+    const char *distro, const char *format, const char *ext,
+    const struct summary *sum)
 {
 	json_open(j, '{');
 	json_key(j, "manifest_version");
@@ -224,6 +291,7 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	json_close(j, ']');
 	if (ext != NULL)
 		release_fields(j, ext, NULL);
+	write_summary(j, sum);
 	json_close(j, '}');
 }
 
@@ -478,7 +546,8 @@ int
 main(int argc, char *argv[])
 {
 	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
-	const char *oformat = "cpio";
+	const char *oformat = "cpio", *specpath = NULL;
+	struct summary sum = { 0 };
 	int ch, flags = OUT_TTY, difference = 0;
 	char *distro, stamp[32], hash[65], *base = NULL, *rid = NULL;
 	struct list l;
@@ -489,7 +558,7 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "de:fF:n:o:O:")) != -1) {
+	while ((ch = getopt(argc, argv, "de:fF:n:o:O:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			difference = 1;
@@ -511,6 +580,9 @@ main(int argc, char *argv[])
 			break;
 		case 'O':
 			oformat = optarg;
+			break;
+		case 's':
+			specpath = optarg;
 			break;
 		default:
 			usage();
@@ -542,6 +614,8 @@ main(int argc, char *argv[])
 	if (distro == NULL || strcmp(distro, "_any") == 0)
 		distro = "debian";
 	/* Deterministic: time from SOURCE_DATE_EPOCH, ids from the input. */
+	if (specpath != NULL)
+		summarize(specpath, &sum);
 	epoch = epoch_get(NULL);
 	t = epoch >= 0 ? (time_t)epoch : 0;
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -555,7 +629,7 @@ main(int argc, char *argv[])
 	j.fp = open_memstream(&buf, &len);
 	j.what = argv[0];
 	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, distro, oformat, ext);
+		write_mkosi(&j, &l, name, distro, oformat, ext, &sum);
 	else if (strcmp(format, "spdx") == 0)
 		write_spdx(&j, &l, name, distro, stamp, hash);
 	else if (strcmp(format, "cyclonedx") == 0)
@@ -570,6 +644,10 @@ main(int argc, char *argv[])
 			fprintf(j.fp, "%-*s %-24s %-6s %12" PRIu64 "\n", w,
 			    l.v[i].name, l.v[i].version, l.v[i].arch,
 			    l.v[i].size);
+		if (sum.have)
+			fprintf(j.fp, "# tree: %" PRIu64 " entries, %" PRIu64
+			    " files, %" PRIu64 " bytes, sha256 %s\n",
+			    sum.entries, sum.files, sum.bytes, sum.sha256);
 	}
 	if (strcmp(format, "text") != 0)
 		fputc('\n', j.fp);

@@ -142,3 +142,24 @@ within(m.as_dict(), ours, "manifest")'
 else
 	t_skip "mkosi comparison" "mkosi (python3 module) not installed"
 fi
+
+# -s: the tree spec's counts and a digest independent of where files are.
+mkdir -p store && printf 'one\n' >store/a && printf 'twenty two\n' >store/b
+cat >img.mtree <<EOF2
+#mtree
+. type=dir mode=0755
+./usr type=dir mode=0755
+./usr/a type=file mode=0644 contents=store/a
+./usr/b type=file mode=0755 contents=store/b
+./usr/l type=link link=a
+EOF2
+t_eq "-s: entries, files and bytes as the spec has them" "5 2 15" \
+    sh -c "manifest -s img.mtree img.tsv | jq -r '\"\\(.tree.entries) \\(.tree.files) \\(.tree.bytes)\"'"
+t_ok "-s: the same digest with the files stored elsewhere" \
+    sh -c 'mkdir -p other && cp -a store other/ && sed "s,contents=store/,contents=other/store/," img.mtree >other.mtree &&
+	[ "$(manifest -s img.mtree img.tsv | jq -r .tree.sha256)" = "$(manifest -s other.mtree img.tsv | jq -r .tree.sha256)" ]'
+t_ok "-s: another digest when one byte of a file differs" \
+    sh -c 'printf "onf\n" >other/store/a &&
+	[ "$(manifest -s img.mtree img.tsv | jq -r .tree.sha256)" != "$(manifest -s other.mtree img.tsv | jq -r .tree.sha256)" ]'
+t_ok "-s: the text form ends with the summary" \
+    sh -c 'manifest -F text -s img.mtree img.tsv | tail -1 | grep -q "^# tree: 5 entries, 2 files, 15 bytes, sha256 [0-9a-f]\{64\}$"'
