@@ -10,10 +10,6 @@
  * systemd-repart uses; the verity signature JSON of the Discoverable
  * Partitions Specification (../shared/SPECS.md).
  */
-#define OPENSSL_SUPPRESS_DEPRECATED	/* ENGINE: PKCS#11 on bookworm */
-
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
@@ -24,18 +20,14 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
-#include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
 #include "initkit.h"
 
 #define VERITY_SIG_SIZE	16384	/* the signature partition's size */
-
-static const char *passfile;
 
 static void
 usage(void)
@@ -45,106 +37,11 @@ usage(void)
 	exit(2);
 }
 
-/*
- * The passphrase of an encrypted key comes from -p only: never a prompt,
- * so a build without one fails at once instead of hanging.
- */
-static int
-passphrase(char *buf, int size, int rwflag, void *u)
-{
-	size_t len;
-	char *text;
-
-	(void)rwflag;
-	if (passfile == NULL) {
-		*(int *)u = 1;
-		return -1;
-	}
-	text = xreadfile(passfile, &len);
-	text[strcspn(text, "\r\n")] = '\0';
-	len = strlen(text);
-	if (len >= (size_t)size)
-		errx(1, "%s: passphrase too long", passfile);
-	memcpy(buf, text, len);
-	OPENSSL_cleanse(text, len);
-	free(text);
-	return (int)len;
-}
-
-/* A key through OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl). */
-static EVP_PKEY *
-token_key(const char *uri)
-{
-	EVP_PKEY *key = NULL;
-	ENGINE *e;
-	int saved, null, ok;
-
-	ENGINE_load_builtin_engines();
-	if ((e = ENGINE_by_id("pkcs11")) == NULL)
-		errx(1, "%s: no pkcs11 engine (install "
-		    "libengine-pkcs11-openssl)", uri);
-	/* libp11 prints its own chatter: our one line says it. */
-	fflush(stderr);
-	saved = dup(2);
-	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
-		dup2(null, 2);
-		close(null);
-	}
-	ok = ENGINE_init(e) == 1 &&
-	    (key = ENGINE_load_private_key(e, uri, NULL, NULL)) != NULL;
-	if (saved >= 0) {
-		dup2(saved, 2);
-		close(saved);
-	}
-	if (!ok)
-		errx_ssl(uri);
-	ENGINE_finish(e);
-	ENGINE_free(e);
-	return key;
-}
-
-static EVP_PKEY *
-file_key(const char *path)
-{
-	struct stat st;
-	EVP_PKEY *key;
-	BIO *b;
-	int asked = 0;
-
-	if ((b = BIO_new_file(path, "r")) == NULL)
-		err(1, "%s", path);
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		warnx("%s: readable by others (mode %04o)", path,
-		    (unsigned)(st.st_mode & 07777));
-	key = PEM_read_bio_PrivateKey(b, NULL, passphrase, &asked);
-	BIO_free(b);
-	if (key == NULL && asked)
-		errx(1, "%s: key is encrypted and no passphrase was given "
-		    "(-p)", path);
-	if (key == NULL)
-		errx(1, "%s: not a PEM private key", path);
-	return key;
-}
-
-static X509 *
-load_cert(const char *path)
-{
-	X509 *c;
-	BIO *b;
-
-	if ((b = BIO_new_file(path, "r")) == NULL)
-		err(1, "%s", path);
-	c = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	if (c == NULL)
-		errx(1, "%s: not a PEM certificate", path);
-	return c;
-}
-
 int
 main(int argc, char *argv[])
 {
 	const char *keyarg = NULL, *certarg = NULL, *outpath = NULL;
+	const char *passfile = NULL;
 	const char *in = NULL;
 	int ch, flags = 0, json = 0;
 	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
@@ -190,12 +87,8 @@ main(int argc, char *argv[])
 		in = argv[0];
 
 	/* Everything checked before a byte is written. */
-	cert = load_cert(certarg);
-	key = strncmp(keyarg, "pkcs11:", 7) == 0 ? token_key(keyarg) :
-	    file_key(keyarg);
-	if (X509_check_private_key(cert, key) != 1)
-		errx(1, "%s: key does not match certificate %s", keyarg,
-		    certarg);
+	cert = sign_cert(certarg);
+	key = sign_key(keyarg, passfile, cert, certarg);
 	data = xreadfile(in, &len);
 	if (json) {
 		/* A root hash: lowercase hex, one line; the newline is not

@@ -309,4 +309,71 @@ void verity_superblock(const struct verity *, uint8_t out[512]);
 /* 0, -1 if not a verity superblock, -2 if one this code does not take. */
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 
+/*
+ * pe.c: a PE/COFF image in memory (mkuki). pe_parse checks every offset
+ * against the file and exits 1 naming what is wrong; the struct owns buf.
+ */
+#define PE_SCN_CNT_CODE		0x00000020
+#define PE_SCN_CNT_IDATA	0x00000040
+#define PE_SCN_MEM_READ		0x40000000
+struct pe {
+	const char *name;
+	uint8_t *buf;
+	size_t len, cap;
+	size_t coff, opt, sectab;	/* header offsets */
+	int plus;			/* PE32+ */
+	uint16_t machine;
+	int nsect;
+	uint32_t ndd;			/* data directories */
+};
+struct pe_section {
+	char name[9];
+	uint32_t vsize, va, rawsize, rawptr, flags;
+};
+void pe_parse(struct pe *, const char *name, uint8_t *buf, size_t len);
+void pe_section(const struct pe *, int i, struct pe_section *);
+/* Index of the section named name, or -1. */
+int pe_find(const struct pe *, const char *name);
+/* A section as loaded (VirtualSize bytes), in a new buffer. */
+uint8_t *pe_section_data(const struct pe *, int i, size_t *len);
+/* File (file != 0) or section alignment. */
+uint32_t pe_alignment(const struct pe *, int file);
+/* The certificate table's file offset and size (0 if unsigned). */
+void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
+void pe_strip_symbols(struct pe *);
+/* Append a section after the last, placed as ukify does. */
+void pe_add_section(struct pe *, const char *name, const void *data,
+    size_t len, uint32_t flags);
+/* New contents for section i in place; exits 1 if they do not fit. */
+void pe_replace_section(struct pe *, int i, const void *data, size_t len);
+/* SizeOfImage recomputed, CheckSum zeroed. */
+void pe_finish(struct pe *);
+/* The SHA-256 Authenticode digest. */
+void pe_digest(const struct pe *, uint8_t md[32]);
+void pe_append_signature(struct pe *, const uint8_t *der, size_t len);
+
+/*
+ * sign.c: signing keys and certificates (pkcs7sign, mkuki). A key is a
+ * PEM file, encrypted only with a passphrase file (never a prompt), or a
+ * PKCS#11 URI for a token; it must match the certificate (exit 1 if not).
+ */
+struct x509_st;
+struct evp_pkey_st;
+struct x509_st *sign_cert(const char *path);
+struct evp_pkey_st *sign_key(const char *arg, const char *passfile,
+    struct x509_st *cert, const char *certname);
+/*
+ * An Authenticode signature (PKCS#7 SignedData of SpcIndirectDataContent)
+ * over a PE image's SHA-256 Authenticode digest, DER in a new buffer.
+ */
+uint8_t *sign_authenticode(struct evp_pkey_st *, struct x509_st *,
+    const uint8_t digest[32], size_t *len);
+/*
+ * Check an Authenticode signature: 0 if its signature verifies and the
+ * digest it signs is digest; -1 otherwise, with why set to a reason. The
+ * signer's subject (new string) in *subject when it can be read.
+ */
+int sign_authenticode_check(const uint8_t *der, size_t len,
+    const uint8_t digest[32], char **subject, const char **why);
+
 #endif
