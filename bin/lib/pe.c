@@ -1,0 +1,423 @@
+/*
+ * pe.c: PE/COFF images in memory, for mkuki: parse and check an image
+ * (hostile input: every offset and size is bounded by the file), add
+ * sections as ukify places them, compute the Authenticode digest and
+ * append a signature.
+ *
+ * Implements: Microsoft PE Format (the "PE/COFF specification"), 2 (MS-DOS
+ * stub, e_lfanew at 0x3c), 3.3 (COFF file header), 3.4 (optional header
+ * and data directories), 4 (section table), 5.7 (the attribute
+ * certificate table); "Windows Authenticode Portable Executable Signature
+ * Format" 1.0 (the image digest); ukify's section placement
+ * (../shared/SPECS.md).
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "initkit.h"
+
+#define COFF_SIZE	20	/* COFF file header */
+#define SECT_SIZE	40	/* section header */
+#define SYM_SIZE	18	/* COFF symbol table entry */
+#define DIR_SECURITY	4	/* data directory: certificate table */
+#define FILE_LOCAL_SYMS_STRIPPED 0x0008
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint64_t
+round_up(uint64_t v, uint32_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Optional header field offsets that differ between PE32 and PE32+. */
+static size_t
+opt_dirs(const struct pe *pe)
+{
+	return pe->opt + (pe->plus ? 112 : 96);
+}
+
+#define OPT_SIZE_OF_CODE	4
+#define OPT_SIZE_OF_IDATA	8
+#define OPT_SECT_ALIGN		32
+#define OPT_FILE_ALIGN		36
+#define OPT_SIZE_OF_IMAGE	56
+#define OPT_SIZE_OF_HEADERS	60
+#define OPT_CHECKSUM		64
+
+static uint32_t
+opt32(const struct pe *pe, size_t field)
+{
+	return get32(pe->buf + pe->opt + field);
+}
+
+static uint8_t *
+sect_hdr(const struct pe *pe, int i)
+{
+	return pe->buf + pe->sectab + (size_t)i * SECT_SIZE;
+}
+
+void
+pe_section(const struct pe *pe, int i, struct pe_section *s)
+{
+	const uint8_t *h = sect_hdr(pe, i);
+
+	memcpy(s->name, h, 8);
+	s->name[8] = '\0';
+	s->vsize = get32(h + 8);
+	s->va = get32(h + 12);
+	s->rawsize = get32(h + 16);
+	s->rawptr = get32(h + 20);
+	s->flags = get32(h + 36);
+}
+
+int
+pe_find(const struct pe *pe, const char *name)
+{
+	for (int i = 0; i < pe->nsect; i++)
+		if (strncmp((const char *)sect_hdr(pe, i), name, 8) == 0)
+			return i;
+	return -1;
+}
+
+void
+pe_cert_table(const struct pe *pe, uint32_t *off, uint32_t *size)
+{
+	const uint8_t *d = pe->buf + opt_dirs(pe) + DIR_SECURITY * 8;
+
+	*off = *size = 0;
+	if (pe->ndd > DIR_SECURITY) {
+		*off = get32(d);
+		*size = get32(d + 4);
+	}
+}
+
+uint32_t
+pe_alignment(const struct pe *pe, int file)
+{
+	return opt32(pe, file ? OPT_FILE_ALIGN : OPT_SECT_ALIGN);
+}
+
+/* The section data as loaded: VirtualSize bytes, zero past the raw data. */
+uint8_t *
+pe_section_data(const struct pe *pe, int i, size_t *len)
+{
+	struct pe_section s;
+	uint8_t *d;
+
+	pe_section(pe, i, &s);
+	d = xcalloc(s.vsize ? s.vsize : 1, 1);
+	memcpy(d, pe->buf + s.rawptr, s.rawsize < s.vsize ? s.rawsize :
+	    s.vsize);
+	*len = s.vsize;
+	return d;
+}
+
+void
+pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
+{
+	uint32_t lfanew, fa, sa, hdrs, off, size;
+	uint16_t optsize, magic;
+	size_t need;
+
+	memset(pe, 0, sizeof(*pe));
+	pe->name = name;
+	pe->buf = buf;
+	pe->len = pe->cap = len;
+	/* MS-DOS header: "MZ", e_lfanew at 0x3c. */
+	if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
+		errx(1, "%s: not a PE image (no MZ header)", name);
+	lfanew = get32(buf + 0x3c);
+	if ((uint64_t)lfanew + 4 + COFF_SIZE > len ||
+	    memcmp(buf + lfanew, "PE\0\0", 4) != 0)
+		errx(1, "%s: not a PE image (no PE signature)", name);
+	pe->coff = lfanew + 4;
+	pe->machine = get16(buf + pe->coff);
+	pe->nsect = get16(buf + pe->coff + 2);
+	optsize = get16(buf + pe->coff + 16);
+	pe->opt = pe->coff + COFF_SIZE;
+	if (pe->opt + optsize > len || optsize < 2)
+		errx(1, "%s: truncated optional header", name);
+	magic = get16(buf + pe->opt);
+	if (magic != 0x10b && magic != 0x20b)
+		errx(1, "%s: unknown optional header magic 0x%x", name, magic);
+	pe->plus = magic == 0x20b;
+	need = opt_dirs(pe) - pe->opt;
+	if (optsize < need)
+		errx(1, "%s: truncated optional header", name);
+	pe->ndd = get32(buf + opt_dirs(pe) - 4);
+	if (pe->ndd > 16 || need + (size_t)pe->ndd * 8 > optsize)
+		errx(1, "%s: bad data directory count %u", name, pe->ndd);
+	pe->sectab = pe->opt + optsize;
+
+	fa = opt32(pe, OPT_FILE_ALIGN);
+	sa = opt32(pe, OPT_SECT_ALIGN);
+	hdrs = opt32(pe, OPT_SIZE_OF_HEADERS);
+	if (fa == 0 || (fa & (fa - 1)) != 0 || sa < fa || (sa & (sa - 1)))
+		errx(1, "%s: bad alignment (file 0x%x, section 0x%x)", name,
+		    fa, sa);
+	if (pe->sectab + (size_t)pe->nsect * SECT_SIZE > hdrs || hdrs > len)
+		errx(1, "%s: section table does not fit the headers "
+		    "(truncated?)", name);
+	for (int i = 0; i < pe->nsect; i++) {
+		struct pe_section s;
+
+		pe_section(pe, i, &s);
+		if (s.rawsize != 0 && (uint64_t)s.rawptr + s.rawsize > len)
+			errx(1, "%s: section %d (%.8s) lies outside the file "
+			    "(truncated?)", name, i, s.name);
+		if ((uint64_t)s.va + s.vsize > UINT32_MAX)
+			errx(1, "%s: section %d (%.8s) too large", name, i,
+			    s.name);
+	}
+	pe_cert_table(pe, &off, &size);
+	if (size != 0 && ((uint64_t)off + size > len || off < hdrs ||
+	    size < 8))
+		errx(1, "%s: certificate table lies outside the file "
+		    "(truncated?)", name);
+}
+
+/* Make room for n more bytes at the end. */
+static void
+grow(struct pe *pe, size_t n)
+{
+	if (pe->len + n > pe->cap) {
+		pe->cap = (pe->len + n) * 3 / 2;
+		pe->buf = xreallocarray(pe->buf, pe->cap, 1);
+	}
+	memset(pe->buf + pe->len, 0, n);
+	pe->len += n;
+}
+
+/*
+ * Drop a COFF symbol and string table left at the end of the file (an
+ * image should have none; older stubs do), as ukify does.
+ */
+void
+pe_strip_symbols(struct pe *pe)
+{
+	uint8_t *c = pe->buf + pe->coff;
+	uint64_t ptr = get32(c + 8), size = (uint64_t)get32(c + 12) * SYM_SIZE;
+
+	if (ptr == 0)
+		return;
+	if (ptr + size + 4 <= pe->len)
+		size += get32(pe->buf + ptr + size);
+	if (ptr + size != pe->len)
+		return;
+	pe->len = ptr;
+	put32(c + 8, 0);
+	put32(c + 12, 0);
+	put16(c + 18, get16(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
+}
+
+/* The end of the highest section in memory. */
+static uint64_t
+image_end(const struct pe *pe)
+{
+	uint64_t end = 0;
+
+	for (int i = 0; i < pe->nsect; i++) {
+		struct pe_section s;
+
+		pe_section(pe, i, &s);
+		if ((uint64_t)s.va + s.vsize > end)
+			end = (uint64_t)s.va + s.vsize;
+	}
+	return end;
+}
+
+void
+pe_add_section(struct pe *pe, const char *name, const void *data,
+    size_t len, uint32_t flags)
+{
+	uint32_t fa = opt32(pe, OPT_FILE_ALIGN), sa = opt32(pe, OPT_SECT_ALIGN);
+	uint32_t hdrs = opt32(pe, OPT_SIZE_OF_HEADERS);
+	uint64_t first = pe->len, rawptr, rawsize, va;
+	uint8_t *h;
+	size_t at;
+
+	if (strlen(name) > 8)
+		errx(1, "%s: section name longer than 8 bytes", name);
+	/*
+	 * The headers may grow to the file alignment, or to the first
+	 * section's data if that comes earlier.
+	 */
+	for (int i = 0; i < pe->nsect; i++) {
+		struct pe_section s;
+
+		pe_section(pe, i, &s);
+		if (s.rawsize != 0 && s.rawptr < first)
+			first = s.rawptr;
+	}
+	if (round_up(hdrs, fa) <= first)
+		hdrs = (uint32_t)round_up(hdrs, fa);
+	at = pe->sectab + (size_t)(pe->nsect + 1) * SECT_SIZE;
+	if (at > hdrs)
+		errx(1, "%s: no room in the headers for section %s", pe->name,
+		    name);
+	put32(pe->buf + pe->opt + OPT_SIZE_OF_HEADERS, hdrs);
+
+	rawptr = round_up(pe->len, fa);
+	rawsize = round_up(len, fa);
+	va = round_up(image_end(pe), sa);
+	if (rawptr + rawsize > UINT32_MAX || va + len > UINT32_MAX)
+		errx(1, "%s: section %s makes the image larger than 4 GiB",
+		    pe->name, name);
+	grow(pe, rawptr + rawsize - pe->len);
+	memcpy(pe->buf + rawptr, data, len);
+
+	h = sect_hdr(pe, pe->nsect);
+	memset(h, 0, SECT_SIZE);
+	memcpy(h, name, strlen(name));
+	put32(h + 8, (uint32_t)len);
+	put32(h + 12, (uint32_t)va);
+	put32(h + 16, (uint32_t)rawsize);
+	put32(h + 20, (uint32_t)rawptr);
+	put32(h + 36, flags);
+	pe->nsect++;
+	put16(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
+	at = flags & PE_SCN_CNT_CODE ? OPT_SIZE_OF_CODE : OPT_SIZE_OF_IDATA;
+	put32(pe->buf + pe->opt + at, opt32(pe, at) + (uint32_t)rawsize);
+}
+
+void
+pe_replace_section(struct pe *pe, int i, const void *data, size_t len)
+{
+	struct pe_section s, t;
+	uint64_t room;
+
+	pe_section(pe, i, &s);
+	/* In memory, up to the next section. */
+	room = s.rawsize;
+	for (int j = 0; j < pe->nsect; j++) {
+		pe_section(pe, j, &t);
+		if (t.va > s.va && t.va - s.va < room)
+			room = t.va - s.va;
+	}
+	if (len > room)
+		errx(1, "%s: %zu bytes do not fit the stub's %s section "
+		    "(%" PRIu64 " bytes)", pe->name, len, s.name, room);
+	memset(pe->buf + s.rawptr, 0, s.rawsize);
+	memcpy(pe->buf + s.rawptr, data, len);
+	put32(sect_hdr(pe, i) + 8, (uint32_t)len);
+}
+
+void
+pe_finish(struct pe *pe)
+{
+	uint32_t sa = opt32(pe, OPT_SECT_ALIGN);
+
+	put32(pe->buf + pe->opt + OPT_SIZE_OF_IMAGE,
+	    (uint32_t)round_up(image_end(pe), sa));
+	/* Nothing checks it for EFI images; ukify zeroes it too. */
+	put32(pe->buf + pe->opt + OPT_CHECKSUM, 0);
+}
+
+static int
+by_rawptr(const void *a, const void *b)
+{
+	const struct pe_section *x = a, *y = b;
+
+	return x->rawptr < y->rawptr ? -1 : x->rawptr > y->rawptr;
+}
+
+/*
+ * The Authenticode digest: the headers without the CheckSum field and the
+ * certificate table's directory entry, then each section's raw data in
+ * file order, then whatever follows the sections except the certificate
+ * table.
+ */
+void
+pe_digest(const struct pe *pe, uint8_t md[32])
+{
+	size_t sum = opt32(pe, OPT_SIZE_OF_HEADERS), cks = pe->opt +
+	    OPT_CHECKSUM, dir = opt_dirs(pe) + DIR_SECURITY * 8, end;
+	struct pe_section *v = xcalloc(pe->nsect + 1, sizeof(*v));
+	uint32_t coff, csize;
+	EVP_MD_CTX *ctx;
+	int n = 0;
+
+	if (pe->ndd <= DIR_SECURITY)
+		errx(1, "%s: no certificate table directory", pe->name);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, pe->buf, cks) != 1 ||
+	    EVP_DigestUpdate(ctx, pe->buf + cks + 4, dir - cks - 4) != 1 ||
+	    EVP_DigestUpdate(ctx, pe->buf + dir + 8, sum - dir - 8) != 1)
+		errx_ssl(pe->name);
+	for (int i = 0; i < pe->nsect; i++) {
+		pe_section(pe, i, &v[n]);
+		if (v[n].rawsize != 0)
+			n++;
+	}
+	qsort(v, n, sizeof(*v), by_rawptr);
+	for (int i = 0; i < n; i++) {
+		if (EVP_DigestUpdate(ctx, pe->buf + v[i].rawptr,
+		    v[i].rawsize) != 1)
+			errx_ssl(pe->name);
+		if (v[i].rawptr + v[i].rawsize > sum)
+			sum = v[i].rawptr + v[i].rawsize;
+	}
+	pe_cert_table(pe, &coff, &csize);
+	end = csize != 0 ? coff : pe->len;
+	if (end > sum && EVP_DigestUpdate(ctx, pe->buf + sum, end - sum) != 1)
+		errx_ssl(pe->name);
+	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		errx_ssl(pe->name);
+	EVP_MD_CTX_free(ctx);
+	free(v);
+}
+
+/*
+ * Append der as the one WIN_CERTIFICATE (revision 2.0, PKCS#7 SignedData)
+ * of the certificate table, 8-byte aligned, and point the security
+ * directory at it: the file offset, not an address (PE format 5.7).
+ */
+void
+pe_append_signature(struct pe *pe, const uint8_t *der, size_t len)
+{
+	uint8_t *d;
+	size_t at, size = round_up(8 + len, 8);
+
+	if (pe->len % 8 != 0)
+		errx(1, "%s: image size not 8-byte aligned", pe->name);
+	at = pe->len;
+	grow(pe, size);
+	put32(pe->buf + at, (uint32_t)size);	/* dwLength */
+	put16(pe->buf + at + 4, 0x0200);	/* WIN_CERT_REVISION_2_0 */
+	put16(pe->buf + at + 6, 0x0002);	/* WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+	memcpy(pe->buf + at + 8, der, len);
+	d = pe->buf + opt_dirs(pe) + DIR_SECURITY * 8;
+	put32(d, (uint32_t)at);
+	put32(d + 4, (uint32_t)size);
+}

@@ -1,0 +1,582 @@
+/*
+ * mkuki: build a Unified Kernel Image, systemd-stub with the kernel, its
+ * initrds, command line and os-release added as PE sections, optionally
+ * signed with Authenticode for Secure Boot; predict the TPM PCR 11 value
+ * the stub will measure; or inspect a UKI. Last step of the initrd
+ * pipeline: it takes mkcpio's archives and the kernel pkgroot installed.
+ *
+ * Implements: the UAPI Unified Kernel Image specification (sections,
+ * PCR 11 measurement order); ukify's section placement (../shared/
+ * SPECS.md); systemd-stub's measurements as systemd-measure(1) predicts
+ * them, with the boot phase strings systemd-pcrphase(8) extends; SBAT
+ * (shim's SBAT.md) merged as ukify merges it; Authenticode through
+ * bin/lib/pe.c and bin/lib/authenticode.c.
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "initkit.h"
+
+#define SBAT_HEADER "sbat,1,SBAT Version,sbat,1," \
+	"https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+
+struct sect {
+	const char *name;
+	char *own;		/* name, when allocated */
+	uint8_t *data;
+	size_t len;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mkuki [-fP] -s stub -l vmlinuz [-i initrd] "
+	    "[-C text | @file] [-r os-release]\n"
+	    "             [-u uname] [-S sbat] [-A name=file] [-k key -c cert] "
+	    "[-p passfile]\n"
+	    "             -o out.efi\n"
+	    "       mkuki -I [-j] file.efi\n");
+	exit(2);
+}
+
+static uint8_t *
+readall(const char *path, size_t *len)
+{
+	return (uint8_t *)xreadfile(path, len);
+}
+
+/* "text" or "@file"; a file's one trailing newline is not part of it. */
+static char *
+text_arg(const char *arg, size_t *len)
+{
+	char *s;
+
+	if (arg[0] != '@') {
+		*len = strlen(arg);
+		return xstrdup(arg);
+	}
+	s = xreadfile(arg + 1, len);
+	if (*len > 0 && s[*len - 1] == '\n')
+		s[--*len] = '\0';
+	return s;
+}
+
+/*
+ * The kernel's release, as uname -r prints it: from the x86 boot
+ * protocol's kernel_version (setup header "HdrS", a pointer at 0x20e
+ * relative to 0x200; Documentation/arch/x86/boot.rst), else from the
+ * "Linux version " banner of an uncompressed image.
+ */
+static char *
+kernel_release(const uint8_t *k, size_t len)
+{
+	static const char banner[] = "Linux version ";
+	const uint8_t *p = NULL, *e;
+	size_t off;
+
+	if (len > 0x210 && memcmp(k + 0x202, "HdrS", 4) == 0) {
+		off = 0x200 + (size_t)(k[0x20e] | k[0x20f] << 8);
+		if (off < len)
+			p = k + off;
+	} else if ((p = memmem(k, len, banner, sizeof(banner) - 1)) != NULL)
+		p += sizeof(banner) - 1;
+	if (p == NULL)
+		return NULL;
+	for (e = p; e < k + len && *e > ' ' && *e < 0x7f; e++)
+		;
+	if (e == p || e == k + len)
+		return NULL;
+	return xasprintf("%.*s", (int)(e - p), (const char *)p);
+}
+
+/* Append the lines of an SBAT text after its "sbat," header line. */
+static void
+sbat_lines(char **out, const char *what, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	char *s;
+
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\0') {
+			len = i;
+			end = text + len;
+			break;
+		}
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (nl == p || (p == text && strncmp(p, "sbat,", 5) == 0))
+			continue;
+		for (const char *c = p; c < nl; c++)
+			if ((unsigned char)*c < ' ' || (unsigned char)*c >= 0x7f)
+				errx(1, "%s: SBAT line with a control or "
+				    "non-ASCII byte", what);
+		s = xasprintf("%s%.*s\n", *out, (int)(nl - p), p);
+		free(*out);
+		*out = s;
+		if (nl == end)
+			break;
+	}
+}
+
+/* systemd-stub's version from its .sdmagic section, 0 if unknown. */
+static int
+stub_version(const struct pe *stub)
+{
+	static const char tag[] = "systemd-stub ";
+	int i = pe_find(stub, ".sdmagic"), v = 0;
+	uint8_t *d;
+	char *p;
+	size_t len;
+
+	if (i < 0)
+		return 0;
+	d = pe_section_data(stub, i, &len);
+	d[len ? len - 1 : 0] = '\0';
+	if ((p = strstr((char *)d, tag)) != NULL)
+		v = atoi(p + sizeof(tag) - 1);
+	free(d);
+	return v;
+}
+
+static void
+extend(uint8_t pcr[32], const void *data, size_t len)
+{
+	uint8_t buf[64];
+
+	memcpy(buf, pcr, 32);
+	if (EVP_Digest(data, len, buf + 32, NULL, EVP_sha256(), NULL) != 1 ||
+	    EVP_Digest(buf, 64, pcr, NULL, EVP_sha256(), NULL) != 1)
+		errx_ssl("pcr");
+}
+
+/*
+ * PCR 11 as systemd-stub extends it: for each section it knows, in this
+ * order, the name with its NUL, then the section as loaded. Stubs before
+ * 254 do not measure .uname and .sbat. Then the phases systemd-pcrphase
+ * extends, as systemd-measure calculate lists them.
+ */
+static void
+print_pcr(const struct pe *pe, int version)
+{
+	static const char *const order[] = { ".linux", ".osrel", ".cmdline",
+	    ".initrd", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey" };
+	static const char *const phases[] = { "enter-initrd", "leave-initrd",
+	    "sysinit", "ready" };
+	uint8_t pcr[32] = { 0 }, md[32];
+	char hex[65], *path = xstrdup("");
+
+	for (size_t n = 0; n < sizeof(order) / sizeof(order[0]); n++) {
+		uint8_t *d;
+		size_t len;
+		int i;
+
+		if (version < 254 && (strcmp(order[n], ".uname") == 0 ||
+		    strcmp(order[n], ".sbat") == 0))
+			continue;
+		if ((i = pe_find(pe, order[n])) < 0)
+			continue;
+		d = pe_section_data(pe, i, &len);
+		if (len == 0) {
+			free(d);
+			continue;
+		}
+		extend(pcr, order[n], strlen(order[n]) + 1);
+		extend(pcr, d, len);
+		sha256_hex(d, len, hex);
+		printf("section\t%s\t%s\n", order[n], hex);
+		free(d);
+	}
+	memcpy(md, pcr, 32);
+	free(path);
+	path = hex_encode(md, 32);
+	printf("pcr11\t%s\n", path);
+	free(path);
+	path = xstrdup("");
+	for (size_t n = 0; n < sizeof(phases) / sizeof(phases[0]); n++) {
+		char *p = xasprintf("%s%s%s", path, n ? ":" : "", phases[n]);
+		char *h;
+
+		free(path);
+		path = p;
+		extend(pcr, phases[n], strlen(phases[n]));
+		h = hex_encode(pcr, 32);
+		printf("pcr11\t%s\t%s\n", h, path);
+		free(h);
+	}
+	free(path);
+}
+
+/* A section name for people: printable ASCII, '?' for anything else. */
+static void
+clean_name(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
+/* -I: sections, the Authenticode digest, the signatures. */
+static int
+inspect(const char *path, int json)
+{
+	struct json j = { .fp = stdout, .what = path };
+	uint8_t *buf, md[32];
+	uint32_t off, size;
+	struct pe pe;
+	size_t len;
+	char hex[65], *dig;
+	int bad = 0;
+
+	buf = readall(path, &len);
+	pe_parse(&pe, path, buf, len);
+	pe_digest(&pe, md);
+	dig = hex_encode(md, 32);
+	if (json) {
+		json_open(&j, '{');
+		json_key(&j, "sections");
+		json_open(&j, '[');
+	}
+	for (int i = 0; i < pe.nsect; i++) {
+		struct pe_section s;
+		uint8_t *d = pe_section_data(&pe, i, &len);
+
+		pe_section(&pe, i, &s);
+		clean_name(s.name);
+		sha256_hex(d, len, hex);
+		free(d);
+		if (!json) {
+			printf("section\t%s\t0x%08" PRIx32 "\t%" PRIu32 "\t%s\n",
+			    s.name, s.va, s.vsize, hex);
+			continue;
+		}
+		json_open(&j, '{');
+		json_key(&j, "name");
+		json_string(&j, s.name);
+		json_key(&j, "address");
+		json_uint(&j, s.va);
+		json_key(&j, "size");
+		json_uint(&j, s.vsize);
+		json_key(&j, "sha256");
+		json_string(&j, hex);
+		json_close(&j, '}');
+	}
+	if (json) {
+		json_close(&j, ']');
+		json_key(&j, "authenticode");
+		json_string(&j, dig);
+		json_key(&j, "signatures");
+		json_open(&j, '[');
+	} else
+		printf("authenticode\tsha256\t%s\n", dig);
+
+	/* WIN_CERTIFICATE entries: dwLength, revision, type, then data,
+	 * each starting 8-byte aligned (PE format 5.7). */
+	pe_cert_table(&pe, &off, &size);
+	for (uint64_t at = off, end = (uint64_t)off + size; size && at + 8 <=
+	    end; ) {
+		uint32_t n = (uint32_t)pe.buf[at] | pe.buf[at + 1] << 8 |
+		    pe.buf[at + 2] << 16 | (uint32_t)pe.buf[at + 3] << 24;
+		unsigned type = pe.buf[at + 6] | pe.buf[at + 7] << 8;
+		const char *why = "not a PKCS#7 signature";
+		char *subject = NULL;
+		int ok = -1;
+
+		if (n < 8 || at + n > end) {
+			why = "bad certificate table entry";
+			n = (uint32_t)(end - at);
+		} else if (type == 0x0002)
+			ok = sign_authenticode_check(pe.buf + at + 8, n - 8,
+			    md, &subject, &why);
+		if (ok != 0)
+			bad = 1;
+		if (subject == NULL)
+			subject = xstrdup("-");
+		if (json) {
+			json_open(&j, '{');
+			json_key(&j, "signer");
+			json_string(&j, subject);
+			json_key(&j, "verified");
+			json_bool(&j, ok == 0);
+			if (ok != 0) {
+				json_key(&j, "problem");
+				json_string(&j, why);
+			}
+			json_close(&j, '}');
+		} else
+			printf("signature\t%s\t%s\n", ok == 0 ? "verified" :
+			    why, subject);
+		free(subject);
+		at += (n + 7) / 8 * 8;
+	}
+	if (json) {
+		json_close(&j, ']');
+		json_close(&j, '}');
+		putchar('\n');
+	}
+	free(dig);
+	free(pe.buf);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "stdout");
+	return bad;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *stubpath = NULL, *kpath = NULL, *cmdarg = NULL;
+	const char *osrel = NULL, *uname = NULL, *sbatarg = NULL;
+	const char *keyarg = NULL, *certarg = NULL, *passfile = NULL;
+	const char *outpath = NULL;
+	const char **initrds = NULL, **extras = NULL;
+	size_t ninitrd = 0, nextra = 0, nsect = 0, len;
+	int ch, flags = 0, pcr = 0, insp = 0, json = 0, i;
+	struct sect *sects;
+	struct pe stub, kernel;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	uint8_t *buf;
+	char *sbat = NULL, *rel = NULL;
+	struct out o;
+
+	while ((ch = getopt(argc, argv, "A:C:IPS:c:fi:jk:l:o:p:r:s:u:")) !=
+	    -1) {
+		switch (ch) {
+		case 'A':
+			extras = xreallocarray(extras, nextra + 1,
+			    sizeof(*extras));
+			extras[nextra++] = optarg;
+			break;
+		case 'C':
+			cmdarg = optarg;
+			break;
+		case 'I':
+			insp = 1;
+			break;
+		case 'P':
+			pcr = 1;
+			break;
+		case 'S':
+			sbatarg = optarg;
+			break;
+		case 'c':
+			certarg = optarg;
+			break;
+		case 'f':
+			flags |= OUT_FORCE;
+			break;
+		case 'i':
+			initrds = xreallocarray(initrds, ninitrd + 1,
+			    sizeof(*initrds));
+			initrds[ninitrd++] = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'k':
+			keyarg = optarg;
+			break;
+		case 'l':
+			kpath = optarg;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		case 'r':
+			osrel = optarg;
+			break;
+		case 's':
+			stubpath = optarg;
+			break;
+		case 'u':
+			uname = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (insp) {
+		if (argc != 1 || stubpath || kpath || outpath || pcr)
+			usage();
+		return inspect(argv[0], json);
+	}
+	if (argc != 0 || json || stubpath == NULL || kpath == NULL ||
+	    (outpath == NULL && !pcr) || (keyarg == NULL) != (certarg == NULL))
+		usage();
+	if (pcr && outpath != NULL && strcmp(outpath, "-") == 0)
+		errx_usage("-P prints to standard output: give -o a file");
+
+	/* Everything read and checked before the output is opened. */
+	if (certarg != NULL) {
+		cert = sign_cert(certarg);
+		key = sign_key(keyarg, passfile, cert, certarg);
+	}
+	buf = readall(stubpath, &len);
+	pe_parse(&stub, stubpath, buf, len);
+	{
+		uint32_t off, size;
+
+		pe_cert_table(&stub, &off, &size);
+		if (size != 0)
+			errx(1, "%s: stub is already signed", stubpath);
+	}
+	buf = readall(kpath, &len);
+	pe_parse(&kernel, kpath, buf, len);
+
+	sects = xcalloc(8 + nextra, sizeof(*sects));
+	if (osrel != NULL) {
+		sects[nsect].name = ".osrel";
+		sects[nsect].data = readall(osrel, &sects[nsect].len);
+		nsect++;
+	}
+	if (cmdarg != NULL) {
+		char *c = text_arg(cmdarg, &len);
+
+		if (strlen(c) != len)
+			errx(1, "%s: command line contains a NUL byte",
+			    cmdarg[0] == '@' ? cmdarg + 1 : "-C");
+		/* NUL-terminated, as the stub hands it on. */
+		sects[nsect].name = ".cmdline";
+		sects[nsect].data = (uint8_t *)c;
+		sects[nsect].len = len + 1;
+		nsect++;
+	}
+	if (uname == NULL &&
+	    (rel = kernel_release(kernel.buf, kernel.len)) == NULL)
+		errx(1, "%s: no kernel version found (give -u)", kpath);
+	if (uname != NULL)
+		rel = xstrdup(uname);
+	if (*rel == '\0' || strpbrk(rel, " \t\n/") != NULL)
+		errx(1, "%s: not a kernel release", rel);
+	sects[nsect].name = ".uname";
+	sects[nsect].data = (uint8_t *)rel;
+	sects[nsect].len = strlen(rel);
+	nsect++;
+	for (size_t n = 0; n < nextra; n++) {
+		const char *eq = strchr(extras[n], '=');
+		char *name;
+
+		if (eq == NULL || eq == extras[n] || eq[1] == '\0')
+			errx_usage("-A %s: not name=file", extras[n]);
+		name = xasprintf("%.*s", (int)(eq - extras[n]), extras[n]);
+		if (strlen(name) > 8)
+			errx(1, "%s: section name longer than 8 bytes", name);
+		if (strcmp(name, ".linux") == 0 || strcmp(name, ".initrd") ==
+		    0 || strcmp(name, ".sbat") == 0 || strcmp(name, ".osrel") ==
+		    0 || strcmp(name, ".cmdline") == 0 ||
+		    strcmp(name, ".uname") == 0)
+			errx_usage("-A %s: use the option for that section",
+			    name);
+		sects[nsect].name = sects[nsect].own = name;
+		sects[nsect].data = readall(eq + 1, &sects[nsect].len);
+		nsect++;
+	}
+	if (ninitrd > 0) {
+		struct sect *s = &sects[nsect++];
+
+		s->name = ".initrd";
+		s->data = xmalloc(1);
+		for (size_t n = 0; n < ninitrd; n++) {
+			uint8_t *d = readall(initrds[n], &len);
+			size_t pad = (4 - len % 4) % 4;
+
+			/* Each archive padded to 4 bytes (UKI spec). */
+			s->data = xreallocarray(s->data, s->len + len + pad, 1);
+			memcpy(s->data + s->len, d, len);
+			memset(s->data + s->len + len, 0, pad);
+			s->len += len + pad;
+			free(d);
+		}
+	}
+	for (size_t n = 0; n < nsect; n++) {
+		for (size_t m = 0; m < n; m++)
+			if (strcmp(sects[m].name, sects[n].name) == 0)
+				errx(1, "%s: section given twice",
+				    sects[n].name);
+		if (pe_find(&stub, sects[n].name) >= 0)
+			errx(1, "%s: stub already has a %s section", stubpath,
+			    sects[n].name);
+	}
+	if (pe_find(&stub, ".linux") >= 0)
+		errx(1, "%s: stub already has a .linux section", stubpath);
+
+	/* SBAT: the stub's, the kernel's and ours, under one header. */
+	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0) {
+		int si = pe_find(&stub, ".sbat");
+		uint8_t *d;
+
+		if (si < 0)
+			errx(1, "%s: stub has no .sbat section to merge into",
+			    stubpath);
+		sbat = xstrdup(SBAT_HEADER);
+		d = pe_section_data(&stub, si, &len);
+		sbat_lines(&sbat, stubpath, (char *)d, len);
+		free(d);
+		if ((i = pe_find(&kernel, ".sbat")) >= 0) {
+			d = pe_section_data(&kernel, i, &len);
+			sbat_lines(&sbat, kpath, (char *)d, len);
+			free(d);
+		}
+		if (sbatarg != NULL) {
+			char *t = text_arg(sbatarg, &len);
+
+			sbat_lines(&sbat, sbatarg[0] == '@' ? sbatarg + 1 :
+			    "-S", t, len);
+			free(t);
+		}
+		pe_replace_section(&stub, si, sbat, strlen(sbat) + 1);
+	}
+
+	pe_strip_symbols(&stub);
+	for (size_t n = 0; n < nsect; n++)
+		pe_add_section(&stub, sects[n].name, sects[n].data,
+		    sects[n].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
+	/* The kernel last, as code: older kernels run in place through the
+	 * EFI handover protocol. */
+	pe_add_section(&stub, ".linux", kernel.buf, kernel.len,
+	    PE_SCN_MEM_READ | PE_SCN_CNT_CODE);
+	pe_finish(&stub);
+	if (key != NULL) {
+		uint8_t md[32], *der;
+
+		pe_digest(&stub, md);
+		der = sign_authenticode(key, cert, md, &len);
+		pe_append_signature(&stub, der, len);
+		free(der);
+	}
+	if (pcr)
+		print_pcr(&stub, stub_version(&stub));
+	if (outpath != NULL) {
+		out_open(&o, outpath, flags);
+		out_write(&o, stub.buf, stub.len);
+		out_commit(&o);
+	}
+
+	for (size_t n = 0; n < nsect; n++) {
+		free(sects[n].data);
+		free(sects[n].own);
+	}
+	free(sects);
+	free(sbat);
+	free(stub.buf);
+	free(kernel.buf);
+	free(initrds);
+	free(extras);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}
