@@ -432,6 +432,9 @@ main(int argc, char *argv[])
 		if (size != 0)
 			errx(1, "%s: stub is already signed", stubpath);
 	}
+	if (pe_find(&stub, ".linux") >= 0)
+		errx(1, "%s: stub already has a .linux section (a UKI?)",
+		    stubpath);
 	buf = readall(kpath, &len);
 	pe_parse(&kernel, kpath, buf, len);
 
@@ -483,6 +486,46 @@ main(int argc, char *argv[])
 		sects[nsect].data = readall(eq + 1, &sects[nsect].len);
 		nsect++;
 	}
+	/* SBAT: the stub's, the kernel's and ours, under one header. */
+	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0) {
+		int si = pe_find(&stub, ".sbat");
+		uint8_t *d;
+
+		if (si < 0)
+			errx(1, "%s: stub has no .sbat section to merge into",
+			    stubpath);
+		sbat = xstrdup(SBAT_HEADER);
+		d = pe_section_data(&stub, si, &len);
+		sbat_lines(&sbat, stubpath, (char *)d, len);
+		free(d);
+		if ((i = pe_find(&kernel, ".sbat")) >= 0) {
+			d = pe_section_data(&kernel, i, &len);
+			sbat_lines(&sbat, kpath, (char *)d, len);
+			free(d);
+		}
+		if (sbatarg != NULL) {
+			char *t = text_arg(sbatarg, &len);
+
+			sbat_lines(&sbat, sbatarg[0] == '@' ? sbatarg + 1 :
+			    "-S", t, len);
+			free(t);
+		}
+		/*
+		 * In place when it fits (as ukify does); else the stub's
+		 * section is dropped and the merged one added with ours.
+		 */
+		if (strlen(sbat) + 1 <= pe_section_room(&stub, si))
+			pe_replace_section(&stub, si, sbat, strlen(sbat) + 1);
+		else {
+			pe_remove_section(&stub, si);
+			sects[nsect].name = ".sbat";
+			sects[nsect].data = (uint8_t *)sbat;
+			sects[nsect].len = strlen(sbat) + 1;
+			sbat = NULL;
+			nsect++;
+		}
+	}
+
 	if (ninitrd > 0) {
 		struct sect *s = &sects[nsect++];
 
@@ -508,35 +551,6 @@ main(int argc, char *argv[])
 		if (pe_find(&stub, sects[n].name) >= 0)
 			errx(1, "%s: stub already has a %s section", stubpath,
 			    sects[n].name);
-	}
-	if (pe_find(&stub, ".linux") >= 0)
-		errx(1, "%s: stub already has a .linux section", stubpath);
-
-	/* SBAT: the stub's, the kernel's and ours, under one header. */
-	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0) {
-		int si = pe_find(&stub, ".sbat");
-		uint8_t *d;
-
-		if (si < 0)
-			errx(1, "%s: stub has no .sbat section to merge into",
-			    stubpath);
-		sbat = xstrdup(SBAT_HEADER);
-		d = pe_section_data(&stub, si, &len);
-		sbat_lines(&sbat, stubpath, (char *)d, len);
-		free(d);
-		if ((i = pe_find(&kernel, ".sbat")) >= 0) {
-			d = pe_section_data(&kernel, i, &len);
-			sbat_lines(&sbat, kpath, (char *)d, len);
-			free(d);
-		}
-		if (sbatarg != NULL) {
-			char *t = text_arg(sbatarg, &len);
-
-			sbat_lines(&sbat, sbatarg[0] == '@' ? sbatarg + 1 :
-			    "-S", t, len);
-			free(t);
-		}
-		pe_replace_section(&stub, si, sbat, strlen(sbat) + 1);
 	}
 
 	pe_strip_symbols(&stub);

@@ -8,6 +8,7 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
 	fdisk gdisk systemd-container jq mkosi \
+	systemd systemd-boot-efi sbsigntool osslsigncode qemu-system-x86 ovmf \
 	coreutils
 
 deps:

@@ -344,8 +344,12 @@ void pe_strip_symbols(struct pe *);
 /* Append a section after the last, placed as ukify does. */
 void pe_add_section(struct pe *, const char *name, const void *data,
     size_t len, uint32_t flags);
+/* How many bytes section i can hold in place (up to the next section). */
+size_t pe_section_room(const struct pe *, int i);
 /* New contents for section i in place; exits 1 if they do not fit. */
 void pe_replace_section(struct pe *, int i, const void *data, size_t len);
+/* Drop section i's header and zero its data. */
+void pe_remove_section(struct pe *, int i);
 /* SizeOfImage recomputed, CheckSum zeroed. */
 void pe_finish(struct pe *);
 /* The SHA-256 Authenticode digest. */

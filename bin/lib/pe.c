@@ -310,26 +310,71 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	put32(pe->buf + pe->opt + at, opt32(pe, at) + (uint32_t)rawsize);
 }
 
-void
-pe_replace_section(struct pe *pe, int i, const void *data, size_t len)
+/* Bytes section i can hold in place: its raw size, up to the next section. */
+size_t
+pe_section_room(const struct pe *pe, int i)
 {
 	struct pe_section s, t;
 	uint64_t room;
 
 	pe_section(pe, i, &s);
-	/* In memory, up to the next section. */
 	room = s.rawsize;
 	for (int j = 0; j < pe->nsect; j++) {
 		pe_section(pe, j, &t);
 		if (t.va > s.va && t.va - s.va < room)
 			room = t.va - s.va;
 	}
-	if (len > room)
-		errx(1, "%s: %zu bytes do not fit the stub's %s section "
-		    "(%" PRIu64 " bytes)", pe->name, len, s.name, room);
+	return room;
+}
+
+void
+pe_replace_section(struct pe *pe, int i, const void *data, size_t len)
+{
+	struct pe_section s;
+
+	pe_section(pe, i, &s);
+	if (len > pe_section_room(pe, i))
+		errx(1, "%s: %zu bytes do not fit section %s", pe->name, len,
+		    s.name);
 	memset(pe->buf + s.rawptr, 0, s.rawsize);
 	memcpy(pe->buf + s.rawptr, data, len);
 	put32(sect_hdr(pe, i) + 8, (uint32_t)len);
+}
+
+/*
+ * Drop section i: its header leaves the table (later ones move up) and
+ * its address range becomes a hole the loader zero-fills. Its raw data,
+ * zeroed, becomes padding of the section whose data it follows: data
+ * between sections that no section covers is hashed by sbsign and
+ * sbverify but not by the Authenticode specification, so the file must
+ * not have any.
+ */
+void
+pe_remove_section(struct pe *pe, int i)
+{
+	struct pe_section s, t;
+	uint8_t *h = sect_hdr(pe, i);
+	int prev = -1;
+
+	pe_section(pe, i, &s);
+	for (int j = 0; j < pe->nsect && s.rawsize != 0; j++) {
+		pe_section(pe, j, &t);
+		if (j != i && t.rawsize != 0 && t.rawptr + t.rawsize ==
+		    s.rawptr)
+			prev = j;
+	}
+	if (s.rawsize != 0 && prev < 0)
+		errx(1, "%s: cannot drop section %s: no section's data "
+		    "precedes it", pe->name, s.name);
+	if (prev >= 0) {
+		pe_section(pe, prev, &t);
+		put32(sect_hdr(pe, prev) + 16, t.rawsize + s.rawsize);
+	}
+	memset(pe->buf + s.rawptr, 0, s.rawsize);
+	memmove(h, h + SECT_SIZE, (size_t)(pe->nsect - i - 1) * SECT_SIZE);
+	pe->nsect--;
+	memset(sect_hdr(pe, pe->nsect), 0, SECT_SIZE);
+	put16(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
 }
 
 void

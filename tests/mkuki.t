@@ -1,0 +1,307 @@
+#!/bin/sh
+# mkuki: UKIs from bookworm's systemd-stub and the Debian kernel, read back
+# by objdump/objcopy, signatures checked by sbverify and osslsigncode, the
+# Authenticode digest compared with sbsign's, PCR 11 with systemd-measure,
+# and a boot under qemu + OVMF that must print a marker from the initrd.
+. "$(dirname "$0")/lib.sh"
+. "$top/tests/kernel.sh"
+cd "$T" || exit 1
+
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+MEASURE=/usr/lib/systemd/systemd-measure
+if [ ! -f $STUB ] || ! need openssl objdump objcopy python3; then
+	t_skip "mkuki" "systemd-boot-efi, openssl, binutils or python3 not installed"
+	exit 0
+fi
+openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem \
+    -days 3650 -subj /CN=initkit-uki 2>/dev/null && chmod 600 key.pem
+openssl req -x509 -newkey rsa:2048 -nodes -keyout other.pem -out other-cert.pem \
+    -days 3650 -subj /CN=other 2>/dev/null && chmod 600 other.pem
+
+# The kernel: the real one when the archive (or the cache) has it, else the
+# stub stands in as "a PE image" for everything but booting and .uname.
+if kernel_get; then
+	REAL=1
+	UNAME=
+else
+	REAL=
+	t_skip "the Debian kernel" "$KERNEL_WHY"
+	# Without its .sbat (renamed), which would be merged into ours.
+	python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.index(b".sbat\0\0\0"); d[i:i + 8] = b".nosbat\0"
+open("fake-vmlinuz", "wb").write(d)' $STUB
+	KERNEL=$T/fake-vmlinuz KVER=6.1.0-0-fake
+	UNAME="-u $KVER"
+fi
+printf 'ID=debian\nVERSION_ID=12\nPRETTY_NAME="initkit test"\n' >osrel
+printf 'first initrd\n' >i1		# 13 bytes: padded with 3 zeros
+printf 'abcd' >i2			# 4 bytes: no padding
+printf 'console=ttyS0 quiet\n' >cmdline
+
+t_ok "an unsigned UKI" mkuki -s $STUB -l "$KERNEL" $UNAME -i i1 -i i2 \
+    -C @cmdline -r osrel -o u.efi
+objdump -h u.efi >h.txt 2>&1
+t_eq "objdump: the stub's sections, then ours, .linux last" \
+    ".text .reloc .data .dynamic .rela .dynsym .sbat .sdmagic .osrel .cmdline .uname .initrd .linux" \
+    sh -c "awk '\$1 ~ /^[0-9]+\$/ { printf \"%s%s\", s, \$2; s = \" \" }' h.txt"
+for s in osrel cmdline uname initrd linux; do
+	objcopy -O binary --only-section=.$s u.efi sec.$s 2>/dev/null
+done
+printf 'first initrd\n\0\0\0abcd' >want.initrd
+printf 'console=ttyS0 quiet\0' >want.cmdline
+t_ok ".osrel is the os-release file" cmp sec.osrel osrel
+t_ok ".cmdline is the text, NUL-terminated, without the file's newline" cmp sec.cmdline want.cmdline
+t_ok ".initrd: the initrds in order, each padded to 4 bytes" cmp sec.initrd want.initrd
+t_ok ".linux is the kernel" cmp sec.linux "$KERNEL"
+if [ -n "$REAL" ]; then
+	t_eq ".uname read from the kernel's setup header" "$KVER" cat sec.uname
+	t_ok "the same release strings(1) finds in the kernel's banner" \
+	    sh -c "strings -n 20 sec.linux | grep -q '^$KVER (debian-kernel@lists.debian.org)'"
+else
+	t_eq ".uname from -u" "$KVER" cat sec.uname
+fi
+# Layout, recomputed from objdump -x: each new section at the previous
+# one's end rounded up to SectionAlignment (bookworm's stub has 8), SizeOfImage covering the last,
+# CheckSum zeroed, no symbol table left.
+objdump -x u.efi >x.txt 2>&1
+t_ok "addresses ascend, aligned, without overlap; SizeOfImage; CheckSum 0" \
+    python3 - <<'EOF'
+import re
+t = open("x.txt").read()
+field = lambda n: int(re.search(r"^%s\s+([0-9a-f]+)" % n, t, re.M).group(1), 16)
+sa, soi = field("SectionAlignment"), field("SizeOfImage")
+assert field("CheckSum") == 0, "checksum"
+secs = [(int(m.group(2), 16), int(m.group(3), 16)) for m in
+        re.finditer(r"^\s*\d+ (\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)", t, re.M)]
+secs = [(vma, size) for size, vma in secs]
+end = 0
+for i, (vma, size) in enumerate(secs):
+    # The stub's own .sdmagic is not aligned; ours (from 8 on) must be.
+    assert vma >= end and (i < 8 or vma == (end + sa - 1) // sa * sa), (i, vma, end)
+    end = vma + size
+assert soi == (end + sa - 1) // sa * sa, (soi, end)
+EOF
+objdump -x $STUB >stub.x 2>&1
+t_ok "the stub's symbol table is gone" sh -c 'grep -q HAS_SYMS stub.x && ! grep -q HAS_SYMS x.txt'
+t_ok "same inputs, same bytes" sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -o u2.efi && cmp u.efi u2.efi"
+
+# Signing: sbverify and osslsigncode are the judges.
+t_ok "a signed UKI" mkuki -s $STUB -l "$KERNEL" $UNAME -i i1 -i i2 \
+    -C @cmdline -r osrel -k key.pem -c cert.pem -o s.efi
+if need sbverify; then
+	t_ok "sbverify --cert accepts it" sbverify --cert cert.pem s.efi
+	t_ok "sbverify refuses it for another certificate" sh -c '! sbverify --cert other-cert.pem s.efi'
+	t_ok "sbverify: an unsigned image has no signature" sh -c 'sbverify --list u.efi 2>&1 | grep -q "No signature table present"'
+else
+	t_skip "sbverify" "sbsigntool not installed"
+fi
+if need osslsigncode; then
+	osslsigncode verify -CAfile cert.pem -in s.efi >oss.txt 2>&1
+	t_ok "osslsigncode verify agrees" grep -q '^Signature verification: ok' oss.txt
+	t_ok "osslsigncode: the digest signed is the digest it computes" \
+	    sh -c 'cur=$(sed -n "s/^Current message digest *: *//p" oss.txt); calc=$(sed -n "s/^Calculated message digest *: *//p" oss.txt); [ -n "$cur" ] && [ "$cur" = "$calc" ]'
+else
+	t_skip "osslsigncode" "osslsigncode not installed"
+fi
+if need sbsign osslsigncode; then
+	# sbsign signs the same unsigned image: its digest must be ours.
+	sbsign --key key.pem --cert cert.pem --output sb.efi u.efi 2>/dev/null
+	t_eq "sbsign computes the Authenticode digest we sign" \
+	    "$(osslsigncode verify -CAfile cert.pem -in sb.efi 2>&1 | sed -n 's/^Current message digest *: *//p')" \
+	    sh -c 'sed -n "s/^Current message digest *: *//p" oss.txt'
+	t_eq "and mkuki -I prints it" \
+	    "$(sed -n 's/^Current message digest *: *//p' oss.txt | tr A-F a-f | tr -d ' ')" \
+	    sh -c 'mkuki -I sb.efi | awk "\$1 == \"authenticode\" { print \$3 }"'
+	t_ok "mkuki -I verifies sbsign's signature" sh -c 'mkuki -I sb.efi | grep -q "^signature	verified	CN=initkit-uki$"'
+else
+	t_skip "sbsign digest" "sbsigntool or osslsigncode not installed"
+fi
+t_ok "the signed image is the unsigned one plus the certificate table" \
+    python3 -c '
+import struct
+u = open("u.efi", "rb").read(); s = open("s.efi", "rb").read()
+pe = struct.unpack_from("<I", u, 0x3c)[0]; dd = pe + 24 + 112 + 4 * 8
+off, size = struct.unpack_from("<II", s, dd)
+assert off == len(u) and off + size == len(s) and off % 8 == 0 and size % 8 == 0
+ln, rev, typ = struct.unpack_from("<IHH", s, off)
+assert ln == size and rev == 0x200 and typ == 2, (ln, rev, typ)
+assert s[:dd] == u[:dd] and s[dd + 8:off] == u[dd + 8:]
+'
+t_ok "RSA: the same signature bytes again" sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -k key.pem -c cert.pem -o s2.efi && cmp s.efi s2.efi"
+t_eq "-I: sections, digest, signer" "section	.linux
+authenticode
+signature	verified	CN=initkit-uki" \
+    sh -c 'mkuki -I s.efi | awk -F"\t" "\$1 == \"section\" && \$2 == \".linux\" { print \$1 \"\t\" \$2 } \$1 != \"section\" { print (\$1 == \"authenticode\" ? \$1 : \$0) }"'
+t_eq "-I: the .linux digest is the kernel's SHA-256" "$(sha256sum <"$KERNEL" | cut -d' ' -f1)" \
+    sh -c 'mkuki -I s.efi | awk -F"\t" "\$2 == \".linux\" { print \$5 }"'
+if need jq; then
+	t_eq "-I -j: JSON jq reads" "true 13 CN=initkit-uki" \
+	    sh -c 'mkuki -I -j s.efi | jq -r "\"\(.signatures[0].verified) \(.sections | length) \(.signatures[0].signer)\""'
+fi
+# Tampering: one byte of the kernel changed after signing.
+python3 -c '
+d = bytearray(open("s.efi", "rb").read()); d[0x20000] ^= 1; open("bad.efi", "wb").write(d)'
+t_ok "-I: a changed byte fails the digest, exit 1" \
+    sh -c 'mkuki -I bad.efi >bad.txt; [ $? -eq 1 ] && grep -q "^signature	the image digest does not match	CN=initkit-uki$" bad.txt'
+need sbverify && t_ok "and sbverify agrees" sh -c '! sbverify --cert cert.pem bad.efi >/dev/null 2>&1'
+
+# PCR 11: equal to systemd-measure calculate over the same sections.
+if [ -x $MEASURE ]; then
+	mkuki -P -s $STUB -l "$KERNEL" $UNAME -i i1 -i i2 -C @cmdline -r osrel >pcr.txt
+	m="$MEASURE calculate --bank=sha256 --linux=sec.linux --osrel=sec.osrel --cmdline=sec.cmdline --initrd=sec.initrd"
+	t_eq "-P: the value after the stub is systemd-measure's" \
+	    "$($m --phase= 2>/dev/null | sed 's/^11:sha256=//')" \
+	    awk '$1 == "pcr11" && NF == 2 { print $2 }' pcr.txt
+	t_eq "-P: and so are the four boot phases" \
+	    "$($m 2>/dev/null | sed 's/^11:sha256=//')" \
+	    awk '$1 == "pcr11" && NF == 3 { print $2 }' pcr.txt
+	t_eq "-P: the measured sections of a 252 stub, in order" ".linux .osrel .cmdline .initrd" \
+	    sh -c "awk '\$1 == \"section\" { printf \"%s%s\", s, \$2; s = \" \" }' pcr.txt"
+	t_ok "-P with -o: the same values, and the image" \
+	    sh -c "mkuki -P -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -o p.efi | cmp - pcr.txt && cmp p.efi u.efi"
+else
+	t_skip "-P" "systemd-measure not installed"
+fi
+
+# SBAT: merged under one header, over the stub's section.
+objcopy -O binary --only-section=.sbat $STUB stub.sbat
+printf 'initkit,1,Test,initkit,1,x\n' >extra.sbat
+{ tr -d '\0' <stub.sbat; printf 'initkit,1,Test,initkit,1,x\n\0'; } >want.sbat
+t_ok "-S: the stub's SBAT lines, then ours, NUL-terminated" \
+    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -S @extra.sbat -o sb2.efi && objcopy -O binary --only-section=.sbat sb2.efi got.sbat && cmp got.sbat want.sbat"
+t_ok "-S: a header line given is not repeated" \
+    sh -c "{ head -n1 stub.sbat; cat extra.sbat; } >hdr.sbat && mkuki -f -s $STUB -l '$KERNEL' $UNAME -S @hdr.sbat -o sb2.efi && objcopy -O binary --only-section=.sbat sb2.efi got.sbat && cmp got.sbat want.sbat"
+long=$(printf 'initkit,1,%0200d,initkit,1,x' 0)
+{ tr -d '\0' <stub.sbat; printf '%s\n\0' "$long"; } >want-long.sbat
+t_ok "-S: more than the stub's .sbat has room for: the merged .sbat moves before .initrd" \
+    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -S '$long' -i i1 -o long.efi && objdump -h long.efi | awk '\$1 ~ /^[0-9]+\$/ { printf \"%s \", \$2 }' >long.h && grep -qx '.text .reloc .data .dynamic .rela .dynsym .sdmagic .uname .sbat .initrd .linux ' long.h && objcopy -O binary --only-section=.sbat long.efi got.sbat && cmp got.sbat want-long.sbat"
+{ tr -d '\0' <stub.sbat; tr -d '\0' <stub.sbat | tail -n +2; printf '\0'; } >want-k.sbat
+t_ok "a kernel's own .sbat is merged too; moved, the image still satisfies sbverify" \
+    sh -c "mkuki -s $STUB -l $STUB -u 1 -k key.pem -c cert.pem -o ks.efi && objcopy -O binary --only-section=.sbat ks.efi got.sbat && cmp got.sbat want-k.sbat"
+need sbverify && t_ok "... and sbverify accepts that image" sbverify --cert cert.pem ks.efi
+t_ok "-A: extra sections before .initrd" \
+    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -A .splash=osrel -A .pcrpkey=cert.pem -i i1 -o a.efi && objdump -h a.efi | awk '\$1 ~ /^[0-9]+\$/ { printf \"%s \", \$2 }' | grep -q '.uname .splash .pcrpkey .initrd .linux' && objcopy -O binary --only-section=.pcrpkey a.efi got.pk && cmp got.pk cert.pem"
+
+# The boot: OVMF runs the UKI from a vvfat ESP, the stub hands the kernel
+# both initrds and the command line, and /init prints what it got. Its
+# .sbat is the moved one: the hole it leaves must not upset the loader.
+OVMF=/usr/share/OVMF/OVMF_CODE_4M.fd
+if [ -z "$REAL" ]; then
+	t_skip "boot under qemu + OVMF" "no real kernel ($KERNEL_WHY)"
+elif ! need qemu-system-x86_64 cc || [ ! -f $OVMF ]; then
+	t_skip "boot under qemu + OVMF" "qemu-system-x86, ovmf or a C compiler not installed"
+else
+	cat >init.c <<'EOF'
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+int main(void)
+{
+	char buf[512];
+	FILE *f;
+
+	mkdir("/proc", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	printf("\nINITKIT-BOOT marker=");
+	if ((f = fopen("/marker", "r")) != NULL && fgets(buf, sizeof buf, f))
+		fputs(buf, stdout);
+	printf("INITKIT-BOOT cmdline=");
+	if ((f = fopen("/proc/cmdline", "r")) != NULL && fgets(buf, sizeof buf, f))
+		fputs(buf, stdout);
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 0;
+}
+EOF
+	cc -static -Os -o init init.c 2>cc.err || cat cc.err
+	printf 'from-the-second-initrd\n' >marker
+	cat >boot1.mtree <<EOF
+#mtree
+. type=dir mode=0755 uid=0 gid=0
+./dev type=dir mode=0755 uid=0 gid=0
+./dev/console type=char mode=0600 uid=0 gid=0 device=native,5,1
+./init type=file mode=0755 uid=0 gid=0 contents=$T/init
+EOF
+	cat >boot2.mtree <<EOF
+#mtree
+. type=dir mode=0755 uid=0 gid=0
+./marker type=file mode=0644 uid=0 gid=0 contents=$T/marker
+EOF
+	mkdir -p esp/EFI/BOOT
+	mkcpio -t 1700000000 -z none -o boot1.cpio boot1.mtree &&
+	    mkcpio -t 1700000000 -z zstd -o boot2.cpio.zst boot2.mtree &&
+	    mkuki -s $STUB -l "$KERNEL" -i boot1.cpio -i boot2.cpio.zst -S "$long" \
+		-C 'console=ttyS0 initkit.test=42 panic=-1' -r osrel \
+		-k key.pem -c cert.pem -o esp/EFI/BOOT/BOOTX64.EFI
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd vars.fd
+	accel="-accel tcg -cpu max"
+	timeout 300 qemu-system-x86_64 -machine q35 $accel -smp 2 -m 512 \
+	    -nographic -no-reboot -net none \
+	    -drive if=pflash,format=raw,readonly=on,file=$OVMF \
+	    -drive if=pflash,format=raw,file=vars.fd \
+	    -drive format=raw,file=fat:rw:esp \
+	    -serial file:serial.log -monitor none </dev/null >qemu.out 2>&1
+	tr -d '\r' <serial.log >serial.txt
+	t_ok "boot: OVMF ran the UKI and /init from the first initrd ran" \
+	    sh -c 'grep -q "^INITKIT-BOOT marker=" serial.txt || { tail -c 1500 serial.txt >&2; cat qemu.out >&2; exit 1; }'
+	t_ok "boot: the second initrd (zstd) was unpacked too" grep -q "^INITKIT-BOOT marker=from-the-second-initrd$" serial.txt
+	t_ok "boot: the kernel got the .cmdline" grep -q "^INITKIT-BOOT cmdline=console=ttyS0 initkit.test=42 panic=-1$" serial.txt
+	t_ok "boot: the kernel is the one we put in" grep -q "Linux version $KVER " serial.txt
+fi
+
+# Refusals: one line naming the file, exit 1, nothing at the output.
+t_usage "no arguments" mkuki
+t_usage "no kernel" mkuki -s $STUB -o x.efi
+t_usage "-k without -c" mkuki -s $STUB -l "$KERNEL" -k key.pem -o x.efi
+t_usage "-I with build options" mkuki -I -s $STUB u.efi
+t_usage "unknown option" mkuki -Z
+t_err "-P and -o -" 2 "give -o a file" mkuki -P -s $STUB -l "$KERNEL" $UNAME -o -
+sbsign --key key.pem --cert cert.pem --output signed.stub $STUB 2>/dev/null
+t_err "a signed stub" 1 "signed.stub: stub is already signed" \
+    mkuki -s signed.stub -l "$KERNEL" $UNAME -o x.efi
+t_err "a UKI as the stub" 1 "u.efi: stub already has a .linux section" \
+    mkuki -s u.efi -l "$KERNEL" $UNAME -o x.efi
+head -c 30000 $STUB >trunc.stub
+t_err "a truncated stub" 1 "trunc.stub: section .* lies outside the file" \
+    mkuki -s trunc.stub -l "$KERNEL" $UNAME -o x.efi
+head -c 300 $STUB >short.stub
+t_err "a stub cut inside its headers" 1 "short.stub: " \
+    mkuki -s short.stub -l "$KERNEL" $UNAME -o x.efi
+t_err "a kernel that is not PE" 1 "osrel: not a PE image" \
+    mkuki -s $STUB -l osrel -u 1 -o x.efi
+head -c $(($(wc -c <"$KERNEL") / 2)) "$KERNEL" >trunc.kernel
+t_err "a truncated kernel" 1 "trunc.kernel: .*(outside the file|truncated)" \
+    mkuki -s $STUB -l trunc.kernel -u 1 -o x.efi
+t_err "a section name over 8 bytes" 1 "\.toolongname: section name longer than 8 bytes" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -A .toolongname=osrel -o x.efi
+printf 'quiet\0evil' >nul.cmdline
+t_err "a command line with a NUL" 1 "nul.cmdline: command line contains a NUL byte" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -C @nul.cmdline -o x.efi
+t_err "no room for more section headers" 1 "no room in the headers for section" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -r osrel -C x -i i1 -A .a=osrel -A .b=osrel -A .c=osrel -o x.efi
+t_err "a section the stub has" 1 "stub already has a .sdmagic section" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -A .sdmagic=osrel -o x.efi
+t_err "key and certificate do not match" 1 "key.pem: key does not match certificate other-cert.pem" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -k key.pem -c other-cert.pem -o x.efi
+t_err "a missing initrd" 1 "nonexistent: No such file" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -i nonexistent -o x.efi
+t_ok "... after all of which nothing is left" sh -c '! ls -A | grep -e "^x.efi" -e "\.tmp"'
+t_err "an existing output without -f" 1 "u.efi: .*exists" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -o u.efi
+t_ok "-f replaces it" mkuki -f -s $STUB -l "$KERNEL" $UNAME -o u.efi
+if [ -n "$REAL" ]; then
+	t_err "no -u and no version in the kernel" 1 "fake: no kernel version found \(give -u\)" \
+	    sh -c "cp $STUB fake && mkuki -s $STUB -l fake -o x.efi"
+fi
+
+# Killed while reading its inputs: no output, no temporary.
+mkfifo fifo
+t_ok "SIGTERM mid-run: no output, no temporary" sh -c "
+	mkdir -p k && { mkuki -s $STUB -l '$KERNEL' $UNAME -i fifo -o k/out.efi & pid=\$!;
+	exec 3>fifo; printf partial >&3; sleep 0.3; kill -TERM \$pid; wait \$pid; exec 3>&-; }
+	[ -z \"\$(ls -A k)\" ]"
