@@ -5,6 +5,7 @@
 # and a boot under qemu + OVMF that must print a marker from the initrd.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/kernel.sh"
+. "$top/tests/token.sh"
 cd "$T" || exit 1
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
@@ -130,6 +131,18 @@ assert ln == size and rev == 0x200 and typ == 2, (ln, rev, typ)
 assert s[:dd] == u[:dd] and s[dd + 8:off] == u[dd + 8:]
 '
 t_ok "RSA: the same signature bytes again" sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -k key.pem -c cert.pem -o s2.efi && cmp s.efi s2.efi"
+if token_init key.pem; then
+	t_ok "a SoftHSM2 token signs: the same bytes as the key file" \
+	    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -k '$URI' -c cert.pem -o s3.efi && cmp s.efi s3.efi"
+else
+	t_skip "PKCS#11 token" "softhsm2 or libengine-pkcs11-openssl not installed"
+fi
+openssl pkey -in key.pem -aes256 -passout pass:secret -out enc.pem 2>/dev/null && chmod 600 enc.pem
+printf 'secret\n' >pass
+t_ok "an encrypted key with -p: the same bytes" \
+    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -k enc.pem -p pass -c cert.pem -o s4.efi && cmp s.efi s4.efi"
+t_err "an encrypted key without -p" 1 "enc.pem: key is encrypted and no passphrase was given" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -k enc.pem -c cert.pem -o x.efi
 t_eq "-I: sections, digest, signer" "section	.linux
 authenticode
 signature	verified	CN=initkit-uki" \

@@ -3,6 +3,7 @@
 # the verity signature JSON by a JSON parser, a SoftHSM2 token signing
 # through PKCS#11 like a key file.
 . "$(dirname "$0")/lib.sh"
+. "$top/tests/token.sh"
 cd "$T" || exit 1
 
 if ! need openssl python3; then
@@ -51,16 +52,7 @@ t_ok "-j: stdin, and the same bytes again (RSA is deterministic)" \
     sh -c 'pkcs7sign -j -k key.pem -c cert.pem <roothash.bare | cmp - sig.json'
 
 # A key in a token, through PKCS#11 (SoftHSM2 and OpenSSL's pkcs11 engine).
-if need softhsm2-util && [ -e /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so ] || need softhsm2-util && ls /usr/lib/*/engines-3/pkcs11.so >/dev/null 2>&1; then
-	mkdir -p tokens
-	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$T" >softhsm2.conf
-	SOFTHSM2_CONF=$T/softhsm2.conf
-	export SOFTHSM2_CONF
-	softhsm2-util --init-token --free --label initkit --pin 1234 --so-pin 5678 >/dev/null &&
-	    openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.p8 &&
-	    softhsm2-util --import key.p8 --token initkit --label signing --id 01 --pin 1234 >/dev/null
-	rm -f key.p8
-	URI='pkcs11:token=initkit;object=signing;type=private;pin-value=1234'
+if token_init key.pem; then
 	t_ok "a SoftHSM2 token signs: the same bytes as the key file" \
 	    sh -c "pkcs7sign -j -k '$URI' -c cert.pem roothash | cmp - sig.json"
 	t_err "a token key that does not match the certificate" 1 'pkcs7sign: pkcs11:.*: key does not match certificate other-cert.pem' \
