@@ -31,7 +31,12 @@
 #define NENTRIES	128	/* UEFI: at least 16 KiB of entries */
 #define ENTRY_SIZE	128
 #define MAXPARTS	NENTRIES
-#define ATTR_RO		(1ULL << 60)	/* DPS: read-only */
+/*
+ * DPS: read-only, which it recommends setting always on verity and signature
+ * partitions. Data partitions get no bits: repart 252's grow-fs (59) on a
+ * squashfs under verity means nothing (mkgpt.1, COMPATIBILITY).
+ */
+#define ATTR_RO		(1ULL << 60)
 
 struct gpt_header {
 	char signature[8];		/* "EFI PART" */
@@ -559,7 +564,9 @@ main(int argc, char *argv[])
 	}
 
 	/* Layout: entries after the primary header, partitions 4 KiB
-	 * aligned and sized to their payload, then the backup. */
+	 * aligned and sized to their payload, then the backup. (repart 252
+	 * gets 1 MiB alignment from libfdisk on disks over 4 MiB and makes
+	 * partitions at least 10 MiB: mkgpt.1, COMPATIBILITY.) */
 	entries_lbas = (NENTRIES * ENTRY_SIZE + ss - 1) / ss;
 	lba = round_up((2 + entries_lbas) * ss, ALIGN) / ss;
 	for (size_t i = 0; i < np; i++) {
