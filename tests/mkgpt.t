@@ -173,15 +173,21 @@ else
 fi
 
 # systemd-repart 252 with the same seed: the identities it derives must be
-# ours. (Its squashfs is mksquashfs's, so its root hash differs from ours;
-# the verity UUIDs are compared as the halves of each tool's own root hash.)
+# ours. (Its squashfs is mksquashfs's, and its verity salt is random, so its
+# root hash differs from ours; the verity UUIDs are compared as the halves of
+# each tool's own root hash.) Its default layout differs from ours in the
+# ways mkgpt(1) COMPATIBILITY lists, each asserted exactly below; given our
+# partition and disk sizes it writes our GPT. (252 knows no Minimize=.)
 if need systemd-repart && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ] && [ -d sx/tree ]; then
-	mkdir -p rp/defs
-	printf '[Partition]\nType=root\nFormat=squashfs\nCopyFiles=%s/sx/tree:/\nVerity=data\nVerityMatchKey=root\nMinimize=best\n' "$T" >rp/defs/10-root.conf
-	printf '[Partition]\nType=root-verity\nVerity=hash\nVerityMatchKey=root\nMinimize=best\n' >rp/defs/20-verity.conf
+	mkdir -p rp/defs rp/fixed
+	printf '[Partition]\nType=root\nFormat=squashfs\nCopyFiles=%s/sx/tree:/\nVerity=data\nVerityMatchKey=root\n' "$T" >rp/defs/10-root.conf
+	printf '[Partition]\nType=root-verity\nVerity=hash\nVerityMatchKey=root\n' >rp/defs/20-verity.conf
 	printf '[Partition]\nType=root-verity-sig\nVerity=signature\nVerityMatchKey=root\n' >rp/defs/30-sig.conf
-	if timeout 120 systemd-repart --definitions=rp/defs --empty=create --size=auto --seed=$SEED \
-	    --private-key=sx/key.pem --certificate=sx/cert.pem --dry-run=no --json=short rp/repart.raw >rp/out.json 2>rp/err; then
+	repart() { # definitions size image
+		timeout 120 systemd-repart --definitions="$1" --empty=create --size="$2" --seed=$SEED \
+		    --private-key=sx/key.pem --certificate=sx/cert.pem --dry-run=no --json=short "$3"
+	}
+	if repart rp/defs auto rp/repart.raw >rp/out.json 2>rp/err; then
 		sfdisk --json rp/repart.raw >rp/theirs.json
 		sfdisk --json sx/out/ext.raw >rp/ours.json
 		t_ok "repart 252, same seed: the same disk GUID, types, labels, signature partition UUID" python3 -c '
@@ -201,8 +207,69 @@ assert uuid.UUID(t[0]["uuid"]).hex == rh[:32] and uuid.UUID(t[1]["uuid"]).hex ==
 o = json.load(open("rp/ours.json"))["partitiontable"]["partitions"]
 ours = open("sx/rh").read().strip()
 assert uuid.UUID(o[0]["uuid"]).hex == ours[:32] and uuid.UUID(o[1]["uuid"]).hex == ours[32:]'
+		# Both tables loaded as T/tp (repart's) and O/op (ours); a(p) is
+		# a partition's attribute string, "-" for none.
+		cat >rp/both.py <<-'EOF'
+		import json, os
+		T = json.load(open("rp/theirs.json"))["partitiontable"]
+		O = json.load(open("rp/ours.json"))["partitiontable"]
+		tp, op = T["partitions"], O["partitions"]
+		a = lambda p: p.get("attrs", "-")
+		up = lambda n, m: -(-n // m) * m
+		EOF
+		rp_ok() { t_ok "$1" python3 -c "exec(open('rp/both.py').read())
+$2"; }
+		rp_ok "repart 252 and mkgpt alike: back to back on 4 KiB boundaries, a 16 KiB signature, the verity hash read-only" '
+for parts in tp, op:
+    assert all(q["start"] == p["start"] + p["size"] for p, q in zip(parts, parts[1:])), parts
+    assert all(p["start"] % 8 == 0 and p["size"] % 8 == 0 for p in parts), parts
+    assert parts[2]["size"] == 32 and a(parts[1]) == "GUID:60", parts'
+		rp_ok "start: repart 252 at LBA 2048 (libfdisk, image over 4 MiB), mkgpt at LBA 40" '
+assert os.path.getsize("rp/repart.raw") > 4 << 20
+assert (T["firstlba"], tp[0]["start"]) == (2048, 2048), (T["firstlba"], tp[0])
+assert (O["firstlba"], op[0]["start"]) == (34, 40), (O["firstlba"], op[0])'
+		rp_ok "size: repart 252 root and verity 10 MiB (default SizeMinBytes=), mkgpt the payload" '
+assert os.path.getsize("sx/fs.img") < 10 << 20 and os.path.getsize("sx/hash.img") < 10 << 20
+assert [p["size"] for p in tp[:2]] == [20480, 20480], tp
+assert [p["size"] * 512 for p in op[:2]] == [up(os.path.getsize("sx/fs.img"), 4096),
+    up(os.path.getsize("sx/hash.img"), 4096)], op'
+		rp_ok "attributes: repart 252 sets grow-fs (59) on the root, mkgpt nothing" '
+assert (a(tp[0]), a(op[0])) == ("GUID:59", "-"), (tp[0], op[0])'
+		rp_ok "attributes: repart 252 leaves the signature writable, mkgpt sets read-only (60)" '
+assert (a(tp[2]), a(op[2])) == ("-", "GUID:60"), (tp[2], op[2])'
+		rp_ok "disk: repart 252 --size=auto adds 1044 KiB for the GPT, mkgpt the tables to 4 KiB" '
+assert os.path.getsize("rp/repart.raw") == (1044 << 10) + 512 * sum(p["size"] for p in tp)
+assert os.path.getsize("sx/out/ext.raw") == up(512 * (op[-1]["start"] + op[-1]["size"] + 33), 4096)'
 	else
 		t_skip "systemd-repart comparison" "$(head -c 160 rp/err)"
+	fi
+	# Our partition sizes and disk size, and repart 252 writes our MBR,
+	# headers and entries, but for the documented attributes and the
+	# verity UUIDs (its salt is random).
+	r=$(stat -c %s sx/fs.img) h=$(stat -c %s sx/hash.img)
+	r=$(( (r + 4095) / 4096 * 4096 )) h=$(( (h + 4095) / 4096 * 4096 ))
+	printf '[Partition]\nType=root\nCopyBlocks=%s/sx/fs.img\nVerity=data\nVerityMatchKey=root\nSizeMinBytes=%s\nSizeMaxBytes=%s\n' "$T" $r $r >rp/fixed/10-root.conf
+	printf '[Partition]\nType=root-verity\nVerity=hash\nVerityMatchKey=root\nSizeMinBytes=%s\nSizeMaxBytes=%s\n' $h $h >rp/fixed/20-verity.conf
+	cp rp/defs/30-sig.conf rp/fixed/
+	if repart rp/fixed $(stat -c %s sx/out/ext.raw) rp/fixed.raw >/dev/null 2>rp/err; then
+		t_ok "repart 252 given our sizes: our GPT but for the verity UUIDs and bits 59 and 60" python3 -c '
+import struct
+t, o = open("rp/fixed.raw", "rb").read(), open("sx/out/ext.raw", "rb").read()
+assert len(t) == len(o) and t[:512] == o[:512], "size or protective MBR"
+for h in 512, len(o) - 512:
+    # Headers: equal but for the header and entry CRCs.
+    assert t[h:h + 16] + t[h + 20:h + 88] == o[h:h + 16] + o[h + 20:h + 88], h
+ents = struct.unpack_from("<Q", o, 512 + 72)[0] * 512
+e = lambda d, i: d[ents + 128 * i:ents + 128 * (i + 1)]
+for i in range(3):
+    te, oe = e(t, i), e(o, i)
+    assert te[:16] == oe[:16] and te[32:48] == oe[32:48] and te[56:] == oe[56:], i
+    assert (i < 2) == (te[16:32] != oe[16:32]), i
+attrs = [(struct.unpack_from("<Q", e(t, i), 48)[0], struct.unpack_from("<Q", e(o, i), 48)[0]) for i in range(3)]
+assert attrs == [(1 << 59, 0), (1 << 60, 1 << 60), (0, 1 << 60)], attrs
+assert all(e(t, i) == e(o, i) for i in range(3, 128))'
+	else
+		t_skip "systemd-repart with our sizes" "$(head -c 160 rp/err)"
 	fi
 else
 	t_skip "systemd-repart comparison" "needs root, loop devices and systemd-repart"
