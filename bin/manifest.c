@@ -108,8 +108,10 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
-	    "text] [-n name] [-e extension-release]\n"
-	    "                [-O format] [-s spec] [-o out] packages.tsv\n"
+	    "text] [-n name] [-N version]\n"
+	    "                [-e extension-release] [-O format] [-s spec] "
+	    "[-o out]\n"
+	    "                packages.tsv\n"
 	    "       manifest -d old.tsv new.tsv\n");
 	exit(2);
 }
@@ -253,10 +255,11 @@ release_id(const char *path)
 	return id;
 }
 
+/* version: mkosi's ImageVersion=, written only when set, as mkosi does. */
 static void
 write_mkosi(struct json *j, const struct list *l, const char *name,
-    const char *distro, const char *format, const char *ext,
-    const struct summary *sum)
+    const char *version, const char *distro, const char *format,
+    const char *ext, const struct summary *sum)
 {
 	json_open(j, '{');
 	json_key(j, "manifest_version");
@@ -269,6 +272,10 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	json_string(j, distro);
 	json_key(j, "architecture");
 	json_string(j, mkosi_arch(l));
+	if (version != NULL) {
+		json_key(j, "version");
+		json_string(j, version);
+	}
 	json_key(j, "output_format");
 	json_string(j, format);
 	json_close(j, '}');
@@ -546,6 +553,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
+	const char *version = NULL;
 	const char *oformat = "cpio", *specpath = NULL;
 	struct summary sum = { 0 };
 	int ch, flags = OUT_TTY, difference = 0;
@@ -558,7 +566,7 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "de:fF:n:o:O:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "de:fF:n:N:o:O:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			difference = 1;
@@ -574,6 +582,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 'N':
+			version = optarg;
 			break;
 		case 'o':
 			outpath = optarg;
@@ -600,6 +611,8 @@ main(int argc, char *argv[])
 	if (strcmp(format, "json") && strcmp(format, "spdx") &&
 	    strcmp(format, "cyclonedx") && strcmp(format, "text"))
 		errx_usage("-F %s: json, spdx, cyclonedx or text", format);
+	if (version != NULL && !json_valid_utf8(version))
+		errx_usage("-N: not valid UTF-8");
 
 	l = read_list(argv[0]);
 	if (name == NULL) {
@@ -629,7 +642,8 @@ main(int argc, char *argv[])
 	j.fp = open_memstream(&buf, &len);
 	j.what = argv[0];
 	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, distro, oformat, ext, &sum);
+		write_mkosi(&j, &l, name, version, distro, oformat, ext,
+		    &sum);
 	else if (strcmp(format, "spdx") == 0)
 		write_spdx(&j, &l, name, distro, stamp, hash);
 	else if (strcmp(format, "cyclonedx") == 0)

@@ -26,6 +26,14 @@ t_eq "json: config and packages" \
     'initrd debian x86-64 cpio 1|adduser 3.134 all 700000|dmsetup 2:1.02.185-2 amd64 250000|libc6 2.36-9+deb12u14 amd64 12000000|systemd 252.39-1~deb12u2 amd64 9000000' \
     sh -c "manifest -n initrd img.tsv | jq -r '\"\\(.config.name) \\(.config.distribution) \\(.config.architecture) \\(.config.output_format) \\(.manifest_version)\",
 	(.packages[] | \"\\(.name) \\(.version) \\(.architecture) \\(.size)\")' | tr '\n' '|' | sed 's/|\$//'"
+t_ok "json: no version field without -N" \
+    sh -c "manifest img.tsv | jq -e '.config | has(\"version\") | not' >/dev/null"
+t_eq "json: -N is config.version, a string" 'string 1.2~rc1' \
+    sh -c "manifest -N 1.2~rc1 img.tsv | jq -r '\"\\(.config.version|type) \\(.config.version)\"'"
+t_eq "json: -N 007 stays a string" '"007"' \
+    sh -c "manifest -N 007 img.tsv | jq -c .config.version"
+t_err "-N: invalid UTF-8 is a usage error" 2 'manifest: -N: not valid UTF-8' \
+    manifest -o bad.json -N "$(printf '1.\377')" img.tsv
 printf 'ID=debian\nVERSION_ID="12"\nSYSEXT_SCOPE=initrd\nARCHITECTURE=x86-64\n' >ext-release
 t_eq "json: the extension-release fields" 'debian 12 initrd' \
     sh -c "manifest -e ext-release img.tsv | jq -r '\"\\(.extension.ID) \\(.extension.VERSION_ID) \\(.extension.SYSEXT_SCOPE)\"'"
@@ -116,13 +124,15 @@ fi
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 if $PY -c 'import mkosi.manifest' 2>/dev/null; then
-	t_ok "json: what mkosi 14's Manifest writes for these packages is in ours" $PY -c '
-import json, subprocess, types
+	cat >mkosi-within.py <<'EOF2'
+import json, subprocess, sys, types
 from mkosi.manifest import Manifest, PackageManifest
-ours = json.loads(subprocess.run(["manifest", "-n", "initrd", "img.tsv"], check=True,
+version = sys.argv[1] if len(sys.argv) > 1 else None
+ours = json.loads(subprocess.run(["manifest", "-n", "initrd"] +
+    (["-N", version] if version is not None else []) + ["img.tsv"], check=True,
     capture_output=True).stdout)
 cfg = types.SimpleNamespace(image_id="initrd", distribution=types.SimpleNamespace(name="debian"),
-    architecture=ours["config"]["architecture"], image_version=None, release=None)
+    architecture=ours["config"]["architecture"], image_version=version, release=None)
 m = Manifest(cfg)
 for line in sorted(open("img.tsv")):
     n, v, a, src, size, sha = line.rstrip("\n").split("\t")
@@ -138,7 +148,11 @@ def within(theirs, mine, where):
             within(a, b, "%s[%d]" % (where, i))
     else:
         assert type(theirs) is type(mine) and theirs == mine, "%s: %r != %r" % (where, theirs, mine)
-within(m.as_dict(), ours, "manifest")'
+within(m.as_dict(), ours, "manifest")
+EOF2
+	t_ok "json: what mkosi 14's Manifest writes for these packages is in ours" \
+	    $PY mkosi-within.py
+	t_ok "json: and with an image version, -N" $PY mkosi-within.py 12.3~beta
 else
 	t_skip "mkosi comparison" "mkosi (python3 module) not installed"
 fi
