@@ -108,10 +108,10 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
-	    "text] [-n name] [-N version]\n"
-	    "                [-e extension-release] [-O format] [-s spec] "
-	    "[-o out]\n"
-	    "                packages.tsv\n"
+	    "text] [-n name]\n"
+	    "                [-N version] [-r release] [-e extension-release] "
+	    "[-O format]\n"
+	    "                [-s spec] [-o out] packages.tsv\n"
 	    "       manifest -d old.tsv new.tsv\n");
 	exit(2);
 }
@@ -255,11 +255,14 @@ release_id(const char *path)
 	return id;
 }
 
-/* version: mkosi's ImageVersion=, written only when set, as mkosi does. */
+/*
+ * version and release: mkosi's ImageVersion= and Release=, each written
+ * only when set, as mkosi does.
+ */
 static void
 write_mkosi(struct json *j, const struct list *l, const char *name,
-    const char *version, const char *distro, const char *format,
-    const char *ext, const struct summary *sum)
+    const char *version, const char *release, const char *distro,
+    const char *format, const char *ext, const struct summary *sum)
 {
 	json_open(j, '{');
 	json_key(j, "manifest_version");
@@ -275,6 +278,10 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	if (version != NULL) {
 		json_key(j, "version");
 		json_string(j, version);
+	}
+	if (release != NULL) {
+		json_key(j, "release");
+		json_string(j, release);
 	}
 	json_key(j, "output_format");
 	json_string(j, format);
@@ -553,7 +560,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
-	const char *version = NULL;
+	const char *version = NULL, *release = NULL;
 	const char *oformat = "cpio", *specpath = NULL;
 	struct summary sum = { 0 };
 	int ch, flags = OUT_TTY, difference = 0;
@@ -566,7 +573,7 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "de:fF:n:N:o:O:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "de:fF:n:N:o:O:r:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			difference = 1;
@@ -592,6 +599,9 @@ main(int argc, char *argv[])
 		case 'O':
 			oformat = optarg;
 			break;
+		case 'r':
+			release = optarg;
+			break;
 		case 's':
 			specpath = optarg;
 			break;
@@ -613,6 +623,8 @@ main(int argc, char *argv[])
 		errx_usage("-F %s: json, spdx, cyclonedx or text", format);
 	if (version != NULL && !json_valid_utf8(version))
 		errx_usage("-N: not valid UTF-8");
+	if (release != NULL && !json_valid_utf8(release))
+		errx_usage("-r: not valid UTF-8");
 
 	l = read_list(argv[0]);
 	if (name == NULL) {
@@ -642,8 +654,8 @@ main(int argc, char *argv[])
 	j.fp = open_memstream(&buf, &len);
 	j.what = argv[0];
 	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, version, distro, oformat, ext,
-		    &sum);
+		write_mkosi(&j, &l, name, version, release, distro, oformat,
+		    ext, &sum);
 	else if (strcmp(format, "spdx") == 0)
 		write_spdx(&j, &l, name, distro, stamp, hash);
 	else if (strcmp(format, "cyclonedx") == 0)

@@ -32,6 +32,10 @@ t_eq "json: -N is config.version, a string" 'string 1.2~rc1' \
     sh -c "manifest -N 1.2~rc1 img.tsv | jq -r '\"\\(.config.version|type) \\(.config.version)\"'"
 t_eq "json: -N 007 stays a string" '"007"' \
     sh -c "manifest -N 007 img.tsv | jq -c .config.version"
+t_ok "json: no release field without -r" \
+    sh -c "manifest img.tsv | jq -e '.config | has(\"release\") | not' >/dev/null"
+t_eq "json: -r is config.release, a string" 'string bookworm' \
+    sh -c "manifest -r bookworm img.tsv | jq -r '\"\\(.config.release|type) \\(.config.release)\"'"
 t_err "-N: invalid UTF-8 is a usage error" 2 'manifest: -N: not valid UTF-8' \
     manifest -o bad.json -N "$(printf '1.\377')" img.tsv
 printf 'ID=debian\nVERSION_ID="12"\nSYSEXT_SCOPE=initrd\nARCHITECTURE=x86-64\n' >ext-release
@@ -128,11 +132,13 @@ if $PY -c 'import mkosi.manifest' 2>/dev/null; then
 import json, subprocess, sys, types
 from mkosi.manifest import Manifest, PackageManifest
 version = sys.argv[1] if len(sys.argv) > 1 else None
+release = sys.argv[2] if len(sys.argv) > 2 else None
 ours = json.loads(subprocess.run(["manifest", "-n", "initrd"] +
-    (["-N", version] if version is not None else []) + ["img.tsv"], check=True,
+    (["-N", version] if version is not None else []) +
+    (["-r", release] if release is not None else []) + ["img.tsv"], check=True,
     capture_output=True).stdout)
 cfg = types.SimpleNamespace(image_id="initrd", distribution=types.SimpleNamespace(name="debian"),
-    architecture=ours["config"]["architecture"], image_version=version, release=None)
+    architecture=ours["config"]["architecture"], image_version=version, release=release)
 m = Manifest(cfg)
 for line in sorted(open("img.tsv")):
     n, v, a, src, size, sha = line.rstrip("\n").split("\t")
@@ -153,6 +159,8 @@ EOF2
 	t_ok "json: what mkosi 14's Manifest writes for these packages is in ours" \
 	    $PY mkosi-within.py
 	t_ok "json: and with an image version, -N" $PY mkosi-within.py 12.3~beta
+	t_ok "json: and with an image version and a release, -N and -r" \
+	    $PY mkosi-within.py 12.3~beta bookworm
 else
 	t_skip "mkosi comparison" "mkosi (python3 module) not installed"
 fi
