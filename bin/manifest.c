@@ -181,7 +181,13 @@ mkosi_arch(const struct list *l)
 	return "x86-64";
 }
 
-/* purl: pkg:deb/debian/NAME@VERSION?arch=ARCH, percent-encoded. */
+/*
+ * purl: pkg:deb/debian/NAME@VERSION?arch=ARCH, each component
+ * percent-encoded (purl-spec, "Character encoding"): alphanumerics and
+ * ".-_~" stay, and so does ':', which the spec says must never be encoded
+ * (its deb test suite builds 1:2.4.47-2+b1 as 1:2.4.47-2%2Bb1); every
+ * other byte, UTF-8 included, becomes %XX.
+ */
 static char *
 purl(const struct pkg *p, const char *distro)
 {
@@ -196,7 +202,7 @@ purl(const struct pkg *p, const char *distro)
 		for (const unsigned char *c = (const unsigned char *)parts[i];
 		    *c; c++)
 			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			    (*c >= '0' && *c <= '9') || strchr(".-_~", *c))
+			    (*c >= '0' && *c <= '9') || strchr(".-_~:", *c))
 				*d++ = (char)*c;
 			else
 				d += sprintf(d, "%%%02X", *c);
