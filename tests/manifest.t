@@ -60,6 +60,46 @@ t_ok "cyclonedx: jq parses it; components and dependencies agree" \
     sh -c "manifest -F cyclonedx img.tsv | jq -e '.bomFormat == \"CycloneDX\" and .specVersion == \"1.5\" and
 	(.serialNumber|test(\"^urn:uuid:[0-9a-f-]{36}\$\")) and (.components|length == 4) and
 	([.components[].\"bom-ref\"] | sort) == (.dependencies[0].dependsOn | sort)' >/dev/null"
+# Each component's purl, version and .deb hash, against what awk and jq
+# make of packages.tsv: the purl-spec encoding done again here (keep
+# alphanumerics, ".-_~" and ':', every other byte as %XX), not taken from
+# the tool. Versions with an epoch, '+', '~', and one with UTF-8, a blank
+# and the purl separators; a different hash for every package.
+sha_of() { printf '%s' "$1" | sha256sum | cut -c1-64; }
+{
+	for p in 'libstdc++6 12.2.0-14 amd64' 'dmsetup 2:1.02.185-2 amd64' \
+	    'adduser 3.134 all' 'systemd 252.39-1~deb12u2 amd64' \
+	    'attr 1:2.4.47-2+b1 amd64'; do
+		set -- $p
+		row "$1" "$2" "$3" src 1 "$(sha_of "$1")"
+	done
+	row "$(printf 'caf\303\251')" "$(printf '1.0 r\303\251v@x?y#z%%')" arm64 src 1 "$(sha_of cafe)"
+} >comp.tsv
+LC_ALL=C awk -F '\t' '
+BEGIN { for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i }
+function enc(s,    r, i, c) {
+	for (i = 1; i <= length(s); i++) {
+		c = substr(s, i, 1)
+		r = r (c ~ /[A-Za-z0-9._~:-]/ ? c : sprintf("%%%02X", ord[c]))
+	}
+	return r
+}
+{ printf "%s\t%s\tpkg:deb/debian/%s@%s?arch=%s\t%s\n", $1, $2, enc($1), enc($2), enc($3), $6 }
+' comp.tsv | LC_ALL=C sort >comp.want
+t_eq "the independent purls agree with purl-spec's and a hand-made one" \
+    "$(printf '%s\n' 'pkg:deb/debian/attr@1:2.4.47-2%2Bb1?arch=amd64' 'pkg:deb/debian/caf%C3%A9@1.0%20r%C3%A9v%40x%3Fy%23z%25?arch=arm64')" \
+    sh -c "grep -E '^(attr|caf)' comp.want | cut -f3"
+t_ok "cyclonedx: each component's name, version, purl and SHA-256 are packages.tsv's" \
+    sh -c "manifest -F cyclonedx comp.tsv | jq -r '.components[] | [.name, .version, .purl,
+	(.hashes | map(select(.alg == \"SHA-256\") | .content) | join(\",\"))] | join(\"\t\")' |
+	LC_ALL=C sort | diff -u comp.want -"
+t_ok "cyclonedx: each bom-ref is its purl" \
+    sh -c "manifest -F cyclonedx comp.tsv | jq -e '.components | length == 6 and all(.[\"bom-ref\"] == .purl)' >/dev/null"
+t_ok "spdx: each package's name, version, purl and SHA256 are packages.tsv's" \
+    sh -c "manifest -F spdx comp.tsv | jq -r '.packages[] | select(.SPDXID != \"SPDXRef-Image\") | [.name, .versionInfo,
+	(.externalRefs | map(select(.referenceType == \"purl\") | .referenceLocator) | join(\",\")),
+	(.checksums | map(select(.algorithm == \"SHA256\") | .checksumValue) | join(\",\"))] | join(\"\t\")' |
+	LC_ALL=C sort | diff -u comp.want -"
 t_ok "text: one aligned line a package" \
     sh -c 'manifest -F text img.tsv >t.txt && [ $(wc -l <t.txt) = 4 ] && [ $(awk "{ print index(\$0, \$2) }" t.txt | sort -u | wc -l) = 1 ]'
 for f in json spdx cyclonedx text; do
