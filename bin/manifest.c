@@ -10,7 +10,9 @@
  */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <err.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,34 +127,46 @@ pkg_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->arch, y->arch);
 }
 
-/* packages.tsv: name, version, arch, source, size, sha256; by name. */
+/*
+ * packages.tsv: name, version, arch, source, size, sha256; by name.
+ * Exactly six fields: a tab inside a field or an empty field would
+ * otherwise shift the rest into the wrong places.
+ */
 static struct list
 read_list(const char *path)
 {
 	struct list l = { 0 };
-	char *copy, *line, *save, *f[6], *s2;
+	char *lines, *line, *f[7], *rest, *end;
 	size_t lineno = 0;
+	int nf;
 
 	l.text = xreadfile(path, &l.len);
-	copy = l.copy = xstrdup(l.text);
-	for (line = strtok_r(copy, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	lines = l.copy = xstrdup(l.text);
+	while ((line = strsep(&lines, "\n")) != NULL) {
 		lineno++;
 		if (*line == '#' || *line == '\0')
 			continue;
-		f[0] = strtok_r(line, "\t", &s2);
-		for (int i = 1; i < 6; i++)
-			f[i] = f[i - 1] ? strtok_r(NULL, "\t", &s2) : NULL;
-		if (f[5] == NULL)
+		rest = line;
+		for (nf = 0; nf < 7 && rest != NULL; nf++)
+			f[nf] = strsep(&rest, "\t");
+		if (nf != 6)
 			errx(1, "%s:%zu: want six tab-separated fields", path,
 			    lineno);
+		for (int i = 0; i < 6; i++)
+			if (*f[i] == '\0')
+				errx(1, "%s:%zu: field %d is empty", path,
+				    lineno, i + 1);
 		l.v = xreallocarray(l.v, l.n + 1, sizeof(*l.v));
 		l.v[l.n].name = f[0];
 		l.v[l.n].version = f[1];
 		l.v[l.n].arch = f[2];
 		l.v[l.n].source = f[3];
-		l.v[l.n].size = (uint64_t)num_parse(f[4], 0, INT64_MAX,
-		    "installed size");
+		errno = 0;
+		l.v[l.n].size = strtoull(f[4], &end, 10);
+		if (!isdigit((unsigned char)*f[4]) || *end != '\0' ||
+		    errno == ERANGE)
+			errx(1, "%s:%zu: installed size %s: not a number",
+			    path, lineno, f[4]);
 		l.v[l.n].sha256 = f[5];
 		l.n++;
 	}

@@ -117,6 +117,20 @@ t_err "invalid UTF-8 is refused" 1 'manifest: latin1.tsv: not valid UTF-8, refus
 t_ok "and leaves no output" sh -c '[ ! -e bad.json ]'
 printf 'only\tthree\tfields\n' >short.tsv
 t_err "a line without six fields" 1 'manifest: short.tsv:1: want six tab-separated fields' manifest short.tsv
+printf '# c\n\nok\t1\tall\ts\t1\t%s\na\tb\n' $sha >short3.tsv
+t_err "the line number counts blank and comment lines" 1 'manifest: short3.tsv:4: want six tab-separated fields' \
+    manifest short3.tsv
+row tab "1.0$tab+x" all src 1 $sha >seven.tsv
+t_err "a tab inside a field makes seven: refused, not shifted" 1 'manifest: seven.tsv:1: want six tab-separated fields' \
+    manifest seven.tsv
+row nover '' all src 1 $sha >empty.tsv
+t_err "an empty field is refused, not skipped" 1 'manifest: empty.tsv:1: field 2 is empty' manifest empty.tsv
+for n in 12x -1 +1 ' 1' 99999999999999999999; do
+	row x 1.0 all src "$n" $sha >size.tsv
+	re=$(printf '%s' "$n" | sed 's/+/\\+/')
+	t_err "installed size '$n': refused, naming file and line" 1 "manifest: size.tsv:1: installed size $re: not a number" \
+	    manifest size.tsv
+done
 t_err "unknown format" 2 'manifest: -F yaml: json, spdx, cyclonedx or text' manifest -F yaml img.tsv
 t_usage "unknown option" manifest -Q
 
