@@ -11,6 +11,13 @@ fi
 tab=$(printf '\t')
 sha=0000000000000000000000000000000000000000000000000000000000000000
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
+# Debian's own python3, where mkosi's module is installed. Its json module
+# is the strict reader: jq 1.6 lets a raw U+001F through unescaped.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+export PY
+printf '%s\n' 'import json, sys' \
+    'json.load(open(sys.argv[1], encoding="utf-8", errors="strict"))' >strict.py
 {
 	row libc6 2.36-9+deb12u14 amd64 glibc 12000000 $sha
 	row systemd 252.39-1~deb12u2 amd64 systemd 9000000 $sha
@@ -108,10 +115,45 @@ done
 t_ok "-o: atomic, refuses an existing file" \
     sh -c 'manifest -o m.json img.tsv && ! manifest -o m.json img.tsv 2>/dev/null && manifest -f -o m.json img.tsv'
 
-# Hostile names: valid JSON, or a clear refusal.
+# Hostile names and versions: valid JSON, or a clear refusal. jq (1.6)
+# rejects a raw control character in a string, and -j gives the bytes
+# back for cmp against what printf made. A tab cannot be inside a field
+# of packages.tsv (refused above); it comes through -N, -r and -e.
 { row "$(printf 'a"b\\c\001d')" '1.0' all src 1 $sha; } >hostile.tsv
 t_eq "quotes, backslashes and control characters are escaped" "$(printf 'a"b\\c\001d')" \
     sh -c 'manifest hostile.tsv | jq -r ".packages[0].name"'
+printf 'n"a\\m\001\037\177e' >hname
+printf '1"2\\3\001\037\177\010\014\r\013~\303\251' >hver
+row "$(cat hname)" "$(cat hver)" all src 1 $sha >hostile2.tsv
+for f in json:.packages[0] spdx:.packages[1] cyclonedx:.components[0]; do
+	fmt=${f%%:*} at=${f#*:} v=.version
+	[ $fmt = spdx ] && v=.versionInfo
+	t_ok "$fmt: a version with quote, backslash, 0x01, 0x1f, DEL, BS, FF, CR, VT and UTF-8 comes back intact" \
+	    sh -c "manifest -F $fmt hostile2.tsv >h.json && $PY strict.py h.json &&
+	    jq -j '$at$v' h.json | cmp - hver"
+	t_ok "$fmt: and the name beside it" sh -c "jq -j '$at.name' h.json | cmp - hname"
+done
+printf 'v\t1"\\\001\037\177' >hopt
+t_ok "-N and -r with a tab and control characters come back intact" \
+    sh -c 'manifest -N "$(cat hopt)" -r "$(cat hopt)" img.tsv >h.json && $PY strict.py h.json &&
+	jq -j .config.version h.json | cmp - hopt && jq -j .config.release h.json | cmp - hopt'
+printf 'ID=debian\nIMAGE_VERSION=%s\n' "$(cat hopt)" >hostile-release
+t_ok "-e: an extension-release value with a tab comes back intact" \
+    sh -c 'manifest -e hostile-release img.tsv >h.json && $PY strict.py h.json &&
+	jq -j .extension.IMAGE_VERSION h.json | cmp - hopt'
+# Invalid UTF-8 in a version (RFC 3629 section 3): an overlong '/', an
+# overlong 3-byte form, a surrogate, a sequence cut at the end and in the
+# middle, a lone continuation byte, 0xff, and U+110000.
+for b in 'overlong-2=\300\257' 'overlong-3=\340\200\257' 'surrogate=\355\240\200' \
+    'cut-at-end=1\342\202' 'cut-in-middle=\342\202x' 'lone-continuation=\200' \
+    'ff=\377' 'above-10ffff=\364\220\200\200'; do
+	row x "$(printf "1.${b#*=}")" all src 1 $sha >badver.tsv
+	for fmt in json spdx cyclonedx; do
+		t_err "$fmt: a version with invalid UTF-8 (${b%%=*}) is refused" 1 'manifest: badver.tsv: not valid UTF-8, refused' \
+		    manifest -F $fmt -o bad.json badver.tsv
+	done
+done
+t_ok "and no output is left" sh -c '[ ! -e bad.json ] && [ -z "$(ls -A | grep "^bad\.json.")" ]'
 { row "$(printf 'bad\377name')" 1.0 all src 1 $sha; } >latin1.tsv
 t_err "invalid UTF-8 is refused" 1 'manifest: latin1.tsv: not valid UTF-8, refused' manifest -o bad.json latin1.tsv
 t_ok "and leaves no output" sh -c '[ ! -e bad.json ]'
@@ -178,9 +220,6 @@ fi
 
 # mkosi's own manifest code (bookworm's mkosi 14), driven with this package
 # set: every field it writes must be ours, with the same type and value.
-# Debian's own python3, where mkosi's module is installed.
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 if $PY -c 'import mkosi.manifest' 2>/dev/null; then
 	cat >mkosi-within.py <<'EOF2'
 import json, subprocess, sys, types
