@@ -21,7 +21,7 @@ SANITIZE =
 V =
 
 # Libraries, found with pkg-config
-PKGS = libarchive libcrypto libzstd zlib liblzma uuid libcryptsetup libsquashfs1
+PKGS = libarchive libcrypto libzstd zlib liblzma uuid libcryptsetup libsquashfs1 libkmod
 
 # Image defaults for mk/ rule chains
 COMPRESS = zstd

@@ -1,0 +1,641 @@
+/*
+ * modroot: pick the kernel modules an initrd needs from a kernel package's
+ * tree, close them over their dependencies, soft dependencies and
+ * firmware, and write them with module indexes made for just that subset,
+ * plus a tree spec. In the pipeline it turns the kernel pkgroot installed
+ * into the per-kernel modules cpio that mkcpio writes and mkuki appends.
+ *
+ * Implements: the module directory layout and index files depmod(8)
+ * writes (modules.dep, modules.alias, modules.softdep, modules.builtin*,
+ * modules.order), resolved through libkmod; soft dependencies as
+ * modprobe.d(5) and the modules' own MODULE_SOFTDEP declare them; the
+ * firmware search of the kernel's firmware loader (Documentation/
+ * driver-api/firmware/fw_search_path.rst: /lib/firmware, with .xz and
+ * .zst variants).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "initkit.h"
+
+#define MODDIR	"usr/lib/modules"
+#define FWDIR	"usr/lib/firmware"
+
+/* The files of a module directory copied as the kernel package has them. */
+static const char *const shipped[] = { "modules.order", "modules.builtin",
+    "modules.builtin.modinfo" };
+
+struct rule {
+	int include;		/* -m (1) or -x (0) */
+	const char *glob;
+};
+
+struct mod {
+	char *name;
+	char *rel;		/* under the module directory: kernel/... */
+	int done;		/* dependencies followed */
+};
+
+struct set {
+	struct mod *v;
+	size_t n;
+};
+
+static int verbose;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: modroot [-fv] -r kver [-m glob] [-M modname] "
+	    "[-x glob] [-F firmware-root]\n"
+	    "               [-t epoch] -o outdir kernel-root\n");
+	exit(2);
+}
+
+static void
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("modroot: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* libkmod's own messages: errors only, in our shape. */
+static void
+kmod_log(void *data, int priority, const char *file, int line,
+    const char *fn, const char *format, va_list args)
+{
+	(void)data, (void)file, (void)line, (void)fn;
+	if (priority > 3 && !verbose)
+		return;
+	fputs("modroot: libkmod: ", stderr);
+	vfprintf(stderr, format, args);
+}
+
+static int
+is_module(const char *name)
+{
+	static const char *const ext[] = { ".ko", ".ko.xz", ".ko.zst",
+	    ".ko.gz" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n > e && strcmp(name + n - e, ext[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The module's name as the kernel knows it: "-" is "_", no extension. */
+static char *
+mod_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *s = xstrdup(b ? b + 1 : path), *dot;
+
+	if ((dot = strstr(s, ".ko")) != NULL)
+		*dot = '\0';
+	for (char *p = s; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return s;
+}
+
+static struct mod *
+set_find(struct set *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].name, name) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+static void
+set_add(struct set *s, const char *name, const char *rel, const char *why)
+{
+	if (set_find(s, name) != NULL)
+		return;
+	if (strstr(rel, "..") != NULL || rel[0] == '/')
+		errx(1, "%s: module path %s leaves the module directory",
+		    name, rel);
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n].name = xstrdup(name);
+	s->v[s->n].rel = xstrdup(rel);
+	s->v[s->n].done = 0;
+	s->n++;
+	note("%s (%s)", rel, why);
+}
+
+/* -m and -x in order: the last rule that matches decides. */
+static int
+selected(const struct rule *r, size_t n, const char *rel)
+{
+	int in = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(r[i].glob, rel, 0) == 0)
+			in = r[i].include;
+	return in;
+}
+
+/* Modules under dir (relative to the module directory: kernel/...). */
+static void
+walk(const char *moddir, const char *rel, const struct rule *r, size_t nr,
+    struct set *s)
+{
+	char *path = xasprintf("%s/%s", moddir, rel);
+	struct dirent **names;
+	int n;
+
+	if ((n = scandir(path, &names, NULL, alphasort)) < 0)
+		err(1, "%s", path);
+	for (int i = 0; i < n; i++) {
+		const char *d = names[i]->d_name;
+		char *sub = xasprintf("%s/%s", rel, d), *full;
+		struct stat st;
+
+		full = xasprintf("%s/%s", moddir, sub);
+		if (strcmp(d, ".") == 0 || strcmp(d, "..") == 0 ||
+		    lstat(full, &st) < 0)
+			;
+		else if (S_ISDIR(st.st_mode))
+			walk(moddir, sub, r, nr, s);
+		else if (S_ISREG(st.st_mode) && is_module(d) &&
+		    selected(r, nr, sub + strlen("kernel/"))) {
+			char *name = mod_name(d);
+
+			set_add(s, name, sub, "selected");
+			free(name);
+		}
+		free(full);
+		free(sub);
+		free(names[i]);
+	}
+	free(names);
+	free(path);
+}
+
+/* The path of mod relative to the module directory, or NULL if built in. */
+static char *
+mod_rel(struct kmod_module *mod, const char *moddir)
+{
+	const char *p = kmod_module_get_path(mod);
+	size_t n = strlen(moddir);
+
+	if (p == NULL)
+		return NULL;
+	if (strncmp(p, moddir, n) != 0 || p[n] != '/')
+		errx(1, "%s: outside the module directory: %s",
+		    kmod_module_get_name(mod), p);
+	return xstrdup(p + n + 1);
+}
+
+static void
+add_list(struct set *s, struct kmod_list *list, const char *moddir,
+    const char *why)
+{
+	struct kmod_list *l;
+
+	kmod_list_foreach(l, list) {
+		struct kmod_module *m = kmod_module_get_module(l);
+		char *rel = mod_rel(m, moddir);
+
+		if (rel != NULL)
+			set_add(s, kmod_module_get_name(m), rel, why);
+		else
+			note("%s is built in (%s)", kmod_module_get_name(m),
+			    why);
+		free(rel);
+		kmod_module_unref(m);
+	}
+}
+
+struct fw {
+	char **v;
+	size_t n;
+};
+
+/* Follow the module's depends and softdeps; collect its firmware. */
+static void
+close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
+    struct fw *fw, char ***fwmod)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct kmod_module *m;
+		struct kmod_list *deps, *pre = NULL, *post = NULL, *info = NULL,
+		    *l;
+		char *name = xstrdup(s->v[i].name), *why;
+
+		if (kmod_module_new_from_name(ctx, name, &m) < 0)
+			errx(1, "%s: cannot look the module up", name);
+		why = xasprintf("needed by %s", name);
+		deps = kmod_module_get_dependencies(m);
+		add_list(s, deps, moddir, why);
+		kmod_module_unref_list(deps);
+		if (kmod_module_get_softdeps(m, &pre, &post) == 0) {
+			free(why);
+			why = xasprintf("soft dependency of %s", name);
+			add_list(s, pre, moddir, why);
+			add_list(s, post, moddir, why);
+			kmod_module_unref_list(pre);
+			kmod_module_unref_list(post);
+		}
+		free(why);
+		if (kmod_module_get_info(m, &info) < 0)
+			errx(1, "%s: cannot read its modinfo", name);
+		kmod_list_foreach(l, info) {
+			if (strcmp(kmod_module_info_get_key(l), "firmware")
+			    != 0)
+				continue;
+			fw->v = xreallocarray(fw->v, fw->n + 1,
+			    sizeof(*fw->v));
+			*fwmod = xreallocarray(*fwmod, fw->n + 1,
+			    sizeof(**fwmod));
+			fw->v[fw->n] = xstrdup(kmod_module_info_get_value(l));
+			(*fwmod)[fw->n] = xstrdup(name);
+			fw->n++;
+		}
+		kmod_module_info_free_list(info);
+		kmod_module_unref(m);
+		free(name);
+	}
+}
+
+static void
+mkdirs(const char *base, const char *rel)
+{
+	char *p = xasprintf("%s/%s", base, rel);
+
+	for (char *s = p + strlen(base) + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				err(1, "%s", p);
+			*s = '/';
+		}
+	free(p);
+}
+
+/* Copy a regular file, its mode kept; exits 1 on any error. */
+static void
+copy(const char *from, const char *to)
+{
+	struct stat st;
+	int in, out;
+	ssize_t n;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) < 0)
+		err(1, "%s", from);
+	if (!S_ISREG(st.st_mode))
+		errx(1, "%s: not a regular file", from);
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) < 0)
+		err(1, "%s", to);
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
+		char buf[1 << 16];
+
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				err(1, "%s", to);
+	}
+	if (n < 0)
+		err(1, "%s", from);
+	if (close(out) < 0)
+		err(1, "%s", to);
+	close(in);
+}
+
+/*
+ * A firmware file of the root: the path, or its .xz or .zst variant,
+ * symlinks followed inside the root only. The found relative path in
+ * *found; NULL if there is none.
+ */
+static char *
+firmware_find(const char *fwroot, const char *name, char **found)
+{
+	static const char *const ext[] = { "", ".xz", ".zst" };
+
+	if (strstr(name, "..") != NULL || name[0] == '/')
+		return NULL;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		char *rel = xasprintf(FWDIR "/%s%s", name, ext[i]), *real;
+		char *root = realpath(fwroot, NULL), *p;
+
+		p = xasprintf("%s/%s", fwroot, rel);
+		real = realpath(p, NULL);
+		free(p);
+		if (real != NULL && root != NULL && strncmp(real, root,
+		    strlen(root)) == 0 && real[strlen(root)] == '/') {
+			free(root);
+			*found = rel;
+			return real;
+		}
+		free(real);
+		free(root);
+		free(rel);
+	}
+	return NULL;
+}
+
+/*
+ * depmod(8) for a module directory at dir/KVER: it only takes a base with
+ * lib/modules below it, so a private base links there.
+ */
+static void
+depmod(const char *work, const char *moddir_parent, const char *kver,
+    const char *what)
+{
+	char *base = xasprintf("%s/base", work), *lib, *out;
+	char *argv[] = { "depmod", "-b", base, (char *)kver, NULL };
+	char *target = realpath(moddir_parent, NULL);
+
+	if (target == NULL)
+		err(1, "%s", moddir_parent);
+	lib = xasprintf("%s/lib", base);
+	if (mkdir(base, 0755) < 0 || mkdir(lib, 0755) < 0)
+		err(1, "%s", base);
+	free(lib);
+	lib = xasprintf("%s/lib/modules", base);
+	if (symlink(target, lib) < 0)
+		err(1, "%s", lib);
+	free(target);
+	if (run_capture(argv, NULL, &out, NULL) != 0)
+		errx(1, "%s: depmod failed: %.*s", what,
+		    (int)strcspn(out, "\n"), out);
+	free(out);
+	rmtree_at(AT_FDCWD, base);
+	free(lib);
+	free(base);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *kver = NULL, *outdir = NULL, *fwroot = NULL, *kroot;
+	const char *tflag = NULL;
+	struct rule *rules = NULL;
+	const char **names = NULL;
+	size_t nrules = 0, nnames = 0;
+	int ch, flags = 0;
+	char *src, *work, *idx, *outmods, *final, **fwmod = NULL, tmpl[PATH_MAX];
+	const char *config[] = { NULL, NULL, NULL };
+	struct kmod_ctx *ctx;
+	struct set s = { 0 };
+	struct fw fw = { 0 };
+	struct tree t = { 0 };
+	struct stat st;
+	static struct out wo;	/* its temporary is removed at exit */
+	struct out o;
+	int64_t epoch, newest = 0;
+
+	while ((ch = getopt(argc, argv, "F:M:fm:o:r:t:vx:")) != -1) {
+		switch (ch) {
+		case 'F':
+			fwroot = optarg;
+			break;
+		case 'M':
+			names = xreallocarray(names, nnames + 1,
+			    sizeof(*names));
+			names[nnames++] = optarg;
+			break;
+		case 'f':
+			flags |= OUT_FORCE;
+			break;
+		case 'm':
+		case 'x':
+			rules = xreallocarray(rules, nrules + 1,
+			    sizeof(*rules));
+			rules[nrules].include = ch == 'm';
+			rules[nrules++].glob = optarg;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'r':
+			kver = optarg;
+			break;
+		case 't':
+			tflag = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || kver == NULL || outdir == NULL)
+		usage();
+	kroot = argv[0];
+	if (*kver == '\0' || strchr(kver, '/') != NULL ||
+	    strcmp(kver, ".") == 0 || strcmp(kver, "..") == 0)
+		errx_usage("-r %s: not a kernel release", kver);
+	epoch = epoch_get(tflag);
+
+	{
+		char *abs = realpath(kroot, NULL);
+
+		/* Absolute: symlinks in the work directory point here. */
+		if (abs == NULL)
+			err(1, "%s", kroot);
+		src = xasprintf("%s/" MODDIR "/%s", abs, kver);
+		free(abs);
+	}
+	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
+		errx(1, "%s: no modules for %s (%s)", kroot, kver, src);
+	if (fwroot != NULL && (stat(fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
+		errx(1, "%s: not a directory", fwroot);
+
+	/*
+	 * The kernel's own indexes, made in a private directory whose
+	 * kernel/ links to the package's modules: Debian's package ships
+	 * none, and the kernel root is an input, never written.
+	 */
+	snprintf(tmpl, sizeof(tmpl), "%s/modroot",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	out_dir_open(&wo, tmpl, OUT_FORCE);	/* removed at exit, never kept */
+	work = wo.tmp;
+	idx = xasprintf("%s/src/%s", work, kver);
+	mkdirs(work, "src/x");
+	if (mkdir(idx, 0755) < 0)
+		err(1, "%s", idx);
+	{
+		char *from = xasprintf("%s/kernel", src);
+		char *to = xasprintf("%s/kernel", idx);
+
+		if (symlink(from, to) < 0)
+			err(1, "%s", to);
+		free(from);
+		free(to);
+	}
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		char *from = xasprintf("%s/%s", src, shipped[i]);
+		char *to = xasprintf("%s/%s", idx, shipped[i]);
+
+		if (access(from, F_OK) == 0)
+			copy(from, to);
+		free(from);
+		free(to);
+	}
+	{
+		char *parent = xasprintf("%s/src", work);
+
+		depmod(work, parent, kver, src);
+		free(parent);
+	}
+
+	/* Configuration from the kernel root only, never the host's. */
+	config[0] = xasprintf("%s/etc/modprobe.d", kroot);
+	config[1] = xasprintf("%s/usr/lib/modprobe.d", kroot);
+	if ((ctx = kmod_new(idx, config)) == NULL)
+		errx(1, "%s: libkmod cannot use it", src);
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	if (kmod_load_resources(ctx) < 0)
+		errx(1, "%s: cannot load the module indexes", src);
+
+	/* Select, then close over dependencies. */
+	{
+		char *kdir = xasprintf("%s/kernel", src);
+
+		if (stat(kdir, &st) == 0)
+			walk(idx, "kernel", rules, nrules, &s);
+		free(kdir);
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		struct kmod_list *list = NULL;
+
+		if (kmod_module_new_from_lookup(ctx, names[i], &list) < 0 ||
+		    list == NULL)
+			errx(1, "%s: no such module or alias in %s", names[i],
+			    kver);
+		add_list(&s, list, idx, "-M");
+		kmod_module_unref_list(list);
+	}
+	close_over(ctx, &s, idx, &fw, &fwmod);
+
+	/* The output: modules, shipped files, firmware, new indexes. */
+	final = xasprintf("%s", outdir);
+	out_dir_open(&o, final, flags);
+	outmods = xasprintf("%s/" MODDIR "/%s", o.tmp, kver);
+	mkdirs(o.tmp, MODDIR "/x");
+	if (mkdir(outmods, 0755) < 0)
+		err(1, "%s", outmods);
+	for (size_t i = 0; i < s.n; i++) {
+		char *from = xasprintf("%s/%s", src, s.v[i].rel);
+		char *to = xasprintf("%s/%s", outmods, s.v[i].rel);
+
+		if (stat(from, &st) == 0 && st.st_mtime > newest)
+			newest = st.st_mtime;
+		mkdirs(outmods, s.v[i].rel);
+		copy(from, to);
+		free(from);
+		free(to);
+	}
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		char *from = xasprintf("%s/%s", src, shipped[i]);
+		char *to = xasprintf("%s/%s", outmods, shipped[i]);
+
+		if (access(from, F_OK) == 0)
+			copy(from, to);
+		free(from);
+		free(to);
+	}
+	for (size_t i = 0; i < fw.n; i++) {
+		char *rel = NULL, *real = NULL, *to;
+
+		if (fwroot == NULL)
+			break;
+		if ((real = firmware_find(fwroot, fw.v[i], &rel)) == NULL) {
+			warnx("%s: firmware %s not found in %s", fwmod[i],
+			    fw.v[i], fwroot);
+			continue;
+		}
+		to = xasprintf("%s/%s", o.tmp, rel);
+		if (access(to, F_OK) != 0) {
+			mkdirs(o.tmp, rel);
+			copy(real, to);
+			note("%s (firmware of %s)", rel, fwmod[i]);
+		}
+		free(to);
+		free(rel);
+		free(real);
+	}
+	{
+		char *parent = xasprintf("%s/" MODDIR, o.tmp);
+
+		depmod(work, parent, kver, outdir);
+		free(parent);
+	}
+
+	/*
+	 * The spec: owners root, times no later than the newest module and
+	 * clamped to -t or SOURCE_DATE_EPOCH, the bytes named by the final
+	 * path.
+	 */
+	tree_add_dir(&t, o.tmp);
+	for (size_t i = 0; i < t.n; i++) {
+		char *p = t.v[i].src;
+
+		if (newest > 0 && t.v[i].mtime > newest)
+			t.v[i].mtime = newest;
+		if (p != NULL && strncmp(p, o.tmp, strlen(o.tmp)) == 0) {
+			t.v[i].src = xasprintf("%s%s", outdir,
+			    p + strlen(o.tmp));
+			free(p);
+		}
+	}
+	tree_finish(&t, epoch);
+	out_dir_commit(&o);
+	tree_write_spec(&t, stdout);
+
+	tree_free(&t);
+	kmod_unref(ctx);
+	for (size_t i = 0; i < s.n; i++) {
+		free(s.v[i].name);
+		free(s.v[i].rel);
+	}
+	for (size_t i = 0; i < fw.n; i++) {
+		free(fw.v[i]);
+		free(fwmod[i]);
+	}
+	free(fw.v);
+	free(fwmod);
+	free(s.v);
+	free(rules);
+	free(names);
+	free((char *)config[0]);
+	free((char *)config[1]);
+	free(outmods);
+	free(final);
+	free(idx);
+	free(src);
+	if (fclose(stdout) != 0)
+		err(1, "stdout");
+	return 0;
+}

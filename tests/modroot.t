@@ -1,0 +1,139 @@
+#!/bin/sh
+# modroot: a fake kernel tree of small modules built here (real ELF objects
+# with .modinfo and exported symbols, so depmod computes their
+# dependencies), read back with modprobe --show-depends; then the real
+# bookworm kernel and the generic module set.
+. "$(dirname "$0")/lib.sh"
+. "$top/tests/kernel.sh"
+cd "$T" || exit 1
+
+if ! need cc depmod modprobe; then
+	t_skip "modroot" "a C compiler or kmod not installed"
+	exit 0
+fi
+K=6.1.0-0-test
+M=kr/usr/lib/modules/$K
+mkdir -p $M/kernel/drivers/top $M/kernel/lib $M/kernel/crypto $M/kernel/x \
+    kr/usr/lib/modprobe.d fw/usr/lib/firmware/test
+# mod NAME DIR "modinfo fields" [exported symbol] [needed symbol]
+mod() {
+	{
+		[ -n "${5:-}" ] && printf 'extern int %s(void);\nint use_%s(void) { return %s(); }\n' "$5" "$1" "$5"
+		[ -n "${4:-}" ] && printf 'int %s(void) { return 1; }\nstatic const char ks[] __attribute__((used, section("__ksymtab_strings"))) = "%s";\n' "$4" "$4"
+		printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=%s\\0%svermagic=%s SMP mod_unload \\0";\n' \
+		    "$(echo "$1" | tr - _)" "$3" $K
+	} >"$1.c"
+	cc -c -O2 -o "$M/kernel/$2/$1.ko" "$1.c"
+}
+mod base lib "" base_fn
+mod mid lib 'depends=base\0firmware=test/fw.bin\0firmware=test/missing.bin\0softdep=pre: pre_mod post: post_mod\0alias=fake:mid*\0' mid_fn base_fn
+mod top drivers/top 'depends=mid\0' "" mid_fn
+mod pre_mod crypto ""
+mod post_mod crypto ""
+mod cfg_mod crypto ""
+mod other drivers/top ""
+mod dash-name x ""
+mod unused x ""
+printf 'kernel/x/dash-name.ko\nkernel/lib/base.ko\n' >$M/modules.order
+printf 'kernel/x/bi.ko\n' >$M/modules.builtin
+printf 'bi.alias=fake:bi*\0bi.license=GPL\0' >$M/modules.builtin.modinfo
+# A soft dependency from the kernel root's modprobe.d, not the module.
+echo 'softdep top pre: cfg_mod' >kr/usr/lib/modprobe.d/test.conf
+printf 'firmware bytes\n' | xz >fw/usr/lib/firmware/test/fw.bin.xz
+
+# The module files of an output directory, and modprobe reading it (with
+# the kernel root's modprobe.d, not the host's) through a base with lib/.
+cat >files <<EOF
+#!/bin/sh
+cd "\$1/usr/lib/modules/$K" && find kernel -name '*.ko' | sort | tr '\n' ' '
+EOF
+cat >show <<EOF
+#!/bin/sh
+rm -rf mp && mkdir -p mp/lib && ln -s "$T/\$1/usr/lib/modules" mp/lib/modules || exit 1
+shift
+for m; do modprobe -C "$T/kr/usr/lib/modprobe.d" -d mp -S $K --show-depends "\$m" || exit 1; done
+EOF
+chmod +x files show
+
+t_ok "-m drivers/top/*: selected, closed over depends and softdeps" \
+    sh -c "modroot -t 1700000000 -r $K -m 'drivers/top/*' -F fw -o out kr >out.mtree 2>out.err"
+t_eq "the modules: top and other, mid, base, both softdeps of mid, the modprobe.d one of top" \
+    "kernel/crypto/cfg_mod.ko kernel/crypto/post_mod.ko kernel/crypto/pre_mod.ko kernel/drivers/top/other.ko kernel/drivers/top/top.ko kernel/lib/base.ko kernel/lib/mid.ko " \
+    ./files out
+# kmod's order: dependencies, then a module's pre softdeps, the module, its
+# post softdeps; top's modprobe.d softdep just before top.
+t_eq "modprobe --show-depends resolves top through the new modules.dep" \
+    "insmod $T/mp/lib/modules/$K/kernel/lib/base.ko 
+insmod $T/mp/lib/modules/$K/kernel/crypto/pre_mod.ko 
+insmod $T/mp/lib/modules/$K/kernel/lib/mid.ko 
+insmod $T/mp/lib/modules/$K/kernel/crypto/post_mod.ko 
+insmod $T/mp/lib/modules/$K/kernel/crypto/cfg_mod.ko 
+insmod $T/mp/lib/modules/$K/kernel/drivers/top/top.ko " \
+    ./show out top
+t_ok "every module modroot took resolves, and only those are indexed" \
+    sh -c "./show out top other mid base pre_mod post_mod cfg_mod >/dev/null &&
+	! ./show out unused >/dev/null 2>&1 &&
+	[ \$(wc -l <out/usr/lib/modules/$K/modules.dep) -eq 7 ]"
+t_ok "firmware: the .xz variant copied as it is" cmp fw/usr/lib/firmware/test/fw.bin.xz out/usr/lib/firmware/test/fw.bin.xz
+t_eq "missing firmware: a warning naming the module" "modroot: mid: firmware test/missing.bin not found in fw" cat out.err
+t_ok "modules.order, modules.builtin* as shipped" \
+    sh -c "for f in modules.order modules.builtin modules.builtin.modinfo; do cmp $M/\$f out/usr/lib/modules/$K/\$f || exit 1; done"
+t_ok "the spec: bsdtar reads it, owners root, contents under out/" \
+    sh -c "bsdtar -tvf out.mtree >list && grep -q '^-rw-r--r--  0 0  *0  *[0-9]* .* \./usr/lib/modules/$K/kernel/lib/mid.ko\$' list &&
+	grep -q '^\./usr/lib/modules/$K/kernel/lib/mid\.ko .*contents=out/usr/lib/modules/$K/kernel/lib/mid\.ko' out.mtree &&
+	! grep -q 'uid=[1-9]' out.mtree"
+t_ok "times clamped to -t" sh -c '! grep -v "^#" out.mtree | grep -v "time=1700000000.0" | grep -q .'
+t_ok "mkcpio takes the spec; bsdcpio lists the modules" \
+    sh -c "mkcpio -z none -o m.cpio out.mtree && bsdcpio -it <m.cpio 2>/dev/null | grep -qx 'usr/lib/modules/$K/kernel/drivers/top/top.ko'"
+t_ok "the same inputs: the same spec and the same index bytes" \
+    sh -c "modroot -t 1700000000 -r $K -m 'drivers/top/*' -F fw -o out2 kr 2>/dev/null | sed 's,contents=out2/,contents=out/,' | cmp - out.mtree &&
+	for f in \$(cd out && find . -type f); do cmp out/\$f out2/\$f || exit 1; done"
+
+# Selection rules.
+t_eq "-m then -x: the last matching rule wins" \
+    "kernel/drivers/top/top.ko kernel/lib/base.ko kernel/lib/mid.ko " \
+    sh -c "modroot -r $K -m 'drivers/*' -x 'drivers/top/*' -m '*/top.ko' -x 'crypto/*' -o o3 kr >/dev/null && rm -f o3/usr/lib/modules/$K/kernel/crypto/* && ./files o3 | sed 's,kernel/crypto/[^ ]* ,,g'"
+t_eq "-M by name, - and _ alike" "kernel/x/dash-name.ko " \
+    sh -c "modroot -r $K -M dash_name -o o4 kr >/dev/null && ./files o4"
+t_eq "-M by alias (modules.alias)" "kernel/lib/mid.ko" \
+    sh -c "modroot -r $K -M fake:mid-anything -o o5 kr >/dev/null && ./files o5 | tr ' ' '\n' | grep mid"
+t_eq "-M a built-in module or alias: nothing to copy" "" \
+    sh -c "modroot -r $K -M bi -M fake:bi-x -o o6 kr >/dev/null && ./files o6"
+t_ok "without -F, no firmware and no warning" \
+    sh -c "modroot -r $K -M mid -o o7 kr >/dev/null 2>o7.err && [ ! -s o7.err ] && [ ! -e o7/usr/lib/firmware ]"
+t_ok "-v says why each module was taken" \
+    sh -c "modroot -v -r $K -M top -o o8 kr 2>&1 >/dev/null | grep -qx 'modroot: kernel/lib/base.ko (needed by top)'"
+
+# Bad input: one line, exit 1, no output directory.
+t_err "an unknown module" 1 "nosuch: no such module or alias in $K" modroot -r $K -M nosuch -o bad kr
+t_err "a kernel release the root does not have" 1 "kr: no modules for 9.9" modroot -r 9.9 -m '*' -o bad kr
+t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" modroot -r $K -F out.mtree -o bad kr
+t_err "an existing output without -f" 1 "out: exists" modroot -r $K -M top -o out kr
+t_ok "... and nothing left behind" sh -c '! ls -A | grep -e "^bad" -e "\.tmp"'
+t_ok "-f replaces it" sh -c "modroot -f -r $K -M base -o out kr >/dev/null && [ \"\$(./files out)\" = 'kernel/lib/base.ko ' ]"
+t_usage "no kernel release" modroot -o x kr
+t_usage "no output" modroot -r $K kr
+t_err "a release with a slash" 2 "-r \.\./x: not a kernel release" modroot -r ../x -o x kr
+t_usage "unknown option" modroot -Z
+
+# The real kernel: the generic set, small enough, and what boots a
+# verity-protected sysext root resolves.
+if kernel_get modules; then
+	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list")
+	t_ok "bookworm's kernel, the generic set" \
+	    sh -c "modroot -t 1700000000 -r $KVER $* -F kroot -o real kroot >real.mtree 2>real.err"
+	K=$KVER
+	t_ok "virtio_blk, squashfs, dm-verity, overlay, ext4 resolve with their dependencies" \
+	    sh -c "rm -rf mp && mkdir -p mp/lib && ln -s '$T/real/usr/lib/modules' mp/lib/modules &&
+		for m in virtio_blk squashfs dm-verity overlay ext4 nvme ahci sd_mod vfat loop; do
+		    modprobe -d mp -S $K --show-depends \$m >dep.txt || exit 1
+		    while read -r cmd path rest; do [ \$cmd = builtin ] || [ -f \"\$path\" ] || { echo missing \$path >&2; exit 1; }; done <dep.txt
+		done"
+	mkcpio -t 1700000000 -z zstd -o real.cpio.zst real.mtree
+	size=$(wc -c <real.cpio.zst)
+	t_ok "the modules cpio is under 20 MB with zstd ($size bytes)" [ "$size" -gt 1000000 -a "$size" -lt 20000000 ]
+	t_ok "modules.dep lists exactly the modules copied" \
+	    sh -c "[ \$(wc -l <real/usr/lib/modules/$K/modules.dep) -eq \$(find real -name '*.ko' | wc -l) ]"
+else
+	t_skip "the real kernel" "$KERNEL_WHY"
+fi
