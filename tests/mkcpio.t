@@ -260,3 +260,13 @@ for sig in TERM HUP INT; do
 		kill -'"$sig"' $pid; wait $pid; rc=$?
 		[ $rc -gt 128 ] && [ -z "$(ls -A k)" ]'
 done
+
+# The current directory is never looked at: a source tree's bin/ does not
+# clash with the spec's ./bin symlink, and a file without contents= is
+# empty, not the file of that name here.
+mkdir -p cwd/bin cwd/etc && printf 'host secret\n' >cwd/etc/passwd
+printf '#mtree\n. type=dir mode=0755\n./bin type=link link=usr/bin\n./etc type=dir mode=0755\n./etc/passwd type=file mode=0644\n./c type=file contents=../c/hello.txt\n' >cwd/s.mtree
+t_ok "nothing is read from the current directory" \
+    sh -c 'cd cwd && mkcpio -z none -o ../cwd.cpio s.mtree && cd .. &&
+	bsdcpio -itv <cwd.cpio 2>/dev/null >cwd.list && grep -q "^l.* bin -> usr/bin$" cwd.list &&
+	grep -q "^-rw-r--r-- .* root  *0 .* etc/passwd$" cwd.list && ! grep -aq "host secret" cwd.cpio && [ "$(bsdtar -xOf cwd.cpio c)" = hi ]'

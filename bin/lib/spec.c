@@ -336,12 +336,17 @@ set_identity(struct node *n, const struct stat *st)
 /* Where a regular file's bytes are, and how many. */
 static void
 set_source(struct node *n, const char *file, size_t lineno,
-    const char *contents, const char *entry_path, int size_set)
+    const char *contents, const char *entry_path, int size_set,
+    const char *cwd)
 {
 	const char *src = contents ? contents : entry_path;
+	char *at = contents && contents[0] != '/' ?
+	    xasprintf("%s/%s", cwd, contents) : xstrdup(src);
 	struct stat st;
+	int r = stat(at, &st);
 
-	if (stat(src, &st) < 0) {
+	free(at);
+	if (r < 0) {
 		if (contents == NULL && errno == ENOENT) {
 			/* No bytes anywhere: an empty file, as for bsdtar. */
 			if (size_set && n->size != 0)
@@ -365,6 +370,83 @@ set_source(struct node *n, const char *file, size_t lineno,
 	set_identity(n, &st);
 }
 
+/* An empty private directory, made once, removed at exit. */
+static const char *
+empty_dir(void)
+{
+	static struct out o;
+
+	if (o.tmp == NULL) {
+		const char *tmp = getenv("TMPDIR");
+		char *base = xasprintf("%s/initkit-spec",
+		    tmp && *tmp ? tmp : "/tmp");
+
+		out_dir_open(&o, base, OUT_FORCE);
+		free(base);
+		if (chmod(o.tmp, 0500) < 0)
+			err(1, "%s", o.tmp);
+	}
+	return o.tmp;
+}
+
+/*
+ * The spec text with every relative "contents=" (or "content=") value
+ * prefixed by cwd; names (the first word of an entry line) and comments
+ * are left alone. Words are separated by blanks and escaped newlines.
+ */
+static char *
+absolute_contents(const char *buf, size_t len, const char *cwd,
+    size_t *outlen)
+{
+	char *enc = spec_encode(cwd), *out;
+	size_t n = 0, cap = len + 1, word = 0;
+	int bol = 1, comment = 0, entry = 0;
+
+	out = xmalloc(cap);
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		size_t k = 0;
+
+		if (bol) {
+			size_t j = i;
+
+			while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
+				j++;
+			comment = j < len && buf[j] == '#';
+			entry = j < len && buf[j] != '/' && !comment;
+			word = 0;
+			bol = 0;
+		}
+		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
+		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
+		    buf[i - 1] == '\n') && !(entry && word++ == 0)) {
+			if (strncmp(buf + i, "contents=", 9) == 0)
+				k = 9;
+			else if (strncmp(buf + i, "content=", 8) == 0)
+				k = 8;
+			if (k != 0 && (i + k >= len || buf[i + k] == '/'))
+				k = 0;
+		}
+		if (n + k + strlen(enc) + 3 > cap)
+			out = xreallocarray(out, cap = cap * 2 + k +
+			    strlen(enc) + 3, 1);
+		if (k != 0) {
+			memcpy(out + n, buf + i, k);
+			n += k;
+			n += (size_t)sprintf(out + n, "%s/", enc);
+			i += k - 1;
+			continue;
+		}
+		out[n++] = c;
+		if (c == '\n' && (i == 0 || buf[i - 1] != '\\'))
+			bol = 1;
+	}
+	out[n] = '\0';
+	free(enc);
+	*outlen = n;
+	return out;
+}
+
 void
 tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
     size_t len)
@@ -374,9 +456,10 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	struct archive_entry *ae;
 	const struct line *ln;
 	const char *contents, *p;
-	char *copy;
+	char *copy, *cwd, *abs;
+	size_t abslen;
 	struct node *n;
-	int r;
+	int r, cwdfd;
 
 	if (len == 0)
 		return;		/* an empty spec is an empty tree */
@@ -390,11 +473,26 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		qsort(sc.v, sc.n, sizeof(*sc.v), line_cmp);
 	scan_check(&sc, file);
 
+	/*
+	 * libarchive looks at the path of every entry without contents= in
+	 * the current directory (to check its type, and take a regular
+	 * file's bytes): a spec's "./bin" symlink against a source tree's
+	 * bin/, or "./etc/passwd" against the host's. So it reads in an
+	 * empty directory, with relative contents= made absolute; an entry
+	 * without contents= is an empty file.
+	 */
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		err(1, "getcwd");
+	abs = absolute_contents(buf, len, cwd, &abslen);
+	if ((cwdfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    chdir(empty_dir()) < 0)
+		err(1, "%s", file);
 	if ((a = archive_read_new()) == NULL)
 		errx(1, "%s: cannot allocate a reader", file);
 	if (archive_read_support_format_mtree(a) != ARCHIVE_OK ||
 	    archive_read_set_format_option(a, "mtree", "checkfs", "1") !=
-	    ARCHIVE_OK || archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+	    ARCHIVE_OK || archive_read_open_memory(a, abs, abslen) !=
+	    ARCHIVE_OK)
 		errx_archive(a, file);
 	while ((r = archive_read_next_header(a, &ae)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK)
@@ -414,7 +512,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		case S_IFREG:
 			n->size = archive_entry_size(ae);
 			set_source(n, file, ln->lineno, contents, p,
-			    archive_entry_size_is_set(ae));
+			    archive_entry_size_is_set(ae), cwd);
 			break;
 		case S_IFLNK:
 			if (archive_entry_symlink(ae) == NULL ||
@@ -437,6 +535,11 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		}
 	}
 	archive_read_free(a);
+	if (fchdir(cwdfd) < 0)
+		err(1, "%s", cwd);
+	close(cwdfd);
+	free(cwd);
+	free(abs);
 	for (size_t i = 0; i < sc.n; i++) {
 		free(sc.v[i].name);
 		free(sc.v[i].type);

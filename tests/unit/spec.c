@@ -200,7 +200,7 @@ main(void)
 	exits(1, "a/b: parent a is a link, not a directory", bad,
 	    "#mtree\n./a type=link link=/\n./a/b type=dir\n",
 	    "parent is a symlink");
-	exits(1, "Can't open nope", bad,
+	exits(1, "Can't open /", bad,
 	    "#mtree\n./f type=file contents=nope\n", "missing contents");
 	exits(1, "t.mtree: NUL byte in spec", with_nul, NULL, "NUL byte");
 
