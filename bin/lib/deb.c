@@ -7,9 +7,22 @@
  * ("2.0\n"), then "control.tar" and "data.tar", each uncompressed or
  * compressed (.gz, .xz, .zst, .bz2, .lzma); members starting with "_" are
  * reserved and skipped, any other is an error, as dpkg-deb has it.
+ *
+ * The data.tar's headers are held to dpkg's dialect (deb(5): "Unrecognized
+ * tar typeflags are considered an error"; dpkg's lib/dpkg/tarfn.c), which
+ * libarchive hides: it reads a contiguous file '7' or an unknown type as a
+ * regular file, skips a volume header 'V' and makes a sparse file without
+ * holes a plain one. So the member is decompressed here and the stream
+ * kept until libarchive has read the headers of an entry, which are then
+ * looked at as stored: ustar (POSIX.1-1988 10.1.1), pax extended headers
+ * (POSIX.1-2001 pax, "ustar Interchange Format" and "pax Extended Header"),
+ * GNU long names and sparse files (GNU tar manual, "Basic Tar Format").
+ * pax headers are read too, beyond dpkg: a path they give is checked like
+ * any other.
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +46,216 @@ inner_read(struct archive *a, void *arg, const void **buf)
 		    archive_error_string(src->ar));
 	*buf = src->buf;
 	return n;
+}
+
+/*
+ * The data.tar, decompressed by raw, as the tar reader's input: bytes
+ * [base, base + len) of the stream are in buf; those before keep are no
+ * longer needed (no header of an entry still to come is there).
+ */
+struct tar_src {
+	struct archive *raw;
+	int eof;
+	unsigned char *buf;
+	size_t len, cap;
+	int64_t base, keep;
+};
+
+#define TAR_CHUNK 65536
+/* ustar header (POSIX.1-1988 10.1.1): 512-byte blocks, size[12] at 124 in
+ * octal (GNU: base-256 when the first byte is 0x80), typeflag at 156. */
+#define TAR_BLOCK 512
+#define TAR_SIZE 124
+#define TAR_TYPE 156
+
+static la_ssize_t
+tar_read(struct archive *a, void *arg, const void **buf)
+{
+	struct tar_src *s = arg;
+	la_ssize_t n = 0;
+	size_t drop;
+
+	/* libarchive calls again only when done with the last buffer. */
+	if (s->keep > s->base) {
+		drop = (uint64_t)(s->keep - s->base) < s->len ?
+		    (size_t)(s->keep - s->base) : s->len;
+		memmove(s->buf, s->buf + drop, s->len - drop);
+		s->len -= drop;
+		s->base += drop;
+	}
+	if (s->cap - s->len < TAR_CHUNK) {
+		s->cap = s->len + TAR_CHUNK;
+		s->buf = xreallocarray(s->buf, s->cap, 1);
+	}
+	if (!s->eof)
+		n = archive_read_data(s->raw, s->buf + s->len, TAR_CHUNK);
+	if (n < 0)
+		archive_set_error(a, archive_errno(s->raw), "%s",
+		    archive_error_string(s->raw));
+	*buf = s->buf + s->len;
+	if (n > 0)
+		s->len += n;
+	return n;
+}
+
+/* A header's size field: octal, or GNU's base-256 with the top bit set. */
+static int
+tar_size(const unsigned char *h, uint64_t *size)
+{
+	const unsigned char *f = h + TAR_SIZE, *end = f + 12;
+	uint64_t n = 0;
+
+	if (*f == 0x80) {
+		for (f++; f < end; f++) {
+			if (n >> 55)
+				return -1;
+			n = n << 8 | *f;
+		}
+	} else {
+		while (f < end && *f == ' ')
+			f++;
+		for (; f < end && *f >= '0' && *f <= '7'; f++)
+			n = n << 3 | (uint64_t)(*f - '0');
+		if (f < end && *f != ' ' && *f != '\0')
+			return -1;
+	}
+	*size = n;
+	return 0;
+}
+
+/* pax records ("LEN key=value\n") that make a sparse file. */
+static int
+pax_sparse(const unsigned char *p, uint64_t len)
+{
+	while (len > 0) {
+		uint64_t rlen = 0, i = 0;
+
+		while (i < len && i < 20 && isdigit(p[i]))
+			rlen = rlen * 10 + (p[i++] - '0');
+		if (i == 0 || i >= len || p[i] != ' ' || rlen <= i + 1 ||
+		    rlen > len)
+			return 0;	/* malformed: libarchive's to refuse */
+		i++;
+		if ((rlen - i >= 11 && memcmp(p + i, "GNU.sparse.", 11) == 0) ||
+		    (rlen - i >= 13 && memcmp(p + i, "SUN.holesdata", 13) == 0))
+			return 1;
+		p += rlen;
+		len -= rlen;
+	}
+	return 0;
+}
+
+static void
+tar_type(unsigned char type, const char *deb, const char *name)
+{
+	switch (type) {
+	case '\0': case '0': case '1': case '2': case '3': case '4': case '5':
+	case '6':
+		return;
+	case 'S':
+		errx(1, "%s: %s: sparse file (dpkg refuses these)", deb, name);
+	}
+	if (isgraph(type))
+		errx(1, "%s: %s: tar entry type '%c', which dpkg refuses", deb,
+		    name, type);
+	errx(1, "%s: %s: tar entry type \\%03o, which dpkg refuses", deb, name,
+	    type);
+}
+
+/*
+ * Check the headers libarchive read for entry e: extension headers (pax
+ * 'x', GNU 'L' and 'K'), then the entry's own header, whose type must be
+ * one dpkg extracts: regular file ('0' or NUL), hard link '1', symlink
+ * '2', character '3' or block '4' device, directory '5', fifo '6'.
+ */
+static void
+tar_check(struct tar_src *s, struct archive *in, const char *deb,
+    struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	int64_t p = archive_read_header_position(in);
+	const unsigned char *h;
+	uint64_t size, body;
+
+	if (name == NULL)
+		name = "(no name)";
+	for (;;) {
+		if (p < s->base || p > s->base + (int64_t)s->len - TAR_BLOCK)
+			errx(1, "%s: %s: tar headers out of step", deb, name);
+		h = s->buf + (p - s->base);
+		if (tar_size(h, &size) < 0)
+			errx(1, "%s: %s: bad tar size field", deb, name);
+		if (strchr("xLK", h[TAR_TYPE]) == NULL || h[TAR_TYPE] == '\0')
+			break;
+		if (size > (uint64_t)(s->base + (int64_t)s->len - p -
+		    TAR_BLOCK))
+			errx(1, "%s: %s: tar headers out of step", deb, name);
+		if (h[TAR_TYPE] == 'x' && pax_sparse(h + TAR_BLOCK, size))
+			errx(1, "%s: %s: sparse file (dpkg refuses these)",
+			    deb, name);
+		p += TAR_BLOCK + (int64_t)((size + TAR_BLOCK - 1) &
+		    ~(uint64_t)(TAR_BLOCK - 1));
+	}
+	tar_type(h[TAR_TYPE], deb, name);
+	/* A plain file's data is all libarchive reads before the next
+	 * header; anything else is kept until then. */
+	body = 0;
+	if (archive_entry_filetype(e) == AE_IFREG &&
+	    archive_entry_hardlink(e) == NULL && archive_entry_size(e) > 0)
+		body = ((uint64_t)archive_entry_size(e) + TAR_BLOCK - 1) &
+		    ~(uint64_t)(TAR_BLOCK - 1);
+	s->keep = p + TAR_BLOCK + (int64_t)body;
+}
+
+/*
+ * After the last entry only the end-of-archive block of zeros may follow
+ * (libarchive skips a trailing 'g' or 'V' header and stops at the zeros).
+ */
+static void
+tar_end(struct tar_src *s, const char *deb, const char *member)
+{
+	const unsigned char *h;
+
+	if (s->keep < s->base || s->keep + TAR_BLOCK > s->base +
+	    (int64_t)s->len)
+		return;
+	h = s->buf + (s->keep - s->base);
+	for (int i = 0; i < TAR_BLOCK; i++)
+		if (h[i] != 0) {
+			tar_type(h[TAR_TYPE], deb, member);
+			errx(1, "%s: %s: a tar header after the last entry",
+			    deb, member);
+		}
+}
+
+/* The data.tar member: decompressed by one reader, read as tar by another. */
+static struct archive *
+data_open(struct tar_src *s, struct inner_src *src, const char *deb,
+    const char *member)
+{
+	struct archive *in;
+	struct archive_entry *e;
+
+	memset(s, 0, sizeof(*s));
+	if ((s->raw = archive_read_new()) == NULL ||
+	    (in = archive_read_new()) == NULL)
+		errx(1, "%s: cannot allocate a reader", deb);
+	archive_read_support_format_raw(s->raw);
+	archive_read_support_filter_gzip(s->raw);
+	archive_read_support_filter_xz(s->raw);
+	archive_read_support_filter_zstd(s->raw);
+	archive_read_support_filter_bzip2(s->raw);
+	archive_read_support_filter_lzma(s->raw);
+	if (archive_read_open(s->raw, src, NULL, inner_read, NULL) !=
+	    ARCHIVE_OK)
+		errx(1, "%s: %s: %s", deb, member,
+		    archive_error_string(s->raw));
+	/* An empty member has no entry: an empty stream. */
+	s->eof = archive_read_next_header(s->raw, &e) != ARCHIVE_OK;
+	archive_read_support_format_tar(in);
+	if (archive_read_open(in, s, NULL, tar_read, NULL) != ARCHIVE_OK)
+		errx(1, "%s: %s: %s", deb, member, archive_error_string(in));
+	return in;
 }
 
 /* Is name "control.tar" or "data.tar" with a compression dpkg knows? */
@@ -146,6 +369,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 	struct archive *ar, *in;
 	struct archive_entry *e;
 	struct inner_src *src = xmalloc(sizeof(*src));
+	struct tar_src ts;
 	char magic[16];
 	int r, n = 0, have_control = 0, have_data = 0;
 	la_ssize_t len;
@@ -177,14 +401,19 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			have_control = 1;
 		} else if (have_control && !have_data &&
 		    tar_member(name, "data.tar")) {
-			in = inner_open(src, deb, name);
+			in = data_open(&ts, src, deb, name);
 			while ((r = archive_read_next_header(in, &e)) ==
-			    ARCHIVE_OK)
+			    ARCHIVE_OK) {
+				tar_check(&ts, in, deb, e);
 				fn(ctx, in, e);
+			}
 			if (r != ARCHIVE_EOF)
 				errx(1, "%s: %s: %s", deb, name,
 				    archive_error_string(in));
+			tar_end(&ts, deb, name);
 			archive_read_free(in);
+			archive_read_free(ts.raw);
+			free(ts.buf);
 			have_data = 1;
 		} else
 			errx(1, "%s: unexpected member %s", deb, name);
