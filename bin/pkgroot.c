@@ -332,14 +332,16 @@ absolute(const char *p)
 
 /*
  * The one line that says why apt failed: an unmet dependency as apt
- * states it, else the first error that is not apt's generic summary,
- * else the first warning about fetching or signatures.
+ * states it, else a signature that did not verify (apt's error for that
+ * only says "is not signed"), else the first error that is not apt's
+ * generic summary, else the first warning about fetching or signatures.
  */
 NORETURN static void
 apt_fail(const char *what, const char *out)
 {
-	char *pick = NULL, *warn = NULL, *line, *save, *text = xstrdup(out);
-	int stale = 0;
+	char *pick = NULL, *warn = NULL, *gpg = NULL, *line, *save;
+	char *text = xstrdup(out);
+	int stale = 0, dep = 0;
 
 	for (line = strtok_r(text, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -348,8 +350,14 @@ apt_fail(const char *what, const char *out)
 		/* " pkg : Depends: other but it is not installable" */
 		if (pick == NULL && line[0] == ' ' && strstr(line, " : ") &&
 		    (strstr(line, "Depends:") || strstr(line, "Conflicts:") ||
-		    strstr(line, "Breaks:")))
+		    strstr(line, "Breaks:"))) {
 			pick = line;
+			dep = 1;
+		}
+		/* "W: GPG error: URI SUITE InRelease: ... NO_PUBKEY ..." */
+		if (gpg == NULL && (strncmp(line, "W: GPG error: ", 14) == 0 ||
+		    strncmp(line, "E: GPG error: ", 14) == 0))
+			gpg = line + 3;
 		if (pick == NULL && strncmp(line, "E: ", 3) == 0 &&
 		    strncmp(line, "E: Some index files failed", 27) != 0 &&
 		    strncmp(line, "E: Unable to correct problems", 29) != 0 &&
@@ -360,6 +368,8 @@ apt_fail(const char *what, const char *out)
 		    strstr(line, "signature") || strstr(line, "GPG")))
 			warn = line + 3;
 	}
+	if (gpg != NULL && !dep)
+		pick = gpg;
 	if (pick == NULL)
 		pick = warn;
 	if (pick == NULL)
