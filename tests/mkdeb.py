@@ -11,8 +11,13 @@ One entry a line, fields separated by blanks (\\040 for a blank in a name):
   hardlink PATH TARGET
   char PATH MODE MAJOR MINOR
   pax USTARNAME PAXPATH TEXT         (a pax "path" record overriding the name)
+  type PATH FLAG TEXT                (a file entry with another tar typeflag)
+  gnusparse PATH HOLE TEXT           (old GNU sparse 'S': HOLE bytes, then TEXT)
+  paxsparse PATH 0.1|1.0 HOLE TEXT   (the same as a regular file with PAX
+                                      GNU.sparse.* records, format 0.1 or 1.0)
 """
 import io
+import os
 import sys
 import tarfile
 import time
@@ -20,6 +25,43 @@ import time
 
 def unq(s):
     return s.replace("\\040", " ").replace("\\n", "\n")
+
+
+def gnu_sparse(ti, hole, data):
+    """An old GNU sparse header (GNU tar's tar.h, struct oldgnu_header):
+    one sparse entry {offset, numbytes} at byte 386, isextended at 482,
+    realsize at 483; the stored bytes are data only."""
+    ti.type = tarfile.GNUTYPE_SPARSE
+    ti.size = len(data)
+    h = bytearray(ti.tobuf(tarfile.GNU_FORMAT))
+    h[386:398] = b"%011o\0" % hole
+    h[398:410] = b"%011o\0" % len(data)
+    h[482] = 0
+    h[483:495] = b"%011o\0" % (hole + len(data))
+    h[148:156] = b"        "
+    h[148:156] = b"%06o\0 " % sum(h)
+    pad = b"\0" * (-len(data) % tarfile.BLOCKSIZE)
+    return bytes(h) + data + pad
+
+
+def pax_sparse(ti, version, hole, data):
+    """GNU tar's PAX sparse formats (GNU tar manual, "Storing Sparse
+    Files"): 0.1 keeps the map in GNU.sparse.map; 1.0 puts it, in decimal
+    lines padded to a block, ahead of the data, under a made-up name."""
+    real = hole + len(data)
+    if version == "0.1":
+        ti.pax_headers = {"GNU.sparse.size": str(real),
+                          "GNU.sparse.numblocks": "1",
+                          "GNU.sparse.map": "%d,%d" % (hole, len(data))}
+        return data
+    if version != "1.0":
+        sys.exit("mkdeb.py: PAX sparse version 0.1 or 1.0")
+    ti.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                      "GNU.sparse.name": ti.name,
+                      "GNU.sparse.realsize": str(real)}
+    ti.name = "./GNUSparseFile.0/" + os.path.basename(ti.name)
+    smap = b"1\n%d\n%d\n" % (hole, len(data))
+    return smap + b"\0" * (-len(smap) % tarfile.BLOCKSIZE) + data
 
 
 def tar_bytes(entries, compress):
@@ -49,6 +91,22 @@ def tar_bytes(entries, compress):
                     ti.uid, ti.gid = int(f[3]), int(f[4])
                     text = unq(" ".join(f[5:]))
                 data = text.encode()
+                ti.size = len(data)
+            elif kind == "type":
+                ti.type = f[2].encode()
+                ti.mode = 0o644
+                data = unq(" ".join(f[3:])).encode()
+                ti.size = len(data)
+            elif kind == "gnusparse":
+                ti.mode = 0o644
+                raw = gnu_sparse(ti, int(f[2]), unq(" ".join(f[3:])).encode())
+                t.fileobj.write(raw)
+                t.offset += len(raw)
+                continue
+            elif kind == "paxsparse":
+                ti.mode = 0o644
+                data = pax_sparse(ti, f[2], int(f[3]),
+                                  unq(" ".join(f[4:])).encode())
                 ti.size = len(data)
             elif kind == "symlink":
                 ti.type = tarfile.SYMTYPE

@@ -192,6 +192,29 @@ dir ./usr 0755
 pax ./usr/safe ../../pwned x
 EOF
 
+# Sparse files and tar types dpkg refuses (deb(5): "Unrecognized tar
+# typeflags are considered an error"), which libarchive would mostly read
+# as regular files; each entry would land in the sentinel through usr/evil.
+typed() { # name regex entry
+	hostile "$1" "$1_1\.0_all\.deb: \./usr/evil/pwned: $2" <<EOF
+dir ./usr 0755
+symlink ./usr/evil $T/sentinel
+$3
+EOF
+}
+typed sparse-gnu 'sparse file \(dpkg refuses these\)' 'gnusparse ./usr/evil/pwned 8192 x'
+typed sparse-gnu-nohole 'sparse file' 'gnusparse ./usr/evil/pwned 0 x'
+typed sparse-pax01 'sparse file' 'paxsparse ./usr/evil/pwned 0.1 8192 x'
+typed sparse-pax10 'sparse file' 'paxsparse ./usr/evil/pwned 1.0 8192 x'
+typed sparse-pax-nohole 'sparse file' 'paxsparse ./usr/evil/pwned 1.0 0 x'
+typed type-contiguous "tar entry type '7', which dpkg refuses" 'type ./usr/evil/pwned 7 x'
+typed type-dumpdir "tar entry type 'D'" 'type ./usr/evil/pwned D x'
+typed type-unknown "tar entry type 'Z'" 'type ./usr/evil/pwned Z x'
+typed type-volume "tar entry type 'V'" 'type ./usr/label V
+file ./usr/evil/pwned 0644 0 0 x'
+typed pax-global "tar entry type 'g'" 'type ./usr/global g 20\040path=../../pwned\n
+file ./usr/evil/pwned 0644 0 0 x'
+
 # Corrupt packages, given as local .deb operands.
 mkpkg good 1.0
 mkdir -p local
