@@ -238,6 +238,32 @@ cp -a repo repo-unsigned
 REPO=$T/repo-unsigned repo_index unsigned
 t_err "unsigned repository refused" 1 "is not signed" \
     pkgroot -a amd64 -r bookworm -m "copy:$T/repo-unsigned" -K "$KEY" -c "$T/cache-u" -o bad app
+# Signed, but not by the -K key: a second throwaway key signs a copy.
+mkdir -m 700 gnupg-other
+GNUPGHOME=$T/gnupg-other gpg --batch --quiet --passphrase '' --quick-gen-key \
+    'other key <other@invalid>' ed25519 sign never 2>/dev/null
+cp -a repo repo-otherkey
+(GNUPGHOME=$T/gnupg-other REPO=$T/repo-otherkey repo_index)
+t_err "repository signed with a key other than -K's refused" 1 \
+    "copy:$T/repo-otherkey: GPG error: .*InRelease: .*NO_PUBKEY" \
+    pkgroot -a amd64 -r bookworm -m "copy:$T/repo-otherkey" -K "$KEY" -c "$T/cache-k" -o bad app
+t_ok "other key: nothing at the output path" sh -c '! ls -A | grep -q "bad"'
+# InRelease changed after signing: an index swapped in, its hash updated.
+cp -a repo repo-forged
+printf '\nPackage: evil\nVersion: 1.0\nArchitecture: all\nFilename: pool/evil.deb\n' \
+    >>repo-forged/dists/bookworm/main/binary-amd64/Packages
+sed -i "s,^ [0-9a-f]\{64\} *[0-9]* main/binary-amd64/Packages\$, $(
+	cd repo-forged/dists/bookworm/main/binary-amd64 && sha256sum Packages |
+	cut -d' ' -f1) $(wc -c <repo-forged/dists/bookworm/main/binary-amd64/Packages) main/binary-amd64/Packages," \
+    repo-forged/dists/bookworm/InRelease
+t_ok "forged InRelease: the text differs, the signature is the old one" sh -c '
+	! cmp -s repo/dists/bookworm/InRelease repo-forged/dists/bookworm/InRelease &&
+	[ "$(sed -n "/BEGIN PGP SIGNATURE/,\$p" repo/dists/bookworm/InRelease)" = \
+	    "$(sed -n "/BEGIN PGP SIGNATURE/,\$p" repo-forged/dists/bookworm/InRelease)" ]'
+t_err "InRelease changed after signing refused" 1 \
+    "copy:$T/repo-forged: GPG error: .*InRelease: .*BADSIG" \
+    pkgroot -a amd64 -r bookworm -m "copy:$T/repo-forged" -K "$KEY" -c "$T/cache-f" -o bad app
+t_ok "forged InRelease: nothing at the output path" sh -c '! ls -A | grep -q "bad"'
 cp -a repo repo-tampered
 printf 'X' | dd of=repo-tampered/pool/app_1.0_all.deb bs=1 seek=200 conv=notrunc 2>/dev/null
 t_err "hash mismatch refused" 1 "[Hh]ash [Ss]um mismatch|hash mismatch" \
