@@ -140,6 +140,29 @@ t_ok "-u refreshes the lists" sh -c 'pr -u -o r10 fresh >/dev/null && grep -q "^
 t_err "existing root refused without -f" 1 'pkgroot: r1: exists; use -f' pr -o r1 app
 t_ok "-f replaces the root" sh -c 'touch r1/stale && pr -f -o r1 app >/dev/null && [ ! -e r1/stale ]'
 
+# -p: the package list where asked, not beside the root.
+mkdir lists
+t_ok "-p writes the package list where asked" \
+    sh -c 'pr -p lists/app.tsv -o r12 app >/dev/null && cmp lists/app.tsv r1.tsv'
+t_ok "-p: nothing beside the root" test ! -e r12.tsv
+
+# The default cache: $XDG_CACHE_HOME/initkit, else out/cache here.
+t_ok "no -c: the cache is \$XDG_CACHE_HOME/initkit" sh -c '
+	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
+	    -o r13 app >/dev/null &&
+	[ -s xdg/initkit/apt-bookworm-amd64/archives/app_1.0_all.deb ] &&
+	grep -q "copy:$T/repo bookworm" xdg/initkit/apt-bookworm-amd64/etc/sources.list &&
+	[ ! -e out ]'
+t_ok "no -c: a second run takes \$XDG_CACHE_HOME/initkit, the repository gone" sh -c '
+	mv repo repo.away
+	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
+	    -o r14 app >/dev/null; rc=$?
+	mv repo.away repo; [ $rc = 0 ] && cmp r14.tsv r1.tsv'
+t_ok "no -c, no XDG_CACHE_HOME: the cache is out/cache" sh -c '
+	mkdir cwd && cd cwd && env -u XDG_CACHE_HOME pkgroot -a amd64 -r bookworm \
+	    -m "copy:$T/repo" -K "$KEY" -o r app >/dev/null &&
+	[ -s out/cache/apt-bookworm-amd64/archives/app_1.0_all.deb ]'
+
 # Errors: one line, exit 1, no root, nothing outside the work directory.
 fail() { # desc regex args...
 	_desc=$1 _re=$2
