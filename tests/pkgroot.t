@@ -296,6 +296,43 @@ t_err "mirror failure" 1 "Failed to fetch|does not have a Release file" \
 t_err "network failure" 1 "Failed to fetch http://127\.0\.0\.1:9/|Could not connect|Connection refused|Unable to connect" \
     pkgroot -a amd64 -r bookworm -m "http://127.0.0.1:9/debian" -K "$KEY" -c "$T/cache-h" -o bad app
 t_ok "repository failures leave no root" sh -c '! ls -A | grep -q "^bad"'
+
+# The host's apt state is neither read nor changed, whatever the
+# environment says: an APT_CONFIG that would break apt, or one that would
+# take an unsigned repository and keep lists and packages elsewhere.
+printf 'this is not apt configuration\n' >poison-broken.conf
+cat >poison-open.conf <<EOF
+Acquire::AllowInsecureRepositories "true";
+APT::Get::AllowUnauthenticated "true";
+Dir::State::Lists "$T/poison/lists/";
+Dir::Cache::Archives "$T/poison/archives/";
+EOF
+mkdir -p poison/lists/partial poison/archives/partial
+host_apt=
+for d in /etc/apt /var/lib/apt /var/cache/apt /var/lib/dpkg; do
+	[ -e $d ] && host_apt="$host_apt $d"
+done
+touch stamp
+t_ok "APT_CONFIG that would break apt: ignored" sh -c '
+	APT_CONFIG=$T/poison-broken.conf pkgroot -a amd64 -r bookworm -m "copy:$T/repo" \
+	    -K "$KEY" -c "$T/cache-p" -o r15 app >/dev/null && cmp r15.tsv r1.tsv'
+t_err "APT_CONFIG allowing unsigned repositories: ignored" 1 "is not signed" \
+    env APT_CONFIG="$T/poison-open.conf" pkgroot -a amd64 -r bookworm \
+    -m "copy:$T/repo-unsigned" -K "$KEY" -c "$T/cache-p2" -o bad app
+t_eq "APT_CONFIG's lists and archives: nothing written there" "" find poison -type f
+# shellcheck disable=SC2086
+t_eq "host apt state unchanged:$host_apt" "" \
+    sh -c 'find "$@" -newer stamp 2>/dev/null; true' - $host_apt
+if need strace && strace -f -qq -o /dev/null true 2>/dev/null; then
+	t_ok "host apt state and APT_CONFIG never opened (strace)" sh -c '
+		APT_CONFIG=$T/poison-open.conf strace -f -qq -e trace=%file -o strace.log \
+		    pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/cache-s" \
+		    -o r16 app >/dev/null &&
+		grep -q "apt-get" strace.log && ! grep -q "$T/poison" strace.log &&
+		! grep -E "\"(/etc/apt|/var/lib/apt|/var/cache/apt|/var/lib/dpkg|/var/log/apt)[/\"]" strace.log'
+else
+	t_skip "host apt state never opened (strace)" "strace not installed or not permitted"
+fi
 t_usage "no -o" pkgroot app
 t_usage "no package" pkgroot -o x
 t_err "missing keyring" 1 'pkgroot: nokey.gpg: No such file' pkgroot -K nokey.gpg -o x app
