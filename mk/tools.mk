@@ -55,8 +55,9 @@ $(LIBA): $(LIBOBJ)
 $(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
 	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
+# make clean: the build; make PROFILE=NAME clean: out/NAME.
 clean:
-	rm -rf build
+	rm -rf $(if $(PROFILE),$(OUTROOT)/$(PROFILE),build)
 
 FORCE:
 .PHONY: all clean FORCE
