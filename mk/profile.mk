@@ -19,8 +19,9 @@
 # Knobs (config.mk or the command line): KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), MIRROR, KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
-# linux-image-$(KERNEL)), SOURCE_DATE_EPOCH; PROFILES (where NAME.mk is)
-# and OUTROOT (instead of out/).
+# linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
+# it the lists of the last run are used), SOURCE_DATE_EPOCH; PROFILES
+# (where NAME.mk is) and OUTROOT (instead of out/).
 
 PROFILES ?= profiles
 OUTROOT ?= out
@@ -44,7 +45,8 @@ ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE))
 
 # pkgroot's options for this profile.
 PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
-	$(if $(MIRROR),-m $(MIRROR)) $(if $(KEYRING),-K $(KEYRING))
+	$(if $(MIRROR),-m $(MIRROR)) $(if $(KEYRING),-K $(KEYRING)) \
+	$(if $(UPDATE),-u)
 
 all: profile
 
@@ -55,8 +57,18 @@ profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 	    KVER=$$(cat $(OUT)/kver) profile-kernel
 endif
 
+# What the package steps were run with: a change of LOCK, MIRROR, KERNEL
+# and the like reruns them (as build/.flags does for the compiler), and
+# UPDATE=1 always does.
+$(OUT)/pkgroot.flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PKGROOT) LOCK=$(LOCK) KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL)' | \
+	  { if [ -n "$(UPDATE)" ]; then cat >$@; else cmp -s - $@ || \
+	    echo '$(PKGROOT) LOCK=$(LOCK) KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL)' >$@; fi; }
+
 # The package root and its spec, rebuilt when the profile or lock changes.
-$(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot
+$(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
+	$(OUT)/pkgroot.flags
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/root) $(PKGROOT) $(if $(LOCK),-L $(LOCK)) \
 	    $(foreach x,$(EXCLUDE),-x '$(x)') -p $(OUT)/packages.tsv \
@@ -65,7 +77,9 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot
 
 # What the maintainer scripts would have done, made in the root by the
 # tools systemd ships for that (they only write files), then moved out
-# into config/ so that root/ stays what pkgroot made.
+# into config/ so that root/ stays what pkgroot made. Modes are set here,
+# not left to the umask. ld.so.cache is not made (ldconfig -r needs
+# chroot, so root): Debian's ld.so searches the multiarch directories.
 $(OUT)/config.stamp: $(OUT)/root.mtree
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
 	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; touch $(OUT)/config.start; \
@@ -73,12 +87,15 @@ $(OUT)/config.stamp: $(OUT)/root.mtree
 	      $$r/usr/lib/os-release; \
 	    echo 'VARIANT="initkit initrd"'; echo VARIANT_ID=initkit; } \
 	    >$$c.tmp/etc/initrd-release; \
-	  ln -s usr/lib/systemd/systemd $$c.tmp/init; \
+	  ln -s usr/lib/systemd/systemd $$c.tmp/init; mkdir -p $$r/etc; \
 	  SYSTEMD_LOG_LEVEL=warning systemd-sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
 	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
 	  while read -r f; do mkdir -p $$c.tmp/$${f%/*}; mv $$r/$$f $$c.tmp/$$f; done; \
-	  rm -f $(OUT)/config.start; mv $$c.tmp $$c; touch $@
+	  find $$c.tmp -type d -exec chmod 0755 {} +; \
+	  find $$c.tmp -type f -exec chmod 0644 {} +; \
+	  chmod 0000 $$c.tmp/etc/shadow $$c.tmp/etc/gshadow 2>/dev/null || :; \
+	  rm -f $(OUT)/config.start $$c.tmp/etc/.pwd.lock; mv $$c.tmp $$c; touch $@
 
 $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mkcpio \
 	$(ADDITIONS)
@@ -95,7 +112,7 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest
 
 # The kernel, the stub and firmware: packages too, never the host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
-	$(KERNEL_LOCK) $(PBIN)/pkgroot
+	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/pkgroot.flags
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
@@ -132,7 +149,7 @@ $(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(PBIN)/mkcpio
 	    -z $(COMPRESS) -o $@ $<
 
 $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
-	$(PBIN)/mkuki $(if $(KEY),,$(DEVKEY))
+	$(PBIN)/mkuki $(PROFILE_MK) $(if $(KEY),,$(DEVKEY))
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
 	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linuxx64.efi.stub \

@@ -3,7 +3,8 @@
 #
 #   repo_init DIR          empty repository and a throwaway signing key
 #   mkpkg NAME VERSION [FIELD: VALUE]...   a tiny package via dpkg-deb
-#                          (files: $PKGFILES, "path content" lines)
+#                          (files: $PKGFILES, "path content" lines, and
+#                          $PKGCOPY, "path file-to-copy" lines)
 #   mkdeb NAME VERSION [--data-ext EXT] < entries   a crafted package
 #   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main"
 #
@@ -39,6 +40,11 @@ mkpkg() {
 		[ -n "$_p" ] || continue
 		mkdir -p "$_d/$(dirname "$_p")"
 		printf '%s\n' "$_c" >"$_d/$_p"
+	done
+	printf '%s\n' "${PKGCOPY:-}" | while read -r _p _s; do
+		[ -n "$_p" ] || continue
+		mkdir -p "$_d/$(dirname "$_p")"
+		cp "$_s" "$_d/$_p"
 	done
 	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/pool/$1_$2_all.deb" >/dev/null
 }
