@@ -457,6 +457,9 @@ main(int argc, char *argv[])
 	    strcmp(kver, ".") == 0 || strcmp(kver, "..") == 0)
 		errx_usage("-r %s: not a kernel release", kver);
 	epoch = epoch_get(tflag);
+	/* Files 0644 and directories 0755 (ours and depmod's), as the spec
+	 * takes them from disk: never the caller's umask. */
+	umask(022);
 
 	{
 		char *abs = realpath(kroot, NULL);
@@ -498,8 +501,12 @@ main(int argc, char *argv[])
 		char *from = xasprintf("%s/%s", src, shipped[i]);
 		char *to = xasprintf("%s/%s", idx, shipped[i]);
 
+		/* depmod makes no builtin index without the list: an
+		 * empty one stands in, for libkmod. */
 		if (access(from, F_OK) == 0)
 			copy(from, to);
+		else
+			close(open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		free(from);
 		free(to);
 	}

@@ -9,6 +9,7 @@
  * Implements: deb(5); apt's configuration (apt.conf(5), sources.list(5));
  * Debian's merged /usr layout; the packages.tsv format of DESIGN.md.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1060,7 +1061,7 @@ main(int argc, char *argv[])
 	static struct out rootout, tsvout, work;
 	static struct tree t;
 	char *out, *p;
-	int ch, force = 0, update = 0;
+	int ch, force = 0, update = 0, lockfd;
 
 	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
 		switch (ch) {
@@ -1157,6 +1158,22 @@ main(int argc, char *argv[])
 	for (p = state + strlen(cache); *p; p++)
 		if (*p == '/' && p > state + strlen(cache))
 			*p = '_';
+	/*
+	 * One run at a time on a state directory (make -j builds two roots
+	 * from one cache): the lock is held until exit.
+	 */
+	mkdir_p(state);
+	p = xasprintf("%s/lock", state);
+	if ((lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		err(1, "%s", p);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			err(1, "%s", p);
+		say("waiting for another pkgroot on %s", cache);
+		if (flock(lockfd, LOCK_EX) < 0)
+			err(1, "%s", p);
+	}
+	free(p);
 	for (const char *const *d = (const char *const[]){ "lists/partial",
 	    "archives/partial", "empty/partial", "etc/apt.conf.d",
 	    "etc/preferences.d", "etc/sources.list.d", "etc/trusted.gpg.d",

@@ -88,7 +88,8 @@ $(OUT)/config.stamp: $(OUT)/root.mtree
 	    echo 'VARIANT="initkit initrd"'; echo VARIANT_ID=initkit; } \
 	    >$$c.tmp/etc/initrd-release; \
 	  ln -s usr/lib/systemd/systemd $$c.tmp/init; mkdir -p $$r/etc; \
-	  SYSTEMD_LOG_LEVEL=warning systemd-sysusers --root=$$r >/dev/null; \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) SYSTEMD_LOG_LEVEL=warning \
+	    systemd-sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
 	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
 	  while read -r f; do mkdir -p $$c.tmp/$${f%/*}; mv $$r/$$f $$c.tmp/$$f; done; \

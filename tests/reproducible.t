@@ -1,0 +1,69 @@
+#!/bin/sh
+# Reproducibility: the same profile built twice, in two output
+# directories, with another umask, time zone, locale and -j, from the
+# same lock, gives the same bytes: initrd, modules cpio, UKI signed with
+# an RSA key, manifests. Offline, on the local repository of profiles.t.
+. "$(dirname "$0")/lib.sh"
+. "$top/tests/repo.sh"
+cd "$T" || exit 1
+
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+for c in make apt-get apt-ftparchive gpg dpkg-deb cc openssl systemd-sysusers systemctl depmod; do
+	if ! need $c; then
+		t_skip "reproducible" "$c not installed"
+		exit 0
+	fi
+done
+if [ ! -f $STUB ]; then
+	t_skip "reproducible" "systemd-boot-efi not installed"
+	exit 0
+fi
+
+K=6.1.0-0-test
+repo_init "$T/repo"
+PKGFILES='usr/lib/os-release ID=testos
+usr/lib/systemd/systemd #!/bin/sh
+usr/lib/sysusers.d/test.conf u tester - "Test user"' mkpkg testbase 1.0
+PKGFILES='usr/bin/testutil util' mkpkg testutil 1.0 'Depends: testbase'
+printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=foo\\0vermagic=%s SMP \\0";\n' $K >foo.c
+cc -c -o foo.ko foo.c
+printf 'kernel/drivers/x/foo.ko\n' >modules.order
+PKGCOPY="boot/vmlinuz-$K $STUB
+lib/modules/$K/kernel/drivers/x/foo.ko $T/foo.ko
+lib/modules/$K/modules.order $T/modules.order" mkpkg linux-image-test 1.0
+PKGCOPY="usr/lib/systemd/boot/efi/linuxx64.efi.stub $STUB" mkpkg systemd-boot-efi 1.0
+PKGFILES='usr/lib/firmware/free.bin fw' mkpkg firmware-linux-free 1.0
+repo_index
+mkdir -p profiles
+cat >profiles/repro.mk <<'EOF2'
+KIND = initrd
+DISTRIBUTION = debian
+RELEASE = bookworm
+ARCH = amd64
+PACKAGES = testutil
+MODULES = drivers/*
+CMDLINE = console=ttyS0
+EOF2
+openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 3650 -subj /CN=repro 2>/dev/null
+chmod 600 k.pem
+
+# build OUTROOT UMASK TZ LANG JOBS [make args]
+build() {
+	_o=$1 _u=$2 _tz=$3 _l=$4 _j=$5
+	shift 5
+	(umask $_u && env -u KEY -u CERT TZ=$_tz LANG=$_l LC_ALL=$_l \
+	    make -s -j$_j -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
+	    OUTROOT="$T/$_o" MIRROR=copy:$T/repo KEYRING=$KEY KERNEL=test \
+	    CACHE="$T/$_o-cache" KEY="$T/k.pem" CERT="$T/c.pem" PROFILE=repro "$@")
+}
+build one 022 UTC C 1 >one.out 2>&1; rc1=$?
+t_ok "first build" sh -c "[ $rc1 -eq 0 ] || { cat one.out >&2; exit 1; }"
+build two 077 Asia/Tokyo de_DE.UTF-8 2 LOCK="$T/one/repro/packages.tsv" \
+    KERNEL_LOCK="$T/one/repro/kernel.tsv" >two.out 2>&1; rc2=$?
+t_ok "second build: other directory, umask, TZ, locale, -j2, from the lock" \
+    sh -c "[ $rc2 -eq 0 ] || { cat two.out >&2; exit 1; }"
+for f in initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv; do
+	t_ok "the same $f" cmp one/repro/$f two/repro/$f
+done
+t_ok "and the initrd has users with a fixed password date" \
+    sh -c "bsdtar -xOf one/repro/initrd.cpio.zst etc/shadow | grep -q '^tester:!\*:19675:'"
