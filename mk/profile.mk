@@ -50,11 +50,66 @@ PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
 
 all: profile
 
+DPS_ARCH := $(if $(filter amd64,$(ARCH)),x86-64,$(ARCH))
+# Image identities (GPT, verity) derived from the profile's name.
+SEED = $$(printf %s '$(PROFILE)' | sha256sum | cut -c1-32)
+BASE_TSV := $(if $(BASE),$(OUTROOT)/$(BASE)/packages.tsv)
+
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 	$(OUT)/kver
 	@$(MAKE) --no-print-directory PROFILE=$(PROFILE) \
 	    KVER=$$(cat $(OUT)/kver) profile-kernel
+endif
+
+# KIND=sysext: what the BASE profile lacks, as a signed extension image
+# through mk/sysext.mk, matched against the base's os-release.
+ifeq ($(KIND),sysext)
+SYSEXT_SCOPE ?= system
+profile:
+	@$(MAKE) --no-print-directory PROFILE=$(BASE) $(BASE_TSV)
+	@$(MAKE) --no-print-directory PROFILE=$(PROFILE) profile-image
+
+profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
+	$(OUT)/sbom.spdx.json
+
+$(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
+	$(if $(KEY),,$(DEVKEY))
+	@$(MAKE) --no-print-directory PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
+	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) \
+	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
+	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(OUTROOT)/$(BASE)/root/usr/lib/os-release) \
+	    SYSEXT_VERSION_ID=$$(sed -n 's/^VERSION_ID=//p' $(OUTROOT)/$(BASE)/root/usr/lib/os-release | tr -d '"') \
+	    SYSEXT_SCOPE='$(SYSEXT_SCOPE)' SYSEXT_ARCH=$(DPS_ARCH) SYSEXT_SEED=$(SEED)
+	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
+endif
+
+# KIND=root: the whole tree as a verity-protected, signed GPT image (root,
+# root-verity, root-verity-sig), the layout systemd-gpt-auto-generator and
+# systemd-dissect find a root in.
+ifeq ($(KIND),root)
+profile: $(OUT)/$(PROFILE).raw $(OUT)/manifest.json $(OUT)/sbom.spdx.json
+
+$(OUT)/fs.img: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mksqfs \
+	$(ADDITIONS)
+	$(call msg,MKSQFS,$@) $(PBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) \
+	    -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
+
+$(OUT)/hash.img $(OUT)/roothash &: $(OUT)/fs.img $(PBIN)/mkverity
+	$(call msg,MKVERITY,$(OUT)/hash.img) $(PBIN)/mkverity -f -S $(SEED) \
+	    -o $(OUT)/hash.img $< >$(OUT)/roothash.tmp && \
+	  mv $(OUT)/roothash.tmp $(OUT)/roothash
+
+$(OUT)/sig.img: $(OUT)/roothash $(PBIN)/pkcs7sign $(if $(KEY),,$(DEVKEY))
+	$(call msg,SIGN,$@) $(PBIN)/pkcs7sign -f -j -k $(SIGN_KEY) \
+	    -c $(SIGN_CERT) -o $@ $<
+
+$(OUT)/$(PROFILE).raw: $(OUT)/fs.img $(OUT)/hash.img $(OUT)/sig.img \
+	$(PBIN)/mkgpt
+	$(call msg,MKGPT,$@) $(PBIN)/mkgpt -f -a $(DPS_ARCH) -S $(SEED) -o $@ \
+	    root=$(OUT)/fs.img root-verity=$(OUT)/hash.img \
+	    root-verity-sig=$(OUT)/sig.img
+	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 endif
 
 # What the package steps were run with: a change of LOCK, MIRROR, KERNEL
@@ -68,9 +123,10 @@ $(OUT)/pkgroot.flags: FORCE
 
 # The package root and its spec, rebuilt when the profile or lock changes.
 $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
-	$(OUT)/pkgroot.flags
+	$(OUT)/pkgroot.flags $(BASE_TSV)
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/root) $(PKGROOT) $(if $(LOCK),-L $(LOCK)) \
+	    $(if $(BASE_TSV),-b $(BASE_TSV)) \
 	    $(foreach x,$(EXCLUDE),-x '$(x)') -p $(OUT)/packages.tsv \
 	    -o $(OUT)/root $(PACKAGES) >$(OUT)/root.mtree.tmp && \
 	  mv $(OUT)/root.mtree.tmp $(OUT)/root.mtree
@@ -83,11 +139,13 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 $(OUT)/config.stamp: $(OUT)/root.mtree
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
 	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; touch $(OUT)/config.start; \
-	  { grep -E '^(NAME|ID|ID_LIKE|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' \
+	  $(if $(filter initrd,$(KIND)),{ grep -E \
+	      '^(NAME|ID|ID_LIKE|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' \
 	      $$r/usr/lib/os-release; \
 	    echo 'VARIANT="initkit initrd"'; echo VARIANT_ID=initkit; } \
 	    >$$c.tmp/etc/initrd-release; \
-	  ln -s usr/lib/systemd/systemd $$c.tmp/init; mkdir -p $$r/etc; \
+	  ln -s usr/lib/systemd/systemd $$c.tmp/init;, \
+	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc; \
 	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) SYSTEMD_LOG_LEVEL=warning \
 	    systemd-sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
@@ -103,13 +161,18 @@ $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mkcpio \
 	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(SOURCE_DATE_EPOCH) \
 	    -z $(COMPRESS) -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
 
-$(OUT)/manifest.json: $(OUT)/packages.tsv $(PBIN)/manifest
-	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
-	    $(PBIN)/manifest -f -F json -n $(PROFILE) -o $@ $<
+# A sysext's manifests carry its extension-release.
+EXTREL := $(if $(filter sysext,$(KIND)),$(OUT)/$(PROFILE).sysext.raw)
 
-$(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest
+$(OUT)/manifest.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
 	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
-	    $(PBIN)/manifest -f -F spdx -n $(PROFILE) -o $@ $<
+	    $(PBIN)/manifest -f -F json -n $(PROFILE) \
+	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
+
+$(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
+	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+	    $(PBIN)/manifest -f -F spdx -n $(PROFILE) \
+	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
 
 # The kernel, the stub and firmware: packages too, never the host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
@@ -163,5 +226,5 @@ endif
 clean-profile:
 	rm -rf $(OUT)
 
-.PHONY: profile profile-kernel keys clean-profile
+.PHONY: profile profile-kernel profile-image keys clean-profile
 endif

@@ -1,0 +1,13 @@
+# debian-initrd-storage: root file systems on LVM, MD RAID, iSCSI, NFS, or
+# unlocked by clevis, as an initrd system extension.
+
+KIND = sysext
+BASE = debian-basic
+DISTRIBUTION = debian
+RELEASE = bookworm
+ARCH = amd64
+SYSEXT_SCOPE = initrd
+
+PACKAGES = lvm2 mdadm open-iscsi nfs-common clevis clevis-luks
+EXCLUDE = /usr/share/doc/*/changelog* /usr/share/man/* /usr/share/info/* \
+	/usr/share/locale/*
