@@ -21,10 +21,11 @@ fi
 
 K=6.1.0-0-test
 repo_init "$T/repo"
-PKGFILES='usr/lib/os-release ID=testos
-usr/lib/systemd/systemd #!/bin/sh
+printf 'ID=testos\nVERSION_ID=1\n' >osrel
+PKGCOPY="usr/lib/os-release $T/osrel" PKGFILES='usr/lib/systemd/systemd #!/bin/sh
 usr/share/doc/testbase/changelog dropped by EXCLUDE
 usr/share/doc/testbase/copyright kept' mkpkg testbase 1.0
+PKGFILES='usr/bin/testtool tool' mkpkg testtool 1.0 'Depends: testbase'
 PKGFILES='usr/bin/testutil util' mkpkg testutil 1.0 'Depends: testbase'
 printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=foo\\0vermagic=%s SMP \\0";\n' $K >foo.c
 cc -c -o foo.ko foo.c
@@ -72,6 +73,7 @@ bsdtar -tvf $O/initrd.cpio.zst >initrd.list 2>&1
 t_ok "initrd: /init is a symlink to systemd" grep -q '^l.* init -> usr/lib/systemd/systemd$' initrd.list
 t_eq "initrd: /etc/initrd-release from the packages' os-release, VARIANT initkit" \
     'ID=testos
+VERSION_ID=1
 VARIANT="initkit initrd"
 VARIANT_ID=initkit' bsdtar -xOf $O/initrd.cpio.zst etc/initrd-release
 t_ok "initrd: the packages' files, merged /usr" sh -c 'grep -q " usr/bin/testutil$" initrd.list && grep -q "^l.* bin -> usr/bin$" initrd.list'
@@ -125,6 +127,57 @@ t_eq "LOCK: the locked version, though the repository has a newer one" "testutil
     sh -c "grep '^testutil' $O/packages.tsv | cut -f1,2"
 t_eq "without LOCK the newer one" "testutil	2.0" \
     sh -c "./mk PROFILE=testinit UPDATE=1 >/dev/null 2>&1 && grep '^testutil' $O/packages.tsv | cut -f1,2"
+
+# A system extension of testinit, and a verity root.
+cat >profiles/testext.mk <<'EOF'
+KIND = sysext
+BASE = testinit
+DISTRIBUTION = debian
+RELEASE = bookworm
+ARCH = amd64
+SYSEXT_SCOPE = initrd
+PACKAGES = testtool
+EOF
+cat >profiles/testroot.mk <<'EOF'
+KIND = root
+DISTRIBUTION = debian
+RELEASE = bookworm
+ARCH = amd64
+PACKAGES = testutil
+EOF
+./mk PROFILE=testext >ext.out 2>&1; rc=$?
+t_ok "make PROFILE=testext (KIND=sysext, BASE=testinit)" sh -c "[ $rc -eq 0 ] || { cat ext.out >&2; exit 1; }"
+t_eq "sysext: only what the base lacks" "testtool" cut -f1 out/testext/packages.tsv
+t_eq "sysext: extension-release from the base's os-release" \
+    "ID=testos VERSION_ID=1 SYSEXT_SCOPE=initrd ARCHITECTURE=x86-64" \
+    sh -c "tr '\n' ' ' <out/testext/extension-release | sed 's/ \$//'"
+t_ok "sysext: mkgpt -V accepts the image" mkgpt -V out/testext/testext.sysext.raw
+dissect() { need systemd-dissect && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ]; }
+cat >verity.jq <<'EOF'
+[.mounts[] | "\(.designator):\(.verity)"] | join(" ")
+EOF
+if dissect; then
+	t_ok "sysext: systemd-dissect sees an initrd extension, not a system one" \
+	    sh -c "systemd-dissect out/testext/testext.sysext.raw >dis.txt 2>&1 && grep -q '^ *+ extension for initrd\$' dis.txt && grep -q '^ *- extension for system\$' dis.txt"
+	t_eq "sysext: its root partition verity-signed" "root:signed root-verity:null root-verity-sig:null" \
+	    sh -c "systemd-dissect --json=short out/testext/testext.sysext.raw | jq -r -f verity.jq"
+else
+	t_skip "systemd-dissect" "not root, no loop devices or no systemd-dissect"
+fi
+t_ok "sysext: the manifest carries the extension" \
+    sh -c "jq -c .extension out/testext/manifest.json | grep -q testos"
+./mk PROFILE=testroot >root.out 2>&1; rc=$?
+t_ok "make PROFILE=testroot (KIND=root)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
+if dissect; then
+	t_eq "root: root, root-verity, root-verity-sig; systemd-dissect takes it" "root:signed root-verity:null root-verity-sig:null" \
+	    sh -c "systemd-dissect --json=short out/testroot/testroot.raw | jq -r -f verity.jq"
+fi
+if need unsquashfs; then
+	t_ok "root: the packages and the offline configuration in the squashfs" \
+	    sh -c "unsquashfs -lc out/testroot/fs.img >fs.list && grep -qx squashfs-root/usr/bin/testutil fs.list && grep -qx squashfs-root/etc/machine-id fs.list && ! grep -q squashfs-root/etc/initrd-release fs.list"
+fi
+t_ok "root: the hash tree matches the data and the root hash" \
+    sh -c 'mkverity -V out/testroot/fs.img out/testroot/hash.img "$(cat out/testroot/roothash)"'
 
 t_ok "make PROFILE=testinit clean removes its output only" \
     sh -c "./mk PROFILE=testinit clean >/dev/null 2>&1 && [ ! -e $O ] && [ -d out/keys ] && [ -d '$B/bin' ]"
