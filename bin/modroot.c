@@ -283,21 +283,6 @@ close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
 	}
 }
 
-static void
-mkdirs(const char *base, const char *rel)
-{
-	char *p = xasprintf("%s/%s", base, rel);
-
-	for (char *s = p + strlen(base) + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				err(1, "%s", p);
-			*s = '/';
-		}
-	free(p);
-}
-
 /* Copy a regular file, its mode kept; exits 1 on any error. */
 static void
 copy(const char *from, const char *to)
@@ -327,6 +312,23 @@ copy(const char *from, const char *to)
 	if (close(out) < 0)
 		err(1, "%s", to);
 	close(in);
+}
+
+/* The shipped index files the kernel has; the others empty if asked. */
+static void
+copy_shipped(const char *src, const char *dst, int empty)
+{
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		char *from = xasprintf("%s/%s", src, shipped[i]);
+		char *to = xasprintf("%s/%s", dst, shipped[i]);
+
+		if (access(from, F_OK) == 0)
+			copy(from, to);
+		else if (empty)
+			close(open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+		free(from);
+		free(to);
+	}
 }
 
 /*
@@ -485,7 +487,7 @@ main(int argc, char *argv[])
 	out_dir_open(&wo, tmpl, OUT_FORCE);	/* removed at exit, never kept */
 	work = wo.tmp;
 	idx = xasprintf("%s/src/%s", work, kver);
-	mkdirs(work, "src/x");
+	mkdir_parents(work, "src/x");
 	if (mkdir(idx, 0755) < 0)
 		err(1, "%s", idx);
 	{
@@ -497,19 +499,9 @@ main(int argc, char *argv[])
 		free(from);
 		free(to);
 	}
-	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
-		char *from = xasprintf("%s/%s", src, shipped[i]);
-		char *to = xasprintf("%s/%s", idx, shipped[i]);
-
-		/* depmod makes no builtin index without the list: an
-		 * empty one stands in, for libkmod. */
-		if (access(from, F_OK) == 0)
-			copy(from, to);
-		else
-			close(open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-		free(from);
-		free(to);
-	}
+	/* depmod makes no builtin index without the list: an empty one
+	 * stands in, for libkmod. */
+	copy_shipped(src, idx, 1);
 	{
 		char *parent = xasprintf("%s/src", work);
 
@@ -550,7 +542,7 @@ main(int argc, char *argv[])
 	final = xasprintf("%s", outdir);
 	out_dir_open(&o, final, flags);
 	outmods = xasprintf("%s/" MODDIR "/%s", o.tmp, kver);
-	mkdirs(o.tmp, MODDIR "/x");
+	mkdir_parents(o.tmp, MODDIR "/x");
 	if (mkdir(outmods, 0755) < 0)
 		err(1, "%s", outmods);
 	for (size_t i = 0; i < s.n; i++) {
@@ -559,20 +551,12 @@ main(int argc, char *argv[])
 
 		if (stat(from, &st) == 0 && st.st_mtime > newest)
 			newest = st.st_mtime;
-		mkdirs(outmods, s.v[i].rel);
+		mkdir_parents(outmods, s.v[i].rel);
 		copy(from, to);
 		free(from);
 		free(to);
 	}
-	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
-		char *from = xasprintf("%s/%s", src, shipped[i]);
-		char *to = xasprintf("%s/%s", outmods, shipped[i]);
-
-		if (access(from, F_OK) == 0)
-			copy(from, to);
-		free(from);
-		free(to);
-	}
+	copy_shipped(src, outmods, 0);
 	for (size_t i = 0; i < fw.n; i++) {
 		char *rel = NULL, *real = NULL, *to;
 
@@ -585,7 +569,7 @@ main(int argc, char *argv[])
 		}
 		to = xasprintf("%s/%s", o.tmp, rel);
 		if (access(to, F_OK) != 0) {
-			mkdirs(o.tmp, rel);
+			mkdir_parents(o.tmp, rel);
 			copy(real, to);
 			note("%s (firmware of %s)", rel, fwmod[i]);
 		}

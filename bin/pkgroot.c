@@ -91,23 +91,6 @@ say(const char *fmt, ...)
 }
 
 static void
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				err(1, "%s", p);
-			*s = '/';
-		}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		err(1, "%s", p);
-	free(p);
-}
-
-static void
 write_file(const char *path, const char *text)
 {
 	struct out o;

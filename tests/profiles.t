@@ -5,39 +5,11 @@
 # its outputs read back by bsdtar, sbverify, mkuki -I and jq.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
+. "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-for c in make apt-get apt-ftparchive gpg dpkg-deb cc bsdtar jq openssl systemd-sysusers systemctl depmod; do
-	if ! need $c; then
-		t_skip "profiles" "$c not installed"
-		exit 0
-	fi
-done
-if [ ! -f $STUB ]; then
-	t_skip "profiles" "systemd-boot-efi not installed"
-	exit 0
-fi
-
-K=6.1.0-0-test
-repo_init "$T/repo"
-printf 'ID=testos\nVERSION_ID=1\n' >osrel
-PKGCOPY="usr/lib/os-release $T/osrel" PKGFILES='usr/lib/systemd/systemd #!/bin/sh
-usr/share/doc/testbase/changelog dropped by EXCLUDE
-usr/share/doc/testbase/copyright kept' mkpkg testbase 1.0
-PKGFILES='usr/bin/testtool tool' mkpkg testtool 1.0 'Depends: testbase'
-PKGFILES='usr/bin/testutil util' mkpkg testutil 1.0 'Depends: testbase'
-printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=foo\\0vermagic=%s SMP \\0";\n' $K >foo.c
-cc -c -o foo.ko foo.c
-printf 'kernel/drivers/x/foo.ko\n' >modules.order
-: >modules.builtin
-PKGCOPY="boot/vmlinuz-$K $STUB
-lib/modules/$K/kernel/drivers/x/foo.ko $T/foo.ko
-lib/modules/$K/modules.order $T/modules.order
-lib/modules/$K/modules.builtin $T/modules.builtin" mkpkg linux-image-test 1.0
-PKGCOPY="usr/lib/systemd/boot/efi/linuxx64.efi.stub $STUB" mkpkg systemd-boot-efi 1.0
-PKGFILES='usr/lib/firmware/free.bin fw' mkpkg firmware-linux-free 1.0
-repo_index
+profile_need profiles || exit 0
+profile_repo
 
 mkdir -p profiles/testinit
 cat >profiles/testinit.mk <<'EOF'

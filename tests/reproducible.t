@@ -5,35 +5,11 @@
 # an RSA key, manifests. Offline, on the local repository of profiles.t.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
+. "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-for c in make apt-get apt-ftparchive gpg dpkg-deb cc openssl systemd-sysusers systemctl depmod; do
-	if ! need $c; then
-		t_skip "reproducible" "$c not installed"
-		exit 0
-	fi
-done
-if [ ! -f $STUB ]; then
-	t_skip "reproducible" "systemd-boot-efi not installed"
-	exit 0
-fi
-
-K=6.1.0-0-test
-repo_init "$T/repo"
-PKGFILES='usr/lib/os-release ID=testos
-usr/lib/systemd/systemd #!/bin/sh
-usr/lib/sysusers.d/test.conf u tester - "Test user"' mkpkg testbase 1.0
-PKGFILES='usr/bin/testutil util' mkpkg testutil 1.0 'Depends: testbase'
-printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=foo\\0vermagic=%s SMP \\0";\n' $K >foo.c
-cc -c -o foo.ko foo.c
-printf 'kernel/drivers/x/foo.ko\n' >modules.order
-PKGCOPY="boot/vmlinuz-$K $STUB
-lib/modules/$K/kernel/drivers/x/foo.ko $T/foo.ko
-lib/modules/$K/modules.order $T/modules.order" mkpkg linux-image-test 1.0
-PKGCOPY="usr/lib/systemd/boot/efi/linuxx64.efi.stub $STUB" mkpkg systemd-boot-efi 1.0
-PKGFILES='usr/lib/firmware/free.bin fw' mkpkg firmware-linux-free 1.0
-repo_index
+profile_need reproducible || exit 0
+profile_repo
 mkdir -p profiles
 cat >profiles/repro.mk <<'EOF2'
 KIND = initrd

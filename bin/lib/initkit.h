@@ -233,6 +233,10 @@ void unpack_done(struct unpacker *);
 /* rm -rf dirfd/name with async-signal-safe calls only. */
 void rmtree_at(int dirfd, const char *name);
 
+/* fs.c: mkdir -p; and the parent directories of base/rel. */
+void mkdir_p(const char *path);
+void mkdir_parents(const char *base, const char *rel);
+
 /* hex.c: hex and UUIDs. */
 /* Bytes of an even-length hex string of at most max bytes; -1 if not. */
 int hex_decode(const char *, uint8_t *out, size_t max);
