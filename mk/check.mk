@@ -1,4 +1,5 @@
-# make check: build the tools and the unit tests, then run tests/run.
+# make check: build the tools and the unit tests, then run tests/run;
+# make check-boot: only the boot test.
 # make lint: mandoc -Tlint on every man page.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -17,4 +18,8 @@ lint:
 check: all $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run
 
-.PHONY: check lint
+# The boot test alone (it is part of check too).
+check-boot: all
+	@B=$(CURDIR)/$(B) tests/run tests/boot.t
+
+.PHONY: check check-boot lint

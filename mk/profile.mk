@@ -42,6 +42,9 @@ DEVCERT := $(OUTROOT)/keys/db.crt
 SIGN_KEY = $(if $(KEY),$(KEY),$(DEVKEY))
 SIGN_CERT = $(if $(CERT),$(CERT),$(DEVCERT))
 ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE))
+# What is in it, so that an edit there rebuilds (symlinks left out: make
+# would follow one that points into the image, not into this tree).
+ADDITION_FILES := $(if $(ADDITIONS),$(shell find $(ADDITIONS) \( -type f -o -type d \) -print))
 
 # pkgroot's options for this profile.
 PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
@@ -91,7 +94,7 @@ ifeq ($(KIND),root)
 profile: $(OUT)/$(PROFILE).raw $(OUT)/manifest.json $(OUT)/sbom.spdx.json
 
 $(OUT)/fs.img: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mksqfs \
-	$(ADDITIONS)
+	$(ADDITION_FILES)
 	$(call msg,MKSQFS,$@) $(PBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) \
 	    -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
 
@@ -157,7 +160,7 @@ $(OUT)/config.stamp: $(OUT)/root.mtree
 	  rm -f $(OUT)/config.start $$c.tmp/etc/.pwd.lock; mv $$c.tmp $$c; touch $@
 
 $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mkcpio \
-	$(ADDITIONS)
+	$(ADDITION_FILES)
 	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(SOURCE_DATE_EPOCH) \
 	    -z $(COMPRESS) -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
 
