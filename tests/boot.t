@@ -1,18 +1,23 @@
 #!/bin/sh
-# The boot test: what the profiles build must boot. OVMF runs a UKI made by
-# mkuki from Debian's stub and kernel, the debian-basic initrd and its
-# modules cpio, with roothash= on its command line; systemd in the initrd
-# opens the verity root of a GPT image built by the debian-root chain
-# (mksqfs, mkverity, pkcs7sign, mkgpt) and switches to it, where a unit
-# prints what it sees and powers off. Then the same with one byte of the
-# root's data changed: the kernel must report the corrupted block and the
-# marker must not appear. Needs the Debian archive (or the test cache).
+# The boot test: what the profiles build must boot, the way a machine with
+# Secure Boot runs it. OVMF starts in setup mode; systemd-boot (signed with
+# our db key) enrolls PK, KEK and db made here (efitools), and from then
+# on the firmware enforces them. One GPT disk made by our tools holds the
+# ESP (mkfs.vfat + mtools) and the root of a debian-root image (squashfs,
+# verity, signature). The UKI (mkuki, signed): Debian's stub and kernel,
+# the debian-basic initrd and its modules cpio, a command line with only
+# console= and roothash=. systemd in the initrd opens the verity root and
+# switches to it, where a unit prints what it sees and powers off. Then:
+# an unsigned UKI must be refused by the firmware, and a root with one
+# byte changed must stop at verity's corrupted block. Needs the Debian
+# archive (or the test cache).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
-OVMF=/usr/share/OVMF/OVMF_CODE_4M.fd
-if ! need make qemu-system-x86_64 sfdisk jq || [ ! -f $OVMF ]; then
-	t_skip "boot" "qemu-system-x86, ovmf, fdisk or jq not installed"
+OVMF=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+if ! need make qemu-system-x86_64 sfdisk jq sbsign cert-to-efi-sig-list \
+    sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $OVMF ]; then
+	t_skip "boot" "qemu-system-x86, ovmf, sbsigntool, efitools, dosfstools or mtools not installed"
 	exit 0
 fi
 CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
@@ -31,7 +36,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/dm-0/dm/name) fstype=$(findmnt -n -o FSTYPE /) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/dm-0/dm/name) fstype=$(findmnt -n -o FSTYPE /) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
@@ -55,24 +60,50 @@ B0=out/debian-basic
 KVER=$(cat $B0/kver)
 ROOTHASH=$(cat out/bootroot/roothash)
 
-# uki CMDLINE OUT: debian-basic's pieces with this command line.
-uki() {
-	mkuki -f -s $B0/kernel/usr/lib/systemd/boot/efi/linuxx64.efi.stub \
-	    -l $B0/kernel/boot/vmlinuz-$KVER -i $B0/initrd.cpio.zst \
-	    -i $B0/modules-$KVER.cpio.zst -C "$1" \
-	    -r $B0/root/usr/lib/os-release -k out/keys/db.key -c out/keys/db.crt -o "$2"
+R=out/bootroot
+STUBDIR=$B0/kernel/usr/lib/systemd/boot/efi
+
+# Secure Boot keys, and their auth files for systemd-boot to enroll.
+G=$(cat /proc/sys/kernel/random/uuid)
+for k in PK KEK db; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout $k.key -out $k.crt \
+	    -days 3650 -subj "/CN=initkit boot test $k" 2>/dev/null
+	cert-to-efi-sig-list -g $G $k.crt $k.esl
+done
+sign-efi-sig-list -g $G -k PK.key -c PK.crt PK PK.esl PK.auth >/dev/null
+sign-efi-sig-list -g $G -k PK.key -c PK.crt KEK KEK.esl KEK.auth >/dev/null
+sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
+
+# disk NAME SIGN(1|0) [ROOT-FS]: an ESP with systemd-boot, the keys and
+# the UKI, and the root; NAME.raw.
+disk() {
+	_n=$1
+	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux $_n.esp/loader/keys/auto
+	sbsign --key db.key --cert db.crt --output $_n.esp/EFI/BOOT/BOOTX64.EFI \
+	    $STUBDIR/systemd-bootx64.efi >/dev/null 2>&1
+	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
+	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
+	mkuki -f -s $STUBDIR/linuxx64.efi.stub -l $B0/kernel/boot/vmlinuz-$KVER \
+	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst \
+	    -C "console=ttyS0 roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
+	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
+	rm -f $_n.vfat
+	mkfs.vfat -C -n ESP $_n.vfat 65536 >/dev/null
+	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/
+	mkgpt -f -S 8c2f3c4e-1d6a-4b7e-9f01-2a3b4c5d6e7f -o $_n.raw esp=$_n.vfat \
+	    root=${3:-$R/fs.img} root-verity=$R/hash.img root-verity-sig=$R/sig.img
 }
-# boot NAME DISK PASS-REGEX FAIL-REGEX: run qemu in the background, watch
-# the serial log, stop at the first match or after 300 s; $NAME.log.
+# boot NAME VARS PASS-REGEX FAIL-REGEX: qemu in the background on NAME.raw
+# with the variable store VARS, the serial log watched until a match or
+# 300 s; NAME.log.
 boot() {
-	_n=$1 _disk=$2 _pass=$3 _fail=$4
-	cp /usr/share/OVMF/OVMF_VARS_4M.fd $_n.vars
-	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m 1024 \
-	    -nographic -no-reboot -net none \
-	    -drive if=pflash,format=raw,readonly=on,file=$OVMF \
-	    -drive if=pflash,format=raw,file=$_n.vars \
-	    -drive format=raw,file=fat:rw:$_n.esp \
-	    -drive if=virtio,format=raw,readonly=on,file=$_disk \
+	_n=$1 _vars=$2 _pass=$3 _fail=$4
+	qemu-system-x86_64 -machine q35,smm=on -global ICH9-LPC.disable_s3=1 \
+	    -global driver=cfi.pflash01,property=secure,value=on \
+	    -accel tcg -cpu max -smp 2 -m 1024 -nographic -net none \
+	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$OVMF \
+	    -drive if=pflash,format=raw,unit=1,file=$_vars \
+	    -drive if=virtio,format=raw,file=$_n.raw \
 	    -serial file:$_n.serial -monitor none </dev/null >$_n.qemu 2>&1 &
 	_pid=$!
 	_i=0
@@ -89,11 +120,17 @@ boot() {
 	tr -d '\r' <$_n.serial >$_n.log
 }
 
-mkdir -p good.esp/EFI/BOOT
-uki "console=ttyS0 roothash=$ROOTHASH" good.esp/EFI/BOOT/BOOTX64.EFI
-boot good out/bootroot/bootroot.raw '^\[ *[0-9.]*\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
+# Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
+# holds from then on; the variable store is kept for the other boots.
+disk good 1
+cp /usr/share/OVMF/OVMF_VARS_4M.fd enrolled.vars
+boot good enrolled.vars '^\[ *[0-9.]*\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
+t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
+    sh -c 'grep -aq "Enrolling custom Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
+t_ok "boot: the kernel runs under Secure Boot, locked down" \
+    sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
-    sh -c 'grep -aq "^\[ *[0-9.]*\] INITKIT-ROOT root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
+    sh -c 'grep -aq "^\[ *[0-9.]*\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH\$" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
@@ -101,13 +138,19 @@ t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
 t_ok "boot: veritysetup found the partitions by the root hash's halves" \
     grep -aq "systemd-veritysetup-generator.*Using data device /dev/disk/by-partuuid/$(echo $ROOTHASH | cut -c1-8)-" good.log
 
+# The same disk with an unsigned UKI: the firmware refuses it.
+disk unsigned 0
+cp enrolled.vars unsigned.vars
+boot unsigned unsigned.vars 'Access Denied|Security Violation|access denied' '\] INITKIT-ROOT |Linux version'
+t_ok "boot: an unsigned UKI is refused under Secure Boot" \
+    sh -c 'grep -aEiq "access denied|security violation" unsigned.log && ! grep -aq "Linux version" unsigned.log || { tail -c 2000 unsigned.log >&2; exit 1; }'
+
 # One byte of the root file system changed: verity must refuse it.
-cp out/bootroot/bootroot.raw bad.raw
-start=$(sfdisk -J bad.raw | jq '.partitiontable.partitions[0].start')
-printf 'X' | dd of=bad.raw bs=1 seek=$((start * 512 + 1000)) conv=notrunc 2>/dev/null
-mkdir -p bad.esp/EFI/BOOT
-cp good.esp/EFI/BOOT/BOOTX64.EFI bad.esp/EFI/BOOT/
-boot bad bad.raw 'device-mapper: verity: .*data block [0-9]+ is corrupted' 'INITKIT-ROOT'
+cp $R/fs.img bad-fs.img
+printf 'X' | dd of=bad-fs.img bs=1 seek=1000 conv=notrunc 2>/dev/null
+disk bad 1 bad-fs.img
+cp enrolled.vars bad.vars
+boot bad bad.vars 'device-mapper: verity: .*data block [0-9]+ is corrupted' 'INITKIT-ROOT'
 t_ok "boot: a changed byte of the root: the kernel reports the corrupted block" \
     sh -c 'grep -aEq "device-mapper: verity: .*data block [0-9]+ is corrupted" bad.log || { tail -c 3000 bad.log >&2; exit 1; }'
 t_ok "boot: ... and the marker never appears" sh -c '! grep -aq INITKIT-ROOT bad.log'
