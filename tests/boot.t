@@ -6,8 +6,10 @@
 # ESP (mkfs.vfat + mtools) and the root of a debian-root image (squashfs,
 # verity, signature). The UKI (mkuki, signed): Debian's stub and kernel,
 # the debian-basic initrd and its modules cpio, a command line with only
-# console= and roothash=. systemd in the initrd opens the verity root and
-# switches to it, where a unit prints what it sees and powers off. Then:
+# console= and roothash=, and an initrd extension beside it
+# (initkit.efi.extra.d/); a credential comes from qemu's SMBIOS. systemd in
+# the initrd opens the verity root and switches to it, where a unit prints
+# what it sees and powers off. Then:
 # an unsigned UKI must be refused by the firmware, and a root with one
 # byte changed must stop at verity's corrupted block. Needs the Debian
 # archive (or the test cache).
@@ -36,7 +38,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/dm-0/dm/name) fstype=$(findmnt -n -o FSTYPE /) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/dm-0/dm/name) fstype=$(findmnt -n -o FSTYPE /) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
@@ -54,6 +56,7 @@ if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
 	t_ok "make PROFILE=debian-basic" sh -c 'cat basic.out >&2; exit 1'
 	exit 0
 fi
+mk PROFILES="$top/profiles" PROFILE=debian-initrd-debug >ext.out 2>&1 || cat ext.out >&2
 mk PROFILE=bootroot >root.out 2>&1; rc=$?
 t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
 B0=out/debian-basic
@@ -87,6 +90,9 @@ disk() {
 	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst \
 	    -C "console=ttyS0 roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
 	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
+	mkdir -p $_n.esp/EFI/Linux/initkit.efi.extra.d
+	cp out/debian-initrd-debug/debian-initrd-debug.sysext.raw \
+	    $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
 	rm -f $_n.vfat
 	mkfs.vfat -C -n ESP $_n.vfat 65536 >/dev/null
 	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/
@@ -104,6 +110,7 @@ boot() {
 	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$OVMF \
 	    -drive if=pflash,format=raw,unit=1,file=$_vars \
 	    -drive if=virtio,format=raw,file=$_n.raw \
+	    -smbios type=11,value=io.systemd.credential:initkit.test=from-smbios \
 	    -serial file:$_n.serial -monitor none </dev/null >$_n.qemu 2>&1 &
 	_pid=$!
 	_i=0
@@ -131,6 +138,10 @@ t_ok "boot: the kernel runs under Secure Boot, locked down" \
     sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
     sh -c 'grep -aq "^\[ *[0-9.]*\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
+t_ok "boot: a credential from qemu's SMBIOS reached the root" \
+    grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
+t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
+    sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH\$" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
