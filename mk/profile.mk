@@ -118,11 +118,13 @@ endif
 # What the package steps were run with: a change of LOCK, MIRROR, KERNEL
 # and the like reruns them (as build/.flags does for the compiler), and
 # UPDATE=1 always does.
-$(OUT)/pkgroot.flags: FORCE
+# The root's and the kernel's apart: another KERNEL rebuilds only the
+# kernel's outputs.
+$(OUT)/pkgroot.flags $(OUT)/kernel.flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(PKGROOT) LOCK=$(LOCK) KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL)' | \
+	@echo '$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))' | \
 	  { if [ -n "$(UPDATE)" ]; then cat >$@; else cmp -s - $@ || \
-	    echo '$(PKGROOT) LOCK=$(LOCK) KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL)' >$@; fi; }
+	    echo '$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))' >$@; fi; }
 
 # The package root and its spec, rebuilt when the profile or lock changes.
 $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
@@ -179,7 +181,7 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
 
 # The kernel, the stub and firmware: packages too, never the host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
-	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/pkgroot.flags
+	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
