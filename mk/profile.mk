@@ -138,10 +138,14 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 
 # What the maintainer scripts would have done, made in the root by the
 # tools systemd ships for that (they only write files), then moved out
-# into config/ so that root/ stays what pkgroot made. Modes are set here,
+# into config/ so that root/ stays what pkgroot made. An initrd gets the
+# signing certificate in /etc/verity.d, where systemd (since 250) looks
+# for it to check an extension's verity signature in userspace when the
+# kernel's keyrings do not know the key, as Debian's do not (that 252 then
+# merges the extension is not proven by the boot test yet). Modes are set here,
 # not left to the umask. ld.so.cache is not made (ldconfig -r needs
 # chroot, so root): Debian's ld.so searches the multiarch directories.
-$(OUT)/config.stamp: $(OUT)/root.mtree
+$(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT))
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
 	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; touch $(OUT)/config.start; \
 	  $(if $(filter initrd,$(KIND)),{ grep -E \
@@ -149,7 +153,9 @@ $(OUT)/config.stamp: $(OUT)/root.mtree
 	      $$r/usr/lib/os-release; \
 	    echo 'VARIANT="initkit initrd"'; echo VARIANT_ID=initkit; } \
 	    >$$c.tmp/etc/initrd-release; \
-	  ln -s usr/lib/systemd/systemd $$c.tmp/init;, \
+	  ln -s usr/lib/systemd/systemd $$c.tmp/init; \
+	  mkdir -p $$c.tmp/etc/verity.d; \
+	  cp $(SIGN_CERT) $$c.tmp/etc/verity.d/initkit.crt;, \
 	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc; \
 	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) SYSTEMD_LOG_LEVEL=warning \
 	    systemd-sysusers --root=$$r >/dev/null; \
