@@ -7,7 +7,8 @@
 # verity, signature). The UKI (mkuki, signed): Debian's stub and kernel,
 # the debian-basic initrd and its modules cpio, a command line with only
 # console= and roothash=, and an initrd extension beside it
-# (initkit.efi.extra.d/); a credential comes from qemu's SMBIOS. systemd in
+# (initkit.efi.extra.d/), which must be merged in the initrd, and must not
+# be when signed by an untrusted key; a credential comes from qemu's SMBIOS. systemd in
 # the initrd opens the verity root and switches to it, where a unit prints
 # what it sees and powers off. Then:
 # an unsigned UKI must be refused by the firmware, and a root with one
@@ -38,7 +39,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/dm-0/dm/name) fstype=$(findmnt -n -o FSTYPE /) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/$(basename $(readlink -f /dev/mapper/root))/dm/name) fstype=$(findmnt -n -o FSTYPE /) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
@@ -77,8 +78,35 @@ sign-efi-sig-list -g $G -k PK.key -c PK.crt PK PK.esl PK.auth >/dev/null
 sign-efi-sig-list -g $G -k PK.key -c PK.crt KEK KEK.esl KEK.auth >/dev/null
 sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
 
-# disk NAME SIGN(1|0) [ROOT-FS]: an ESP with systemd-boot, the keys and
-# the UKI, and the root; NAME.raw.
+# A third initrd, of the test's own: a unit that says whether the
+# extension's files are in the initrd's /usr once systemd-sysext ran.
+mkdir -p ti/etc/systemd/system/sysinit.target.wants
+cat >ti/etc/systemd/system/initkit-test-sysext.service <<'EOF'
+[Unit]
+Description=initkit boot test: what systemd-sysext merged in the initrd
+DefaultDependencies=no
+After=systemd-sysext.service
+Before=sysinit.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && echo yes || echo no)" >/dev/kmsg'
+EOF
+ln -s ../initkit-test-sysext.service ti/etc/systemd/system/sysinit.target.wants/
+chmod -R u=rwX,go=rX ti
+mkcpio -t 1700000000 -z none -o ti.cpio ti
+
+# The extension signed by a key the initrd does not trust.
+X=out/debian-initrd-debug
+openssl req -x509 -newkey rsa:2048 -nodes -keyout evil.key -out evil.crt \
+    -days 3650 -subj /CN=untrusted 2>/dev/null
+chmod 600 evil.key
+pkcs7sign -j -k evil.key -c evil.crt -o evil-sig.img $X/roothash
+mkgpt -S 11111111-2222-4333-8444-555555555555 -o evil.sysext.raw \
+    root=$X/fs.img root-verity=$X/hash.img root-verity-sig=evil-sig.img
+
+# disk NAME SIGN(1|0) EXTENSION [ROOT-FS]: an ESP with systemd-boot, the
+# keys, the UKI and the extension beside it, and the root; NAME.raw.
 disk() {
 	_n=$1
 	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux $_n.esp/loader/keys/auto
@@ -87,17 +115,16 @@ disk() {
 	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
 	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
 	mkuki -f -s $STUBDIR/linuxx64.efi.stub -l $B0/kernel/boot/vmlinuz-$KVER \
-	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst \
+	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst -i ti.cpio \
 	    -C "console=ttyS0 roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
 	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
 	mkdir -p $_n.esp/EFI/Linux/initkit.efi.extra.d
-	cp out/debian-initrd-debug/debian-initrd-debug.sysext.raw \
-	    $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
+	cp $3 $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
 	rm -f $_n.vfat
 	mkfs.vfat -C -n ESP $_n.vfat 65536 >/dev/null
 	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/
 	mkgpt -f -S 8c2f3c4e-1d6a-4b7e-9f01-2a3b4c5d6e7f -o $_n.raw esp=$_n.vfat \
-	    root=${3:-$R/fs.img} root-verity=$R/hash.img root-verity-sig=$R/sig.img
+	    root=${4:-$R/fs.img} root-verity=$R/hash.img root-verity-sig=$R/sig.img
 }
 # boot NAME VARS PASS-REGEX FAIL-REGEX: qemu in the background on NAME.raw
 # with the variable store VARS, the serial log watched until a match or
@@ -129,28 +156,39 @@ boot() {
 
 # Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
 # holds from then on; the variable store is kept for the other boots.
-disk good 1
+disk good 1 $X/debian-initrd-debug.sysext.raw
 cp /usr/share/OVMF/OVMF_VARS_4M.fd enrolled.vars
-boot good enrolled.vars '^\[ *[0-9.]*\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
+boot good enrolled.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
 t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
     sh -c 'grep -aq "Enrolling custom Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
 t_ok "boot: the kernel runs under Secure Boot, locked down" \
     sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
-    sh -c 'grep -aq "^\[ *[0-9.]*\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
+    sh -c 'grep -aq "\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
 t_ok "boot: a credential from qemu's SMBIOS reached the root" \
     grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
 t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
     sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
+t_ok "boot: systemd-sysext merged it (its strace is in the initrd's /usr)" \
+    grep -aq "INITKIT-INITRD strace=yes" good.log
 t_ok "boot: the kernel got the UKI's command line" \
-    grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH\$" good.log
+    grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
     sh -c 'grep -aq "Reached target .*Initrd Default Target" good.log && grep -aq "Switch Root" good.log'
 t_ok "boot: veritysetup found the partitions by the root hash's halves" \
     grep -aq "systemd-veritysetup-generator.*Using data device /dev/disk/by-partuuid/$(echo $ROOTHASH | cut -c1-8)-" good.log
 
+# The extension signed by a key the initrd does not trust: not merged,
+# and the boot goes on.
+disk untrusted 1 evil.sysext.raw
+cp enrolled.vars untrusted.vars
+boot untrusted untrusted.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
+t_ok "boot: an extension signed by an untrusted key is not merged" \
+    sh -c 'grep -aq "INITKIT-INITRD strace=no" untrusted.log || { grep -a INITKIT untrusted.log >&2; exit 1; }'
+t_ok "boot: ... and the system boots without it" grep -aq "INITKIT-ROOT secureboot=1 root=/dev/mapper/root" untrusted.log
+
 # The same disk with an unsigned UKI: the firmware refuses it.
-disk unsigned 0
+disk unsigned 0 $X/debian-initrd-debug.sysext.raw
 cp enrolled.vars unsigned.vars
 boot unsigned unsigned.vars 'Access Denied|Security Violation|access denied' '\] INITKIT-ROOT |Linux version'
 t_ok "boot: an unsigned UKI is refused under Secure Boot" \
@@ -159,7 +197,7 @@ t_ok "boot: an unsigned UKI is refused under Secure Boot" \
 # One byte of the root file system changed: verity must refuse it.
 cp $R/fs.img bad-fs.img
 printf 'X' | dd of=bad-fs.img bs=1 seek=1000 conv=notrunc 2>/dev/null
-disk bad 1 bad-fs.img
+disk bad 1 $X/debian-initrd-debug.sysext.raw bad-fs.img
 cp enrolled.vars bad.vars
 boot bad bad.vars 'device-mapper: verity: .*data block [0-9]+ is corrupted' 'INITKIT-ROOT'
 t_ok "boot: a changed byte of the root: the kernel reports the corrupted block" \
