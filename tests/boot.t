@@ -91,6 +91,8 @@ Before=sysinit.target
 [Service]
 Type=oneshot
 ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && echo yes || echo no)" >/dev/kmsg'
+# Not merged: systemd-sysext's journal to the console, a line a write.
+ExecStart=/bin/bash -c '[ -x /usr/bin/strace ] || journalctl -b -o cat -u systemd-sysext.service | while read -r l; do echo "INITKIT-SYSEXT-LOG $l" >/dev/kmsg; done'
 EOF
 ln -s ../initkit-test-sysext.service ti/etc/systemd/system/sysinit.target.wants/
 chmod -R u=rwX,go=rX ti
@@ -170,7 +172,7 @@ t_ok "boot: a credential from qemu's SMBIOS reached the root" \
 t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
     sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
 t_ok "boot: systemd-sysext merged it (its strace is in the initrd's /usr)" \
-    grep -aq "INITKIT-INITRD strace=yes" good.log
+    sh -c 'grep -aq "INITKIT-INITRD strace=yes" good.log || { grep -a "INITKIT" good.log >&2; exit 1; }'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
@@ -185,6 +187,8 @@ cp enrolled.vars untrusted.vars
 boot untrusted untrusted.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
 t_ok "boot: an extension signed by an untrusted key is not merged" \
     sh -c 'grep -aq "INITKIT-INITRD strace=no" untrusted.log || { grep -a INITKIT untrusted.log >&2; exit 1; }'
+t_ok "boot: ... and the initrd's journal of systemd-sysext is on the console" \
+    grep -aq "INITKIT-SYSEXT-LOG" untrusted.log
 t_ok "boot: ... and the system boots without it" grep -aq "INITKIT-ROOT secureboot=1 root=/dev/mapper/root" untrusted.log
 
 # The same disk with an unsigned UKI: the firmware refuses it.
