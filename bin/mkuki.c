@@ -146,6 +146,16 @@ stub_version(const struct pe *stub)
 	return v;
 }
 
+/* A 32-byte value as lowercase hex. */
+static void
+hex_encode_to(const uint8_t v[32], char hex[65])
+{
+	char *h = hex_encode(v, 32);
+
+	memcpy(hex, h, 65);
+	free(h);
+}
+
 static void
 extend(uint8_t pcr[32], const void *data, size_t len)
 {
@@ -170,7 +180,7 @@ print_pcr(const struct pe *pe, int version)
 	    ".initrd", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey" };
 	static const char *const phases[] = { "enter-initrd", "leave-initrd",
 	    "sysinit", "ready" };
-	uint8_t pcr[32] = { 0 }, md[32];
+	uint8_t pcr[32] = { 0 };
 	char hex[65], *path = xstrdup("");
 
 	for (size_t n = 0; n < sizeof(order) / sizeof(order[0]); n++) {
@@ -194,22 +204,16 @@ print_pcr(const struct pe *pe, int version)
 		printf("section\t%s\t%s\n", order[n], hex);
 		free(d);
 	}
-	memcpy(md, pcr, 32);
-	free(path);
-	path = hex_encode(md, 32);
-	printf("pcr11\t%s\n", path);
-	free(path);
-	path = xstrdup("");
+	hex_encode_to(pcr, hex);
+	printf("pcr11\t%s\n", hex);
 	for (size_t n = 0; n < sizeof(phases) / sizeof(phases[0]); n++) {
 		char *p = xasprintf("%s%s%s", path, n ? ":" : "", phases[n]);
-		char *h;
 
 		free(path);
 		path = p;
 		extend(pcr, phases[n], strlen(phases[n]));
-		h = hex_encode(pcr, 32);
-		printf("pcr11\t%s\t%s\n", h, path);
-		free(h);
+		hex_encode_to(pcr, hex);
+		printf("pcr11\t%s\t%s\n", hex, path);
 	}
 	free(path);
 }

@@ -403,7 +403,7 @@ main(int argc, char *argv[])
 	const char **names = NULL;
 	size_t nrules = 0, nnames = 0;
 	int ch, flags = 0;
-	char *src, *work, *idx, *outmods, *final, **fwmod = NULL, tmpl[PATH_MAX];
+	char *src, *work, *idx, *outmods, **fwmod = NULL, tmpl[PATH_MAX];
 	const char *config[] = { NULL, NULL, NULL };
 	struct kmod_ctx *ctx;
 	struct set s = { 0 };
@@ -539,8 +539,7 @@ main(int argc, char *argv[])
 	close_over(ctx, &s, idx, &fw, &fwmod);
 
 	/* The output: modules, shipped files, firmware, new indexes. */
-	final = xasprintf("%s", outdir);
-	out_dir_open(&o, final, flags);
+	out_dir_open(&o, outdir, flags);
 	outmods = xasprintf("%s/" MODDIR "/%s", o.tmp, kver);
 	mkdir_parents(o.tmp, MODDIR "/x");
 	if (mkdir(outmods, 0755) < 0)
@@ -623,7 +622,6 @@ main(int argc, char *argv[])
 	free((char *)config[0]);
 	free((char *)config[1]);
 	free(outmods);
-	free(final);
 	free(idx);
 	free(src);
 	if (fclose(stdout) != 0)

@@ -120,11 +120,11 @@ endif
 # UPDATE=1 always does.
 # The root's and the kernel's apart: another KERNEL rebuilds only the
 # kernel's outputs.
+FLAGS_LINE = $(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))
 $(OUT)/pkgroot.flags $(OUT)/kernel.flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))' | \
-	  { if [ -n "$(UPDATE)" ]; then cat >$@; else cmp -s - $@ || \
-	    echo '$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))' >$@; fi; }
+	@echo '$(FLAGS_LINE)' >$@.new; \
+	  if [ -z "$(UPDATE)" ] && cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 # The package root and its spec, rebuilt when the profile or lock changes.
 $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
