@@ -106,16 +106,17 @@ list_free(struct list *l)
 	free(l->copy);
 }
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
+	fprintf(status ? stderr : stdout, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
 	    "text] [-n name]\n"
 	    "                [-N version] [-r release] [-e extension-release] "
 	    "[-O format]\n"
 	    "                [-s spec] [-o out] packages.tsv\n"
 	    "       manifest -d old.tsv new.tsv\n");
-	exit(2);
+	exit(status);
 }
 
 static int
@@ -593,7 +594,7 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "de:fF:n:N:o:O:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "hde:fF:n:N:o:O:r:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			difference = 1;
@@ -625,19 +626,21 @@ main(int argc, char *argv[])
 		case 's':
 			specpath = optarg;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (difference) {
 		if (argc != 2)
-			usage();
+			usage(2);
 		return diff(argv[0], argv[1]);
 	}
 	if (argc != 1)
-		usage();
+		usage(2);
 	if (strcmp(format, "json") && strcmp(format, "spdx") &&
 	    strcmp(format, "cyclonedx") && strcmp(format, "text"))
 		errx_usage("-F %s: json, spdx, cyclonedx or text", format);

@@ -18,13 +18,14 @@
 
 #include "initkit.h"
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: mkcpio [-fv] [-z zstd | gzip | xz | none] "
+	fprintf(status ? stderr : stdout, "usage: mkcpio [-fv] [-z zstd | gzip | xz | none] "
 	    "[-l level] [-t epoch]\n"
 	    "              [-e spec | dir] [-o file] [spec | dir ...]\n");
-	exit(2);
+	exit(status);
 }
 
 int
@@ -40,7 +41,7 @@ main(int argc, char *argv[])
 	int64_t epoch;
 	uint64_t early_size = 0, size;
 
-	while ((ch = getopt(argc, argv, "e:fl:o:t:vz:")) != -1) {
+	while ((ch = getopt(argc, argv, "he:fl:o:t:vz:")) != -1) {
 		switch (ch) {
 		case 'e':
 			early_ops = xreallocarray(early_ops, nearly + 1,
@@ -67,8 +68,10 @@ main(int argc, char *argv[])
 				errx_usage("-z %s: unknown compressor "
 				    "(zstd, gzip, xz, none)", optarg);
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;

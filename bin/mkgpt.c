@@ -100,14 +100,15 @@ struct part {
 	uint64_t first, last;	/* LBAs */
 };
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: mkgpt [-f] [-a x86-64 | arm64] [-S seed] "
+	fprintf(status ? stderr : stdout, "usage: mkgpt [-f] [-a x86-64 | arm64] [-S seed] "
 	    "[-r roothash] [-b sectorsize]\n"
 	    "             -o disk.raw type[@size][:label]=file ...\n"
 	    "       mkgpt -V disk.raw\n");
-	exit(2);
+	exit(status);
 }
 
 /* RFC 4122 byte order to GPT's: the first three fields little-endian. */
@@ -379,7 +380,7 @@ main(int argc, char *argv[])
 	char **lines = NULL, *text = NULL;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "a:b:fo:r:S:V")) != -1) {
+	while ((ch = getopt(argc, argv, "ha:b:fo:r:S:V")) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = optarg;
@@ -404,19 +405,21 @@ main(int argc, char *argv[])
 		case 'V':
 			check = 1;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (check) {
 		if (argc != 1 || outpath)
-			usage();
+			usage(2);
 		return verify(argv[0]);
 	}
 	if (outpath == NULL)
-		usage();
+		usage(2);
 	if (strcmp(arch, "x86-64") != 0 && strcmp(arch, "arm64") != 0)
 		errx_usage("-a %s: x86-64 or arm64", arch);
 	if (seedarg != NULL && uuid_parse(seedarg, seed) != 0)

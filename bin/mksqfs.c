@@ -58,13 +58,14 @@ struct fs {
 	const char *out;
 };
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: mksqfs [-f] [-z zstd | xz | gzip | lz4] "
+	fprintf(status ? stderr : stdout, "usage: mksqfs [-f] [-z zstd | xz | gzip | lz4] "
 	    "[-l level] [-b blocksize] [-t epoch]\n"
 	    "              [-j threads] -o image [spec | dir ...]\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -257,7 +258,7 @@ main(int argc, char *argv[])
 	uint8_t *buf;
 	uint32_t maxino = 0;
 
-	while ((ch = getopt(argc, argv, "b:fj:l:o:t:z:")) != -1) {
+	while ((ch = getopt(argc, argv, "hb:fj:l:o:t:z:")) != -1) {
 		switch (ch) {
 		case 'b':
 			block_size = size_parse(optarg, "-b");
@@ -284,14 +285,16 @@ main(int argc, char *argv[])
 		case 'z':
 			comp = optarg;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (outpath == NULL)
-		usage();
+		usage(2);
 	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "gzip")
 	    && strcmp(comp, "lz4"))
 		errx_usage("-z %s: unknown compressor (zstd, xz, gzip, lz4)",

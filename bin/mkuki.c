@@ -34,16 +34,17 @@ struct sect {
 	size_t len;
 };
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: mkuki [-fP] -s stub -l vmlinuz [-i initrd] "
+	fprintf(status ? stderr : stdout, "usage: mkuki [-fP] -s stub -l vmlinuz [-i initrd] "
 	    "[-C text | @file] [-r os-release]\n"
 	    "             [-u uname] [-S sbat] [-A name=file] [-k key -c cert] "
 	    "[-p passfile]\n"
 	    "             -o out.efi\n"
 	    "       mkuki -I [-j] file.efi\n");
-	exit(2);
+	exit(status);
 }
 
 static uint8_t *
@@ -350,7 +351,7 @@ main(int argc, char *argv[])
 	char *sbat = NULL, *rel = NULL;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "A:C:IPS:c:fi:jk:l:o:p:r:s:u:")) !=
+	while ((ch = getopt(argc, argv, "hA:C:IPS:c:fi:jk:l:o:p:r:s:u:")) !=
 	    -1) {
 		switch (ch) {
 		case 'A':
@@ -405,20 +406,22 @@ main(int argc, char *argv[])
 		case 'u':
 			uname = optarg;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (insp) {
 		if (argc != 1 || stubpath || kpath || outpath || pcr)
-			usage();
+			usage(2);
 		return inspect(argv[0], json);
 	}
 	if (argc != 0 || json || stubpath == NULL || kpath == NULL ||
 	    (outpath == NULL && !pcr) || (keyarg == NULL) != (certarg == NULL))
-		usage();
+		usage(2);
 	if (pcr && outpath != NULL && strcmp(outpath, "-") == 0)
 		errx_usage("-P prints to standard output: give -o a file");
 

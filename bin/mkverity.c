@@ -22,14 +22,15 @@
 
 #include "initkit.h"
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: mkverity [-f] [-s salt | -S seed] [-u uuid] "
+	fprintf(status ? stderr : stdout, "usage: mkverity [-f] [-s salt | -S seed] [-u uuid] "
 	    "[-b blocksize] [-H hashoffset]\n"
 	    "                [-o hashimage] data.img\n"
 	    "       mkverity -V [-H hashoffset] data.img hash.img roothash\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -170,7 +171,7 @@ main(int argc, char *argv[])
 	off_t hoff = 0;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "b:fH:o:s:S:u:V")) != -1) {
+	while ((ch = getopt(argc, argv, "hb:fH:o:s:S:u:V")) != -1) {
 		switch (ch) {
 		case 'b':
 			v.block_size = (uint32_t)num_parse(optarg, 512,
@@ -199,8 +200,10 @@ main(int argc, char *argv[])
 		case 'V':
 			check = 1;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
@@ -209,14 +212,14 @@ main(int argc, char *argv[])
 		hoff = (off_t)size_parse(hoff_arg, "-H");
 	if (check) {
 		if (argc != 3 || out || salt || seed || uuid || force)
-			usage();
+			usage(2);
 		if (verify(argv[0], argv[1], argv[2], hoff) == 0 &&
 		    fclose(stdout) != 0)
 			err(1, "stdout");
 		return 0;
 	}
 	if (argc != 1 || (salt && seed))
-		usage();
+		usage(2);
 
 	/* Salt and UUID: from the seed (all zero unless -S), then -s, -u. */
 	if (seed != NULL)

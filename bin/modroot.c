@@ -57,13 +57,14 @@ struct set {
 
 static int verbose;
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: modroot [-fv] -r kver [-m glob] [-M modname] "
+	fprintf(status ? stderr : stdout, "usage: modroot [-fv] -r kver [-m glob] [-M modname] "
 	    "[-x glob] [-F firmware-root]\n"
 	    "               [-t epoch] -o outdir kernel-root\n");
-	exit(2);
+	exit(status);
 }
 
 static void
@@ -414,7 +415,7 @@ main(int argc, char *argv[])
 	struct out o;
 	int64_t epoch, newest = 0;
 
-	while ((ch = getopt(argc, argv, "F:M:fm:o:r:t:vx:")) != -1) {
+	while ((ch = getopt(argc, argv, "hF:M:fm:o:r:t:vx:")) != -1) {
 		switch (ch) {
 		case 'F':
 			fwroot = optarg;
@@ -446,14 +447,16 @@ main(int argc, char *argv[])
 		case 'v':
 			verbose = 1;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1 || kver == NULL || outdir == NULL)
-		usage();
+		usage(2);
 	kroot = argv[0];
 	if (*kver == '\0' || strchr(kver, '/') != NULL ||
 	    strcmp(kver, ".") == 0 || strcmp(kver, "..") == 0)

@@ -29,12 +29,13 @@
 
 #define VERITY_SIG_SIZE	16384	/* the signature partition's size */
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: pkcs7sign [-fj] -k key -c cert [-p passfile] "
+	fprintf(status ? stderr : stdout, "usage: pkcs7sign [-fj] -k key -c cert [-p passfile] "
 	    "[-o out] [file]\n");
-	exit(2);
+	exit(status);
 }
 
 int
@@ -55,7 +56,7 @@ main(int argc, char *argv[])
 	BIO *bio;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "c:fjk:o:p:")) != -1) {
+	while ((ch = getopt(argc, argv, "hc:fjk:o:p:")) != -1) {
 		switch (ch) {
 		case 'c':
 			certarg = optarg;
@@ -75,14 +76,16 @@ main(int argc, char *argv[])
 		case 'p':
 			passfile = optarg;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (keyarg == NULL || certarg == NULL || argc > 1)
-		usage();
+		usage(2);
 	if (argc == 1)
 		in = argv[0];
 

@@ -55,15 +55,16 @@ static pid_t parent_pid;
 static char *apt_env[3];
 static char *uri_path(const char *, size_t);
 
-static void
-usage(void)
+/* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
+static NORETURN void
+usage(int status)
 {
-	fprintf(stderr, "usage: pkgroot [-fuv] [-a arch] [-r release] "
+	fprintf(status ? stderr : stdout, "usage: pkgroot [-fuv] [-a arch] [-r release] "
 	    "[-m mirror] [-K keyring] [-b base.tsv]\n"
 	    "               [-L lock.tsv] [-x exclude-glob] [-c cachedir] "
 	    "[-p packages.tsv]\n"
 	    "               -o rootdir pkg | file.deb ...\n");
-	exit(2);
+	exit(status);
 }
 
 /* Progress on a terminal; with -v, each phase on its own line, timed. */
@@ -1046,7 +1047,7 @@ main(int argc, char *argv[])
 	char *out, *p;
 	int ch, force = 0, update = 0, lockfd;
 
-	while ((ch = getopt(argc, argv, "a:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
+	while ((ch = getopt(argc, argv, "ha:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = xstrdup(optarg);
@@ -1092,14 +1093,16 @@ main(int argc, char *argv[])
 			excl = xreallocarray(excl, nexcl + 1, sizeof(*excl));
 			excl[nexcl++] = optarg;
 			break;
+		case 'h':
+			usage(0);
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (root == NULL || argc == 0)
-		usage();
+		usage(2);
 	progress = isatty(2);
 	if (arch == NULL)
 		arch = host_arch();

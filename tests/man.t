@@ -1,6 +1,6 @@
 #!/bin/sh
 # Man pages: every tool has one, mandoc -Tlint finds nothing, and the
-# tool's usage message is the page's SYNOPSIS.
+# tool's usage message (-h) is the page's SYNOPSIS.
 . "$(dirname "$0")/lib.sh"
 
 if ! need mandoc; then
@@ -18,6 +18,8 @@ for src in "$top"/bin/*.c; do
 	synopsis=$(mandoc -Tascii "$page" | col -b |
 	    sed -n '/^SYNOPSIS/,/^[A-Z]/{/^[A-Z]/d;p}' | tr -s ' \t\n' ' ' |
 	    sed 's/^ //; s/ $//')
-	t_eq "$tool: usage is the SYNOPSIS" "usage: $synopsis" \
-	    sh -c "$tool -? 2>&1 | sed -n '/^usage:/,\$p' | tr -s ' \t\n' ' ' | sed 's/ \$//'"
+	t_eq "$tool -h: the usage on stdout, exit 0, and it is the SYNOPSIS" \
+	    "usage: $synopsis" \
+	    sh -c "$tool -h 2>/dev/null | tr -s ' \t\n' ' ' | sed 's/ \$//'"
+	t_usage "$tool -?: the usage on stderr, exit 2" $tool '-?'
 done
