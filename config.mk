@@ -4,6 +4,10 @@
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+DATADIR = $(PREFIX)/share
+# systemd's kernel-install reads /usr/lib/kernel/install.d: a distribution
+# package installs with PREFIX=/usr.
+KERNELINSTALLDIR = $(PREFIX)/lib/kernel/install.d
 DESTDIR =
 
 # Compiler and flags; -Wall -Wextra are always added

@@ -1,11 +1,40 @@
-# make install DESTDIR= PREFIX=: the tools and their man pages.
+# make install / uninstall [DESTDIR=] [PREFIX=] [BINDIR=] [MANDIR=]
+# [DATADIR=] [KERNELINSTALLDIR=]: the tools and their man pages; the rule
+# chains, config.mk and the profiles under DATADIR/initkit, with a
+# GNUmakefile there that runs them from any directory (mk/GNUmakefile.in);
+# the kernel-install plugin.
+
+INITKIT_SHARE = $(DATADIR)/initkit
+# The installed GNUmakefile finds the tools relative to itself.
+BINREL = $(shell realpath -m --relative-to=$(INITKIT_SHARE) $(BINDIR))
+PROFILE_FILES := $(shell find profiles ! -type d -print)
+PROFILE_DIRS := $(shell find profiles -type d -print)
+SHARE_MK := mk/common.mk mk/profile.mk mk/sysext.mk
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(INITKIT_SHARE)/mk $(DESTDIR)$(KERNELINSTALLDIR) \
+	    $(PROFILE_DIRS:%=$(DESTDIR)$(INITKIT_SHARE)/%)
 	install -m 755 $(TOOLS:%=$(B)/bin/%) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(TOOLS:%=bin/%.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 config.mk $(DESTDIR)$(INITKIT_SHARE)/
+	install -m 644 $(SHARE_MK) $(DESTDIR)$(INITKIT_SHARE)/mk/
+	sed -e 's|@DATADIR@|$(INITKIT_SHARE)|g' -e 's|@BINREL@|$(BINREL)|g' \
+	    mk/GNUmakefile.in >$(DESTDIR)$(INITKIT_SHARE)/GNUmakefile.tmp
+	mv $(DESTDIR)$(INITKIT_SHARE)/GNUmakefile.tmp $(DESTDIR)$(INITKIT_SHARE)/GNUmakefile
+	set -e; for f in $(PROFILE_FILES); do \
+	  if [ -L $$f ]; then ln -sfn $$(readlink $$f) $(DESTDIR)$(INITKIT_SHARE)/$$f; \
+	  else install -m 644 $$f $(DESTDIR)$(INITKIT_SHARE)/$$f; fi; done
+	sed -e 's|@DATADIR@|$(INITKIT_SHARE)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	    kernel-install/50-initkit.install \
+	    >$(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install.tmp
+	chmod 755 $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install.tmp
+	mv $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install.tmp \
+	    $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1)
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install
+	rm -rf $(DESTDIR)$(INITKIT_SHARE)
 
 .PHONY: install uninstall

@@ -21,10 +21,10 @@
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
 # it the lists of the last run are used), SOURCE_DATE_EPOCH; PROFILES
-# (where NAME.mk is) and OUTROOT (instead of out/).
+# (where NAME.mk is) and OUTROOT or O (instead of out/).
 
 PROFILES ?= profiles
-OUTROOT ?= out
+OUTROOT ?= $(if $(O),$(O),out)
 
 ifneq ($(PROFILE),)
 ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
@@ -34,7 +34,7 @@ include $(PROFILES)/$(PROFILE).mk
 
 OUT := $(OUTROOT)/$(PROFILE)
 PROFILE_MK := $(PROFILES)/$(PROFILE).mk
-PBIN := $(CURDIR)/$(B)/bin
+PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)
 DEVKEY := $(OUTROOT)/keys/db.key
@@ -61,7 +61,7 @@ BASE_TSV := $(if $(BASE),$(OUTROOT)/$(BASE)/packages.tsv)
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 	$(OUT)/kver
-	@$(MAKE) --no-print-directory PROFILE=$(PROFILE) \
+	@$(SUBMAKE) PROFILE=$(PROFILE) \
 	    KVER=$$(cat $(OUT)/kver) profile-kernel
 endif
 
@@ -70,15 +70,15 @@ endif
 ifeq ($(KIND),sysext)
 SYSEXT_SCOPE ?= system
 profile:
-	@$(MAKE) --no-print-directory PROFILE=$(BASE) $(BASE_TSV)
-	@$(MAKE) --no-print-directory PROFILE=$(PROFILE) profile-image
+	@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
+	@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
 
 profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
 $(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY))
-	@$(MAKE) --no-print-directory PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
+	@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
 	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(OUTROOT)/$(BASE)/root/usr/lib/os-release) \

@@ -27,7 +27,7 @@ SYSEXT_SEED ?=
 SYSEXT_OUT ?= out/$(SYSEXT_NAME)
 
 SX := $(SYSEXT_OUT)
-SXBIN := $(CURDIR)/$(B)/bin
+SXBIN := $(TOOLBIN)
 
 sysext: $(SX)/$(SYSEXT_NAME).sysext.raw
 

@@ -2,8 +2,6 @@
 # output, V=1 for full commands, rebuild when flags change).
 
 .DEFAULT_GOAL := all
-.DELETE_ON_ERROR:
-.SUFFIXES:
 
 B := build$(if $(SANITIZE),/san)
 
@@ -23,14 +21,6 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-paramete
 	$(if $(WERROR),-Werror) $(CFLAGS) $(SAN_FLAGS) -Ibin/lib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,--as-needed
 LDLIBS := $(PKG_LIBS) -lpthread
-
-ifeq ($(V),1)
-Q :=
-msg :=
-else
-Q := @
-msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
-endif
 
 all: $(TOOLS:%=$(B)/bin/%)
 
@@ -59,8 +49,7 @@ $(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
 clean:
 	rm -rf $(if $(PROFILE),$(OUTROOT)/$(PROFILE),build)
 
-FORCE:
-.PHONY: all clean FORCE
+.PHONY: all clean
 .PRECIOUS: $(B)/bin/%.o
 
 -include $(wildcard $(B)/lib/*.d $(B)/bin/*.d $(B)/tests/unit/*.d)

@@ -25,6 +25,6 @@ EXCLUDE = /usr/share/doc/*/changelog* /usr/share/doc/*/NEWS* \
 	/var/cache/* /var/log/*
 
 # The per-kernel modules cpio: the generic set.
-MODULES = $(file <profiles/modules-generic.list)
+MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list)
 
 CMDLINE = console=tty0 console=ttyS0
