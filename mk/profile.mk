@@ -234,8 +234,26 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@
 endif
 
+# Local configuration as systemd credentials, made where the configuration
+# lives (on the machine, with its TPM): every file in CREDS becomes
+# $(OUT)/creds/NAME.cred, encrypted by systemd-creds with CRED_KEY
+# (default auto-initrd: the TPM2 when there is one, else a null key, which
+# the initrd's systemd 252 takes under Secure Boot too). They go beside
+# the UKI on the ESP, in <uki>.efi.extra.d/; debian-basic's drop-ins hand
+# them to the units that read them (profiles/debian-basic/).
+CRED_KEY ?= auto-initrd
+creds:
+	$(if $(CREDS),,$(error CREDS= must name a directory of credentials, one file each))
+	@mkdir -p $(OUT)/creds
+	$(call msg,CREDS,$(OUT)/creds) set -e; umask 077; for f in $(CREDS)/*; do \
+	  [ -f "$$f" ] || { echo "$$f: not a file" >&2; exit 1; }; n=$${f##*/}; \
+	  systemd-creds encrypt --with-key=$(CRED_KEY) --name="$$n" "$$f" \
+	      $(OUT)/creds/"$$n".cred.tmp 2>$(OUT)/creds/.err || \
+	    { echo "$$f: $$(tail -n 1 $(OUT)/creds/.err)" >&2; rm -f $(OUT)/creds/.err $(OUT)/creds/"$$n".cred.tmp; exit 1; }; \
+	  mv $(OUT)/creds/"$$n".cred.tmp $(OUT)/creds/"$$n".cred; done; rm -f $(OUT)/creds/.err
+
 clean-profile:
 	rm -rf $(OUT)
 
-.PHONY: profile profile-kernel profile-image keys clean-profile
+.PHONY: profile profile-kernel profile-image keys creds clean-profile
 endif

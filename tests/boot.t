@@ -58,6 +58,12 @@ if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
 	exit 0
 fi
 mk PROFILES="$top/profiles" PROFILE=debian-initrd-debug >ext.out 2>&1 || cat ext.out >&2
+# Local configuration for the initrd, through the ESP: a tmpfiles.extra
+# credential (systemd-creds, null key: no TPM here) that writes a file.
+mkdir -p creds
+printf 'f /run/initkit-credential 0644 - - - from-the-esp\n' >creds/tmpfiles.extra
+t_ok "make PROFILE=debian-basic creds CREDS=dir" \
+    mk PROFILES="$top/profiles" PROFILE=debian-basic creds CREDS="$T/creds"
 mk PROFILE=bootroot >root.out 2>&1; rc=$?
 t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
 B0=out/debian-basic
@@ -85,12 +91,12 @@ cat >ti/etc/systemd/system/initkit-test-sysext.service <<'EOF'
 [Unit]
 Description=initkit boot test: what systemd-sysext merged in the initrd
 DefaultDependencies=no
-After=systemd-sysext.service
+After=systemd-sysext.service systemd-tmpfiles-setup.service
 Before=sysinit.target
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && echo yes || echo no)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && echo yes || echo no) credential=$(</run/initkit-credential)" >/dev/kmsg'
 # Not merged: systemd-sysext's journal to the console, a line a write.
 ExecStart=/bin/bash -c '[ -x /usr/bin/strace ] || journalctl -b -o cat -u systemd-sysext.service | while read -r l; do echo "INITKIT-SYSEXT-LOG $l" >/dev/kmsg; done'
 EOF
@@ -122,6 +128,7 @@ disk() {
 	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
 	mkdir -p $_n.esp/EFI/Linux/initkit.efi.extra.d
 	cp $3 $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
+	[ $_n = good ] && cp $B0/creds/*.cred $_n.esp/EFI/Linux/initkit.efi.extra.d/
 	rm -f $_n.vfat
 	mkfs.vfat -C -n ESP $_n.vfat 65536 >/dev/null
 	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/
@@ -173,6 +180,10 @@ t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, link
     sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
 t_ok "boot: systemd-sysext merged it (its strace is in the initrd's /usr)" \
     sh -c 'grep -aq "INITKIT-INITRD strace=yes" good.log || { grep -a "INITKIT" good.log >&2; exit 1; }'
+t_ok "boot: the initrd applied the credential beside the UKI (tmpfiles.extra)" \
+    grep -aq "INITKIT-INITRD .* credential=from-the-esp" good.log
+t_ok "boot: the initrd's units with credential drop-ins all started" \
+    sh -c '! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" good.log'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
@@ -190,6 +201,9 @@ t_ok "boot: an extension signed by an untrusted key is not merged" \
 t_ok "boot: ... and the initrd's journal of systemd-sysext is on the console" \
     grep -aq "INITKIT-SYSEXT-LOG" untrusted.log
 t_ok "boot: ... and the system boots without it" grep -aq "INITKIT-ROOT secureboot=1 root=/dev/mapper/root" untrusted.log
+t_ok "boot: without credentials the initrd's drop-ins fail nothing" \
+    sh -c 'grep -aqE "INITKIT-INITRD strace=no credential=\$" untrusted.log &&
+	! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" untrusted.log'
 
 # The same disk with an unsigned UKI: the firmware refuses it.
 disk unsigned 0 $X/debian-initrd-debug.sysext.raw
