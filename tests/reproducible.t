@@ -65,6 +65,20 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 	for f in initrd.cpio.zst modules-$kv.cpio.zst $kv.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv; do
 		t_ok "debian-basic: the same $f" cmp real1/debian-basic/$f real2/debian-basic/$f
 	done
+	# The same from an installed initkit (make install DESTDIR=), run
+	# from another directory with the installed tools.
+	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" install DESTDIR="$T/dest" \
+	    PREFIX=/usr >/dev/null
+	mkdir -p elsewhere
+	(cd elsewhere && env -u KEY -u CERT make -s -f "$T/dest/usr/share/initkit/GNUmakefile" \
+	    PROFILE=debian-basic O="$T/real3" CACHE="${INITKIT_TEST_CACHE:-$top/build/cache}" \
+	    KEY="$T/k.pem" CERT="$T/c.pem" LOCK="$T/real1/debian-basic/packages.tsv" \
+	    KERNEL_LOCK="$T/real1/debian-basic/kernel.tsv") >real3.out 2>&1; rc=$?
+	t_ok "debian-basic from an installed initkit (DESTDIR), in another directory" \
+	    sh -c "[ $rc -eq 0 ] || { cat real3.out >&2; exit 1; }"
+	for f in initrd.cpio.zst modules-$kv.cpio.zst $kv.efi; do
+		t_ok "debian-basic, installed: the same $f" cmp real1/debian-basic/$f real3/debian-basic/$f
+	done
 else
 	t_skip "debian-basic from the archive" "Debian archive unreachable: $(grep -m1 pkgroot real1.out | head -c 200)"
 fi
