@@ -142,12 +142,18 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 # signing certificate in /etc/verity.d, where systemd (since 250) looks
 # for it to check an extension's verity signature in userspace when the
 # kernel's keyrings do not know the key, as Debian's do not (that 252 then
-# merges the extension is not proven by the boot test yet). Modes are set here,
-# not left to the umask. ld.so.cache is not made (ldconfig -r needs
-# chroot, so root): Debian's ld.so searches the multiarch directories.
+# merges the extension is not proven by the boot test yet). What an
+# interrupted run left in the root's etc/ (newer than root.mtree) goes
+# first, or a rerun would find those files older than its start and leave
+# them out. Modes are set here, not left to the umask. ld.so.cache is not
+# made (ldconfig -r needs chroot, so root): Debian's ld.so searches the
+# multiarch directories.
 $(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT))
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
-	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; touch $(OUT)/config.start; \
+	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; \
+	  { [ ! -d $$r/etc ] || (cd $$r && find etc -newer ../root.mtree \
+	      \( -type f -o -type l \) -print); } | \
+	  while read -r f; do rm -f "$$r/$$f"; done; touch $(OUT)/config.start; \
 	  $(if $(filter initrd,$(KIND)),{ grep -E \
 	      '^(NAME|ID|ID_LIKE|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' \
 	      $$r/usr/lib/os-release; \

@@ -3,7 +3,8 @@
  * directory (so rename(2) is atomic), is fsynced, and is renamed into place
  * only when complete; any exit or fatal signal before that removes the
  * temporary, so a killed run never leaves a valid-looking output. Without
- * OUT_FORCE the final step is link(2) + unlink(2), which cannot replace a
+ * OUT_FORCE the final step is rename(2) with RENAME_NOREPLACE (or, where
+ * the file system lacks it, link(2) + unlink(2)), which cannot replace a
  * file that appeared meanwhile.
  */
 #include <sys/stat.h>
@@ -197,14 +198,21 @@ out_commit(struct out *o)
 	if (o->flags & OUT_FORCE) {
 		if (rename(o->tmp, o->path) < 0)
 			err(1, "%s", o->path);
-	} else {
+	} else if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path,
+	    RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST)
+			errx(1, "%s: exists; use -f to replace it", o->path);
+		/* A file system without RENAME_NOREPLACE: link, unlink. */
+		if (errno != EINVAL)
+			err(1, "%s", o->path);
 		if (link(o->tmp, o->path) < 0) {
 			if (errno == EEXIST)
 				errx(1, "%s: exists; use -f to replace it",
 				    o->path);
 			err(1, "%s", o->path);
 		}
-		unlink(o->tmp);
+		if (unlink(o->tmp) < 0)
+			err(1, "%s", o->tmp);
 	}
 	track(NULL, o->tmp, 0);
 	free(o->tmp);
