@@ -62,7 +62,8 @@ void out_commit(struct out *);
 void out_cleanup(void);
 /* Run fn (async-signal-safe) first, e.g. to stop workers still writing. */
 void out_before_cleanup(void (*fn)(void));
-/* The same for a directory: o->tmp is the directory to fill. */
+/* The same for a directory: o->tmp is the directory to fill; its file
+ * system is synced (syncfs) before the rename. */
 void out_dir_open(struct out *, const char *path, int flags);
 void out_dir_commit(struct out *);
 

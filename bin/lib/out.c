@@ -250,7 +250,18 @@ void
 out_dir_commit(struct out *o)
 {
 	struct stat st;
+	int fd;
 
+	/*
+	 * The tree's data and metadata to disk before it takes the name, as
+	 * out_commit() does for a file: syncfs(2) of its file system, one
+	 * call for thousands of files.
+	 */
+	if ((fd = open(o->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err(1, "%s", o->path);
+	if (syncfs(fd) < 0)
+		err(1, "%s", o->path);
+	close(fd);
 	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_NOREPLACE)
 	    == 0)
 		goto done;
