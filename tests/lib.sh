@@ -16,6 +16,8 @@
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+# A script one level deeper (tests/hostile/*.sh) has its top one more up.
+[ -f "$top/tests/lib.sh" ] || top=$(cd "$top/.." && pwd)
 B=${B:-$top/build}
 PATH="$B/bin:$PATH"
 LC_ALL=C
