@@ -228,6 +228,43 @@ tar_end(struct tar_src *s, const char *deb, const char *member)
 		}
 }
 
+/* The compressions dpkg knows, by member name suffix (deb(5)). */
+static const struct {
+	const char *ext, *name;
+	int filter;
+} comps[] = {
+	{ "", "uncompressed", ARCHIVE_FILTER_NONE },
+	{ ".gz", "gzip", ARCHIVE_FILTER_GZIP },
+	{ ".xz", "xz", ARCHIVE_FILTER_XZ },
+	{ ".zst", "zstd", ARCHIVE_FILTER_ZSTD },
+	{ ".bz2", "bzip2", ARCHIVE_FILTER_BZIP2 },
+	{ ".lzma", "lzma", ARCHIVE_FILTER_LZMA },
+	{ NULL, NULL, 0 }
+};
+
+/*
+ * The member's bytes must be compressed as its name says, as dpkg-deb
+ * decompresses by name: libarchive would take any compression it
+ * recognizes, or none, whatever the name.
+ */
+static void
+check_filter(struct archive *a, const char *deb, const char *member)
+{
+	const char *ext = strchr(member, '.'), *got = "unknown";
+	int code = archive_filter_code(a, 0);
+
+	ext = strchr(ext + 1, '.');
+	if (ext == NULL)
+		ext = "";
+	for (int i = 0; comps[i].ext; i++)
+		if (code == comps[i].filter)
+			got = comps[i].name;
+	for (int i = 0; comps[i].ext; i++)
+		if (strcmp(ext, comps[i].ext) == 0 && code != comps[i].filter)
+			errx(1, "%s: %s: %s data, not %s as its name says", deb,
+			    member, got, comps[i].name);
+}
+
 /* The data.tar member: decompressed by one reader, read as tar by another. */
 static struct archive *
 data_open(struct tar_src *s, struct inner_src *src, const char *deb,
@@ -252,6 +289,8 @@ data_open(struct tar_src *s, struct inner_src *src, const char *deb,
 		    archive_error_string(s->raw));
 	/* An empty member has no entry: an empty stream. */
 	s->eof = archive_read_next_header(s->raw, &e) != ARCHIVE_OK;
+	if (!s->eof)
+		check_filter(s->raw, deb, member);
 	archive_read_support_format_tar(in);
 	if (archive_read_open(in, s, NULL, tar_read, NULL) != ARCHIVE_OK)
 		errx(1, "%s: %s: %s", deb, member, archive_error_string(in));
@@ -260,19 +299,16 @@ data_open(struct tar_src *s, struct inner_src *src, const char *deb,
 
 /* Is name "control.tar" or "data.tar" with a compression dpkg knows? */
 static int
-tar_member(const char *name, const char *base)
+tar_member(const char *deb, const char *name, const char *base)
 {
-	static const char *const ext[] = {
-		"", ".gz", ".xz", ".zst", ".bz2", ".lzma", NULL
-	};
 	size_t len = strlen(base);
 
 	if (strncmp(name, base, len) != 0)
 		return 0;
-	for (int i = 0; ext[i]; i++)
-		if (strcmp(name + len, ext[i]) == 0)
+	for (int i = 0; comps[i].ext; i++)
+		if (strcmp(name + len, comps[i].ext) == 0)
 			return 1;
-	errx(1, "%s: unknown compression", name);
+	errx(1, "%s: %s: unknown compression", deb, name);
 }
 
 static struct archive *
@@ -394,13 +430,14 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 		}
 		if (name[0] == '_')
 			continue;
-		if (!have_control && tar_member(name, "control.tar")) {
+		if (!have_control && tar_member(deb, name, "control.tar")) {
 			in = inner_open(src, deb, name);
 			read_control(in, deb, info);
+			check_filter(in, deb, name);
 			archive_read_free(in);
 			have_control = 1;
 		} else if (have_control && !have_data &&
-		    tar_member(name, "data.tar")) {
+		    tar_member(deb, name, "data.tar")) {
 			in = data_open(&ts, src, deb, name);
 			while ((r = archive_read_next_header(in, &e)) ==
 			    ARCHIVE_OK) {
