@@ -179,6 +179,15 @@ tar_check(struct tar_src *s, struct archive *in, const char *deb,
 
 	if (name == NULL)
 		name = "(no name)";
+	/* dpkg: "newline not allowed in archive object name". */
+	if (strchr(name, '\n') != NULL)
+		errx(1, "%s: %s: newline in a name (dpkg refuses these)", deb,
+		    spec_encode(name));
+	if (archive_entry_hardlink(e) != NULL &&
+	    strchr(archive_entry_hardlink(e), '\n') != NULL)
+		errx(1, "%s: %s: hard link to %s: newline in a name (dpkg "
+		    "refuses these)", deb, spec_encode(name),
+		    spec_encode(archive_entry_hardlink(e)));
 	for (;;) {
 		if (p < s->base || p > s->base + (int64_t)s->len - TAR_BLOCK)
 			errx(1, "%s: %s: tar headers out of step", deb, name);
