@@ -360,9 +360,37 @@ field(const char *control, const char *name)
 	return NULL;
 }
 
-static void
-read_control(struct archive *in, const char *deb, struct deb_info *info)
+/*
+ * A decompression bomb's ceiling: the data.tar's files may hold twice the
+ * Installed-Size the control file declares (KiB, an estimate: dpkg-gencontrol
+ * rounds each file up to a block) and 16 MiB more; without the field,
+ * 1 GiB. dpkg sets no limit; a build server should not fill its disk.
+ */
+#define BOMB_SLACK	(16ULL << 20)
+#define BOMB_NOSIZE	(1ULL << 30)
+
+static uint64_t
+data_limit(const char *installed_size, const char **why)
 {
+	char *end;
+	unsigned long long kib;
+
+	*why = "1 GiB without a usable Installed-Size";
+	if (installed_size == NULL || !isdigit((unsigned char)*installed_size))
+		return BOMB_NOSIZE;
+	kib = strtoull(installed_size, &end, 10);
+	if (*end != '\0' || kib > (UINT64_MAX - BOMB_SLACK) / 2048)
+		return BOMB_NOSIZE;
+	*why = "twice the Installed-Size and 16 MiB";
+	return kib * 2048 + BOMB_SLACK;
+}
+
+/* The control file's fields; returns the data.tar's ceiling and why. */
+static uint64_t
+read_control(struct archive *in, const char *deb, struct deb_info *info,
+    const char **why)
+{
+	uint64_t limit;
 	struct archive_entry *e;
 	char *text = NULL, *s;
 	la_int64_t size;
@@ -404,8 +432,10 @@ read_control(struct archive *in, const char *deb, struct deb_info *info)
 		free(s);
 	s = field(text, "Installed-Size");
 	info->installed_size = s ? strtoull(s, NULL, 10) : 0;
+	limit = data_limit(s, why);
 	free(s);
 	free(text);
+	return limit;
 }
 
 void
@@ -418,6 +448,8 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 	char magic[16];
 	int r, n = 0, have_control = 0, have_data = 0;
 	la_ssize_t len;
+	uint64_t limit = 0, total = 0, size;
+	const char *limit_why = NULL;
 
 	memset(info, 0, sizeof(*info));
 	if ((ar = archive_read_new()) == NULL)
@@ -441,7 +473,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			continue;
 		if (!have_control && tar_member(deb, name, "control.tar")) {
 			in = inner_open(src, deb, name);
-			read_control(in, deb, info);
+			limit = read_control(in, deb, info, &limit_why);
 			check_filter(in, deb, name);
 			archive_read_free(in);
 			have_control = 1;
@@ -451,6 +483,19 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			while ((r = archive_read_next_header(in, &e)) ==
 			    ARCHIVE_OK) {
 				tar_check(&ts, in, deb, e);
+				/* Before the bytes are written anywhere. */
+				size = archive_entry_size(e) > 0 ?
+				    (uint64_t)archive_entry_size(e) : 0;
+				if (archive_entry_filetype(e) == AE_IFREG &&
+				    archive_entry_hardlink(e) == NULL &&
+				    size > limit - total)
+					errx(1, "%s: %s: %s: unpacks to more than "
+					    "%ju bytes (%s)", deb, name,
+					    spec_encode(archive_entry_pathname(e)),
+					    (uintmax_t)limit, limit_why);
+				if (archive_entry_filetype(e) == AE_IFREG &&
+				    archive_entry_hardlink(e) == NULL)
+					total += size;
 				fn(ctx, in, e);
 			}
 			if (r != ARCHIVE_EOF)
