@@ -311,7 +311,8 @@ void verity_hash(const struct verity *, int fd, const char *name,
 void verity_digest(const struct verity *, const uint8_t *block,
     uint8_t out[32]);
 void verity_superblock(const struct verity *, uint8_t out[512]);
-/* 0, -1 if not a verity superblock, -2 if one this code does not take. */
+/* 0, -1 if not a verity superblock, -2 if one this code does not take,
+ * -3 if it covers no data blocks. */
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 
 /*
