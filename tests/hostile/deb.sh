@@ -43,7 +43,7 @@ hdeb() {
 
 # deb_case NAME REGEX PKG: pkgroot on ./PKG.deb, the root at $S/root.
 deb_case() {
-	h_case "pkgroot: $1" 1 "^pkgroot: \./$3\.deb: $2" "$S/root" -- \
+	h_case "pkgroot: $1" 1 "^pkgroot: \./$3\.deb(:[0-9]+)?: $2" "$S/root" -- \
 	    pr -o root "./$3.deb"
 }
 
@@ -124,7 +124,7 @@ symlink ./usr/file $S/outside/file
 file ./usr/file 0644 0 0 replaced
 EOF
 deb_case "a file over a symlink out" \
-    '\./usr/file: duplicate entry of another type \(file, was link' replacelink
+    '\./usr/file: duplicate entry of another type \(file, was link on line 3\)$' replacelink
 
 # Hard links out of the root.
 box
