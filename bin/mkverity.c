@@ -99,6 +99,8 @@ verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
 	if ((r = verity_parse_superblock(&v, sb)) == -1)
 		errx(1, "%s: no verity superblock at offset %jd", hname,
 		    (intmax_t)hoff);
+	if (r == -3)
+		errx(1, "%s: verity superblock covers no data blocks", hname);
 	if (r < 0)
 		errx(1, "%s: verity superblock of a kind this tool does not "
 		    "check (format 1, sha256, equal block sizes)", hname);

@@ -2,7 +2,11 @@
 """mkdeb.py: write a .deb (deb(5)) whose data.tar holds exactly the entries
 given, hostile ones included, which dpkg-deb --build would never produce.
 
-usage: mkdeb.py OUT.deb CONTROL-FILE [--data-ext EXT] < ENTRIES
+usage: mkdeb.py OUT.deb CONTROL-FILE [--data-ext EXT [--data-comp C]] < ENTRIES
+
+The data member is data.tar.xz, or data.tar + EXT (- for none):
+xz-compressed for .xz, gzip for .gz, as is for anything else; --data-comp gives the compression
+whatever the name says (xz, gz or none), for a member whose bytes lie.
 
 One entry a line, fields separated by blanks (\\040 for a blank in a name):
   dir PATH MODE [UID GID]
@@ -15,6 +19,9 @@ One entry a line, fields separated by blanks (\\040 for a blank in a name):
   gnusparse PATH HOLE TEXT           (old GNU sparse 'S': HOLE bytes, then TEXT)
   paxsparse PATH 0.1|1.0 HOLE TEXT   (the same as a regular file with PAX
                                       GNU.sparse.* records, format 0.1 or 1.0)
+  zeros PATH SIZE                    (a file of SIZE zero bytes)
+  claim PATH SIZE                    (a header claiming SIZE bytes, no data:
+                                      the archive ends there)
 """
 import io
 import os
@@ -64,9 +71,24 @@ def pax_sparse(ti, version, hole, data):
     return smap + b"\0" * (-len(smap) % tarfile.BLOCKSIZE) + data
 
 
-def tar_bytes(entries, compress):
+class Zeros(io.RawIOBase):
+    """SIZE zero bytes, read without holding them all."""
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(len(b), self.left)
+        b[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def tar_bytes(entries, comp):
     buf = io.BytesIO()
-    mode = "w:xz" if compress else "w"
+    mode = {"xz": "w:xz", "gz": "w:gz", "none": "w"}[comp]
     with tarfile.open(fileobj=buf, mode=mode, format=tarfile.PAX_FORMAT) as t:
         for line in entries:
             f = line.split()
@@ -108,6 +130,18 @@ def tar_bytes(entries, compress):
                 data = pax_sparse(ti, f[2], int(f[3]),
                                   unq(" ".join(f[4:])).encode())
                 ti.size = len(data)
+            elif kind == "zeros":
+                ti.mode = 0o644
+                ti.size = int(f[2])
+                t.addfile(ti, io.BufferedReader(Zeros(ti.size), 1 << 20))
+                continue
+            elif kind == "claim":
+                ti.mode = 0o644
+                ti.size = int(f[2])
+                raw = ti.tobuf(tarfile.GNU_FORMAT)
+                t.fileobj.write(raw)
+                t.offset += len(raw)
+                continue
             elif kind == "symlink":
                 ti.type = tarfile.SYMTYPE
                 ti.linkname = unq(f[2])
@@ -137,7 +171,10 @@ def main():
     out, control = sys.argv[1], sys.argv[2]
     ext = ".xz"
     if len(sys.argv) > 4 and sys.argv[3] == "--data-ext":
-        ext = sys.argv[4]
+        ext = "" if sys.argv[4] == "-" else sys.argv[4]
+    comp = {".xz": "xz", ".gz": "gz"}.get(ext, "none")
+    if len(sys.argv) > 6 and sys.argv[5] == "--data-comp":
+        comp = sys.argv[6]
     with open(control, "rb") as fp:
         ctl = fp.read()
     cbuf = io.BytesIO()
@@ -145,7 +182,7 @@ def main():
         ti = tarfile.TarInfo("./control")
         ti.size, ti.mtime, ti.mode = len(ctl), 1700000000, 0o644
         t.addfile(ti, io.BytesIO(ctl))
-    data = tar_bytes(sys.stdin.read().splitlines(), ext == ".xz")
+    data = tar_bytes(sys.stdin.read().splitlines(), comp)
     with open(out, "wb") as fp:
         fp.write(b"!<arch>\n")
         fp.write(ar_member("debian-binary", b"2.0\n"))

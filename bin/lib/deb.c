@@ -179,6 +179,15 @@ tar_check(struct tar_src *s, struct archive *in, const char *deb,
 
 	if (name == NULL)
 		name = "(no name)";
+	/* dpkg: "newline not allowed in archive object name". */
+	if (strchr(name, '\n') != NULL)
+		errx(1, "%s: %s: newline in a name (dpkg refuses these)", deb,
+		    spec_encode(name));
+	if (archive_entry_hardlink(e) != NULL &&
+	    strchr(archive_entry_hardlink(e), '\n') != NULL)
+		errx(1, "%s: %s: hard link to %s: newline in a name (dpkg "
+		    "refuses these)", deb, spec_encode(name),
+		    spec_encode(archive_entry_hardlink(e)));
 	for (;;) {
 		if (p < s->base || p > s->base + (int64_t)s->len - TAR_BLOCK)
 			errx(1, "%s: %s: tar headers out of step", deb, name);
@@ -228,6 +237,43 @@ tar_end(struct tar_src *s, const char *deb, const char *member)
 		}
 }
 
+/* The compressions dpkg knows, by member name suffix (deb(5)). */
+static const struct {
+	const char *ext, *name;
+	int filter;
+} comps[] = {
+	{ "", "uncompressed", ARCHIVE_FILTER_NONE },
+	{ ".gz", "gzip", ARCHIVE_FILTER_GZIP },
+	{ ".xz", "xz", ARCHIVE_FILTER_XZ },
+	{ ".zst", "zstd", ARCHIVE_FILTER_ZSTD },
+	{ ".bz2", "bzip2", ARCHIVE_FILTER_BZIP2 },
+	{ ".lzma", "lzma", ARCHIVE_FILTER_LZMA },
+	{ NULL, NULL, 0 }
+};
+
+/*
+ * The member's bytes must be compressed as its name says, as dpkg-deb
+ * decompresses by name: libarchive would take any compression it
+ * recognizes, or none, whatever the name.
+ */
+static void
+check_filter(struct archive *a, const char *deb, const char *member)
+{
+	const char *ext = strchr(member, '.'), *got = "unknown";
+	int code = archive_filter_code(a, 0);
+
+	ext = strchr(ext + 1, '.');
+	if (ext == NULL)
+		ext = "";
+	for (int i = 0; comps[i].ext; i++)
+		if (code == comps[i].filter)
+			got = comps[i].name;
+	for (int i = 0; comps[i].ext; i++)
+		if (strcmp(ext, comps[i].ext) == 0 && code != comps[i].filter)
+			errx(1, "%s: %s: %s data, not %s as its name says", deb,
+			    member, got, comps[i].name);
+}
+
 /* The data.tar member: decompressed by one reader, read as tar by another. */
 static struct archive *
 data_open(struct tar_src *s, struct inner_src *src, const char *deb,
@@ -252,6 +298,8 @@ data_open(struct tar_src *s, struct inner_src *src, const char *deb,
 		    archive_error_string(s->raw));
 	/* An empty member has no entry: an empty stream. */
 	s->eof = archive_read_next_header(s->raw, &e) != ARCHIVE_OK;
+	if (!s->eof)
+		check_filter(s->raw, deb, member);
 	archive_read_support_format_tar(in);
 	if (archive_read_open(in, s, NULL, tar_read, NULL) != ARCHIVE_OK)
 		errx(1, "%s: %s: %s", deb, member, archive_error_string(in));
@@ -260,19 +308,16 @@ data_open(struct tar_src *s, struct inner_src *src, const char *deb,
 
 /* Is name "control.tar" or "data.tar" with a compression dpkg knows? */
 static int
-tar_member(const char *name, const char *base)
+tar_member(const char *deb, const char *name, const char *base)
 {
-	static const char *const ext[] = {
-		"", ".gz", ".xz", ".zst", ".bz2", ".lzma", NULL
-	};
 	size_t len = strlen(base);
 
 	if (strncmp(name, base, len) != 0)
 		return 0;
-	for (int i = 0; ext[i]; i++)
-		if (strcmp(name + len, ext[i]) == 0)
+	for (int i = 0; comps[i].ext; i++)
+		if (strcmp(name + len, comps[i].ext) == 0)
 			return 1;
-	errx(1, "%s: unknown compression", name);
+	errx(1, "%s: %s: unknown compression", deb, name);
 }
 
 static struct archive *
@@ -315,9 +360,37 @@ field(const char *control, const char *name)
 	return NULL;
 }
 
-static void
-read_control(struct archive *in, const char *deb, struct deb_info *info)
+/*
+ * A decompression bomb's ceiling: the data.tar's files may hold twice the
+ * Installed-Size the control file declares (KiB, an estimate: dpkg-gencontrol
+ * rounds each file up to a block) and 16 MiB more; without the field,
+ * 1 GiB. dpkg sets no limit; a build server should not fill its disk.
+ */
+#define BOMB_SLACK	(16ULL << 20)
+#define BOMB_NOSIZE	(1ULL << 30)
+
+static uint64_t
+data_limit(const char *installed_size, const char **why)
 {
+	char *end;
+	unsigned long long kib;
+
+	*why = "1 GiB without a usable Installed-Size";
+	if (installed_size == NULL || !isdigit((unsigned char)*installed_size))
+		return BOMB_NOSIZE;
+	kib = strtoull(installed_size, &end, 10);
+	if (*end != '\0' || kib > (UINT64_MAX - BOMB_SLACK) / 2048)
+		return BOMB_NOSIZE;
+	*why = "twice the Installed-Size and 16 MiB";
+	return kib * 2048 + BOMB_SLACK;
+}
+
+/* The control file's fields; returns the data.tar's ceiling and why. */
+static uint64_t
+read_control(struct archive *in, const char *deb, struct deb_info *info,
+    const char **why)
+{
+	uint64_t limit;
 	struct archive_entry *e;
 	char *text = NULL, *s;
 	la_int64_t size;
@@ -359,8 +432,10 @@ read_control(struct archive *in, const char *deb, struct deb_info *info)
 		free(s);
 	s = field(text, "Installed-Size");
 	info->installed_size = s ? strtoull(s, NULL, 10) : 0;
+	limit = data_limit(s, why);
 	free(s);
 	free(text);
+	return limit;
 }
 
 void
@@ -373,6 +448,8 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 	char magic[16];
 	int r, n = 0, have_control = 0, have_data = 0;
 	la_ssize_t len;
+	uint64_t limit = 0, total = 0, size;
+	const char *limit_why = NULL;
 
 	memset(info, 0, sizeof(*info));
 	if ((ar = archive_read_new()) == NULL)
@@ -394,17 +471,31 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 		}
 		if (name[0] == '_')
 			continue;
-		if (!have_control && tar_member(name, "control.tar")) {
+		if (!have_control && tar_member(deb, name, "control.tar")) {
 			in = inner_open(src, deb, name);
-			read_control(in, deb, info);
+			limit = read_control(in, deb, info, &limit_why);
+			check_filter(in, deb, name);
 			archive_read_free(in);
 			have_control = 1;
 		} else if (have_control && !have_data &&
-		    tar_member(name, "data.tar")) {
+		    tar_member(deb, name, "data.tar")) {
 			in = data_open(&ts, src, deb, name);
 			while ((r = archive_read_next_header(in, &e)) ==
 			    ARCHIVE_OK) {
 				tar_check(&ts, in, deb, e);
+				/* Before the bytes are written anywhere. */
+				size = archive_entry_size(e) > 0 ?
+				    (uint64_t)archive_entry_size(e) : 0;
+				if (archive_entry_filetype(e) == AE_IFREG &&
+				    archive_entry_hardlink(e) == NULL &&
+				    size > limit - total)
+					errx(1, "%s: %s: %s: unpacks to more than "
+					    "%ju bytes (%s)", deb, name,
+					    spec_encode(archive_entry_pathname(e)),
+					    (uintmax_t)limit, limit_why);
+				if (archive_entry_filetype(e) == AE_IFREG &&
+				    archive_entry_hardlink(e) == NULL)
+					total += size;
 				fn(ctx, in, e);
 			}
 			if (r != ARCHIVE_EOF)

@@ -74,7 +74,8 @@ void out_dir_commit(struct out *);
 int64_t num_parse(const char *s, int64_t min, int64_t max, const char *what);
 /* Sizes with an optional K, M, G or T suffix (powers of 1024). */
 uint64_t size_parse(const char *s, const char *what);
-/* The epoch from -t (opt, may be NULL) or SOURCE_DATE_EPOCH; -1 if none. */
+/* The epoch from -t (opt, may be NULL) or SOURCE_DATE_EPOCH; -1 if none.
+ * 0..2^32-1; SOURCE_DATE_EPOCH set but empty is an error too. */
 int64_t epoch_get(const char *opt);
 
 /*
@@ -311,7 +312,8 @@ void verity_hash(const struct verity *, int fd, const char *name,
 void verity_digest(const struct verity *, const uint8_t *block,
     uint8_t out[32]);
 void verity_superblock(const struct verity *, uint8_t out[512]);
-/* 0, -1 if not a verity superblock, -2 if one this code does not take. */
+/* 0, -1 if not a verity superblock, -2 if one this code does not take,
+ * -3 if it covers no data blocks. */
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 
 /*

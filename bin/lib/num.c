@@ -56,15 +56,25 @@ size_parse(const char *s, const char *what)
 	return (uint64_t)v << shift;
 }
 
+/*
+ * Up to 2^32 - 1: the widest time newc cpio (8 hex digits) and squashfs
+ * (32 bits) store. Set but empty is malformed too: it is what a failed
+ * $(git log -1 --format=%ct) gives, and a build that meant to be
+ * reproducible would silently not be.
+ */
+#define EPOCH_MAX 4294967295LL
+
 int64_t
 epoch_get(const char *opt)
 {
 	const char *env;
 
 	if (opt != NULL)
-		return num_parse(opt, 0, INT64_MAX, "-t");
+		return num_parse(opt, 0, EPOCH_MAX, "-t");
 	env = getenv("SOURCE_DATE_EPOCH");
-	if (env == NULL || *env == '\0')
+	if (env == NULL)
 		return -1;
-	return num_parse(env, 0, INT64_MAX, "SOURCE_DATE_EPOCH");
+	if (*env == '\0')
+		errx_usage("SOURCE_DATE_EPOCH: empty, not a number");
+	return num_parse(env, 0, EPOCH_MAX, "SOURCE_DATE_EPOCH");
 }

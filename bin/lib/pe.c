@@ -145,8 +145,9 @@ pe_section_data(const struct pe *pe, int i, size_t *len)
 void
 pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 {
-	uint32_t lfanew, fa, sa, hdrs, off, size;
+	uint32_t lfanew, fa, sa, hdrs, off, size, sym;
 	uint16_t optsize, magic;
+	uint64_t syms;
 	size_t need;
 
 	memset(pe, 0, sizeof(*pe));
@@ -204,6 +205,14 @@ pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 	    size < 8))
 		errx(1, "%s: certificate table lies outside the file "
 		    "(truncated?)", name);
+	/* COFF symbol table, then the string table, whose first 4 bytes give
+	 * its size with themselves (PE Format, "COFF String Table"). */
+	sym = get32(buf + pe->coff + 8);
+	syms = (uint64_t)sym + (uint64_t)get32(buf + pe->coff + 12) * SYM_SIZE;
+	if (sym != 0 && (syms + 4 > len || get32(buf + syms) < 4 ||
+	    syms + get32(buf + syms) > len))
+		errx(1, "%s: symbol table lies outside the file (truncated?)",
+		    name);
 }
 
 /* Make room for n more bytes at the end. */

@@ -95,9 +95,6 @@ file_key(const char *path, const char *passfile)
 
 	if ((b = BIO_new_file(path, "r")) == NULL)
 		err(1, "%s", path);
-	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		warnx("%s: readable by others (mode %04o)", path,
-		    (unsigned)(st.st_mode & 07777));
 	key = PEM_read_bio_PrivateKey(b, NULL, passphrase, &p);
 	BIO_free(b);
 	if (key == NULL && p.asked)
@@ -105,6 +102,10 @@ file_key(const char *path, const char *passfile)
 		    "(-p)", path);
 	if (key == NULL)
 		errx(1, "%s: not a PEM private key", path);
+	/* A warning only for a key that is one: a failure stays one line. */
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		warnx("%s: readable by others (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
 	return key;
 }
 

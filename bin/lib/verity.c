@@ -257,6 +257,8 @@ verity_parse_superblock(struct verity *v, const uint8_t in[512])
 	    (v->block_size & (v->block_size - 1)) != 0)
 		return -2;
 	v->data_blocks = le64toh(sb.data_blocks);
+	if (v->data_blocks == 0)
+		return -3;
 	v->salt_size = le16toh(sb.salt_size);
 	memcpy(v->salt, sb.salt, v->salt_size);
 	memcpy(v->uuid, sb.uuid, 16);

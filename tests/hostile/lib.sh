@@ -12,7 +12,8 @@
 #   RC     the exit code wanted (1 for bad input, 2 for a bad option)
 #   REGEX  the one stderr line must match it (ERE; name the object)
 #   OUT    the final output path, which must not exist afterwards ("-" if
-#          the output is stdout: then stdout must be empty)
+#          the output is stdout: then stdout must be empty); its directory
+#          may change in size and mtime (a temporary came and went)
 #   ALLOW  optional: a path under $S that may change (a cache), or ""
 #
 # Checked: the exit code; exactly one stderr line matching REGEX; no
@@ -43,11 +44,15 @@ h_sandbox() {
 }
 
 # Everything under $1 but $2, one line each, sorted: path, type, mode,
-# size, mtime, link target, content hash.
+# size, mtime, link target, content hash. The directory $3 (relative to
+# $1) is listed without size and mtime: the output's own directory, where
+# a temporary file comes and goes by design.
 _h_snap() {
 	(cd "$1" && {
 		find . -path "./${2:-.none}" -prune -o \
-		    -printf '%p\t%y\t%m\t%s\t%T@\t%l\n'
+		    -printf '%p\t%y\t%m\t%s\t%T@\t%l\n' |
+		    awk -F '\t' -v OFS='\t' -v d="${3:-.none}" \
+			'$1 == d && $2 == "d" { $4 = $5 = "-" } { print }'
 		find . -path "./${2:-.none}" -prune -o -type f -print0 |
 		    xargs -0r sha256sum
 	}) | LC_ALL=C sort
@@ -63,10 +68,20 @@ h_case() {
 	_hallow=
 	if [ "$1" != -- ]; then _hallow=${1#"$S"/}; shift; fi
 	shift # --
-	_h_snap "$S" "$_hallow" >"$T/.before"
+	# The output's directory, as find prints it from $S.
+	_hdir=.none
+	if [ "$_hout" != - ]; then
+		case $_hout in /*) ;; *) _hout=$PWD/$_hout ;; esac
+		_hdir=$(dirname "$_hout")
+		case $_hdir in
+		"$S") _hdir=. ;;
+		"$S"/*) _hdir=./${_hdir#"$S"/} ;;
+		esac
+	fi
+	_h_snap "$S" "$_hallow" "$_hdir" >"$T/.before"
 	timeout -k 5 "$H_TIMEOUT" "$@" >"$T/.hout" 2>"$T/.herr"
 	_hgot=$?
-	_h_snap "$S" "$_hallow" >"$T/.after"
+	_h_snap "$S" "$_hallow" "$_hdir" >"$T/.after"
 	if [ "$_hgot" -eq 0 ]; then
 		_hres=accepted
 	elif [ "$_hgot" -eq 124 ]; then

@@ -39,8 +39,6 @@ main(void)
 
 	unsetenv("SOURCE_DATE_EPOCH");
 	ok(epoch_get(NULL) == -1, "no epoch without -t and SOURCE_DATE_EPOCH");
-	setenv("SOURCE_DATE_EPOCH", "", 1);
-	ok(epoch_get(NULL) == -1, "empty SOURCE_DATE_EPOCH is unset");
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	ok(epoch_get(NULL) == 1700000000, "SOURCE_DATE_EPOCH read");
 	ok(epoch_get("7") == 7, "-t overrides SOURCE_DATE_EPOCH");
@@ -48,5 +46,11 @@ main(void)
 	    "malformed SOURCE_DATE_EPOCH refused");
 	exits(2, "SOURCE_DATE_EPOCH: -1: out of range", p_epoch, "-1",
 	    "negative SOURCE_DATE_EPOCH refused");
+	exits(2, "SOURCE_DATE_EPOCH: empty, not a number", p_epoch, "",
+	    "empty SOURCE_DATE_EPOCH refused");
+	setenv("SOURCE_DATE_EPOCH", "4294967295", 1);
+	ok(epoch_get(NULL) == 4294967295LL, "SOURCE_DATE_EPOCH 2^32 - 1 read");
+	exits(2, "SOURCE_DATE_EPOCH: 4294967296: out of range 0..4294967295",
+	    p_epoch, "4294967296", "SOURCE_DATE_EPOCH 2^32 refused");
 	return unit_done();
 }

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Hostile trees for mkcpio (and the spec reader mksqfs shares) (issue 11):
+# names and symlink targets the kernel's cpio reader would not take, files
+# that change size while read, names that would split a message.
+. "$(dirname "$0")/../lib.sh"
+. "$top/tests/hostile/lib.sh"
+
+# long N: a path of N bytes ("a/a/.../x"), its directories as spec lines
+# on stdout and the path in $LONG.
+long() {
+	python3 - "$1" <<'EOF'
+import sys
+n = int(sys.argv[1])
+comps, left = [], n
+while left > 200:
+    comps.append("d" * 199)
+    left -= 200
+comps.append("f" * left)
+p = ""
+for c in comps[:-1]:
+    p += c
+    print("./%s type=dir mode=0755" % p)
+    p += "/"
+print(p + comps[-1])
+EOF
+}
+
+spec_long() { # N [type]: long.mtree with a file of a path N bytes long
+	long "$1" >dirs
+	name=$(tail -1 dirs)
+	{
+		echo '#mtree'
+		echo '. type=dir mode=0755'
+		sed '$d' dirs
+		echo "./$name type=file mode=0644 contents=f"
+	} >long.mtree
+}
+
+h_sandbox
+printf 'hi\n' >f
+spec_long 4096
+h_case "mkcpio: a name of 4096 bytes" 1 \
+    "^mkcpio: d{64}\.\.\.: name longer than 4095 bytes, the limit of the kernel's cpio reader$" \
+    "$S/out" -- mkcpio -o out long.mtree
+
+h_sandbox
+printf 'hi\n' >f
+spec_long 70000
+h_case "mkcpio: a name of 70000 bytes" 1 \
+    "^mkcpio: long\.mtree: Line too long$" "$S/out" -- mkcpio -o out long.mtree
+
+h_sandbox
+printf 'hi\n' >f
+spec_long 4096
+h_case "mkcpio: a name of 4096 bytes, to stdout" 1 \
+    "^mkcpio: d{64}\.\.\.: name longer than 4095 bytes" - -- mkcpio -z none long.mtree
+
+h_sandbox
+printf 'hi\n' >f
+spec_long 4096
+sed -i 's/^\(\.\/[^ ]*f\) type=file mode=0644 contents=f$/\1 type=link mode=0777 link=f/' long.mtree
+h_case "mkcpio: a symlink named by 4096 bytes" 1 \
+    "^mkcpio: d{64}\.\.\.: name longer than 4095 bytes" "$S/out" -- mkcpio -o out long.mtree
+
+for n in 4096 100000; do
+	h_sandbox
+	t=$(head -c "$n" /dev/zero | tr '\0' t)
+	printf '#mtree\n. type=dir mode=0755\n./l type=link mode=0777 link=%s\n' "$t" >link.mtree
+	h_case "mkcpio: a symlink target of $n bytes" 1 \
+	    "^mkcpio: (l: symlink target longer than 4095 bytes|link\.mtree: Line too long)$" "$S/out" -- \
+	    mkcpio -o out link.mtree
+done
+
+# A file growing while read: a writer appends to it all along (the file
+# may change: it is the input, not a target).
+h_sandbox
+: >grow
+printf '#mtree\n. type=dir mode=0755\n./grow type=file mode=0644 contents=grow\n' >grow.mtree
+(exec yes grow >>grow) &
+yes=$!
+h_case "mkcpio: a file that grows while read" 1 \
+    "^mkcpio: grow(\.mtree:3: grow: size=[0-9]+ but contents grow has [0-9]+ bytes|: changed size while building|: grew while read)" \
+    "$S/out" "$S/grow" -- \
+    mkcpio -o out grow.mtree
+kill "$yes"
+wait "$yes" 2>/dev/null
+
+# Sizes the kernel's files give: /proc says 0 and has bytes, /sys says
+# 4096 and has fewer.
+for p in /proc/version /sys/kernel/mm/transparent_hugepage/enabled; do
+	if [ ! -r "$p" ]; then
+		t_skip "mkcpio: $p as contents" "$p not readable"
+		continue
+	fi
+	h_sandbox
+	printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 contents=%s\n' "$p" >k.mtree
+	h_case "mkcpio: $p as contents (size $(stat -c %s "$p"))" 1 \
+	    "^mkcpio: $p: (grew|shrank) while (read|building)" "$S/out" -- mkcpio -o out k.mtree
+done
+
+# Names with a newline: the message stays one line.
+for tool in mkcpio mksqfs; do
+	h_sandbox
+	printf '#mtree\n. type=dir mode=0755\n./new\\012line type=file mode=0644 contents=nope\n' >nl.mtree
+	h_case "$tool: a missing contents file for a name with a newline" 1 \
+	    "^$tool: nl\.mtree: Can't open $S/nope$" "$S/out" -- \
+	    $tool -o out nl.mtree
+	h_sandbox
+	printf '#mtree\n. type=dir mode=0755\n./d\\012 type=file mode=0644 contents=/dev/null\n./d\\012/x type=dir\n' >nl.mtree
+	h_case "$tool: a file with a newline as a parent" 1 \
+	    "^$tool: nl\.mtree: mtree specification has different type for \./d\\\\012$" "$S/out" -- \
+	    $tool -o out nl.mtree
+done

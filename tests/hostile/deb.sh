@@ -1,0 +1,278 @@
+#!/bin/sh
+# Hostile .deb packages for pkgroot (issue 11): each made here by
+# tests/mkdeb.py into its own sandbox beside an "outside" directory the
+# attack aims at, and given as a local operand; the apt state is a shared
+# cache over an empty local repository (offline), outside the sandboxes.
+. "$(dirname "$0")/../lib.sh"
+. "$top/tests/hostile/lib.sh"
+. "$top/tests/repo.sh"
+
+for c in apt-get apt-ftparchive gpg python3; do
+	if ! need $c; then
+		t_skip "pkgroot: hostile packages" "$c not installed"
+		exit 0
+	fi
+done
+repo_init "$T/repo"
+repo_index
+mkdir -p "$T/bin"
+printf '#!/bin/sh\nexec pkgroot -a amd64 -r bookworm -m "copy:%s/repo" -K "%s" -c "%s/cache" "$@"\n' \
+    "$T" "$KEY" "$T" >"$T/bin/pr"
+chmod +x "$T/bin/pr"
+PATH=$T/bin:$PATH
+
+# A sandbox with outside/file, the attack's target beside the root.
+box() {
+	h_sandbox
+	mkdir outside && echo keep >outside/file
+}
+
+# hdeb NAME [FIELD: VALUE]... < entries: $S/NAME.deb; $DATA, if set, is
+# the --data-ext (and --data-comp) arguments.
+hdeb() {
+	_n=$1
+	shift
+	{
+		printf 'Package: %s\nVersion: 1.0\nArchitecture: all\n' "$_n"
+		printf 'Maintainer: test <test@invalid>\nDescription: hostile\n'
+		for _f; do printf '%s\n' "$_f"; done
+	} >"$T/control"
+	# shellcheck disable=SC2086
+	python3 "$top/tests/mkdeb.py" "$S/$_n.deb" "$T/control" ${DATA:-}
+}
+
+# deb_case NAME REGEX PKG: pkgroot on ./PKG.deb, the root at $S/root.
+deb_case() {
+	h_case "pkgroot: $1" 1 "^pkgroot: \./$3\.deb(:[0-9]+)?: $2" "$S/root" -- \
+	    pr -o root "./$3.deb"
+}
+
+# Traversal by name.
+box
+hdeb dotdot <<'EOF'
+dir ./ 0755
+file ./../outside/pwned 0644 0 0 x
+EOF
+deb_case "../ in a name" '\./\.\./outside/pwned: path escapes the root' dotdot
+
+box
+hdeb deepdotdot <<'EOF'
+dir ./usr 0755
+file ./usr/../../outside/pwned 0644 0 0 x
+EOF
+deb_case "../ deeper in a name" '.*path escapes the root' deepdotdot
+
+box
+hdeb absolute <<EOF
+dir ./usr 0755
+file $S/outside/pwned 0644 0 0 x
+EOF
+deb_case "an absolute name into the sandbox" "$S/outside/pwned: absolute path" absolute
+
+box
+hdeb absdir <<EOF
+dir $S/outside 0755
+EOF
+deb_case "an absolute directory" "$S/outside/: absolute path" absdir
+
+# Through symlinks: absolute, relative, and one planted by an earlier
+# package (the second depends on the first, so it comes after it).
+box
+hdeb abslink <<EOF
+dir ./usr 0755
+symlink ./usr/evil $S/outside
+file ./usr/evil/pwned 0644 0 0 x
+EOF
+deb_case "a file through an absolute symlink" \
+    'usr/evil/pwned: path goes through usr/evil, which is not a directory' abslink
+
+box
+hdeb rellink <<'EOF'
+dir ./usr 0755
+symlink ./usr/evil ../../outside
+file ./usr/evil/pwned 0644 0 0 x
+EOF
+deb_case "a file through a relative symlink" \
+    'usr/evil/pwned: path goes through usr/evil, which is not a directory' rellink
+
+box
+hdeb linkdir <<'EOF'
+dir ./usr 0755
+symlink ./usr/evil ../../outside
+dir ./usr/evil/sub 0755
+EOF
+deb_case "a directory through a symlink" \
+    'usr/evil/sub: path goes through usr/evil, which is not a directory' linkdir
+
+box
+hdeb planter <<EOF
+dir ./usr 0755
+symlink ./usr/evil $S/outside
+EOF
+hdeb follower 'Depends: planter' <<'EOF'
+dir ./usr 0755
+file ./usr/evil/pwned 0644 0 0 x
+EOF
+h_case "pkgroot: a file through a symlink planted by an earlier package" 1 \
+    '^pkgroot: \./follower\.deb: usr/evil(/pwned)?: (path goes through usr/evil, which is not a directory|not a directory in the root)' \
+    "$S/root" -- pr -o root ./planter.deb ./follower.deb
+
+box
+hdeb replacelink <<EOF
+dir ./usr 0755
+symlink ./usr/file $S/outside/file
+file ./usr/file 0644 0 0 replaced
+EOF
+deb_case "a file over a symlink out" \
+    '\./usr/file: duplicate entry of another type \(file, was link on line 3\)$' replacelink
+
+# Hard links out of the root.
+box
+hdeb hardout <<'EOF'
+dir ./usr 0755
+hardlink ./usr/pwned ../../outside/file
+EOF
+deb_case "a hard link out by ../" '\.\./\.\./outside/file: path escapes the root' hardout
+
+box
+hdeb hardabs <<EOF
+dir ./usr 0755
+hardlink ./usr/pwned $S/outside/file
+EOF
+deb_case "a hard link to an absolute path" "$S/outside/file: absolute path" hardabs
+
+box
+hdeb hardvia <<EOF
+dir ./usr 0755
+symlink ./usr/evil $S/outside
+hardlink ./usr/pwned ./usr/evil/file
+EOF
+deb_case "a hard link through a symlink" 'usr/evil/file: path goes through usr/evil, which is not a directory' hardvia
+
+box
+hdeb hardsym <<EOF
+dir ./usr 0755
+symlink ./usr/evil $S/outside/file
+hardlink ./usr/pwned ./usr/evil
+EOF
+deb_case "a hard link to a symlink out" '\./usr/pwned: hard link to \./usr/evil, which is not a regular file in the root' hardsym
+
+# A pax "path" record overriding the ustar name.
+box
+hdeb paxpath <<'EOF'
+dir ./usr 0755
+pax ./usr/safe ../../outside/pwned x
+EOF
+deb_case "a pax path override with ../" '\.\./\.\./outside/pwned: path escapes the root' paxpath
+
+box
+hdeb paxabs <<EOF
+dir ./usr 0755
+pax ./usr/safe $S/outside/pwned x
+EOF
+deb_case "a pax path override, absolute" "$S/outside/pwned: absolute path" paxabs
+
+# GNU sparse files, old and pax style (dpkg refuses them), aimed through
+# a symlink.
+for sp in 'gnusparse ./usr/evil/pwned 8192 x' 'paxsparse ./usr/evil/pwned 0.1 8192 x' \
+    'paxsparse ./usr/evil/pwned 1.0 8192 x'; do
+	box
+	hdeb sparse <<EOF
+dir ./usr 0755
+symlink ./usr/evil $S/outside
+$sp
+EOF
+	deb_case "a sparse file (${sp%% *} ${sp##*pwned })" '\./usr/evil/pwned: sparse file \(dpkg refuses these\)' sparse
+done
+
+# Names with newlines (dpkg: "newline not allowed in archive object name").
+box
+hdeb nlname <<'EOF'
+dir ./usr 0755
+file ./usr/new\nline 0644 0 0 x
+EOF
+deb_case "a name with a newline" '\./usr/new\\012line: newline in a name' nlname
+
+box
+hdeb nldir <<'EOF'
+dir ./usr\n 0755
+EOF
+deb_case "a directory name ending in a newline" '\./usr\\012/?: newline in a name' nldir
+
+box
+hdeb nlhard <<'EOF'
+dir ./usr 0755
+file ./usr/a 0644 0 0 x
+hardlink ./usr/b ./usr/a\n
+EOF
+deb_case "a hard link target with a newline" '\./usr/b: hard link to \./usr/a\\012: newline in a name' nlhard
+
+# Truncated ar archives: a good package cut in its global header, in a
+# member header, in each member's data.
+box
+hdeb good <<'EOF'
+dir ./usr 0755
+file ./usr/a 0644 0 0 hello
+EOF
+size=$(wc -c <"$S/good.deb")
+rm "$S/good.deb"
+for cut in 0 4 8 30 68 72 100 200 $((size - 40)) $((size - 1)); do
+	[ "$cut" -lt "$size" ] || continue
+	box
+	hdeb good <<'EOF'
+dir ./usr 0755
+file ./usr/a 0644 0 0 hello
+EOF
+	truncate -s "$cut" good.deb
+	mv good.deb cut.deb
+	deb_case "a .deb truncated to $cut of $size bytes" '.' cut
+done
+
+# Compression that is not what the member's name says, or not one at all.
+for dc in '.xz gz' '.xz none' '.gz xz' '.gz none' '.zst xz' '.bz2 gz' '.lzma xz' \
+    '- gz' '- xz'; do
+	box
+	DATA="--data-ext ${dc% *} --data-comp ${dc#* }" hdeb magic <<'EOF'
+dir ./usr 0755
+file ./usr/a 0644 0 0 x
+EOF
+	ext=${dc% *}
+	[ "$ext" = - ] && ext=
+	deb_case "data.tar$ext holding ${dc#* } data" \
+	    "data\\.tar$ext: [a-z0-9]+ data, not [a-z0-9]+ as its name says" magic
+done
+
+box
+DATA='--data-ext .lz4' hdeb lz4 </dev/null
+deb_case "data.tar.lz4, a compression dpkg does not know" 'data\.tar\.lz4: unknown compression' lz4
+
+# Decompression bombs: more data than Installed-Size declares by far,
+# refused before it is written.
+box
+DATA='--data-ext .gz' hdeb bomb 'Installed-Size: 1' <<'EOF'
+dir ./usr 0755
+zeros ./usr/bomb 104857600
+EOF
+deb_case "a 100 MiB file in a package of 1 KiB installed (gzip bomb)" \
+    'data\.tar\.gz: \./usr/bomb: unpacks to more than' bomb
+
+box
+{ echo 'dir ./usr 0755'; for i in $(seq 1 20); do echo "zeros ./usr/b$i 1048576"; done; } >"$T/entries"
+DATA='--data-ext .gz' hdeb manybomb 'Installed-Size: 4' <"$T/entries"
+deb_case "twenty 1 MiB files in a package of 4 KiB installed" \
+    'data\.tar\.gz: \./usr/b1[0-9]: unpacks to more than' manybomb
+
+box
+hdeb claim 'Installed-Size: 1' <<'EOF'
+dir ./usr 0755
+claim ./usr/huge 1099511627776
+EOF
+deb_case "a tar header claiming 1 TiB" 'data\.tar\.xz: \./usr/huge: unpacks to more than' claim
+
+box
+hdeb nosize <<'EOF'
+dir ./usr 0755
+claim ./usr/big 1073741825
+EOF
+deb_case "a package without Installed-Size, a file over 1 GiB" \
+    'data\.tar\.xz: \./usr/big: unpacks to more than' nosize
