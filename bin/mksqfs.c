@@ -390,9 +390,8 @@ main(int argc, char *argv[])
 			continue;
 		check(sqfs_block_processor_begin_file(proc, &s->file, NULL, 0),
 		    n->path);
-		if (n->src != NULL && left > 0 &&
-		    (fd = open(n->src, O_RDONLY | O_CLOEXEC)) < 0)
-			err(1, "%s", n->src);
+		if (n->src != NULL)
+			fd = open_input(n->src, n->size);
 		while (left > 0) {
 			ssize_t got = read(fd, buf, left < (1 << 20) ? left :
 			    (1 << 20));
@@ -408,7 +407,7 @@ main(int argc, char *argv[])
 			left -= (uint64_t)got;
 		}
 		if (fd >= 0)
-			close(fd);
+			input_done(fd, n->src, n->size);
 		check(sqfs_block_processor_end_file(proc), n->path);
 	}
 	free(buf);

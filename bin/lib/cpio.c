@@ -114,16 +114,9 @@ static void
 put_file(struct sink *s, const struct node *n)
 {
 	uint64_t left = n->size;
-	int fd = open(n->src, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	int fd = open_input(n->src, n->size);
 	ssize_t r;
-	char one;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
-		err(1, "%s", n->src);
-	if ((uint64_t)st.st_size != n->size)
-		errx(1, "%s: changed size while building (%ju, now %jd)",
-		    n->src, (uintmax_t)n->size, (intmax_t)st.st_size);
 	while (left > 0) {
 		if (s->len == s->cap)
 			sink_flush(s);
@@ -139,17 +132,7 @@ put_file(struct sink *s, const struct node *n)
 		s->total += r;
 		left -= r;
 	}
-	/* Bytes past the size the header gave (a file still written to, or
-	 * one like /proc's that says 0) would be silently cut: refused. */
-	do
-		r = read(fd, &one, 1);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		err(1, "%s", n->src);
-	if (r > 0 || fstat(fd, &st) < 0 || (uint64_t)st.st_size != n->size)
-		errx(1, "%s: grew while read (%ju bytes when listed)", n->src,
-		    (uintmax_t)n->size);
-	close(fd);
+	input_done(fd, n->src, n->size);
 }
 
 static void

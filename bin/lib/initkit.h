@@ -238,6 +238,13 @@ void rmtree_at(int dirfd, const char *name);
 /* fs.c: mkdir -p; and the parent directories of base/rel. */
 void mkdir_p(const char *path);
 void mkdir_parents(const char *base, const char *rel);
+/*
+ * A tree's regular file opened for its bytes: still regular and of the
+ * size listed (exit 1 if not); input_done() after size bytes were read
+ * checks that no more follow, and closes it.
+ */
+int open_input(const char *path, uint64_t size);
+void input_done(int fd, const char *path, uint64_t size);
 
 /* hex.c: hex and UUIDs. */
 /* Bytes of an even-length hex string of at most max bytes; -1 if not. */

@@ -474,6 +474,24 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	scan_check(&sc, file);
 
 	/*
+	 * libarchive opens a file's contents= to learn its type and size,
+	 * and open(2) of a FIFO waits for a writer: that is refused before
+	 * (other types libarchive names itself).
+	 */
+	for (size_t i = 0; i < sc.n; i++) {
+		struct stat st;
+		char *enc;
+
+		if (sc.v[i].contents == NULL ||
+		    stat(sc.v[i].contents, &st) < 0 ||
+		    !S_ISFIFO(st.st_mode))
+			continue;
+		enc = spec_encode(sc.v[i].contents);
+		errx(1, "%s:%zu: contents=%s: not a regular file", file,
+		    sc.v[i].lineno, enc);
+	}
+
+	/*
 	 * libarchive looks at the path of every entry without contents= in
 	 * the current directory (to check its type, and take a regular
 	 * file's bytes): a spec's "./bin" symlink against a source tree's

@@ -71,6 +71,16 @@ for n in 4096 100000; do
 	    mkcpio -o out link.mtree
 done
 
+# strace without its note on the paths of -P.
+cat >"$T/held-strace" <<'EOF'
+#!/bin/sh
+strace "$@" 2>"$0.err"
+rc=$?
+grep -v '^strace: Requested path' "$0.err" >&2
+exit $rc
+EOF
+chmod +x "$T/held-strace"
+for tool in mkcpio mksqfs; do
 # A file growing while read: a writer appends to it all along (the file
 # may change: it is the input, not a target).
 h_sandbox
@@ -78,10 +88,10 @@ h_sandbox
 printf '#mtree\n. type=dir mode=0755\n./grow type=file mode=0644 contents=grow\n' >grow.mtree
 (exec yes grow >>grow) &
 yes=$!
-h_case "mkcpio: a file that grows while read" 1 \
-    "^mkcpio: grow(\.mtree:3: grow: size=[0-9]+ but contents grow has [0-9]+ bytes|: changed size while building|: grew while read)" \
+h_case "$tool: a file that grows while read" 1 \
+    "^$tool: grow(\.mtree:3: grow: size=[0-9]+ but contents grow has [0-9]+ bytes|: changed size while building|: grew while read)" \
     "$S/out" "$S/grow" -- \
-    mkcpio -o out grow.mtree
+    $tool -o out grow.mtree
 kill "$yes"
 wait "$yes" 2>/dev/null
 
@@ -89,13 +99,48 @@ wait "$yes" 2>/dev/null
 # 4096 and has fewer.
 for p in /proc/version /sys/kernel/mm/transparent_hugepage/enabled; do
 	if [ ! -r "$p" ]; then
-		t_skip "mkcpio: $p as contents" "$p not readable"
+		t_skip "$tool: $p as contents" "$p not readable"
 		continue
 	fi
 	h_sandbox
 	printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 contents=%s\n' "$p" >k.mtree
-	h_case "mkcpio: $p as contents (size $(stat -c %s "$p"))" 1 \
-	    "^mkcpio: $p: (grew|shrank) while (read|building)" "$S/out" -- mkcpio -o out k.mtree
+	h_case "$tool: $p as contents (size $(stat -c %s "$p"))" 1 \
+	    "^$tool: $p: (grew|shrank) while (read|building)" "$S/out" -- $tool -o out k.mtree
+done
+
+# A FIFO as contents=: refused when the spec is read (an open would wait
+# for a writer); /dev/zero, which says 0 bytes and has more, when read.
+for c in fifo; do
+	h_sandbox
+	[ $c = fifo ] && mkfifo fifo
+	printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 contents=%s\n' $c >f.mtree
+	H_TIMEOUT=20 h_case "$tool: $c as contents=" 1 \
+	    "^$tool: f\.mtree:3: contents=.*$c: not a regular file" "$S/out" -- $tool -o out f.mtree
+done
+h_sandbox
+printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 contents=/dev/zero\n' >z.mtree
+h_case "$tool: /dev/zero as contents=" 1 \
+    "^$tool: (z\.mtree: mtree specification has different type for \./x|/dev/zero: grew while read)$" "$S/out" -- \
+    $tool -o out z.mtree
+
+# A FIFO swapped in for a listed file after the tree was read (while our
+# open of the file before it, its second, is held up by strace): refused,
+# not waited on.
+if need strace; then
+	h_sandbox
+	printf 'a\n' >a
+	printf 'b\n' >b
+	printf '#mtree\n. type=dir mode=0755\n./a type=file mode=0644 contents=a\n./b type=file mode=0644 contents=b\n' >ab.mtree
+	(sleep 1; rm -f "$S/b"; mkfifo -m 644 "$S/b") &
+	swap=$!
+	H_TIMEOUT=20 h_case "$tool: a FIFO swapped in for a file while building" 1 \
+	    "^$tool: b: no longer a regular file$" "$S/out" "$S/b" -- \
+	    "$T/held-strace" -qq -o /dev/null -P "$S/a" -P a -e trace=openat -e inject=openat:delay_enter=3000000:when=2 \
+	    $tool -o out ab.mtree
+	wait "$swap"
+else
+	t_skip "$tool: a FIFO swapped in" "strace not installed"
+fi
 done
 
 # Names with a newline: the message stays one line.
