@@ -12,16 +12,8 @@ cd "$T" || exit 1
 
 profile_need install || exit 0
 profile_repo
-mkdir -p profiles elsewhere
-cat >profiles/testinit.mk <<'EOF'
-KIND = initrd
-DISTRIBUTION = debian
-RELEASE = bookworm
-ARCH = amd64
-PACKAGES = testutil
-MODULES = drivers/*
-CMDLINE = console=ttyS0
-EOF
+mkdir -p elsewhere
+profile_initrd testinit
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 3650 -subj /CN=install 2>/dev/null
 chmod 600 k.pem
 mk() { env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" "$@"; }

@@ -1,5 +1,6 @@
 # tests/profile-repo.sh: what the profile tests (profiles.t,
-# reproducible.t) build on, sourced after lib.sh and repo.sh.
+# reproducible.t, install.t, hostile/interrupt-profile.sh) build on,
+# sourced after lib.sh and repo.sh.
 #
 #   profile_need NAME   SKIP NAME and return 1 unless make, apt, a C
 #                       compiler, systemd's offline tools and the stub
@@ -11,6 +12,9 @@
 #                       one module built here, no modules.builtin),
 #                       systemd-boot-efi (the real stub), firmware-linux-free;
 #                       K is its kernel release
+#   profile_initrd NAME [LINE...]   profiles/NAME.mk here: an initrd of
+#                       testutil, module globs drivers/*, console=ttyS0,
+#                       then the LINEs (a later one overrides)
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 K=6.1.0-0-test
@@ -47,4 +51,16 @@ lib/modules/$K/modules.order $T/modules.order" mkpkg linux-image-test 1.0
 	PKGCOPY="usr/lib/systemd/boot/efi/linuxx64.efi.stub $STUB" mkpkg systemd-boot-efi 1.0
 	PKGFILES='usr/lib/firmware/free.bin fw' mkpkg firmware-linux-free 1.0
 	repo_index
+}
+
+profile_initrd() {
+	_p=$1
+	shift
+	mkdir -p profiles
+	{
+		printf '%s\n' 'KIND = initrd' 'DISTRIBUTION = debian' \
+		    'RELEASE = bookworm' 'ARCH = amd64' 'PACKAGES = testutil' \
+		    'MODULES = drivers/*' 'CMDLINE = console=ttyS0'
+		for _l; do printf '%s\n' "$_l"; done
+	} >profiles/$_p.mk
 }

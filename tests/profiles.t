@@ -12,16 +12,7 @@ profile_need profiles || exit 0
 profile_repo
 
 mkdir -p profiles/testinit
-cat >profiles/testinit.mk <<'EOF'
-KIND = initrd
-DISTRIBUTION = debian
-RELEASE = bookworm
-ARCH = amd64
-PACKAGES = testutil
-EXCLUDE = /usr/share/doc/*/changelog*
-MODULES = drivers/*
-CMDLINE = console=ttyS0 quiet
-EOF
+profile_initrd testinit 'EXCLUDE = /usr/share/doc/*/changelog*' 'CMDLINE = console=ttyS0 quiet'
 printf 'added by the profile\n' >profiles/testinit/added
 chmod 644 profiles/testinit/added
 # mk: make in the checkout on this profile, repository and output root

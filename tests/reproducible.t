@@ -10,16 +10,7 @@ cd "$T" || exit 1
 
 profile_need reproducible || exit 0
 profile_repo
-mkdir -p profiles
-cat >profiles/repro.mk <<'EOF2'
-KIND = initrd
-DISTRIBUTION = debian
-RELEASE = bookworm
-ARCH = amd64
-PACKAGES = testutil
-MODULES = drivers/*
-CMDLINE = console=ttyS0
-EOF2
+profile_initrd repro
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 3650 -subj /CN=repro 2>/dev/null
 chmod 600 k.pem
 

@@ -17,16 +17,7 @@ profile_need "make PROFILE interrupted" || exit 0
 need setsid || { t_skip "make PROFILE interrupted" "setsid not installed"; exit 0; }
 profile_repo
 mkdir -p profiles/int
-cat >profiles/int.mk <<'EOF2'
-KIND = initrd
-DISTRIBUTION = debian
-RELEASE = bookworm
-ARCH = amd64
-PACKAGES = testutil
-EXCLUDE = /usr/share/doc/*/changelog*
-MODULES = drivers/*
-CMDLINE = console=ttyS0
-EOF2
+profile_initrd int 'EXCLUDE = /usr/share/doc/*/changelog*'
 printf 'added by the profile\n' >profiles/int/added
 openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 3650 \
     -subj /CN=interrupt 2>/dev/null && chmod 600 k.pem
