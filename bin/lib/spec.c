@@ -420,9 +420,11 @@ absolute_contents(const char *buf, size_t len, const char *cwd,
 		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
 		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
 		    buf[i - 1] == '\n') && !(entry && word++ == 0)) {
-			if (strncmp(buf + i, "contents=", 9) == 0)
+			/* buf need not end in a NUL: compare within len. */
+			if (len - i >= 9 && memcmp(buf + i, "contents=", 9) == 0)
 				k = 9;
-			else if (strncmp(buf + i, "content=", 8) == 0)
+			else if (len - i >= 8 &&
+			    memcmp(buf + i, "content=", 8) == 0)
 				k = 8;
 			if (k != 0 && (i + k >= len || buf[i + k] == '/'))
 				k = 0;
