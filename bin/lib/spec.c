@@ -506,7 +506,8 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 			    file, p ? p : "(null)");
 		n = tree_new(t);
 		n->path = norm_path(file, ln->lineno, p);
-		n->mode = archive_entry_mode(ae);
+		/* libarchive keeps mode= bits above 07777 beside the type. */
+		n->mode = archive_entry_mode(ae) & (S_IFMT | 07777);
 		n->uid = archive_entry_uid(ae);
 		n->gid = archive_entry_gid(ae);
 		n->mtime = archive_entry_mtime(ae);
