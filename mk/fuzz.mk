@@ -21,8 +21,13 @@ FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio
 FUZZ_CC ?= clang
 FB := build/fuzz
 
-# Harnesses that compile a tool's .c also take another one (two tools).
+# A harness may take a second source (tsv: two tools), and those that
+# compile a tool's .c in (for its static parser) depend on it.
 FUZZ_EXTRA_tsv := tests/fuzz/tsv-manifest.c
+FUZZ_TOOL_tsv := bin/pkgroot.c bin/manifest.c
+FUZZ_TOOL_pe := bin/mkuki.c
+FUZZ_TOOL_gpt := bin/mkgpt.c
+FUZZ_TOOL_verity := bin/mkverity.c
 FUZZ_HDRS := tests/fuzz/fuzz.h tests/fuzz/tree.h
 fuzz_src = tests/fuzz/$(1).c tests/fuzz/common.c $(FUZZ_EXTRA_$(1))
 
@@ -42,12 +47,13 @@ $(FB)/lib/libinitkit.a: $(FUZZ_LIBOBJ)
 	$(call msg,AR,$@) rm -f $@ && ar rcs $@ $^
 
 define fuzz_rules
-$(FB)/$(1): $(call fuzz_src,$(1)) $(FUZZ_HDRS) $(FB)/lib/libinitkit.a
+$(FB)/$(1): $(call fuzz_src,$(1)) $(FUZZ_TOOL_$(1)) $(FUZZ_HDRS) \
+	$(FB)/lib/libinitkit.a
 	$$(call msg,FUZZLD,$$@) $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
 	    -o $$@ $(call fuzz_src,$(1)) $(FB)/lib/libinitkit.a $(LDLIBS)
 
-$(B)/tests/fuzz/$(1): $(call fuzz_src,$(1)) tests/fuzz/replay.c \
-	$(FUZZ_HDRS) $(LIBA) $(SANOBJ) $(B)/.flags
+$(B)/tests/fuzz/$(1): $(call fuzz_src,$(1)) $(FUZZ_TOOL_$(1)) \
+	tests/fuzz/replay.c $(FUZZ_HDRS) $(LIBA) $(SANOBJ) $(B)/.flags
 	@mkdir -p $$(@D)
 	$$(call msg,CC,$$@) $(CC) $(ALL_CFLAGS) -Itests/fuzz $(ALL_LDFLAGS) \
 	    -o $$@ $(call fuzz_src,$(1)) tests/fuzz/replay.c $(SANOBJ) \

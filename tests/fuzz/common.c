@@ -205,7 +205,7 @@ on_free(const volatile void *p)
 /* Descriptors open before the first input (those stay), and the cwd. */
 #define NFD 1024
 static unsigned char basefd[NFD];
-static int lowfd, cwdfd = -1;
+static int lowfd, nbase, cwdfd = -1;
 static struct stat cwdst;
 
 static void
@@ -218,8 +218,6 @@ setup(void)
 		perror("fuzz: .");
 		abort();
 	}
-	for (int fd = 0; fd < NFD; fd++)
-		basefd[fd] = fcntl(fd, F_GETFD) >= 0;
 	if (__sanitizer_install_malloc_and_free_hooks != NULL &&
 	    __lsan_ignore_object != NULL)
 		__sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
@@ -229,8 +227,15 @@ void
 fuzz_begin(void)
 {
 	setup();
-	for (lowfd = 0; lowfd < NFD && basefd[lowfd]; lowfd++)
-		;
+	/* What is open now (libFuzzer opens files between inputs) up to a
+	 * gap of 16 closed numbers. */
+	lowfd = -1;
+	for (int gap = nbase = 0; nbase < NFD && gap < 16; nbase++) {
+		basefd[nbase] = fcntl(nbase, F_GETFD) >= 0;
+		gap = basefd[nbase] ? 0 : gap + 1;
+		if (!basefd[nbase] && lowfd < 0)
+			lowfd = nbase;
+	}
 	fuzz_errmsg[0] = '\0';
 	armed_thread = pthread_self();
 	armed = 1;
@@ -260,7 +265,11 @@ fuzz_end(int failed)
 
 	/* Descriptors: new ones end after a gap of 16 closed numbers. */
 	for (int fd = lowfd, gap = 0; fd < NFD && gap < 16; fd++) {
-		if (basefd[fd] || fcntl(fd, F_GETFD) < 0) {
+		if (fd < nbase && basefd[fd]) {
+			gap = 0;
+			continue;
+		}
+		if (fcntl(fd, F_GETFD) < 0) {
 			gap++;
 			continue;
 		}

@@ -76,7 +76,7 @@ str_eq(const char *a, const char *b)
 }
 
 /* Whether two finished trees name the same nodes, all fields alike. */
-static void
+static __attribute__((unused)) void
 tree_compare(const struct tree *a, const struct tree *b, const char *what)
 {
 	if (a->n != b->n)
