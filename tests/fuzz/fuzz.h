@@ -17,10 +17,11 @@
  *
  * Releasing them is right only when the code under test keeps nothing
  * allocated in an input beyond it: a harness warms such state up before
- * the first input (spec.c's private directory). Where a library caches
- * what it meets (OpenSSL's algorithm fetches), the harness says
- * FUZZ_LEAKS_IGNORE: the blocks are handed to LeakSanitizer as ignored
- * instead, which costs a leak check of the whole heap per refused input.
+ * the first input (tree.h: spec.c's private directory) or shows that no
+ * error exit follows its making (pe.c: OpenSSL's algorithm caches).
+ * LeakSanitizer's alternative, __lsan_ignore_object, was tried and
+ * dropped: every refused input then costs libFuzzer a leak check of the
+ * whole heap (100 times slower) and the ignored blocks pile up.
  */
 #ifndef FUZZ_H
 #define FUZZ_H
@@ -30,9 +31,6 @@
 #include <stdint.h>
 
 extern jmp_buf fuzz_jmp;
-/* What a refused input's blocks become: FUZZ_LEAKS_FREE (the default). */
-enum { FUZZ_LEAKS_FREE, FUZZ_LEAKS_IGNORE };
-extern int fuzz_leaks;
 
 /* Start an input: arm the error exits, track allocations and descriptors. */
 void fuzz_begin(void);
