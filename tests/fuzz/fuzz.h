@@ -17,8 +17,9 @@
  *
  * Releasing them is right only when the code under test keeps nothing
  * allocated in an input beyond it: a harness warms such state up before
- * the first input (tree.h: spec.c's private directory) or shows that no
- * error exit follows its making (pe.c: OpenSSL's algorithm caches).
+ * the first input (common.c: OpenSSL's SHA-256 and error state; tree.h:
+ * spec.c's private directory) or shows that no error exit follows its
+ * making (pe.c: what a signature check fetches).
  * LeakSanitizer's alternative, __lsan_ignore_object, was tried and
  * dropped: every refused input then costs libFuzzer a leak check of the
  * whole heap (100 times slower) and the ignored blocks pile up.
