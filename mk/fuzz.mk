@@ -1,20 +1,32 @@
 # Fuzzing (issue 11): one libFuzzer target per parser, harnesses in
-# tests/fuzz/ (see tests/fuzz/fuzz.h for how errors and leaks are handled).
+# tests/fuzz/TARGET.c:
+#
+#   spec    the tree-spec reader; a spec it takes is written and read back
+#   cpio    random specs through cpio_write, read back with libarchive
+#   deb     .deb reader and tar unpacker; sentinels beside the root
+#   tsv     pkgroot's and manifest's packages.tsv readers, strict split
+#   pe      mkuki's PE paths: kernel release, stub version, -I
+#   gpt     mkgpt -V
+#   verity  the verity superblock and mkverity -V
+#   json    the JSON writer; its output parsed back to the calls made
 #
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TARGETS="spec cpio"]
 #
 # builds each target with clang -fsanitize=fuzzer,address,undefined into
 # build/fuzz/ (the library too, in build/fuzz/lib/), makes a seed corpus
-# from our own tools and real inputs (build/fuzz/seeds/), runs each target
-# for FUZZ_TIME seconds (-max_total_time, -timeout=10) on its working
-# corpus build/fuzz/corpus/TARGET, keeps its log in build/fuzz/TARGET.log,
-# prints one line per target and writes build/fuzz/summary.tsv ("target,
-# executions, crashes", tab-separated). It fails if any target crashed,
-# leaked, hung or found a wrong result; the input is left as
-# build/fuzz/crash/TARGET-*. Such an input, minimised, goes to
+# from our own tools and real inputs (build/fuzz/seeds/, tests/fuzz/seeds.sh),
+# runs each target for FUZZ_TIME seconds (-max_total_time, -timeout=10,
+# leak detection on) on its working corpus build/fuzz/corpus/TARGET with a
+# private directory on /dev/shm, keeps its log in build/fuzz/TARGET.log,
+# prints one line per target and writes build/fuzz/summary.tsv, one line
+# "target<TAB>executions<TAB>crashes" per target, no header. It fails if
+# any target crashed, leaked, hung or found a wrong result; the input is
+# left as build/fuzz/crash/TARGET-*. Such an input, minimised, goes to
 # tests/fuzz/corpus/TARGET/ beside the fix: make check replays every file
 # there through $(B)/tests/fuzz/TARGET, the same harness built with $(CC)
-# and a plain main() (tests/fuzz.t).
+# and a plain main() (tests/fuzz.t). Errors and leaks: tests/fuzz/fuzz.h.
+# The harnesses are plain LLVMFuzzerTestOneInput ones, so AFL++ should
+# build them too (FUZZ_CC=afl-clang-fast); that is not tried here.
 
 FUZZ_TIME ?= 60
 FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio
