@@ -797,6 +797,9 @@ tree_finish(struct tree *t, int64_t epoch)
 			n->mtime = epoch;
 		if ((slash = strrchr(n->path, '/')) == NULL) {
 			/* Top level: the root entry is optional. */
+			if (strcmp(n->path, ".") == 0 && !S_ISDIR(n->mode))
+				errx(1, ".: the root is a %s, not a directory",
+				    type_name(n->mode));
 			if (S_ISDIR(n->mode) && strcmp(n->path, ".") != 0 &&
 			    (p = tree_find(t, ".", 1)) != NULL)
 				p->nlink++;
