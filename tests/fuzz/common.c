@@ -204,7 +204,7 @@ on_free(const volatile void *p)
 	atomic_flag_clear_explicit(&lock, memory_order_release);
 }
 
-/* Descriptors open before the first input (those stay), and the cwd. */
+/* Descriptors open when an input starts (those stay), and the cwd. */
 #define NFD 1024
 static unsigned char basefd[NFD];
 static int lowfd, nbase, cwdfd = -1;
