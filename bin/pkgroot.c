@@ -390,10 +390,12 @@ read_tsv(const char *path)
 		lineno++;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		f[0] = strtok_r(line, "\t", &s2);
-		f[1] = strtok_r(NULL, "\t", &s2);
-		f[2] = strtok_r(NULL, "\t", &s2);
-		if (!f[0] || !f[1] || !f[2])
+		/* strsep: an empty field must not shift the next one in. */
+		s2 = line;
+		f[0] = strsep(&s2, "\t");
+		f[1] = s2 ? strsep(&s2, "\t") : NULL;
+		f[2] = s2 ? strsep(&s2, "\t") : NULL;
+		if (!f[1] || !f[2] || !*f[0] || !*f[1] || !*f[2])
 			errx(1, "%s:%zu: want name, version and architecture "
 			    "separated by tabs", path, lineno);
 		ps.v = xreallocarray(ps.v, ps.n + 1, sizeof(*ps.v));

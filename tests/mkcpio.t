@@ -217,6 +217,13 @@ bad "relative (non-full) entry" 'relative entry' \
     'x type=file contents=c/two'
 bad "symlink without a target" 'symlink without link=' \
     './s type=link'
+bad "owner beyond 32 bits" 'bad.mtree:3: u: owner 4294967296:0 out of range' \
+    './u type=dir uid=4294967296'
+bad "negative group" 'owner 0:-1 out of range' './g type=dir gid=-1'
+t_err "a root that is not a directory" 1 'mkcpio: \.: the root is a fifo, not a directory' \
+    sh -c 'printf ". type=fifo contents=nope\n" | mkcpio -o bad.out -'
+bad "an entry named like the trailer" 'mkcpio: TRAILER!!!: the name of the cpio trailer' \
+    './TRAILER!!! type=dir'
 long=$(head -c 4096 /dev/zero | tr '\0' a)
 bad "name longer than the kernel takes" 'name longer than 4095 bytes' \
     "./$long type=file contents=c/two"

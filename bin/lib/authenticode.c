@@ -182,10 +182,16 @@ sign_authenticode_check(const uint8_t *der, size_t len,
 	/* The signature over the content octets; the chain is not judged. */
 	*why = "the signature does not verify";
 	hdr = idc[1] < 0x80 ? 2 : 2 + (size_t)(idc[1] & 0x7f);
-	in = BIO_new_mem_buf(idc + hdr, (int)(idclen - hdr));
-	ok = in != NULL && PKCS7_verify(p7, NULL, NULL, in, NULL,
-	    PKCS7_NOVERIFY | PKCS7_BINARY) == 1;
-	BIO_free(in);
+	/*
+	 * Behind a buffer BIO: given a memory BIO, OpenSSL 3.0's
+	 * PKCS7_verify reads it through a copy that it leaks when the
+	 * signature's content cannot be opened (PKCS7_dataInit fails).
+	 */
+	in = BIO_push(BIO_new(BIO_f_buffer()),
+	    BIO_new_mem_buf(idc + hdr, (int)(idclen - hdr)));
+	ok = in != NULL && BIO_next(in) != NULL && PKCS7_verify(p7, NULL,
+	    NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY) == 1;
+	BIO_free_all(in);
 	PKCS7_free(p7);
 	ERR_clear_error();
 	if (!ok)

@@ -82,6 +82,9 @@ cpio_size(const struct tree *t)
 			errx(1, "%.64s...: name longer than %d bytes, the "
 			    "limit of the kernel's cpio reader", n->path,
 			    CPIO_NAME_MAX);
+		/* Readers stop there; the kernel drops it and its links. */
+		if (strcmp(n->path, TRAILER) == 0)
+			errx(1, "%s: the name of the cpio trailer", n->path);
 		if (S_ISLNK(n->mode) && strlen(n->link) > CPIO_LINK_MAX)
 			errx(1, "%s: symlink target longer than %d bytes",
 			    n->path, CPIO_LINK_MAX);

@@ -25,6 +25,7 @@
 #define SYM_SIZE	18	/* COFF symbol table entry */
 #define DIR_SECURITY	4	/* data directory: certificate table */
 #define FILE_LOCAL_SYMS_STRIPPED 0x0008
+#define PE_IMAGE_MAX	(1u << 30)	/* SizeOfImage we take: 1 GiB */
 
 static uint16_t
 get16(const uint8_t *p)
@@ -145,7 +146,8 @@ pe_section_data(const struct pe *pe, int i, size_t *len)
 void
 pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 {
-	uint32_t lfanew, fa, sa, hdrs, off, size, sym;
+	uint32_t lfanew, fa, sa, hdrs, off, size, sym, image;
+	uint64_t loaded = 0;
 	uint16_t optsize, magic;
 	uint64_t syms;
 	size_t need;
@@ -189,6 +191,17 @@ pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 	if (pe->sectab + (size_t)pe->nsect * SECT_SIZE > hdrs || hdrs > len)
 		errx(1, "%s: section table does not fit the headers "
 		    "(truncated?)", name);
+	/*
+	 * Sections as loaded lie within SizeOfImage (EDK2's loader refuses
+	 * others) and do not overlap, so the VirtualSize bytes that
+	 * pe_section_data makes of them add up to no more than the image,
+	 * which is bounded too: a small file must not make us allocate and
+	 * hash gigabytes.
+	 */
+	image = opt32(pe, OPT_SIZE_OF_IMAGE);
+	if (image > PE_IMAGE_MAX)
+		errx(1, "%s: SizeOfImage %u is over %u MiB", name, image,
+		    PE_IMAGE_MAX >> 20);
 	for (int i = 0; i < pe->nsect; i++) {
 		struct pe_section s;
 
@@ -196,9 +209,10 @@ pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 		if (s.rawsize != 0 && (uint64_t)s.rawptr + s.rawsize > len)
 			errx(1, "%s: section %d (%.8s) lies outside the file "
 			    "(truncated?)", name, i, s.name);
-		if ((uint64_t)s.va + s.vsize > UINT32_MAX)
-			errx(1, "%s: section %d (%.8s) too large", name, i,
-			    s.name);
+		if ((uint64_t)s.va + s.vsize > image ||
+		    (loaded += s.vsize) > image)
+			errx(1, "%s: section %d (%.8s) lies outside the image "
+			    "(SizeOfImage 0x%x)", name, i, s.name, image);
 	}
 	pe_cert_table(pe, &off, &size);
 	if (size != 0 && ((uint64_t)off + size > len || off < hdrs ||

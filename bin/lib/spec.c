@@ -420,9 +420,11 @@ absolute_contents(const char *buf, size_t len, const char *cwd,
 		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
 		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
 		    buf[i - 1] == '\n') && !(entry && word++ == 0)) {
-			if (strncmp(buf + i, "contents=", 9) == 0)
+			/* buf need not end in a NUL: compare within len. */
+			if (len - i >= 9 && memcmp(buf + i, "contents=", 9) == 0)
 				k = 9;
-			else if (strncmp(buf + i, "content=", 8) == 0)
+			else if (len - i >= 8 &&
+			    memcmp(buf + i, "content=", 8) == 0)
 				k = 8;
 			if (k != 0 && (i + k >= len || buf[i + k] == '/'))
 				k = 0;
@@ -522,7 +524,16 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 			    file, p ? p : "(null)");
 		n = tree_new(t);
 		n->path = norm_path(file, ln->lineno, p);
-		n->mode = archive_entry_mode(ae);
+		/* libarchive keeps mode= bits above 07777 beside the type. */
+		n->mode = archive_entry_mode(ae) & (S_IFMT | 07777);
+		/* uid_t is 32 bits: 4294967296 must not become root. */
+		if (archive_entry_uid(ae) < 0 ||
+		    archive_entry_uid(ae) > UINT32_MAX ||
+		    archive_entry_gid(ae) < 0 ||
+		    archive_entry_gid(ae) > UINT32_MAX)
+			errx(1, "%s:%zu: %s: owner %jd:%jd out of range", file,
+			    ln->lineno, n->path, (intmax_t)archive_entry_uid(ae),
+			    (intmax_t)archive_entry_gid(ae));
 		n->uid = archive_entry_uid(ae);
 		n->gid = archive_entry_gid(ae);
 		n->mtime = archive_entry_mtime(ae);
@@ -804,6 +815,9 @@ tree_finish(struct tree *t, int64_t epoch)
 			n->mtime = epoch;
 		if ((slash = strrchr(n->path, '/')) == NULL) {
 			/* Top level: the root entry is optional. */
+			if (strcmp(n->path, ".") == 0 && !S_ISDIR(n->mode))
+				errx(1, ".: the root is a %s, not a directory",
+				    type_name(n->mode));
 			if (S_ISDIR(n->mode) && strcmp(n->path, ".") != 0 &&
 			    (p = tree_find(t, ".", 1)) != NULL)
 				p->nlink++;
