@@ -288,7 +288,9 @@ t_err "InRelease changed after signing refused" 1 \
     pkgroot -a amd64 -r bookworm -m "copy:$T/repo-forged" -K "$KEY" -c "$T/cache-f" -o bad app
 t_ok "forged InRelease: nothing at the output path" sh -c '! ls -A | grep -q "bad"'
 cp -a repo repo-tampered
-printf 'X' | dd of=repo-tampered/pool/app_1.0_all.deb bs=1 seek=200 conv=notrunc 2>/dev/null
+# One byte changed (to another value: writing a fixed one fails 1 time in 256).
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(200); b = f.read(1)[0]; f.seek(200); f.write(bytes([b ^ 0xff]))' \
+    repo-tampered/pool/app_1.0_all.deb
 t_err "hash mismatch refused" 1 "[Hh]ash [Ss]um mismatch|hash mismatch" \
     pkgroot -a amd64 -r bookworm -m "copy:$T/repo-tampered" -K "$KEY" -c "$T/cache-t" -o bad app
 t_err "mirror failure" 1 "Failed to fetch|does not have a Release file" \
