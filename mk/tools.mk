@@ -4,6 +4,11 @@
 .DEFAULT_GOAL := all
 
 B := build$(if $(SANITIZE),/san)
+# B=build/san alone (as the tests give it to make) is the sanitizer build
+# too: without this a profile test would rebuild it without sanitizers.
+ifneq ($(filter %/san,$(B)),)
+override SANITIZE := 1
+endif
 
 TOOLS := $(patsubst bin/%.c,%,$(wildcard bin/*.c))
 LIBSRC := $(filter-out bin/lib/sanitize.c,$(wildcard bin/lib/*.c))

@@ -100,6 +100,9 @@ while [ $# -ge 2 ]; do
 done
 # Deterministic points: make's child killed as it starts each program of
 # the chain (strace -P: the execve of that file), then make to completion.
+# (LeakSanitizer cannot run under a tracer: off for a sanitizer build.)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+export ASAN_OPTIONS
 for prog in "$B/bin/pkgroot" "$(command -v systemd-sysusers)" \
     "$(command -v systemctl)" "$B/bin/mkcpio" "$B/bin/modroot" \
     "$B/bin/mkuki" "$B/bin/manifest"; do
@@ -113,7 +116,9 @@ for prog in "$B/bin/pkgroot" "$(command -v systemd-sysusers)" \
 	    KEYRING=$KEY KERNEL=test KEY="$T/k.pem" CERT="$T/c.pem" \
 	    SOURCE_DATE_EPOCH=1700000000 PROFILE=int >killed.out 2>&1
 	if ! grep -q 'Error 137' killed.out; then
-		t_skip "$name" "not killed"
+		_h_log "$name" message
+		echo "not ok - $name: make's child was not killed"
+		_diag <killed.out
 		continue
 	fi
 	if ! build int >rerun.out 2>&1; then
