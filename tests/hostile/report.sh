@@ -26,7 +26,7 @@ fi
 
 awk -F '\t' '
 {
-	tool = $1; sub(/:.*/, "", tool)
+	tool = $1; sub(/:.*/, "", tool); sub(/ -.*/, "", tool)
 	if (!(tool in seen)) { seen[tool] = 1; order[++n] = tool }
 	tried[tool]++; tried["all"]++
 	c[tool, $2]++; c["all", $2]++
