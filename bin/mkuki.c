@@ -560,7 +560,7 @@ main(int argc, char *argv[])
 			    sects[n].name);
 	}
 
-	pe_strip_symbols(&stub);
+	pe_strip_tail(&stub);
 	for (size_t n = 0; n < nsect; n++)
 		pe_add_section(&stub, sects[n].name, sects[n].data,
 		    sects[n].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);

@@ -21,7 +21,10 @@
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
 # it the lists of the last run are used), SOURCE_DATE_EPOCH; PROFILES
-# (where NAME.mk is) and OUTROOT or O (instead of out/).
+# (where NAME.mk is) and OUTROOT or O (instead of out/); ARCH (amd64 or
+# arm64) on the command line builds the profile for that architecture
+# into out/NAME-ARCH: packages, kernel and stub of that architecture from
+# the same archive, nothing of theirs run on this machine.
 
 PROFILES ?= profiles
 OUTROOT ?= $(if $(O),$(O),out)
@@ -32,7 +35,20 @@ $(error $(PROFILES)/$(PROFILE).mk: no such profile)
 endif
 include $(PROFILES)/$(PROFILE).mk
 
-OUT := $(OUTROOT)/$(PROFILE)
+# The Debian architecture, and what UEFI (the stub's and boot loader's
+# names) and the Discoverable Partitions Specification call it.
+ifeq ($(ARCH),amd64)
+EFI_ARCH := x64
+DPS_ARCH := x86-64
+else ifeq ($(ARCH),arm64)
+EFI_ARCH := aa64
+DPS_ARCH := arm64
+else
+$(error $(PROFILE_MK): ARCH=$(ARCH): initkit builds for amd64 and arm64)
+endif
+# Another architecture than the profile's own goes beside it.
+ARCH_SUFFIX := $(if $(filter command line,$(origin ARCH)),-$(ARCH))
+OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
 PROFILE_MK := $(PROFILES)/$(PROFILE).mk
 PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
@@ -53,10 +69,10 @@ PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
 
 all: profile
 
-DPS_ARCH := $(if $(filter amd64,$(ARCH)),x86-64,$(ARCH))
 # Image identities (GPT, verity) derived from the profile's name.
-SEED = $$(printf %s '$(PROFILE)' | sha256sum | cut -c1-32)
-BASE_TSV := $(if $(BASE),$(OUTROOT)/$(BASE)/packages.tsv)
+SEED = $$(printf %s '$(PROFILE)$(ARCH_SUFFIX)' | sha256sum | cut -c1-32)
+BASE_OUT := $(if $(BASE),$(OUTROOT)/$(BASE)$(ARCH_SUFFIX))
+BASE_TSV := $(if $(BASE),$(BASE_OUT)/packages.tsv)
 
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
@@ -81,8 +97,8 @@ $(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
 	@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
-	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(OUTROOT)/$(BASE)/root/usr/lib/os-release) \
-	    SYSEXT_VERSION_ID=$$(sed -n 's/^VERSION_ID=//p' $(OUTROOT)/$(BASE)/root/usr/lib/os-release | tr -d '"') \
+	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(BASE_OUT)/root/usr/lib/os-release) \
+	    SYSEXT_VERSION_ID=$$(sed -n 's/^VERSION_ID=//p' $(BASE_OUT)/root/usr/lib/os-release | tr -d '"') \
 	    SYSEXT_SCOPE='$(SYSEXT_SCOPE)' SYSEXT_ARCH=$(DPS_ARCH) SYSEXT_SEED=$(SEED)
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 endif
@@ -233,7 +249,7 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	$(PBIN)/mkuki $(PROFILE_MK) $(if $(KEY),,$(DEVKEY))
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
-	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linuxx64.efi.stub \
+	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linux$(EFI_ARCH).efi.stub \
 	    -l $(OUT)/kernel/boot/vmlinuz-$(KVER) -u $(KVER) \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \

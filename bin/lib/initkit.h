@@ -354,7 +354,17 @@ uint8_t *pe_section_data(const struct pe *, int i, size_t *len);
 uint32_t pe_alignment(const struct pe *, int file);
 /* The certificate table's file offset and size (0 if unsigned). */
 void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
-void pe_strip_symbols(struct pe *);
+/*
+ * Drop what follows the last section's data: a COFF symbol table, or
+ * in a stub that objcopy -O binary made behind a hand-written header
+ * (gnu-efi's aarch64 crt0: systemd 252's linuxaa64.efi.stub) the bytes
+ * of sections the header does not list. The loader maps only listed
+ * sections, so nothing reads them at run time; kept, they would lie
+ * between the stub's sections and new ones, where the firmware's
+ * Authenticode digest (EDK2 hashes the tail from the sum of the
+ * section sizes) and sbverify's (the gap in place) disagree.
+ */
+void pe_strip_tail(struct pe *);
 /* Append a section after the last, placed as ukify does. */
 void pe_add_section(struct pe *, const char *name, const void *data,
     size_t len, uint32_t flags);

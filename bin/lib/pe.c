@@ -242,25 +242,29 @@ grow(struct pe *pe, size_t n)
 }
 
 /*
- * Drop a COFF symbol and string table left at the end of the file (an
- * image should have none; older stubs do), as ukify does.
+ * A COFF symbol table (an image should have none; older stubs do) goes as
+ * ukify drops it, and with it anything else past the sections (initkit.h).
  */
 void
-pe_strip_symbols(struct pe *pe)
+pe_strip_tail(struct pe *pe)
 {
 	uint8_t *c = pe->buf + pe->coff;
-	uint64_t ptr = get32(c + 8), size = (uint64_t)get32(c + 12) * SYM_SIZE;
+	uint64_t end = opt32(pe, OPT_SIZE_OF_HEADERS);
 
-	if (ptr == 0)
-		return;
-	if (ptr + size + 4 <= pe->len)
-		size += get32(pe->buf + ptr + size);
-	if (ptr + size != pe->len)
-		return;
-	pe->len = ptr;
-	put32(c + 8, 0);
-	put32(c + 12, 0);
-	put16(c + 18, get16(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
+	if (get32(c + 8) != 0) {
+		put32(c + 8, 0);
+		put32(c + 12, 0);
+		put16(c + 18, get16(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
+	}
+	for (int i = 0; i < pe->nsect; i++) {
+		struct pe_section s;
+
+		pe_section(pe, i, &s);
+		if (s.rawsize != 0 && (uint64_t)s.rawptr + s.rawsize > end)
+			end = (uint64_t)s.rawptr + s.rawsize;
+	}
+	if (end < pe->len)
+		pe->len = end;
 }
 
 /* The end of the highest section in memory. */
