@@ -1,5 +1,5 @@
 # make check: build the tools and the unit tests, then run tests/run;
-# make check-boot: only the boot test.
+# make check-boot [ARCH=arm64]: only the boot test, for amd64 or arm64.
 # make lint: mandoc -Tlint on every man page.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -18,8 +18,8 @@ lint:
 check: all $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run
 
-# The boot test alone (it is part of check too).
+# The boot test alone (it is part of check too, for amd64).
 check-boot: all
-	@B=$(CURDIR)/$(B) tests/run tests/boot.t
+	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(if $(ARCH),$(ARCH),amd64) tests/run tests/boot.t
 
 .PHONY: check check-boot lint

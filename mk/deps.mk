@@ -9,6 +9,7 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
 	fdisk gdisk systemd-container jq mkosi \
 	kmod systemd systemd-boot-efi sbsigntool osslsigncode qemu-system-x86 ovmf \
+	qemu-system-arm qemu-efi-aarch64 \
 	coreutils strace efitools dosfstools mtools \
 	clang libclang-rt-14-dev
 

@@ -1,26 +1,49 @@
 #!/bin/sh
 # The boot test: what the profiles build must boot, the way a machine with
-# Secure Boot runs it. OVMF starts in setup mode; systemd-boot (signed with
-# our db key) enrolls PK, KEK and db made here (efitools), and from then
-# on the firmware enforces them. One GPT disk made by our tools holds the
-# ESP (mkfs.vfat + mtools) and the root of a debian-root image (squashfs,
-# verity, signature). The UKI (mkuki, signed): Debian's stub and kernel,
-# the debian-basic initrd and its modules cpio, a command line with only
-# console= and roothash=, and an initrd extension beside it
-# (initkit.efi.extra.d/), which must be merged in the initrd, and must not
-# be when signed by an untrusted key; a credential comes from qemu's SMBIOS. systemd in
-# the initrd opens the verity root and switches to it, where a unit prints
-# what it sees and powers off. Then:
-# an unsigned UKI must be refused by the firmware, and a root with one
-# byte changed must stop at verity's corrupted block. Needs the Debian
-# archive (or the test cache).
+# Secure Boot runs it. The firmware starts in setup mode; systemd-boot
+# (signed with our db key) enrolls PK, KEK and db made here (efitools),
+# and from then on the firmware enforces them. One GPT disk made by our
+# tools holds the ESP (mkfs.vfat + mtools) and the root of a debian-root
+# image (squashfs, verity, signature). The UKI (mkuki, signed): Debian's
+# stub and kernel, the debian-basic initrd and its modules cpio, a command
+# line with only console= and roothash=, and an initrd extension beside
+# it (initkit.efi.extra.d/), which must be merged in the initrd, and must
+# not be when signed by an untrusted key; a credential comes from qemu's
+# SMBIOS. systemd in the initrd opens the verity root and switches to it,
+# where a unit prints what it sees and powers off. Then: an unsigned UKI
+# must be refused by the firmware, and a root with one byte changed must
+# stop at verity's corrupted block. Needs the Debian archive (or the test
+# cache).
+#
+# INITKIT_ARCH=arm64 (make check-boot ARCH=arm64): the same for arm64,
+# everything built on this machine with ARCH=arm64 and booted under
+# qemu-system-aarch64 -M virt with Debian's AAVMF (edk2 for arm64, TCG).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
-OVMF=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
-if ! need make qemu-system-x86_64 sfdisk jq sbsign cert-to-efi-sig-list \
-    sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $OVMF ]; then
-	t_skip "boot" "qemu-system-x86, ovmf, sbsigntool, efitools, dosfstools or mtools not installed"
+ARCH=${INITKIT_ARCH:-amd64}
+case $ARCH in
+amd64)
+	QEMU=qemu-system-x86_64 FWPKG="qemu-system-x86, ovmf"
+	FW=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+	FWVARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+	EFI=x64 BOOTEFI=BOOTX64.EFI CONSOLE=ttyS0
+	# q35 with SMM: the variable store only the firmware can write.
+	MACHINE="-machine q35,smm=on -global ICH9-LPC.disable_s3=1
+	    -global driver=cfi.pflash01,property=secure,value=on" ;;
+arm64)
+	QEMU=qemu-system-aarch64 FWPKG="qemu-system-arm, qemu-efi-aarch64"
+	FW=/usr/share/AAVMF/AAVMF_CODE.fd
+	FWVARS=/usr/share/AAVMF/AAVMF_VARS.fd
+	EFI=aa64 BOOTEFI=BOOTAA64.EFI CONSOLE=ttyAMA0
+	MACHINE="-machine virt" ;;
+*)
+	t_ok "boot: INITKIT_ARCH=$ARCH" sh -c 'echo "INITKIT_ARCH: amd64 or arm64" >&2; exit 1'
+	exit 0 ;;
+esac
+if ! need make $QEMU sfdisk jq sbsign cert-to-efi-sig-list \
+    sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $FW ]; then
+	t_skip "boot ($ARCH)" "$FWPKG, sbsigntool, efitools, dosfstools or mtools not installed"
 	exit 0
 fi
 CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
@@ -39,14 +62,14 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/$(basename $(readlink -f /dev/mapper/root))/dm/name) fstype=$(findmnt -n -o FSTYPE /) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/$(basename $(readlink -f /dev/mapper/root))/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
 
 mk() {
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
-	    OUTROOT="$T/out" CACHE="$CACHE" "$@"
+	    OUTROOT="$T/out" CACHE="$CACHE" ARCH=$ARCH "$@"
 }
 # debian-basic from the project's own profiles, the root from ours.
 if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
@@ -66,11 +89,12 @@ t_ok "make PROFILE=debian-basic creds CREDS=dir" \
     mk PROFILES="$top/profiles" PROFILE=debian-basic creds CREDS="$T/creds"
 mk PROFILE=bootroot >root.out 2>&1; rc=$?
 t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
-B0=out/debian-basic
+# ARCH= given: the outputs are out/NAME-ARCH.
+B0=out/debian-basic-$ARCH
 KVER=$(cat $B0/kver)
-ROOTHASH=$(cat out/bootroot/roothash)
 
-R=out/bootroot
+R=out/bootroot-$ARCH
+ROOTHASH=$(cat $R/roothash)
 STUBDIR=$B0/kernel/usr/lib/systemd/boot/efi
 
 # Secure Boot keys, and their auth files for systemd-boot to enroll.
@@ -105,7 +129,7 @@ chmod -R u=rwX,go=rX ti
 mkcpio -t 1700000000 -z none -o ti.cpio ti
 
 # The extension signed by a key the initrd does not trust.
-X=out/debian-initrd-debug
+X=out/debian-initrd-debug-$ARCH
 openssl req -x509 -newkey rsa:2048 -nodes -keyout evil.key -out evil.crt \
     -days 3650 -subj /CN=untrusted 2>/dev/null
 chmod 600 evil.key
@@ -118,13 +142,13 @@ mkgpt -S 11111111-2222-4333-8444-555555555555 -o evil.sysext.raw \
 disk() {
 	_n=$1
 	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux $_n.esp/loader/keys/auto
-	sbsign --key db.key --cert db.crt --output $_n.esp/EFI/BOOT/BOOTX64.EFI \
-	    $STUBDIR/systemd-bootx64.efi >/dev/null 2>&1
+	sbsign --key db.key --cert db.crt --output $_n.esp/EFI/BOOT/$BOOTEFI \
+	    $STUBDIR/systemd-boot$EFI.efi >/dev/null 2>&1
 	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
 	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
-	mkuki -f -s $STUBDIR/linuxx64.efi.stub -l $B0/kernel/boot/vmlinuz-$KVER \
+	mkuki -f -s $STUBDIR/linux$EFI.efi.stub -l $B0/kernel/boot/vmlinuz-$KVER \
 	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst -i ti.cpio \
-	    -C "console=ttyS0 roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
+	    -C "console=$CONSOLE roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
 	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
 	mkdir -p $_n.esp/EFI/Linux/initkit.efi.extra.d
 	cp $3 $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
@@ -140,10 +164,9 @@ disk() {
 # 300 s; NAME.log.
 boot() {
 	_n=$1 _vars=$2 _pass=$3 _fail=$4
-	qemu-system-x86_64 -machine q35,smm=on -global ICH9-LPC.disable_s3=1 \
-	    -global driver=cfi.pflash01,property=secure,value=on \
+	$QEMU $MACHINE \
 	    -accel tcg -cpu max -smp 2 -m 1024 -nographic -net none \
-	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$OVMF \
+	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$FW \
 	    -drive if=pflash,format=raw,unit=1,file=$_vars \
 	    -drive if=virtio,format=raw,file=$_n.raw \
 	    -smbios type=11,value=io.systemd.credential:initkit.test=from-smbios \
@@ -166,7 +189,7 @@ boot() {
 # Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
 # holds from then on; the variable store is kept for the other boots.
 disk good 1 $X/debian-initrd-debug.sysext.raw
-cp /usr/share/OVMF/OVMF_VARS_4M.fd enrolled.vars
+cp $FWVARS enrolled.vars
 boot good enrolled.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
 t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
     sh -c 'grep -aq "Enrolling custom Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
@@ -174,6 +197,8 @@ t_ok "boot: the kernel runs under Secure Boot, locked down" \
     sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
     sh -c 'grep -aq "\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
+t_ok "boot: the machine is $ARCH" \
+    grep -aq "INITKIT-ROOT .* arch=$([ $ARCH = amd64 ] && echo x86_64 || echo aarch64) " good.log
 t_ok "boot: a credential from qemu's SMBIOS reached the root" \
     grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
 t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
@@ -185,7 +210,7 @@ t_ok "boot: the initrd applied the credential beside the UKI (tmpfiles.extra)" \
 t_ok "boot: the initrd's units with credential drop-ins all started" \
     sh -c '! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" good.log'
 t_ok "boot: the kernel got the UKI's command line" \
-    grep -aq "INITKIT-ROOT .* cmdline=console=ttyS0 roothash=$ROOTHASH" good.log
+    grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE roothash=$ROOTHASH" good.log
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
     sh -c 'grep -aq "Reached target .*Initrd Default Target" good.log && grep -aq "Switch Root" good.log'
 t_ok "boot: veritysetup found the partitions by the root hash's halves" \

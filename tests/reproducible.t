@@ -2,7 +2,8 @@
 # Reproducibility: the same profile built twice, in two output
 # directories, with another umask, time zone, locale and -j, from the
 # same lock, gives the same bytes: initrd, modules cpio, UKI signed with
-# an RSA key, manifests. Offline, on the local repository of profiles.t.
+# an RSA key, manifests. Offline, on the local repository of profiles.t;
+# then debian-basic from the real archive, for amd64 and for arm64.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
 . "$top/tests/profile-repo.sh"
@@ -70,6 +71,25 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 	for f in initrd.cpio.zst modules-$kv.cpio.zst $kv.efi; do
 		t_ok "debian-basic, installed: the same $f" cmp real1/debian-basic/$f real3/debian-basic/$f
 	done
+	# For arm64, built on this machine: nothing of the image runs here.
+	if build_real a64one 022 UTC C 1 ARCH=arm64 >a64one.out 2>&1; then
+		build_real a64two 077 Asia/Tokyo de_DE.UTF-8 2 ARCH=arm64 \
+		    LOCK="$T/a64one/debian-basic-arm64/packages.tsv" \
+		    KERNEL_LOCK="$T/a64one/debian-basic-arm64/kernel.tsv" >a64two.out 2>&1; rc=$?
+		t_ok "debian-basic ARCH=arm64 from the archive, again from its locks" \
+		    sh -c "[ $rc -eq 0 ] || { cat a64two.out >&2; exit 1; }"
+		kv=$(cat a64one/debian-basic-arm64/kver)
+		t_ok "debian-basic ARCH=arm64: an arm64 kernel ($kv) and arm64 packages" \
+		    sh -c "case $kv in *-arm64) ;; *) exit 1;; esac &&
+			awk -F '\t' '\$3 != \"arm64\" && \$3 != \"all\" { print; bad = 1 } END { exit bad }' \
+			    a64one/debian-basic-arm64/packages.tsv"
+		for f in initrd.cpio.zst modules-$kv.cpio.zst $kv.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv; do
+			t_ok "debian-basic ARCH=arm64: the same $f" \
+			    cmp a64one/debian-basic-arm64/$f a64two/debian-basic-arm64/$f
+		done
+	else
+		t_ok "debian-basic ARCH=arm64 from the archive" sh -c 'cat a64one.out >&2; exit 1'
+	fi
 else
 	t_skip "debian-basic from the archive" "Debian archive unreachable: $(grep -m1 pkgroot real1.out | head -c 200)"
 fi
