@@ -165,3 +165,21 @@ t_ok "its .initrd is the generic initrd, then the modules cpio (each padded to 4
 t_eq "and it wrote nothing but in the staging area and the boot directory" "" written
 kinstall uki initkit remove $K >/dev/null 2>&1; rc=$?
 t_ok "kernel-install remove (layout=uki): the UKI is gone" sh -c "[ $rc -eq 0 ] && [ ! -e $U ]"
+
+# The stub follows the machine (uname -m): on arm64 linuxaa64.efi.stub,
+# which this x86-64 kernel package lacks; a machine without a known stub
+# must have STUB set.
+mkdir -p fakebin
+for m in aarch64 riscv64; do
+	printf '#!/bin/sh\n[ "$1" = -m ] && echo %s || exec /bin/uname "$@"\n' $m >fakebin/uname-$m
+	chmod +x fakebin/uname-$m
+done
+cp fakebin/uname-aarch64 fakebin/uname
+PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$KR/boot/vmlinuz-$K" >ka.out 2>&1; rc=$?
+t_ok "on arm64 the plugin takes linuxaa64.efi.stub (missing here: kernel-install fails, naming it)" \
+    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q 'usr/lib/systemd/boot/efi/linuxaa64.efi.stub' ka.out"
+cp fakebin/uname-riscv64 fakebin/uname
+PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$KR/boot/vmlinuz-$K" >kr5.out 2>&1; rc=$?
+t_ok "on a machine without a known stub: set STUB, says the plugin" \
+    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q '^50-initkit.install: riscv64: no systemd-stub known for this machine: set STUB in ' kr5.out"
+kinstall uki initkit remove $K >/dev/null 2>&1
