@@ -34,6 +34,7 @@ ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
 $(error $(PROFILES)/$(PROFILE).mk: no such profile)
 endif
 include $(PROFILES)/$(PROFILE).mk
+PROFILE_MK := $(PROFILES)/$(PROFILE).mk
 
 # The Debian architecture, and what UEFI (the stub's and boot loader's
 # names) and the Discoverable Partitions Specification call it.
@@ -49,7 +50,6 @@ endif
 # Another architecture than the profile's own goes beside it.
 ARCH_SUFFIX := $(if $(filter command line,$(origin ARCH)),-$(ARCH))
 OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
-PROFILE_MK := $(PROFILES)/$(PROFILE).mk
 PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)

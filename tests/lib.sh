@@ -29,7 +29,9 @@ export T
 trap 'rm -rf "$T"' EXIT
 umask 022
 
-_diag() { sed 's/^/# /'; }
+# awk ends the last line too: output without a newline must not glue the
+# next TAP line to a diagnostic, where tests/run would not count it.
+_diag() { awk '{ print "# " $0 }'; }
 
 t_ok() {
 	_d=$1; shift

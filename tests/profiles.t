@@ -146,3 +146,107 @@ t_ok "make PROFILE=testinit clean removes its output only" \
     sh -c "./mk PROFILE=testinit clean >/dev/null 2>&1 && [ ! -e $O ] && [ -d out/keys ] && [ -d '$B/bin' ]"
 t_ok "an unknown profile is an error" \
     sh -c "! ./mk PROFILE=nosuch >err.out 2>&1 && grep -q 'nosuch.mk: no such profile' err.out"
+
+# ARCH=arm64 (issue 13): the same profiles for arm64 beside the amd64 ones,
+# in out/NAME-arm64, from the arm64 packages of the same repository; the
+# GPT types read back by sfdisk, expected as the Discoverable Partitions
+# Specification lists them. The real arm64 stub comes from the Debian
+# archive when it is reachable; without it all but the arm64 UKI is checked.
+stub_arm64 || :
+profile_repo_arm64
+profile_initrd archinit 'PACKAGES = testutil testlib'
+cat >profiles/archext.mk <<'EOF2'
+KIND = sysext
+BASE = archinit
+DISTRIBUTION = debian
+RELEASE = bookworm
+ARCH = amd64
+SYSEXT_SCOPE = initrd
+PACKAGES = testtool testlib
+EOF2
+sed -e 's/^KIND = sysext/KIND = root/' -e '/^BASE/d' -e '/^SYSEXT_SCOPE/d' \
+    -e 's/^PACKAGES = .*/PACKAGES = testutil testlib/' profiles/archext.mk >profiles/archroot.mk
+# The types of root, root-verity and root-verity-sig, in partition order.
+X64_TYPES='4f68bce3-e8cd-4db1-96e7-fbcaf984b709 2c7357ed-ebd2-46d9-aec1-23d437ec2bf5 41092b05-9fc8-4523-994f-2def0408b176'
+A64_TYPES='b921b045-1df0-41c3-af44-4c6f280d3fae df3300ce-d69f-4c92-978c-9bfb0f38d820 6db69de6-29f4-4758-a7a5-962190f00ce3'
+gpt_types() { sfdisk --json "$1" | jq -r '[.partitiontable.partitions[].type | ascii_downcase] | join(" ")'; }
+tsv() { cut -f1,3 "$1" | tr '\t\n' '  ' | sed 's/ $//'; }
+tree() { find "$@" -exec stat -c '%n %s %Y' {} + | sort; }
+
+# amd64 first (UPDATE=1: the lists of the last run lack testlib).
+./mk PROFILE=archinit UPDATE=1 >a.out 2>&1 && ./mk PROFILE=archext UPDATE=1 >>a.out 2>&1 &&
+    ./mk PROFILE=archroot UPDATE=1 >>a.out 2>&1; rc=$?
+t_ok "amd64: make PROFILE=archinit, archext, archroot" sh -c "[ $rc -eq 0 ] || { cat a.out >&2; exit 1; }"
+tree out/archinit out/archext out/archroot >amd64.tree
+t_eq "amd64: packages.tsv has testlib for amd64" "testbase all testlib amd64 testutil all" tsv out/archinit/packages.tsv
+
+./mk PROFILE=archext ARCH=arm64 >a64ext.out 2>&1; rc=$?
+t_ok "make PROFILE=archext ARCH=arm64 (KIND=sysext)" sh -c "[ $rc -eq 0 ] || { cat a64ext.out >&2; exit 1; }"
+t_eq "sysext arm64: its BASE is the arm64 build of archinit, made for it" \
+    "testbase all testlib arm64 testutil all" tsv out/archinit-arm64/packages.tsv
+t_eq "sysext arm64: only what the arm64 base lacks (its testlib too)" "testtool all" tsv out/archext-arm64/packages.tsv
+t_eq "sysext arm64: extension-release says ARCHITECTURE=arm64" \
+    "ID=testos VERSION_ID=1 SYSEXT_SCOPE=initrd ARCHITECTURE=arm64" \
+    sh -c "tr '\n' ' ' <out/archext-arm64/extension-release | sed 's/ \$//'"
+if need sfdisk; then
+	t_eq "sysext arm64: sfdisk reads the arm64 root, root-verity, root-verity-sig types" \
+	    "$A64_TYPES" gpt_types out/archext-arm64/archext.sysext.raw
+	t_eq "sysext amd64: still the x86-64 types" "$X64_TYPES" gpt_types out/archext/archext.sysext.raw
+else
+	t_skip "sysext: GPT types" "sfdisk not installed"
+fi
+t_ok "sysext arm64: mkgpt -V accepts the image" mkgpt -V out/archext-arm64/archext.sysext.raw
+t_eq "sysext amd64: still ARCHITECTURE=x86-64" "ARCHITECTURE=x86-64" grep ^ARCHITECTURE= out/archext/extension-release
+
+./mk PROFILE=archroot ARCH=arm64 >a64root.out 2>&1; rc=$?
+t_ok "make PROFILE=archroot ARCH=arm64 (KIND=root)" sh -c "[ $rc -eq 0 ] || { cat a64root.out >&2; exit 1; }"
+t_eq "root arm64: packages.tsv has testlib for arm64" "testbase all testlib arm64 testutil all" tsv out/archroot-arm64/packages.tsv
+if need sfdisk; then
+	t_eq "root arm64: sfdisk reads the arm64 root, root-verity, root-verity-sig types" \
+	    "$A64_TYPES" gpt_types out/archroot-arm64/archroot.raw
+	t_eq "root amd64: still the x86-64 types" "$X64_TYPES" gpt_types out/archroot/archroot.raw
+else
+	t_skip "root: GPT types" "sfdisk not installed"
+fi
+if need unsquashfs; then
+	t_eq "root arm64: the squashfs holds the arm64 build of testlib" "arm64" \
+	    sh -c "unsquashfs -cat out/archroot-arm64/fs.img usr/lib/testlib/arch"
+fi
+if need sfdisk; then
+	t_ok "root arm64: its own disk GUID (the seed names the architecture)" \
+	    sh -c "[ \"\$(sfdisk --json out/archroot/archroot.raw | jq -r .partitiontable.id)\" != \"\$(sfdisk --json out/archroot-arm64/archroot.raw | jq -r .partitiontable.id)\" ]"
+fi
+
+# KIND=initrd: the UKI needs the arm64 stub, so the steps before it by name.
+A=$T/out/archinit-arm64
+./mk PROFILE=archinit ARCH=arm64 $A/initrd.cpio.zst $A/manifest.json $A/kver >a64init.out 2>&1 &&
+    ./mk PROFILE=archinit ARCH=arm64 KVER=$K64 $A/modules-$K64.cpio.zst >>a64init.out 2>&1; rc=$?
+t_ok "make PROFILE=archinit ARCH=arm64: the initrd and the modules cpio" sh -c "[ $rc -eq 0 ] || { cat a64init.out >&2; exit 1; }"
+t_eq "initrd arm64: testlib's arm64 build in the initrd" "arm64" bsdtar -xOf $A/initrd.cpio.zst usr/lib/testlib/arch
+t_eq "initrd arm64: kernel.tsv has the arm64 kernel and stub" \
+    "firmware-linux-free all linux-image-test arm64 systemd-boot-efi arm64" tsv $A/kernel.tsv
+t_eq "initrd arm64: the arm64 kernel's release" "$K64" cat $A/kver
+t_ok "initrd arm64: the modules cpio has the arm64 kernel's module" \
+    sh -c "bsdtar -tf $A/modules-$K64.cpio.zst | grep -qx 'usr/lib/modules/$K64/kernel/drivers/x/foo.ko'"
+t_eq "initrd arm64: manifest.json says arm64" "arm64" jq -r .config.architecture $A/manifest.json
+if [ -n "$STUB64" ]; then
+	./mk PROFILE=archinit ARCH=arm64 >a64uki.out 2>&1; rc=$?
+	t_ok "make PROFILE=archinit ARCH=arm64: the UKI with the real arm64 stub" \
+	    sh -c "[ $rc -eq 0 ] && [ -f $A/$K64.efi ] || { cat a64uki.out >&2; exit 1; }"
+	# PE: e_lfanew at 0x3c, then "PE\0\0" and the machine, 0xaa64.
+	t_eq "UKI arm64: a PE for arm64 (machine 0xaa64)" "aa64" \
+	    sh -c "o=\$(od -An -tu4 -j60 -N4 $A/$K64.efi | tr -d ' '); od -An -tx2 -j\$((o + 4)) -N2 $A/$K64.efi | tr -d ' '"
+	t_eq "UKI arm64: .uname is the arm64 kernel's" "$(printf %s $K64 | sha256sum | cut -d' ' -f1)" \
+	    sh -c "mkuki -I $A/$K64.efi | awk -F'\t' '\$2 == \".uname\" { print \$5 }'"
+	if need sbverify; then
+		t_ok "UKI arm64: sbverify accepts it" sbverify --cert out/keys/db.crt $A/$K64.efi
+	fi
+else
+	t_skip "ARCH=arm64 UKI" "no arm64 stub: $STUB64_WHY"
+fi
+
+t_eq "the arm64 builds left the amd64 ones alone" "$(cat amd64.tree)" tree out/archinit out/archext out/archroot
+ls out >out.before
+t_err "ARCH=sparc: one line naming the profile and the problem" 2 'archinit\.mk: ARCH=sparc: ' \
+    ./mk PROFILE=archinit ARCH=sparc
+t_ok "ARCH=sparc: nothing made" sh -c 'ls out | cmp -s - out.before && [ ! -e out/archinit-sparc ]'

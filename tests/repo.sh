@@ -4,15 +4,19 @@
 #   repo_init DIR          empty repository and a throwaway signing key
 #   mkpkg NAME VERSION [FIELD: VALUE]...   a tiny package via dpkg-deb
 #                          (files: $PKGFILES, "path content" lines, and
-#                          $PKGCOPY, "path file-to-copy" lines)
+#                          $PKGCOPY, "path file-to-copy" lines; its
+#                          architecture $PKGARCH, default all)
 #   mkdeb NAME VERSION [--data-ext EXT] < entries   a crafted package
-#   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main"
+#   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main",
+#                          binary-amd64 and binary-arm64 (each: its own
+#                          architecture's packages and those of all)
 #
 # $REPO is the repository, $KEY (beside it) the public keyring for -K.
 
 repo_init() {
 	REPO=$1
-	mkdir -p "$REPO/pool" "$REPO/dists/bookworm/main/binary-amd64" "$REPO/.build"
+	mkdir -p "$REPO/pool" "$REPO/dists/bookworm/main/binary-amd64" \
+	    "$REPO/dists/bookworm/main/binary-arm64" "$REPO/.build"
 	GNUPGHOME=$REPO/.gnupg
 	export GNUPGHOME
 	mkdir -p -m 700 "$GNUPGHOME"
@@ -26,7 +30,7 @@ repo_init() {
 _control() { # name version fields...
 	_n=$1 _v=$2
 	shift 2
-	printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: test <test@invalid>\nDescription: test package %s\n' "$_n" "$_v" "$_n"
+	printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: test <test@invalid>\nDescription: test package %s\n' "$_n" "$_v" "${PKGARCH:-all}" "$_n"
 	for _f; do printf '%s\n' "$_f"; done
 }
 
@@ -46,13 +50,13 @@ mkpkg() {
 		mkdir -p "$_d/$(dirname "$_p")"
 		cp "$_s" "$_d/$_p"
 	done
-	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/pool/$1_$2_all.deb" >/dev/null
+	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/pool/$1_$2_${PKGARCH:-all}.deb" >/dev/null
 }
 
 mkdeb() {
 	_n=$1 _v=$2
 	shift 2
-	_control "$_n" "$_v" >"$REPO/.build/control"
+	PKGARCH=all _control "$_n" "$_v" >"$REPO/.build/control"
 	python3 "$top/tests/mkdeb.py" "$REPO/pool/${_n}_${_v}_all.deb" \
 	    "$REPO/.build/control" "$@"
 }
@@ -60,11 +64,16 @@ mkdeb() {
 repo_index() {
 	(
 		cd "$REPO" || exit 1
-		apt-ftparchive packages pool >dists/bookworm/main/binary-amd64/Packages 2>/dev/null
+		# --arch picks pool files by name: *_ARCH.deb and *_all.deb.
+		for _a in amd64 arm64; do
+			mkdir -p dists/bookworm/main/binary-$_a
+			apt-ftparchive --arch $_a packages pool \
+			    >dists/bookworm/main/binary-$_a/Packages 2>/dev/null
+		done
 		rm -f dists/bookworm/Release dists/bookworm/InRelease
 		apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
 		    -o APT::FTPArchive::Release::Codename=bookworm \
-		    -o APT::FTPArchive::Release::Architectures=amd64 \
+		    -o APT::FTPArchive::Release::Architectures='amd64 arm64' \
 		    -o APT::FTPArchive::Release::Components=main \
 		    release dists/bookworm >.build/Release
 		mv .build/Release dists/bookworm/Release

@@ -49,6 +49,23 @@ t_ok "a second make has nothing to do" \
     sh -c 'before=$(stat -c %Y.%N out/hello.sysext.raw); sleep 1; ./mk >/dev/null && [ "$(stat -c %Y.%N out/hello.sysext.raw)" = "$before" ]'
 t_ok "the same inputs: the same image" \
     sh -c 'cp out/hello.sysext.raw first.raw && rm -rf out && ./mk >/dev/null && cmp first.raw out/hello.sysext.raw'
+# SYSEXT_ARCH=arm64: the release file and the GPT types say so; sfdisk
+# reads the types, expected as the Discoverable Partitions Specification
+# lists them (root, root-verity, root-verity-sig).
+./mk SYSEXT_ARCH=arm64 SYSEXT_OUT="$T/out64" >make64.out 2>&1; rc=$?
+t_ok "make sysext SYSEXT_ARCH=arm64 exits 0" sh -c "[ $rc -eq 0 ] || { cat make64.out >&2; exit 1; }"
+t_eq "SYSEXT_ARCH=arm64: extension-release says ARCHITECTURE=arm64" ARCHITECTURE=arm64 grep ^ARCHITECTURE= out64/extension-release
+if need sfdisk; then
+	types() { sfdisk -d "$1" | sed -n 's/.*type=\([0-9A-Fa-f-]*\).*/\1/p' | tr 'A-F\n' 'a-f ' | sed 's/ $//'; }
+	t_eq "SYSEXT_ARCH=arm64: sfdisk reads the arm64 types" \
+	    "b921b045-1df0-41c3-af44-4c6f280d3fae df3300ce-d69f-4c92-978c-9bfb0f38d820 6db69de6-29f4-4758-a7a5-962190f00ce3" \
+	    types out64/hello.sysext.raw
+	t_eq "the default: sfdisk reads the x86-64 types" \
+	    "4f68bce3-e8cd-4db1-96e7-fbcaf984b709 2c7357ed-ebd2-46d9-aec1-23d437ec2bf5 41092b05-9fc8-4523-994f-2def0408b176" \
+	    types out/hello.sysext.raw
+else
+	t_skip "sysext: GPT types" "sfdisk not installed"
+fi
 if need systemd-dissect && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ]; then
 	mkdir -p d && cp out/hello.sysext.raw d/
 	if timeout 60 systemd-dissect --json=short d/hello.sysext.raw >d.json 2>d.err; then
