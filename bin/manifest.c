@@ -111,8 +111,8 @@ static NORETURN void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: manifest [-f] [-F json | spdx | cyclonedx | "
-	    "text] [-n name]\n"
-	    "                [-N version] [-r release] [-e extension-release] "
+	    "text] [-a arch]\n"
+	    "                [-n name] [-N version] [-r release] [-e extension-release] "
 	    "[-O format]\n"
 	    "                [-s spec] [-o out] packages.tsv\n"
 	    "       manifest -d old.tsv new.tsv\n");
@@ -176,9 +176,12 @@ read_list(const char *path)
 	return l;
 }
 
-/* mkosi's architecture names. */
+/*
+ * mkosi's name for a Debian architecture: arch (-a), else that of the
+ * first package not of "all", else x86-64.
+ */
 static const char *
-mkosi_arch(const struct list *l)
+mkosi_arch(const char *arch, const struct list *l)
 {
 	static const char *const map[][2] = {
 		{ "amd64", "x86-64" }, { "arm64", "arm64" }, { "i386", "x86" },
@@ -186,14 +189,15 @@ mkosi_arch(const struct list *l)
 		{ "riscv64", "riscv64" }, { "s390x", "s390x" },
 	};
 
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].arch, "all") != 0) {
-			for (size_t m = 0; m < sizeof(map) / sizeof(*map); m++)
-				if (strcmp(l->v[i].arch, map[m][0]) == 0)
-					return map[m][1];
-			return l->v[i].arch;
-		}
-	return "x86-64";
+	for (size_t i = 0; arch == NULL && i < l->n; i++)
+		if (strcmp(l->v[i].arch, "all") != 0)
+			arch = l->v[i].arch;
+	if (arch == NULL)
+		return "x86-64";
+	for (size_t m = 0; m < sizeof(map) / sizeof(*map); m++)
+		if (strcmp(arch, map[m][0]) == 0)
+			return map[m][1];
+	return arch;
 }
 
 /*
@@ -282,8 +286,9 @@ release_id(const char *path)
  */
 static void
 write_mkosi(struct json *j, const struct list *l, const char *name,
-    const char *version, const char *release, const char *distro,
-    const char *format, const char *ext, const struct summary *sum)
+    const char *arch, const char *version, const char *release,
+    const char *distro, const char *format, const char *ext,
+    const struct summary *sum)
 {
 	json_open(j, '{');
 	json_key(j, "manifest_version");
@@ -295,7 +300,7 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	json_key(j, "distribution");
 	json_string(j, distro);
 	json_key(j, "architecture");
-	json_string(j, mkosi_arch(l));
+	json_string(j, arch);
 	if (version != NULL) {
 		json_key(j, "version");
 		json_string(j, version);
@@ -581,7 +586,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
-	const char *version = NULL, *release = NULL;
+	const char *version = NULL, *release = NULL, *arch = NULL;
 	const char *oformat = "cpio", *specpath = NULL;
 	struct summary sum = { 0 };
 	int ch, flags = OUT_TTY, difference = 0;
@@ -594,8 +599,11 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "hde:fF:n:N:o:O:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "ha:de:fF:n:N:o:O:r:s:")) != -1) {
 		switch (ch) {
+		case 'a':
+			arch = optarg;
+			break;
 		case 'd':
 			difference = 1;
 			break;
@@ -648,6 +656,9 @@ main(int argc, char *argv[])
 		errx_usage("-N: not valid UTF-8");
 	if (release != NULL && !json_valid_utf8(release))
 		errx_usage("-r: not valid UTF-8");
+	if (arch != NULL && (*arch == '\0' || strspn(arch,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arch)))
+		errx_usage("-a %s: not an architecture name", arch);
 
 	l = read_list(argv[0]);
 	if (name == NULL) {
@@ -677,7 +688,7 @@ main(int argc, char *argv[])
 	j.fp = open_memstream(&buf, &len);
 	j.what = argv[0];
 	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, version, release, distro, oformat,
+		write_mkosi(&j, &l, name, mkosi_arch(arch, &l), version, release, distro, oformat,
 		    ext, &sum);
 	else if (strcmp(format, "spdx") == 0)
 		write_spdx(&j, &l, name, distro, stamp, hash);

@@ -199,7 +199,7 @@ EXTREL := $(if $(filter sysext,$(KIND)),$(OUT)/$(PROFILE).sysext.raw)
 
 $(OUT)/manifest.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
 	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
-	    $(PBIN)/manifest -f -F json -n $(PROFILE) \
+	    $(PBIN)/manifest -f -F json -a $(ARCH) -n $(PROFILE) \
 	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
 
 $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)

@@ -33,6 +33,16 @@ t_eq "json: config and packages" \
     'initrd debian x86-64 cpio 1|adduser 3.134 all 700000|dmsetup 2:1.02.185-2 amd64 250000|libc6 2.36-9+deb12u14 amd64 12000000|systemd 252.39-1~deb12u2 amd64 9000000' \
     sh -c "manifest -n initrd img.tsv | jq -r '\"\\(.config.name) \\(.config.distribution) \\(.config.architecture) \\(.config.output_format) \\(.manifest_version)\",
 	(.packages[] | \"\\(.name) \\(.version) \\(.architecture) \\(.size)\")' | tr '\n' '|' | sed 's/|\$//'"
+# The image's architecture: -a, in mkosi's naming; else the packages'.
+grep -v '	amd64	' img.tsv >all.tsv
+sed 's/	amd64	/	arm64	/' img.tsv >arm.tsv
+t_eq "json: -a arm64 is arm64, -a amd64 x86-64" 'arm64 x86-64' \
+    sh -c "echo \$(manifest -a arm64 img.tsv | jq -r .config.architecture) \$(manifest -a amd64 arm.tsv | jq -r .config.architecture)"
+t_eq "json: without -a, the first package not of all (arm64)" 'arm64' \
+    sh -c "manifest arm.tsv | jq -r .config.architecture"
+t_eq "json: -a arm64 with only packages of all" 'arm64' \
+    sh -c "manifest -a arm64 all.tsv | jq -r .config.architecture"
+t_err "json: -a with a space is a usage error" 2 '^manifest: -a arm 64: not an architecture name$' manifest -a 'arm 64' img.tsv
 t_ok "json: no version field without -N" \
     sh -c "manifest img.tsv | jq -e '.config | has(\"version\") | not' >/dev/null"
 t_eq "json: -N is config.version, a string" 'string 1.2~rc1' \
