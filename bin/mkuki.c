@@ -444,6 +444,13 @@ main(int argc, char *argv[])
 		    stubpath);
 	buf = readall(kpath, &len);
 	pe_parse(&kernel, kpath, buf, len);
+	if (kernel.machine != stub.machine) {
+		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
+
+		errx(1, "%s: kernel is for %s, stub %s is for %s", kpath,
+		    pe_machine_name(kernel.machine, kb), stubpath,
+		    pe_machine_name(stub.machine, sb));
+	}
 
 	sects = xcalloc(8 + nextra, sizeof(*sects));
 	if (osrel != NULL) {
