@@ -330,6 +330,12 @@ int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 #define PE_SCN_CNT_CODE		0x00000020
 #define PE_SCN_CNT_IDATA	0x00000040
 #define PE_SCN_MEM_READ		0x40000000
+/*
+ * The largest SizeOfImage pe_parse takes, and the most a compressed
+ * kernel may decompress to: a small file must not make us allocate and
+ * hash gigabytes.
+ */
+#define PE_IMAGE_MAX		(1u << 30)
 #define PE_MACHINE_BUFSIZE	7	/* "0x" and 4 hex digits */
 struct pe {
 	const char *name;

@@ -26,7 +26,6 @@
 #define SYM_SIZE	18	/* COFF symbol table entry */
 #define DIR_SECURITY	4	/* data directory: certificate table */
 #define FILE_LOCAL_SYMS_STRIPPED 0x0008
-#define PE_IMAGE_MAX	(1u << 30)	/* SizeOfImage we take: 1 GiB */
 
 /*
  * COFF file header Machine values (PE Format 3.3.1) of the architectures
