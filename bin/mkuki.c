@@ -411,7 +411,8 @@ clean_name(char *s)
 			*s = '?';
 }
 
-/* -I: sections, the Authenticode digest, the signatures. */
+/* -I: sections, the Authenticode digest, the signatures; with -j the
+ * machine too. */
 static int
 inspect(const char *path, int json)
 {
@@ -420,7 +421,7 @@ inspect(const char *path, int json)
 	uint32_t off, size;
 	struct pe pe;
 	size_t len;
-	char hex[65], *dig;
+	char hex[65], mb[PE_MACHINE_BUFSIZE], *dig;
 	int bad = 0;
 
 	buf = readall(path, &len);
@@ -429,6 +430,8 @@ inspect(const char *path, int json)
 	dig = hex_encode(md, 32);
 	if (json) {
 		json_open(&j, '{');
+		json_key(&j, "machine");
+		json_string(&j, pe_machine_name(pe.machine, mb));
 		json_key(&j, "sections");
 		json_open(&j, '[');
 	}

@@ -152,6 +152,7 @@ t_eq "-I: the .linux digest is the kernel's SHA-256" "$(sha256sum <"$KERNEL" | c
 if need jq; then
 	t_eq "-I -j: JSON jq reads" "true 13 CN=initkit-uki" \
 	    sh -c 'mkuki -I -j s.efi | jq -r "\"\(.signatures[0].verified) \(.sections | length) \(.signatures[0].signer)\""'
+	t_eq "-I -j: the machine" x86-64 sh -c 'mkuki -I -j s.efi | jq -r .machine'
 fi
 # Tampering: one byte of the kernel changed after signing.
 python3 -c '
@@ -356,6 +357,10 @@ d = bytearray(open("Image.gz", "rb").read()); d[-8] ^= 1; open("crc.gz", "wb").w
 	t_err "a gzip kernel whose CRC-32 does not match" 1 \
 	    "^mkuki: crc.gz: gzip: incorrect data check\$" \
 	    mkuki -s $ASTUB -l crc.gz -o x.efi
+	if need jq; then
+		t_eq "arm64: -I -j: the machine" arm64 \
+		    sh -c 'mkuki -I -j a64.efi | jq -r .machine'
+	fi
 fi
 # Bombs that decompress to 1100 MiB, over the 1 GiB we take: 1 MiB of
 # gzip (deflate blocks of zeros after full flushes, the middle one
