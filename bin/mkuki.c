@@ -10,7 +10,8 @@
  * SPECS.md); systemd-stub's measurements as systemd-measure(1) predicts
  * them, with the boot phase strings systemd-pcrphase(8) extends; SBAT
  * (shim's SBAT.md) merged as ukify merges it; Authenticode through
- * bin/lib/pe.c and bin/lib/authenticode.c.
+ * bin/lib/pe.c and bin/lib/authenticode.c; a kernel compressed with gzip
+ * (RFC 1952) or zstd (RFC 8878) is decompressed first.
  */
 #include <err.h>
 #include <inttypes.h>
@@ -21,6 +22,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "initkit.h"
 
@@ -51,6 +54,186 @@ static uint8_t *
 readall(const char *path, size_t *len)
 {
 	return (uint8_t *)xreadfile(path, len);
+}
+
+/*
+ * A first buffer size for a kernel compressed into inlen bytes: four
+ * times that (an Image compresses to a third or so), at least 64 KiB, at
+ * most one byte past PE_IMAGE_MAX (see unz_room).
+ */
+static size_t
+unz_start(size_t inlen)
+{
+	if (inlen < 16384)
+		return 65536;
+	return inlen > PE_IMAGE_MAX / 4 ? (size_t)PE_IMAGE_MAX + 1 : inlen * 4;
+}
+
+/*
+ * Room for more decompressed output when buf (*cap bytes) is full: twice
+ * the size, up to one byte past PE_IMAGE_MAX, so that filling that much
+ * shows the kernel decompresses to more than we take.
+ */
+static uint8_t *
+unz_room(const char *name, uint8_t *buf, size_t len, size_t *cap)
+{
+	if (len > PE_IMAGE_MAX)
+		errx(1, "%s: decompresses to more than %u MiB", name,
+		    PE_IMAGE_MAX >> 20);
+	if (len < *cap)
+		return buf;
+	*cap = *cap > PE_IMAGE_MAX / 2 ? (size_t)PE_IMAGE_MAX + 1 : *cap * 2;
+	return xreallocarray(buf, *cap, 1);
+}
+
+/*
+ * gzip (RFC 1952): a series of members (2.2), each a deflate stream
+ * (RFC 1951) between a header and a CRC-32 and length trailer that zlib
+ * checks. The members are decompressed one after the other, as gzip -d
+ * does; anything after the last that does not start another (ID1 ID2,
+ * 0x1f 0x8b: 2.3.1) is refused, not ignored, since the image is what
+ * gets signed and measured.
+ */
+static uint8_t *
+gunzip(const char *name, uint8_t *in, size_t inlen, size_t *outlen)
+{
+	size_t len = 0, cap = unz_start(inlen);
+	uint8_t *out = xmalloc(cap);
+	z_stream z;
+	int r;
+
+	memset(&z, 0, sizeof(z));
+	/* 16 + MAX_WBITS: gzip framing only, the full 32 KiB window. */
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		errx(1, "%s: zlib: cannot initialise", name);
+	z.next_in = in;
+	z.avail_in = (uInt)inlen;
+	for (;;) {
+		out = unz_room(name, out, len, &cap);
+		z.next_out = out + len;
+		z.avail_out = (uInt)(cap - len);
+		r = inflate(&z, Z_NO_FLUSH);
+		len = (size_t)(z.next_out - out);
+		if (r == Z_STREAM_END) {
+			if (z.avail_in == 0)
+				break;
+			if (z.avail_in < 2 || z.next_in[0] != 0x1f ||
+			    z.next_in[1] != 0x8b)
+				errx(1, "%s: %u bytes after the gzip stream",
+				    name, z.avail_in);
+			if (inflateReset(&z) != Z_OK)
+				errx(1, "%s: zlib: cannot reset", name);
+		} else if (r == Z_BUF_ERROR && z.avail_in == 0)
+			errx(1, "%s: truncated gzip stream", name);
+		else if (r != Z_OK && r != Z_BUF_ERROR)
+			errx(1, "%s: gzip: %s", name, z.msg != NULL ? z.msg :
+			    zError(r));
+	}
+	inflateEnd(&z);
+	*outlen = len;
+	return out;
+}
+
+/*
+ * Whether p starts a zstd frame: Magic_Number 0xFD2FB528 (RFC 8878,
+ * 3.1.1) or a skippable frame's 0x184D2A5? (3.1.2), little endian.
+ */
+static int
+zstd_frame(const uint8_t *p, size_t len)
+{
+	uint32_t magic;
+
+	if (len < 4)
+		return 0;
+	magic = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+	return magic == 0xfd2fb528 || (magic & 0xfffffff0) == 0x184d2a50;
+}
+
+/*
+ * zstd (RFC 8878): one or more frames (3.1), skippable ones carrying
+ * nothing (3.1.2), decompressed one after the other as zstd -d does; a
+ * frame cut short, or anything after the last that is not a frame, is
+ * refused. The first frame's Frame_Content_Size (3.1.1.1.4), when it has
+ * one, sizes the buffer, or refuses the kernel before any work when it is
+ * more than we take. The decoder's own memory is bounded by its default
+ * window limit (ZSTD_d_windowLogMax, 2^27 bytes).
+ */
+static uint8_t *
+unzstd(const char *name, uint8_t *in, size_t inlen, size_t *outlen)
+{
+	unsigned long long declared = ZSTD_getFrameContentSize(in, inlen);
+	size_t len = 0, cap = unz_start(inlen), r = 0;
+	ZSTD_inBuffer ib = { in, inlen, 0 };
+	ZSTD_DCtx *z;
+	uint8_t *out;
+
+	if (declared != ZSTD_CONTENTSIZE_UNKNOWN &&
+	    declared != ZSTD_CONTENTSIZE_ERROR) {
+		if (declared > PE_IMAGE_MAX)
+			errx(1, "%s: decompresses to more than %u MiB", name,
+			    PE_IMAGE_MAX >> 20);
+		cap = declared + 1;
+	}
+	out = xmalloc(cap);
+	if ((z = ZSTD_createDCtx()) == NULL)
+		errx(1, "%s: zstd: cannot initialise", name);
+	for (;;) {
+		ZSTD_outBuffer ob;
+
+		out = unz_room(name, out, len, &cap);
+		ob.dst = out;
+		ob.size = cap;
+		ob.pos = len;
+		r = ZSTD_decompressStream(z, &ob, &ib);
+		len = ob.pos;
+		if (ZSTD_isError(r))
+			errx(1, "%s: zstd: %s", name, ZSTD_getErrorName(r));
+		if (r == 0 && ib.pos < ib.size && !zstd_frame(in + ib.pos,
+		    ib.size - ib.pos))
+			errx(1, "%s: %zu bytes after the zstd stream", name,
+			    ib.size - ib.pos);
+		/* All input taken and room left: nothing more to flush. */
+		if (ib.pos == ib.size && ob.pos < ob.size)
+			break;
+	}
+	ZSTD_freeDCtx(z);
+	if (r != 0)
+		errx(1, "%s: truncated zstd stream", name);
+	*outlen = len;
+	return out;
+}
+
+/*
+ * The kernel as -l gives it: a PE image as it is (an EFI zboot image,
+ * "zimg" at offset 4, is one, its payload decompressed by its own EFI
+ * stub), or the gzip or zstd stream of one, as some distributions ship
+ * arm64's Image as vmlinuz; that is decompressed here.
+ */
+static uint8_t *
+kernel_read(const char *path, size_t *len)
+{
+	uint8_t *(*decode)(const char *, uint8_t *, size_t, size_t *);
+	uint8_t *in = readall(path, len), *out;
+	size_t inlen = *len;
+
+	/* ID1 ID2 (RFC 1952, 2.3.1). */
+	if (inlen >= 2 && in[0] == 0x1f && in[1] == 0x8b)
+		decode = gunzip;
+	else if (zstd_frame(in, inlen))
+		decode = unzstd;
+	else
+		return in;
+	/* zlib counts its input in 32 bits; no kernel comes near this. */
+	if (inlen > PE_IMAGE_MAX)
+		errx(1, "%s: compressed kernel over %u MiB", path,
+		    PE_IMAGE_MAX >> 20);
+	out = decode(path, in, inlen, len);
+	free(in);
+	if (*len > PE_IMAGE_MAX)
+		errx(1, "%s: decompresses to more than %u MiB", path,
+		    PE_IMAGE_MAX >> 20);
+	return out;
 }
 
 /* "text" or "@file"; a file's one trailing newline is not part of it. */
@@ -228,7 +411,8 @@ clean_name(char *s)
 			*s = '?';
 }
 
-/* -I: sections, the Authenticode digest, the signatures. */
+/* -I: sections, the Authenticode digest, the signatures; with -j the
+ * machine too. */
 static int
 inspect(const char *path, int json)
 {
@@ -237,7 +421,7 @@ inspect(const char *path, int json)
 	uint32_t off, size;
 	struct pe pe;
 	size_t len;
-	char hex[65], *dig;
+	char hex[65], mb[PE_MACHINE_BUFSIZE], *dig;
 	int bad = 0;
 
 	buf = readall(path, &len);
@@ -246,6 +430,8 @@ inspect(const char *path, int json)
 	dig = hex_encode(md, 32);
 	if (json) {
 		json_open(&j, '{');
+		json_key(&j, "machine");
+		json_string(&j, pe_machine_name(pe.machine, mb));
 		json_key(&j, "sections");
 		json_open(&j, '[');
 	}
@@ -442,8 +628,15 @@ main(int argc, char *argv[])
 	if (pe_find(&stub, ".linux") >= 0)
 		errx(1, "%s: stub already has a .linux section (a UKI?)",
 		    stubpath);
-	buf = readall(kpath, &len);
+	buf = kernel_read(kpath, &len);
 	pe_parse(&kernel, kpath, buf, len);
+	if (kernel.machine != stub.machine) {
+		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
+
+		errx(1, "%s: kernel is for %s, stub %s is for %s", kpath,
+		    pe_machine_name(kernel.machine, kb), stubpath,
+		    pe_machine_name(stub.machine, sb));
+	}
 
 	sects = xcalloc(8 + nextra, sizeof(*sects));
 	if (osrel != NULL) {

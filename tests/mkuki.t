@@ -152,6 +152,7 @@ t_eq "-I: the .linux digest is the kernel's SHA-256" "$(sha256sum <"$KERNEL" | c
 if need jq; then
 	t_eq "-I -j: JSON jq reads" "true 13 CN=initkit-uki" \
 	    sh -c 'mkuki -I -j s.efi | jq -r "\"\(.signatures[0].verified) \(.sections | length) \(.signatures[0].signer)\""'
+	t_eq "-I -j: the machine" x86-64 sh -c 'mkuki -I -j s.efi | jq -r .machine'
 fi
 # Tampering: one byte of the kernel changed after signing.
 python3 -c '
@@ -266,6 +267,132 @@ EOF
 	t_ok "boot: the kernel got the .cmdline" grep -q "^INITKIT-BOOT cmdline=console=ttyS0 initkit.test=42 panic=-1$" serial.txt
 	t_ok "boot: the kernel is the one we put in" grep -q "Linux version $KVER " serial.txt
 fi
+
+# arm64: Debian's arm64 stub and kernel (an uncompressed Image, itself a
+# PE) from the archive or the cache. The host's objcopy reads no arm64 PE:
+# a section's bytes come from pe-section.py. sbverify judges the
+# Authenticode digest.
+cat >pe-section.py <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", d, 0x3c)[0]
+n, = struct.unpack_from("<H", d, pe + 6)
+optsize, = struct.unpack_from("<H", d, pe + 20)
+for i in range(n):
+    h = pe + 24 + optsize + 40 * i
+    vsize, va, rawsize, rawptr = struct.unpack_from("<IIII", d, h + 8)
+    if d[h:h + 8].rstrip(b"\0") == sys.argv[2].encode():
+        sys.stdout.buffer.write(d[rawptr:rawptr + min(vsize, rawsize)])
+        sys.exit(0)
+sys.exit("no section " + sys.argv[2])
+EOF
+A64=$T/a64
+if ! need zstd gzip; then
+	t_skip "arm64 UKIs" "zstd or gzip not installed"
+elif ! pkgroot -f -a arm64 -c "${INITKIT_TEST_CACHE:-$top/build/cache}" \
+    -x '/usr/lib/modules/*' -x '/usr/share/*' -o "$A64" linux-image-arm64 \
+    systemd-boot-efi >/dev/null 2>a64.err; then
+	t_skip "arm64 UKIs" "Debian archive unreachable: $(head -c 200 a64.err)"
+else
+	ASTUB=$A64/usr/lib/systemd/boot/efi/linuxaa64.efi.stub
+	for k in "$A64"/boot/vmlinuz-*; do AKERNEL=$k; done
+	AKVER=${AKERNEL##*/vmlinuz-}
+	cp "$AKERNEL" Image
+	t_ok "arm64: a signed UKI from the arm64 stub and kernel (an Image)" \
+	    mkuki -s $ASTUB -l Image -r osrel -k key.pem -c cert.pem -o a64.efi
+	if need sbverify; then
+		t_ok "arm64: sbverify --cert accepts it" sbverify --cert cert.pem a64.efi
+	else
+		t_skip "arm64: sbverify" "sbsigntool not installed"
+	fi
+	t_ok "arm64: .linux is the Image, byte for byte" \
+	    sh -c 'python3 pe-section.py a64.efi .linux | cmp - Image'
+	t_eq "arm64: .uname from the Image's Linux version banner" "$AKVER" \
+	    python3 pe-section.py a64.efi .uname
+	# Compressed: as gzip(1) and zstd(1) write them, and the Image in two
+	# parts as two gzip members and two zstd frames.
+	gzip -n <Image >Image.gz
+	zstd -q <Image >Image.zst
+	zstd -q Image -o Image.size.zst
+	head -c 12000000 Image >part1
+	tail -c +12000001 Image >part2
+	{ gzip -n <part1; gzip -n <part2; } >Image.2.gz
+	{ zstd -q <part1; zstd -q <part2; } >Image.2.zst
+	for z in "gz|gzip -n" "zst|zstd, no content size" \
+	    "size.zst|zstd, with the content size" \
+	    "2.gz|two gzip members, joined as gzip -d joins them" \
+	    "2.zst|two zstd frames"; do
+		f=Image.${z%%|*}
+		t_ok "arm64, $f (${z#*|}): .linux is the Image, the UKI the same bytes" \
+		    sh -c "mkuki -s $ASTUB -l $f -r osrel -k key.pem -c cert.pem -o $f.efi &&
+			python3 pe-section.py $f.efi .linux | cmp - Image && cmp $f.efi a64.efi"
+	done
+	t_eq "arm64, gzip: .uname from the banner too" "$AKVER" \
+	    python3 pe-section.py Image.gz.efi .uname
+
+	# Refused: other machines, broken streams, bytes after them.
+	t_err "the x86-64 stub and the arm64 kernel" 1 \
+	    "^mkuki: Image: kernel is for arm64, stub $STUB is for x86-64\$" \
+	    mkuki -s $STUB -l Image -o x.efi
+	t_err "... gzip-compressed: the same" 1 \
+	    "^mkuki: Image.gz: kernel is for arm64, stub $STUB is for x86-64\$" \
+	    mkuki -s $STUB -l Image.gz -o x.efi
+	t_err "the arm64 stub and an x86-64 kernel" 1 \
+	    "^mkuki: .*: kernel is for x86-64, stub $ASTUB is for arm64\$" \
+	    mkuki -s $ASTUB -l "$KERNEL" $UNAME -o x.efi
+	head -c 5000000 Image.gz >cut.gz
+	t_err "a truncated gzip kernel" 1 "^mkuki: cut.gz: truncated gzip stream\$" \
+	    mkuki -s $ASTUB -l cut.gz -o x.efi
+	head -c 5000000 Image.zst >cut.zst
+	t_err "a truncated zstd kernel" 1 "^mkuki: cut.zst: truncated zstd stream\$" \
+	    mkuki -s $ASTUB -l cut.zst -o x.efi
+	{ cat Image.gz; printf '\0\0\0\0'; } >pad.gz
+	t_err "zeros after the gzip stream" 1 "^mkuki: pad.gz: 4 bytes after the gzip stream\$" \
+	    mkuki -s $ASTUB -l pad.gz -o x.efi
+	{ cat Image.zst; printf 'junk'; } >junk.zst
+	t_err "bytes after the zstd stream" 1 "^mkuki: junk.zst: 4 bytes after the zstd stream\$" \
+	    mkuki -s $ASTUB -l junk.zst -o x.efi
+	python3 -c '
+d = bytearray(open("Image.gz", "rb").read()); d[-8] ^= 1; open("crc.gz", "wb").write(d)'
+	t_err "a gzip kernel whose CRC-32 does not match" 1 \
+	    "^mkuki: crc.gz: gzip: incorrect data check\$" \
+	    mkuki -s $ASTUB -l crc.gz -o x.efi
+	if need jq; then
+		t_eq "arm64: -I -j: the machine" arm64 \
+		    sh -c 'mkuki -I -j a64.efi | jq -r .machine'
+	fi
+fi
+# Bombs that decompress to 1100 MiB, over the 1 GiB we take: 1 MiB of
+# gzip (deflate blocks of zeros after full flushes, the middle one
+# repeated), 35 KiB of zstd.
+python3 - <<'EOF'
+import struct, zlib
+mb, n = bytes(1 << 20), 1100
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+first = c.compress(mb) + c.flush(zlib.Z_FULL_FLUSH)
+middle = c.compress(mb) + c.flush(zlib.Z_FULL_FLUSH)
+last = c.flush(zlib.Z_FINISH)
+crc = 0
+for i in range(n):
+    crc = zlib.crc32(mb, crc)
+with open("bomb.gz", "wb") as f:
+    f.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + first)
+    f.write(middle * (n - 1) + last + struct.pack("<II", crc, (n << 20) % 2**32))
+EOF
+t_err "a gzip bomb" 1 "^mkuki: bomb.gz: decompresses to more than 1024 MiB\$" \
+    mkuki -s $STUB -l bomb.gz -u 1 -o x.efi
+if need zstd; then
+	head -c 1100M /dev/zero | zstd -q >bomb.zst
+	t_err "a zstd bomb" 1 "^mkuki: bomb.zst: decompresses to more than 1024 MiB\$" \
+	    mkuki -s $STUB -l bomb.zst -u 1 -o x.efi
+	head -c 1100M /dev/zero | zstd -q --stream-size=1100M >bomb2.zst
+	t_err "a zstd frame that declares more content" 1 \
+	    "^mkuki: bomb2.zst: decompresses to more than 1024 MiB\$" \
+	    mkuki -s $STUB -l bomb2.zst -u 1 -o x.efi
+	rm -f bomb.zst bomb2.zst
+fi
+rm -f bomb.gz
+t_ok "... after all of which nothing is left" sh -c '! ls -A | grep -e "^x.efi" -e "\.tmp"'
 
 # Refusals: one line naming the file, exit 1, nothing at the output.
 t_usage "no arguments" mkuki

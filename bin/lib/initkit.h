@@ -330,6 +330,13 @@ int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 #define PE_SCN_CNT_CODE		0x00000020
 #define PE_SCN_CNT_IDATA	0x00000040
 #define PE_SCN_MEM_READ		0x40000000
+/*
+ * The largest SizeOfImage pe_parse takes, and the most a compressed
+ * kernel may decompress to: a small file must not make us allocate and
+ * hash gigabytes.
+ */
+#define PE_IMAGE_MAX		(1u << 30)
+#define PE_MACHINE_BUFSIZE	7	/* "0x" and 4 hex digits */
 struct pe {
 	const char *name;
 	uint8_t *buf;
@@ -345,6 +352,9 @@ struct pe_section {
 	uint32_t vsize, va, rawsize, rawptr, flags;
 };
 void pe_parse(struct pe *, const char *name, uint8_t *buf, size_t len);
+/* The architecture of a COFF Machine value ("x86-64", "arm64"), or the
+ * value in hex ("0x01c4") in buf when it is not one UEFI defines. */
+const char *pe_machine_name(uint16_t machine, char buf[PE_MACHINE_BUFSIZE]);
 void pe_section(const struct pe *, int i, struct pe_section *);
 /* Index of the section named name, or -1. */
 int pe_find(const struct pe *, const char *name);

@@ -8,11 +8,12 @@
  * stub, e_lfanew at 0x3c), 3.3 (COFF file header), 3.4 (optional header
  * and data directories), 4 (section table), 5.7 (the attribute
  * certificate table); "Windows Authenticode Portable Executable Signature
- * Format" 1.0 (the image digest); ukify's section placement
- * (../shared/SPECS.md).
+ * Format" 1.0 (the image digest); UEFI 2.10, 2.1.1 (the machine types
+ * of UEFI images); ukify's section placement (../shared/SPECS.md).
  */
 #include <err.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,25 @@
 #define SYM_SIZE	18	/* COFF symbol table entry */
 #define DIR_SECURITY	4	/* data directory: certificate table */
 #define FILE_LOCAL_SYMS_STRIPPED 0x0008
-#define PE_IMAGE_MAX	(1u << 30)	/* SizeOfImage we take: 1 GiB */
+
+/*
+ * COFF file header Machine values (PE Format 3.3.1) of the architectures
+ * UEFI defines images for (UEFI 2.10, 2.1.1), by their usual short names.
+ */
+static const struct {
+	uint16_t machine;
+	const char *name;
+} machines[] = {
+	{ 0x014c, "x86" },		/* IMAGE_FILE_MACHINE_I386 */
+	{ 0x01c2, "arm" },		/* IMAGE_FILE_MACHINE_THUMB */
+	{ 0x0200, "ia64" },		/* IMAGE_FILE_MACHINE_IA64 */
+	{ 0x5032, "riscv32" },		/* IMAGE_FILE_MACHINE_RISCV32 */
+	{ 0x5064, "riscv64" },		/* IMAGE_FILE_MACHINE_RISCV64 */
+	{ 0x6232, "loongarch32" },	/* IMAGE_FILE_MACHINE_LOONGARCH32 */
+	{ 0x6264, "loongarch64" },	/* IMAGE_FILE_MACHINE_LOONGARCH64 */
+	{ 0x8664, "x86-64" },		/* IMAGE_FILE_MACHINE_AMD64 */
+	{ 0xaa64, "arm64" },		/* IMAGE_FILE_MACHINE_ARM64 */
+};
 
 static uint16_t
 get16(const uint8_t *p)
@@ -141,6 +160,16 @@ pe_section_data(const struct pe *pe, int i, size_t *len)
 	    s.vsize);
 	*len = s.vsize;
 	return d;
+}
+
+const char *
+pe_machine_name(uint16_t machine, char buf[PE_MACHINE_BUFSIZE])
+{
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].machine == machine)
+			return machines[i].name;
+	snprintf(buf, PE_MACHINE_BUFSIZE, "0x%04x", machine);
+	return buf;
 }
 
 void

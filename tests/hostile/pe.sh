@@ -2,7 +2,8 @@
 # Hostile PE images for mkuki (issue 11): bookworm's systemd-stub cut at
 # every header boundary (tests/hostile/pe-bounds.py) and one byte either
 # side, the kernel likewise, stubs already signed, with certificate
-# tables that lie, and without room for the new section headers.
+# tables that lie, and without room for the new section headers; kernels
+# compressed with gzip or zstd whose streams are broken (issue 13).
 . "$(dirname "$0")/../lib.sh"
 . "$top/tests/hostile/lib.sh"
 
@@ -148,3 +149,61 @@ struct.pack_into("<I", d, pe + 24 + 60, end)      # SizeOfHeaders
 struct.pack_into("<I", d, pe + 24 + optsize + 20, end)  # .text PointerToRawData
 open(sys.argv[1], "wb").write(d)' stub.efi
 uki "a stub without header room" 'stub\.efi: ' -s stub.efi -l vmlinuz
+
+# Compressed kernels (gzip, RFC 1952; zstd, RFC 8878): streams cut short,
+# failing their checks, followed by other bytes, or declaring too much.
+if need gzip zstd; then
+	gzip -n <"$T/vmlinuz" >"$T/vmlinuz.gz"
+	zstd -q <"$T/vmlinuz" >"$T/vmlinuz.zst"
+	gz=$(wc -c <"$T/vmlinuz.gz")
+	zst=$(wc -c <"$T/vmlinuz.zst")
+	for cut in 2 9 10 $((gz / 2)) $((gz - 8)) $((gz - 1)); do
+		box
+		head -c $cut "$T/vmlinuz.gz" >k.gz
+		uki "a gzip kernel cut at $cut of $gz" 'k\.gz: truncated gzip stream$' \
+		    -s stub.efi -l k.gz
+	done
+	for cut in 4 $((zst / 2)) $((zst - 1)); do
+		box
+		head -c $cut "$T/vmlinuz.zst" >k.zst
+		uki "a zstd kernel cut at $cut of $zst" 'k\.zst: truncated zstd stream$' \
+		    -s stub.efi -l k.zst
+	done
+	# The trailer's CRC-32 and ISIZE (RFC 1952, 2.3.1).
+	for p in "8|CRC-32|incorrect data check" "4|ISIZE|incorrect length check"; do
+		box
+		python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[-int(sys.argv[2])] ^= 1
+open("k.gz", "wb").write(d)' "$T/vmlinuz.gz" ${p%%|*}
+		p=${p#*|}
+		uki "a gzip kernel with a wrong ${p%%|*}" "k\\.gz: gzip: ${p#*|}\$" -s stub.efi -l k.gz
+	done
+	box
+	{ cat "$T/vmlinuz.gz"; printf 'garbage'; } >k.gz
+	uki "bytes after a gzip kernel" 'k\.gz: 7 bytes after the gzip stream$' -s stub.efi -l k.gz
+	box
+	{ cat "$T/vmlinuz.gz"; head -c 20 "$T/vmlinuz.gz"; } >k.gz
+	uki "a second gzip member cut short" 'k\.gz: truncated gzip stream$' -s stub.efi -l k.gz
+	box
+	{ cat "$T/vmlinuz.zst"; printf 'garbage'; } >k.zst
+	uki "bytes after a zstd kernel" 'k\.zst: 7 bytes after the zstd stream$' -s stub.efi -l k.zst
+	box
+	python3 -c '
+import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[len(d) // 2] ^= 0xff
+open("k.zst", "wb").write(d)' "$T/vmlinuz.zst"
+	uki "a zstd kernel with a changed byte" 'k\.zst: zstd: ' -s stub.efi -l k.zst
+	box
+	# Frame_Content_Size (RFC 8878, 3.1.1.1.4) of 2^40 in an 8-byte field:
+	# refused before anything is decompressed or allocated.
+	python3 -c '
+import struct
+open("k.zst", "wb").write(struct.pack("<IB", 0xfd2fb528, 0xe0) + struct.pack("<Q", 1 << 40) + bytes(3))'
+	uki "a zstd frame declaring 1 TiB" 'k\.zst: decompresses to more than 1024 MiB$' -s stub.efi -l k.zst
+	box
+	gzip -n <osrel >k.gz
+	uki "a gzip-compressed os-release as the kernel" 'k\.gz: not a PE image' -s stub.efi -l k.gz
+else
+	t_skip "mkuki: compressed kernels" "gzip or zstd not installed"
+fi
