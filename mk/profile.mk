@@ -47,7 +47,8 @@ DPS_ARCH := arm64
 else
 $(error $(PROFILE_MK): ARCH=$(ARCH): initkit builds for amd64 and arm64)
 endif
-# Another architecture than the profile's own goes beside it.
+# ARCH= on the command line (ARCH=amd64 too) builds into out/NAME-ARCH,
+# beside the profile's own build.
 ARCH_SUFFIX := $(if $(filter command line,$(origin ARCH)),-$(ARCH))
 OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
 PBIN := $(TOOLBIN)
