@@ -335,7 +335,9 @@ int verity_parse_superblock(struct verity *, const uint8_t in[512]);
  * kernel may decompress to: a small file must not make us allocate and
  * hash gigabytes.
  */
+#ifndef PE_IMAGE_MAX		/* the fuzzer takes less (tests/fuzz/pe.c) */
 #define PE_IMAGE_MAX		(1u << 30)
+#endif
 #define PE_MACHINE_BUFSIZE	7	/* "0x" and 4 hex digits */
 struct pe {
 	const char *name;

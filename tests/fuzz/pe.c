@@ -5,13 +5,17 @@
  * .sdmagic (stub_version, after pe_parse) and the whole of -I, text and
  * JSON (by the input's length, odd or even): every section's data, the
  * Authenticode digest and each entry of the certificate table through the
- * signature check. Output goes to /dev/null.
+ * signature check; and the input as a kernel for -l (kernel_read: gzip or
+ * zstd decompressed), with mkuki's 1 GiB limit made 16 MiB here so that
+ * a bomb costs milliseconds, not a gigabyte and the fuzzer's RSS limit.
+ * Output goes to /dev/null.
  *
  * Leaks: released after a refusal (fuzz.h). OpenSSL caches what it
  * fetches for an algorithm a signature names, but nothing on these paths
  * exits after a signature check (its failure is a "problem" printed), so
  * what a refused input held is never such a cache.
  */
+#define PE_IMAGE_MAX (16u << 20)
 #define main mkuki_main
 #include "../../bin/mkuki.c"
 #undef main
@@ -33,6 +37,14 @@ parse(const uint8_t *data, size_t size)
 	free(pe.buf);
 }
 
+static void
+kernel(void)
+{
+	size_t len;
+
+	free(kernel_read(path, &len));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("/dev/null: cannot open");
 	}
 	fuzz_write(path, data, size);
+	FUZZ_RUN(ok, kernel());
 	FUZZ_RUN(ok, parse(data, size));
 	if (!ok)
 		return 0;

@@ -98,6 +98,9 @@ for t; do
 		printf 'initrd\n' >initrd
 		mkuki -s "$STUB" -l "$STUB" -u 6.1.0-0-fuzz -i initrd \
 		    -C 'quiet' -r osrel -k key.pem -c cert.pem -o "$d/uki.efi"
+		# Compressed kernels, as mkuki -l takes them.
+		gzip -n -9 <"$STUB" >"$d/stub.efi.gz"
+		zstd -q -19 <"$STUB" >"$d/stub.efi.zst"
 		;;
 	gpt)
 		head -c 8192 /dev/zero | tr '\0' 'd' >data.img
