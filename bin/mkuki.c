@@ -168,8 +168,9 @@ unzstd(const char *name, uint8_t *in, size_t inlen, size_t *outlen)
 	ZSTD_DCtx *z;
 	uint8_t *out;
 
+	/* A skippable frame first says 0: no size to go by. */
 	if (declared != ZSTD_CONTENTSIZE_UNKNOWN &&
-	    declared != ZSTD_CONTENTSIZE_ERROR) {
+	    declared != ZSTD_CONTENTSIZE_ERROR && declared > 0) {
 		if (declared > PE_IMAGE_MAX)
 			errx(1, "%s: decompresses to more than %u MiB", name,
 			    PE_IMAGE_MAX >> 20);
@@ -193,8 +194,11 @@ unzstd(const char *name, uint8_t *in, size_t inlen, size_t *outlen)
 		    ib.size - ib.pos))
 			errx(1, "%s: %zu bytes after the zstd stream", name,
 			    ib.size - ib.pos);
-		/* All input taken and room left: nothing more to flush. */
-		if (ib.pos == ib.size && ob.pos < ob.size)
+		/*
+		 * All input taken, and the frame ended (another call would
+		 * begin a new one) or room left (nothing more to flush).
+		 */
+		if (ib.pos == ib.size && (r == 0 || ob.pos < ob.size))
 			break;
 	}
 	ZSTD_freeDCtx(z);
@@ -308,6 +312,36 @@ sbat_lines(char **out, const char *what, const char *text, size_t len)
 		if (nl == end)
 			break;
 	}
+}
+
+/*
+ * The stub's SBAT when it has no .sbat section: systemd 252's
+ * linuxaa64.efi.stub (objcopy -O binary behind gnu-efi's hand-written
+ * PE header, which lists .text and .data only) carries its ELF .sbat
+ * after the listed sections, where pe_strip_tail drops it. Found there
+ * by its first record ("sbat,1,", shim's SBAT.md), up to its NUL; NULL
+ * if there is none.
+ */
+static char *
+stub_tail_sbat(const struct pe *stub, size_t *len)
+{
+	static const char rec[] = "sbat,1,";
+	uint64_t end = 0;
+	const uint8_t *p, *nul;
+
+	for (int i = 0; i < stub->nsect; i++) {
+		struct pe_section s;
+
+		pe_section(stub, i, &s);
+		if ((uint64_t)s.rawptr + s.rawsize > end)
+			end = (uint64_t)s.rawptr + s.rawsize;
+	}
+	if (end == 0 || end >= stub->len || (p = memmem(stub->buf + end,
+	    stub->len - end, rec, sizeof(rec) - 1)) == NULL)
+		return NULL;
+	nul = memchr(p, '\0', (size_t)(stub->buf + stub->len - p));
+	*len = (size_t)((nul != NULL ? nul : stub->buf + stub->len) - p);
+	return xasprintf("%.*s", (int)*len, (const char *)p);
 }
 
 /* systemd-stub's version from its .sdmagic section, 0 if unknown. */
@@ -528,13 +562,13 @@ main(int argc, char *argv[])
 	const char *outpath = NULL;
 	const char **initrds = NULL, **extras = NULL;
 	size_t ninitrd = 0, nextra = 0, nsect = 0, len;
-	int ch, flags = 0, pcr = 0, insp = 0, json = 0, i;
+	int ch, flags = 0, pcr = 0, insp = 0, json = 0, i, si;
 	struct sect *sects;
 	struct pe stub, kernel;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	uint8_t *buf;
-	char *sbat = NULL, *rel = NULL;
+	char *sbat = NULL, *rel = NULL, *tailsbat;
 	struct out o;
 
 	while ((ch = getopt(argc, argv, "hA:C:IPS:c:fi:jk:l:o:p:r:s:u:")) !=
@@ -630,7 +664,13 @@ main(int argc, char *argv[])
 		    stubpath);
 	buf = kernel_read(kpath, &len);
 	pe_parse(&kernel, kpath, buf, len);
-	if (kernel.machine != stub.machine) {
+	/*
+	 * The same machine; or an x86 (ia32) stub, which starts an x86-64
+	 * kernel in EFI mixed mode through its 32-bit handover entry
+	 * (Documentation/arch/x86/boot.rst, "EFI Handover Protocol").
+	 */
+	if (kernel.machine != stub.machine && !(stub.machine == 0x014c &&
+	    kernel.machine == 0x8664)) {
 		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
 
 		errx(1, "%s: kernel is for %s, stub %s is for %s", kpath,
@@ -686,18 +726,26 @@ main(int argc, char *argv[])
 		sects[nsect].data = readall(eq + 1, &sects[nsect].len);
 		nsect++;
 	}
-	/* SBAT: the stub's, the kernel's and ours, under one header. */
-	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0) {
-		int si = pe_find(&stub, ".sbat");
+	/*
+	 * SBAT: the stub's, the kernel's and ours, under one header; always
+	 * when the stub's is outside its sections, so that it is in one.
+	 */
+	si = pe_find(&stub, ".sbat");
+	tailsbat = si < 0 ? stub_tail_sbat(&stub, &len) : NULL;
+	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0 ||
+	    tailsbat != NULL) {
 		uint8_t *d;
 
-		if (si < 0)
+		if (si < 0 && tailsbat == NULL)
 			errx(1, "%s: stub has no .sbat section to merge into",
 			    stubpath);
 		sbat = xstrdup(SBAT_HEADER);
-		d = pe_section_data(&stub, si, &len);
-		sbat_lines(&sbat, stubpath, (char *)d, len);
-		free(d);
+		if (si >= 0) {
+			d = pe_section_data(&stub, si, &len);
+			sbat_lines(&sbat, stubpath, (char *)d, len);
+			free(d);
+		} else
+			sbat_lines(&sbat, stubpath, tailsbat, strlen(tailsbat));
 		if ((i = pe_find(&kernel, ".sbat")) >= 0) {
 			d = pe_section_data(&kernel, i, &len);
 			sbat_lines(&sbat, kpath, (char *)d, len);
@@ -712,12 +760,14 @@ main(int argc, char *argv[])
 		}
 		/*
 		 * In place when it fits (as ukify does); else the stub's
-		 * section is dropped and the merged one added with ours.
+		 * section, if any, is dropped and the merged one added with
+		 * ours.
 		 */
-		if (strlen(sbat) + 1 <= pe_section_room(&stub, si))
+		if (si >= 0 && strlen(sbat) + 1 <= pe_section_room(&stub, si))
 			pe_replace_section(&stub, si, sbat, strlen(sbat) + 1);
 		else {
-			pe_remove_section(&stub, si);
+			if (si >= 0)
+				pe_remove_section(&stub, si);
 			sects[nsect].name = ".sbat";
 			sects[nsect].data = (uint8_t *)sbat;
 			sects[nsect].len = strlen(sbat) + 1;
@@ -725,6 +775,7 @@ main(int argc, char *argv[])
 			nsect++;
 		}
 	}
+	free(tailsbat);
 
 	if (ninitrd > 0) {
 		struct sect *s = &sects[nsect++];

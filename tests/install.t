@@ -166,20 +166,30 @@ t_eq "and it wrote nothing but in the staging area and the boot directory" "" wr
 kinstall uki initkit remove $K >/dev/null 2>&1; rc=$?
 t_ok "kernel-install remove (layout=uki): the UKI is gone" sh -c "[ $rc -eq 0 ] && [ ! -e $U ]"
 
-# The stub follows the machine (uname -m): on arm64 linuxaa64.efi.stub,
-# which this x86-64 kernel package lacks; a machine without a known stub
-# must have STUB set.
+# The stub follows the kernel's machine (its PE header): an arm64 one
+# takes linuxaa64.efi.stub, which this package root lacks; a machine
+# without a known stub must have STUB set; a kernel that is no PE (a
+# compressed one) takes this machine's (uname -m).
+machine() { # file hex-machine: a copy of the test kernel made for that machine
+	python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<H", d, struct.unpack_from("<I", d, 0x3c)[0] + 4, int(sys.argv[3], 16))
+open(sys.argv[2], "wb").write(d)' "$KR/boot/vmlinuz-$K" "$1" "$2"
+}
+machine vmlinuz-arm64 aa64
+kinstall uki initkit add $K "$T/vmlinuz-arm64" >ka.out 2>&1; rc=$?
+t_ok "an arm64 kernel: the plugin takes linuxaa64.efi.stub (missing here: kernel-install fails, naming it)" \
+    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q '^50-initkit.install: $KR/usr/lib/systemd/boot/efi/linuxaa64.efi.stub: no stub' ka.out"
+machine vmlinuz-riscv64 5064
+kinstall uki initkit add $K "$T/vmlinuz-riscv64" >kr5.out 2>&1; rc=$?
+t_ok "a kernel for a machine without a known stub: set STUB, says the plugin" \
+    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q '^50-initkit.install: $T/vmlinuz-riscv64: no systemd-stub known for its machine (5064): set STUB in ' kr5.out"
 mkdir -p fakebin
-for m in aarch64 riscv64; do
-	printf '#!/bin/sh\n[ "$1" = -m ] && echo %s || exec /bin/uname "$@"\n' $m >fakebin/uname-$m
-	chmod +x fakebin/uname-$m
-done
-cp fakebin/uname-aarch64 fakebin/uname
-PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$KR/boot/vmlinuz-$K" >ka.out 2>&1; rc=$?
-t_ok "on arm64 the plugin takes linuxaa64.efi.stub (missing here: kernel-install fails, naming it)" \
-    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q 'usr/lib/systemd/boot/efi/linuxaa64.efi.stub' ka.out"
-cp fakebin/uname-riscv64 fakebin/uname
-PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$KR/boot/vmlinuz-$K" >kr5.out 2>&1; rc=$?
-t_ok "on a machine without a known stub: set STUB, says the plugin" \
-    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q '^50-initkit.install: riscv64: no systemd-stub known for this machine: set STUB in ' kr5.out"
+printf '#!/bin/sh\n[ "$1" = -m ] && echo aarch64 || exec /bin/uname "$@"\n' >fakebin/uname
+chmod +x fakebin/uname
+gzip -n <"$KR/boot/vmlinuz-$K" >vmlinuz.gz
+PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$T/vmlinuz.gz" >kz.out 2>&1; rc=$?
+t_ok "a compressed kernel on an arm64 machine (uname -m): linuxaa64.efi.stub" \
+    sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q 'usr/lib/systemd/boot/efi/linuxaa64.efi.stub: no stub' kz.out"
 kinstall uki initkit remove $K >/dev/null 2>&1

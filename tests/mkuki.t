@@ -309,6 +309,20 @@ else
 	    sh -c 'python3 pe-section.py a64.efi .linux | cmp - Image'
 	t_eq "arm64: .uname from the Image's Linux version banner" "$AKVER" \
 	    python3 pe-section.py a64.efi .uname
+	# 252's arm64 stub keeps its SBAT after its listed sections: the
+	# UKI has it as its .sbat (shim refuses an image without one).
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+i = d.index(b"sbat,1,")
+sys.stdout.buffer.write(d[i:d.index(b"\0", i) + 1])' $ASTUB >stub-sbat
+	t_ok "arm64: the stub's SBAT, kept outside its sections, is the UKI's .sbat" \
+	    sh -c 'grep -q "^systemd,1," stub-sbat && python3 pe-section.py a64.efi .sbat | cmp - stub-sbat'
+	L=initkit.test,1,initkit,test,1,https://example.org/
+	{ tr -d '\0' <stub-sbat; echo $L; printf '\0'; } >want-sbat
+	t_ok "arm64: -S adds a line to it" \
+	    sh -c "mkuki -s $ASTUB -l Image -S $L -o a64s.efi &&
+		python3 pe-section.py a64s.efi .sbat | cmp - want-sbat"
 	# Compressed: as gzip(1) and zstd(1) write them, and the Image in two
 	# parts as two gzip members and two zstd frames.
 	gzip -n <Image >Image.gz
@@ -362,6 +376,23 @@ d = bytearray(open("Image.gz", "rb").read()); d[-8] ^= 1; open("crc.gz", "wb").w
 		    sh -c 'mkuki -I -j a64.efi | jq -r .machine'
 	fi
 fi
+# A zstd stream without its size whose output fills mkuki's first
+# buffer (64 KiB) exactly is whole, not cut short.
+head -c 65536 /dev/zero | zstd -q >fill.zst
+t_err "zstd: 64 KiB, no content size: read whole (and not a PE image)" 1 \
+    '^mkuki: fill.zst: not a PE image \(no MZ header\)$' mkuki -s $STUB -l fill.zst -o x.efi
+# EFI mixed mode: an x86 (ia32) stub takes an x86-64 kernel; the stub
+# here is the x86-64 one with its COFF Machine made 0x014c.
+python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<H", d, struct.unpack_from("<I", d, 0x3c)[0] + 4, 0x14c)
+open("ia32.stub", "wb").write(d)' $STUB
+t_ok "an x86 (ia32) stub and an x86-64 kernel: mixed mode, taken" \
+    mkuki -s ia32.stub -l "$KERNEL" $UNAME -o mixed.efi
+t_err "an x86 kernel with an x86-64 stub is not" 1 \
+    "^mkuki: ia32.stub: kernel is for x86, stub $STUB is for x86-64\$" \
+    mkuki -s $STUB -l ia32.stub -u 1 -o x.efi
 # Bombs that decompress to 1100 MiB, over the 1 GiB we take: 1 MiB of
 # gzip (deflate blocks of zeros after full flushes, the middle one
 # repeated), 35 KiB of zstd.

@@ -38,6 +38,7 @@ static const struct {
 	{ 0x014c, "x86" },		/* IMAGE_FILE_MACHINE_I386 */
 	{ 0x01c2, "arm" },		/* IMAGE_FILE_MACHINE_THUMB */
 	{ 0x0200, "ia64" },		/* IMAGE_FILE_MACHINE_IA64 */
+	{ 0x0ebc, "ebc" },		/* IMAGE_FILE_MACHINE_EBC */
 	{ 0x5032, "riscv32" },		/* IMAGE_FILE_MACHINE_RISCV32 */
 	{ 0x5064, "riscv64" },		/* IMAGE_FILE_MACHINE_RISCV64 */
 	{ 0x6232, "loongarch32" },	/* IMAGE_FILE_MACHINE_LOONGARCH32 */
