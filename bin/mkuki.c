@@ -323,25 +323,18 @@ sbat_lines(char **out, const char *what, const char *text, size_t len)
  * if there is none.
  */
 static char *
-stub_tail_sbat(const struct pe *stub, size_t *len)
+stub_tail_sbat(const struct pe *stub)
 {
 	static const char rec[] = "sbat,1,";
-	uint64_t end = 0;
+	uint64_t end = pe_data_end(stub);
 	const uint8_t *p, *nul;
 
-	for (int i = 0; i < stub->nsect; i++) {
-		struct pe_section s;
-
-		pe_section(stub, i, &s);
-		if ((uint64_t)s.rawptr + s.rawsize > end)
-			end = (uint64_t)s.rawptr + s.rawsize;
-	}
-	if (end == 0 || end >= stub->len || (p = memmem(stub->buf + end,
-	    stub->len - end, rec, sizeof(rec) - 1)) == NULL)
+	if (end >= stub->len || (p = memmem(stub->buf + end, stub->len - end,
+	    rec, sizeof(rec) - 1)) == NULL)
 		return NULL;
 	nul = memchr(p, '\0', (size_t)(stub->buf + stub->len - p));
-	*len = (size_t)((nul != NULL ? nul : stub->buf + stub->len) - p);
-	return xasprintf("%.*s", (int)*len, (const char *)p);
+	return xasprintf("%.*s", (int)((nul != NULL ? nul : stub->buf +
+	    stub->len) - p), (const char *)p);
 }
 
 /* systemd-stub's version from its .sdmagic section, 0 if unknown. */
@@ -669,8 +662,8 @@ main(int argc, char *argv[])
 	 * kernel in EFI mixed mode through its 32-bit handover entry
 	 * (Documentation/arch/x86/boot.rst, "EFI Handover Protocol").
 	 */
-	if (kernel.machine != stub.machine && !(stub.machine == 0x014c &&
-	    kernel.machine == 0x8664)) {
+	if (kernel.machine != stub.machine && !(stub.machine ==
+	    PE_MACHINE_I386 && kernel.machine == PE_MACHINE_AMD64)) {
 		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
 
 		errx(1, "%s: kernel is for %s, stub %s is for %s", kpath,
@@ -731,7 +724,7 @@ main(int argc, char *argv[])
 	 * when the stub's is outside its sections, so that it is in one.
 	 */
 	si = pe_find(&stub, ".sbat");
-	tailsbat = si < 0 ? stub_tail_sbat(&stub, &len) : NULL;
+	tailsbat = si < 0 ? stub_tail_sbat(&stub) : NULL;
 	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0 ||
 	    tailsbat != NULL) {
 		uint8_t *d;

@@ -5,19 +5,17 @@
 # the test ($INITKIT_TEST_CACHE, default build/cache beside the build), so
 # only the first run needs the archive. It sets KERNEL (the vmlinuz path)
 # and KVER and returns 0, or returns 1 with the reason in KERNEL_WHY.
+# archive_get (below) does the same for any packages of any architecture.
 
 kernel_get() {
 	KERNEL= KVER= KERNEL_WHY=
-	_kc=${INITKIT_TEST_CACHE:-$top/build/cache}
-	mkdir -p "$_kc" || { KERNEL_WHY="cannot create $_kc"; return 1; }
 	if [ "${1:-}" = modules ]; then
 		set -- linux-image-amd64 firmware-linux-free
 	else
 		set -- -x '/usr/lib/modules/*' linux-image-amd64
 	fi
-	if ! pkgroot -f -c "$_kc" -x '/usr/share/*' -o "$T/kroot" "$@" \
-	    >"$T/kroot.mtree" 2>"$T/kroot.err"; then
-		KERNEL_WHY="Debian archive unreachable: $(head -c 200 "$T/kroot.err")"
+	if ! archive_get kroot "" "$@"; then
+		KERNEL_WHY=$GET_WHY
 		return 1
 	fi
 	for _k in "$T"/kroot/boot/vmlinuz-*; do
@@ -28,4 +26,21 @@ kernel_get() {
 		return 1
 	fi
 	KVER=${KERNEL##*/vmlinuz-}
+}
+
+# archive_get DIR ARCH ARG...: pkgroot ARGs (packages, -x globs; never
+# /usr/share) for ARCH (empty: this machine's) into $T/DIR, its spec
+# $T/DIR.mtree, downloads kept in the test cache. 0, or 1 with the reason
+# in GET_WHY.
+archive_get() {
+	GET_WHY=
+	_gd=$1 _ga=$2
+	shift 2
+	_kc=${INITKIT_TEST_CACHE:-$top/build/cache}
+	mkdir -p "$_kc" || { GET_WHY="cannot create $_kc"; return 1; }
+	if ! pkgroot -f ${_ga:+-a $_ga} -c "$_kc" -x '/usr/share/*' \
+	    -o "$T/$_gd" "$@" >"$T/$_gd.mtree" 2>"$T/$_gd.err"; then
+		GET_WHY="Debian archive unreachable: $(head -c 200 "$T/$_gd.err")"
+		return 1
+	fi
 }

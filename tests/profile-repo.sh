@@ -14,9 +14,9 @@
 #                       K is its kernel release
 #   stub_arm64          the real arm64 stub (linuxaa64.efi.stub) from the
 #                       Debian archive's systemd-boot-efi for arm64, kept in
-#                       the test cache ($INITKIT_TEST_CACHE, default
-#                       build/cache): sets STUB64 and returns 0, or returns 1
-#                       with the reason in STUB64_WHY
+#                       the test cache (archive_get, tests/kernel.sh):
+#                       sets STUB64 and returns 0, or returns 1 with the
+#                       reason in STUB64_WHY
 #   profile_repo_arm64  after profile_repo, adds to $T/repo: testlib for
 #                       amd64 and for arm64 (usr/lib/testlib/arch says
 #                       which), and for arm64 linux-image-test (release
@@ -28,6 +28,8 @@
 #   profile_initrd NAME [LINE...]   profiles/NAME.mk here: an initrd of
 #                       testutil, module globs drivers/*, console=ttyS0,
 #                       then the LINEs (a later one overrides)
+
+. "$top/tests/kernel.sh"
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 K=6.1.0-0-test
@@ -87,11 +89,8 @@ profile_initrd() {
 
 stub_arm64() {
 	STUB64= STUB64_WHY=
-	_sc=${INITKIT_TEST_CACHE:-$top/build/cache}
-	mkdir -p "$_sc" || { STUB64_WHY="cannot create $_sc"; return 1; }
-	if ! pkgroot -f -a arm64 -c "$_sc" -x '/usr/share/*' -o "$T/stub64" \
-	    systemd-boot-efi >/dev/null 2>"$T/stub64.err"; then
-		STUB64_WHY="Debian archive unreachable: $(head -c 200 "$T/stub64.err")"
+	if ! archive_get stub64 arm64 systemd-boot-efi; then
+		STUB64_WHY=$GET_WHY
 		return 1
 	fi
 	STUB64=$T/stub64/usr/lib/systemd/boot/efi/linuxaa64.efi.stub

@@ -155,15 +155,8 @@ t_ok "an unknown profile is an error" \
 stub_arm64 || :
 profile_repo_arm64
 profile_initrd archinit 'PACKAGES = testutil testlib'
-cat >profiles/archext.mk <<'EOF2'
-KIND = sysext
-BASE = archinit
-DISTRIBUTION = debian
-RELEASE = bookworm
-ARCH = amd64
-SYSEXT_SCOPE = initrd
-PACKAGES = testtool testlib
-EOF2
+sed -e 's/^BASE = .*/BASE = archinit/' \
+    -e 's/^PACKAGES = .*/PACKAGES = testtool testlib/' profiles/testext.mk >profiles/archext.mk
 sed -e 's/^KIND = sysext/KIND = root/' -e '/^BASE/d' -e '/^SYSEXT_SCOPE/d' \
     -e 's/^PACKAGES = .*/PACKAGES = testutil testlib/' profiles/archext.mk >profiles/archroot.mk
 # The types of root, root-verity and root-verity-sig, in partition order.

@@ -339,6 +339,8 @@ int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 #define PE_IMAGE_MAX		(1u << 30)
 #endif
 #define PE_MACHINE_BUFSIZE	7	/* "0x" and 4 hex digits */
+#define PE_MACHINE_I386		0x014c	/* COFF Machine (PE Format 3.3.1) */
+#define PE_MACHINE_AMD64	0x8664
 struct pe {
 	const char *name;
 	uint8_t *buf;
@@ -377,6 +379,8 @@ void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
  * section sizes) and sbverify's (the gap in place) disagree.
  */
 void pe_strip_tail(struct pe *);
+/* Where the headers' and the listed sections' file data end. */
+uint64_t pe_data_end(const struct pe *);
 /* Append a section after the last, placed as ukify does. */
 void pe_add_section(struct pe *, const char *name, const void *data,
     size_t len, uint32_t flags);

@@ -35,7 +35,7 @@ static const struct {
 	uint16_t machine;
 	const char *name;
 } machines[] = {
-	{ 0x014c, "x86" },		/* IMAGE_FILE_MACHINE_I386 */
+	{ PE_MACHINE_I386, "x86" },	/* IMAGE_FILE_MACHINE_I386 */
 	{ 0x01c2, "arm" },		/* IMAGE_FILE_MACHINE_THUMB */
 	{ 0x0200, "ia64" },		/* IMAGE_FILE_MACHINE_IA64 */
 	{ 0x0ebc, "ebc" },		/* IMAGE_FILE_MACHINE_EBC */
@@ -43,7 +43,7 @@ static const struct {
 	{ 0x5064, "riscv64" },		/* IMAGE_FILE_MACHINE_RISCV64 */
 	{ 0x6232, "loongarch32" },	/* IMAGE_FILE_MACHINE_LOONGARCH32 */
 	{ 0x6264, "loongarch64" },	/* IMAGE_FILE_MACHINE_LOONGARCH64 */
-	{ 0x8664, "x86-64" },		/* IMAGE_FILE_MACHINE_AMD64 */
+	{ PE_MACHINE_AMD64, "x86-64" },	/* IMAGE_FILE_MACHINE_AMD64 */
 	{ 0xaa64, "arm64" },		/* IMAGE_FILE_MACHINE_ARM64 */
 };
 
@@ -279,13 +279,22 @@ void
 pe_strip_tail(struct pe *pe)
 {
 	uint8_t *c = pe->buf + pe->coff;
-	uint64_t end = opt32(pe, OPT_SIZE_OF_HEADERS);
+	uint64_t end = pe_data_end(pe);
 
 	if (get32(c + 8) != 0) {
 		put32(c + 8, 0);
 		put32(c + 12, 0);
 		put16(c + 18, get16(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
 	}
+	if (end < pe->len)
+		pe->len = end;
+}
+
+uint64_t
+pe_data_end(const struct pe *pe)
+{
+	uint64_t end = opt32(pe, OPT_SIZE_OF_HEADERS);
+
 	for (int i = 0; i < pe->nsect; i++) {
 		struct pe_section s;
 
@@ -293,8 +302,7 @@ pe_strip_tail(struct pe *pe)
 		if (s.rawsize != 0 && (uint64_t)s.rawptr + s.rawsize > end)
 			end = (uint64_t)s.rawptr + s.rawsize;
 	}
-	if (end < pe->len)
-		pe->len = end;
+	return end;
 }
 
 /* The end of the highest section in memory. */
