@@ -9,7 +9,8 @@
 #   config/                         what maintainer scripts would have made:
 #                                   /etc/initrd-release, /init, users and
 #                                   groups (systemd-sysusers), unit presets
-#   initrd.cpio.zst                 mkcpio of root.mtree + config/ + profiles/NAME/
+#   initrd.cpio.zst                 mkcpio of image.mtree (root.mtree less
+#                                   /var/run, /var/lock) + config/ + profiles/NAME/
 #   kernel/ kernel.mtree kernel.tsv pkgroot of the kernel, systemd-boot-efi
 #                                   and free firmware (KERNEL_LOCK= pins them)
 #   modules-KVER.cpio.zst           modroot MODULES | mkcpio
@@ -113,7 +114,7 @@ profile: $(OUT)/$(PROFILE).raw $(OUT)/manifest.json $(OUT)/sbom.spdx.json
 $(OUT)/fs.img: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mksqfs \
 	$(ADDITION_FILES)
 	$(call msg,MKSQFS,$@) $(PBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) \
-	    -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
+	    -o $@ $(OUT)/image.mtree $(OUT)/config $(ADDITIONS)
 
 $(OUT)/hash.img $(OUT)/roothash &: $(OUT)/fs.img $(PBIN)/mkverity
 	$(call msg,MKVERITY,$(OUT)/hash.img) $(PBIN)/mkverity -f -S $(SEED) \
@@ -159,7 +160,10 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 # signing certificate in /etc/verity.d, where systemd (since 250) looks
 # for it to check an extension's verity signature in userspace when the
 # kernel's keyrings do not know the key, as Debian's do not (that 252 then
-# merges the extension is not proven by the boot test yet). What an
+# merges the extension is not proven by the boot test yet). /var/run and
+# /var/lock are links into /run, as base-files' postinst makes them (a
+# directory there taints systemd: "var-run-bad"): image.mtree is
+# root.mtree without base-files' two directories. What an
 # interrupted run left in the root's etc/ (newer than root.mtree) goes
 # first, or a rerun would find those files older than its start and leave
 # them out. Modes are set here, not left to the umask. ld.so.cache is not
@@ -179,7 +183,9 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT
 	  ln -s usr/lib/systemd/systemd $$c.tmp/init; \
 	  mkdir -p $$c.tmp/etc/verity.d; \
 	  cp $(SIGN_CERT) $$c.tmp/etc/verity.d/initkit.crt;, \
-	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc; \
+	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
+	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
+	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
 	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) SYSTEMD_LOG_LEVEL=warning \
 	    systemd-sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
@@ -193,7 +199,7 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT
 $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mkcpio \
 	$(ADDITION_FILES)
 	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(SOURCE_DATE_EPOCH) \
-	    -z $(COMPRESS) -o $@ $(OUT)/root.mtree $(OUT)/config $(ADDITIONS)
+	    -z $(COMPRESS) -o $@ $(OUT)/image.mtree $(OUT)/config $(ADDITIONS)
 
 # A sysext's manifests carry its extension-release.
 EXTREL := $(if $(filter sysext,$(KIND)),$(OUT)/$(PROFILE).sysext.raw)
@@ -235,7 +241,15 @@ keys: $(if $(KEY),,$(DEVKEY))
 ifneq ($(KVER),)
 profile-kernel: $(OUT)/modules-$(KVER).cpio.zst $(OUT)/$(KVER).efi
 
-$(OUT)/modules.mtree: $(OUT)/kernel.mtree $(PBIN)/modroot $(PROFILE_MK)
+# The module globs as a file: a changed list (modules-generic.list is read
+# by the profile, not named in it) rebuilds the modules cpio.
+$(OUT)/modules.flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(foreach m,$(MODULES),'$(m)') >$@.new; \
+	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(OUT)/modules.mtree: $(OUT)/kernel.mtree $(PBIN)/modroot $(PROFILE_MK) \
+	$(OUT)/modules.flags
 	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f \
 	    -t $(SOURCE_DATE_EPOCH) -r $(KVER) $(foreach m,$(MODULES),-m '$(m)') \
 	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp 2>$@.err && \
@@ -262,7 +276,7 @@ endif
 # $(OUT)/creds/NAME.cred, encrypted by systemd-creds with CRED_KEY
 # (default auto-initrd: the TPM2 when there is one, else a null key, which
 # the initrd's systemd 252 takes under Secure Boot too). They go beside
-# the UKI on the ESP, in <uki>.efi.extra.d/; debian-basic's drop-ins hand
+# the UKI on the ESP, in <uki>.efi.extra.d/; debian-basic's initkit-generator hands
 # them to the units that read them (profiles/debian-basic/).
 CRED_KEY ?= auto-initrd
 creds:
