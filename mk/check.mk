@@ -1,5 +1,7 @@
 # make check: build the tools and the unit tests, then run tests/run;
 # make check-boot [ARCH=arm64]: only the boot test, for amd64 or arm64.
+# make check-boot-matrix: the generic initrd against the roots people have
+# (tests/matrix/*.t, about 15 minutes; not part of check).
 # make lint: mandoc -Tlint on every man page.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -22,7 +24,10 @@ check: all $(UNITS)
 check-boot: all
 	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(BOOT_ARCH) tests/run tests/boot.t
 
+check-boot-matrix: all
+	@B=$(CURDIR)/$(B) tests/run tests/matrix/*.t
+
 # ARCH from the command line only: kernel builders export ARCH=x86_64.
 BOOT_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),amd64)
 
-.PHONY: check check-boot lint
+.PHONY: check check-boot check-boot-matrix lint

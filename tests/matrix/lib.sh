@@ -1,0 +1,148 @@
+# tests/matrix/lib.sh: what the boot matrix's scripts share, sourced by
+# each tests/matrix/*.t (after ../lib.sh): the builds of debian-basic, its
+# storage and network extensions and the reporting root (mxroot:
+# debian-root and a unit that prints how the root was mounted, then
+# powers off); basic.initrd and storage.initrd (the initrd, the modules
+# cpio and, for the second, the storage extension as systemd-stub hands
+# it over); and the functions that boot them under qemu (TCG), two at a
+# time. Skips the script when qemu is missing or the archive unreachable.
+cd "$T" || exit 1
+
+QEMU=qemu-system-x86_64
+if ! need make $QEMU mkfifo; then
+	t_skip "boot matrix" "qemu-system-x86 not installed"
+	exit 0
+fi
+CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
+mkdir -p "$CACHE" profiles/mxroot/etc/systemd/system/multi-user.target.wants
+
+# The profiles: the project's own, and the test's root.
+for p in "$top"/profiles/*.mk; do
+	ln -s "$p" profiles/
+	[ -d "${p%.mk}" ] && ln -s "${p%.mk}" profiles/
+done
+cat >profiles/mxroot.mk <<EOF
+include $top/profiles/debian-root.mk
+EOF
+cat >profiles/mxroot/etc/systemd/system/initkit-matrix.service <<'EOF'
+[Unit]
+Description=initkit boot matrix: how the root was mounted
+After=multi-user.target
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$src" | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) end" >/dev/kmsg'
+EOF
+ln -s ../initkit-matrix.service profiles/mxroot/etc/systemd/system/multi-user.target.wants/
+chmod -R u=rwX,go=rX profiles
+
+mk() {
+	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
+	    OUTROOT="$T/out" CACHE="$CACHE" "$@"
+}
+if ! mk PROFILE=debian-basic >basic.out 2>&1; then
+	if grep -q 'pkgroot: .*\(Failed to fetch\|Could not resolve\|unreachable\|Temporary failure\)' basic.out; then
+		t_skip "boot matrix" "Debian archive unreachable: $(grep -m1 pkgroot basic.out | head -c 200)"
+		exit 0
+	fi
+	t_ok "make PROFILE=debian-basic" sh -c 'cat basic.out >&2; exit 1'
+	exit 0
+fi
+for p in debian-initrd-storage debian-initrd-network mxroot; do
+	mk PROFILE=$p >$p.out 2>&1
+	t_ok "make PROFILE=$p" sh -c "[ $? -eq 0 ] || { cat $p.out >&2; exit 1; }"
+done
+B0=out/debian-basic
+KVER=$(cat $B0/kver)
+KERNEL=$B0/kernel/boot/vmlinuz-$KVER
+
+# ext NAME...: the cpio systemd-stub makes of the extensions beside a UKI.
+ext() {
+	rm -rf ext.d && mkdir -p ext.d/.extra/sysext
+	for _e; do
+		cp out/$_e/$_e.sysext.raw ext.d/.extra/sysext/$_e.raw
+	done
+	chmod 0444 ext.d/.extra/sysext/*
+	mkcpio -t 1700000000 -z none -o "ext-$(echo "$*" | tr ' ' +).cpio" ext.d
+}
+# initrd NAME PART...: the parts concatenated, each padded to 4 bytes.
+initrd() {
+	_o=$1.initrd
+	shift
+	: >$_o
+	for _p; do
+		cat $_p >>$_o
+		_pad=$(( (4 - $(stat -c %s $_o) % 4) % 4 ))
+		[ $_pad -eq 0 ] || head -c $_pad /dev/zero >>$_o
+	done
+}
+ext debian-initrd-storage
+initrd basic $B0/initrd.cpio.zst $B0/modules-$KVER.cpio.zst
+initrd storage basic.initrd ext-debian-initrd-storage.cpio
+
+# vm NAME CMDLINE INITRD QEMU-ARG...: boot in the background, the serial
+# console through NAME.s.in/NAME.s.out into NAME.raw.
+vm() {
+	_n=$1 _c=$2 _i=$3
+	shift 3
+	rm -f $_n.s.in $_n.s.out $_n.raw
+	mkfifo $_n.s.in $_n.s.out
+	cat $_n.s.out >$_n.raw &
+	$QEMU -M q35 -accel tcg -cpu max -smp 2 -m 1536 -nographic -no-reboot \
+	    -net none -kernel $KERNEL -initrd $_i -append "console=ttyS0 panic=-1 $_c" \
+	    -serial pipe:$_n.s -monitor none "$@" </dev/null >$_n.qemu 2>&1 &
+	echo $! >$_n.pid
+}
+# see NAME REGEX SECONDS: wait until the console shows REGEX (0) or the
+# machine stopped or time ran out (1).
+see() {
+	_i=0
+	while [ $_i -lt $3 ]; do
+		grep -aEq "$2" $1.raw 2>/dev/null && return 0
+		kill -0 $(cat $1.pid) 2>/dev/null || break
+		sleep 1
+		_i=$((_i + 1))
+	done
+	grep -aEq "$2" $1.raw 2>/dev/null
+}
+# type NAME TEXT: typed on the serial console, then Enter.
+type_in() { printf '%s\r' "$2" >$1.s.in; }
+# vm_done NAME [SECONDS]: the machine stopped (or is stopped after 60
+# seconds); NAME.log.
+vm_done() {
+	_i=0
+	while [ $_i -lt ${2:-60} ] && kill -0 $(cat $1.pid) 2>/dev/null; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	kill $(cat $1.pid) 2>/dev/null
+	sleep 1
+	tr -d '\r' <$1.raw >$1.log
+}
+FAIL='emergency mode|Kernel panic|Cannot open access to console|Timed out waiting for device|Dependency failed for .*(Root|/sysroot|Initrd)'
+# boot NAME CMDLINE INITRD QEMU-ARG...: a boot to the root's report.
+boot() {
+	_bn=$1
+	vm "$@"
+	see $_bn "INITKIT-MATRIX .* end|$FAIL" 420
+	vm_done $_bn
+}
+# Two boots at once: each starts when the one started two before ended.
+JOBS=
+bg() {
+	"$@" &
+	JOBS="$JOBS $!"
+	set -- $JOBS
+	if [ $# -ge 2 ]; then
+		wait $1
+		shift
+		JOBS="$*"
+	fi
+}
+
+# root NAME DESC REGEX: the root's report matches.
+root() {
+	t_ok "$1: $2" sh -c "grep -aEq 'INITKIT-MATRIX $3' $1.log || { grep -a 'INITKIT-MATRIX' $1.log >&2; tail -c 3000 $1.log >&2; exit 1; }"
+}
