@@ -9,8 +9,8 @@
 cd "$T" || exit 1
 
 QEMU=qemu-system-x86_64
-if ! need make $QEMU mkfifo; then
-	t_skip "boot matrix" "qemu-system-x86 not installed"
+if ! need make $QEMU mkfifo mkfs.vfat mcopy || [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+	t_skip "boot matrix" "qemu-system-x86, ovmf, dosfstools or mtools not installed"
 	exit 0
 fi
 CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
@@ -83,29 +83,31 @@ initrd basic $B0/initrd.cpio.zst $B0/modules-$KVER.cpio.zst
 initrd storage basic.initrd ext-debian-initrd-storage.cpio
 
 # vm NAME CMDLINE INITRD QEMU-ARG...: boot in the background, the serial
-# console through NAME.s.in/NAME.s.out into NAME.raw.
+# console through NAME.s.in/NAME.s.out into NAME.console. INITRD "-":
+# the firmware boots (QEMU-ARG has it and its disks), no kernel given.
 vm() {
 	_n=$1 _c=$2 _i=$3
 	shift 3
-	rm -f $_n.s.in $_n.s.out $_n.raw
+	rm -f $_n.s.in $_n.s.out $_n.console
 	mkfifo $_n.s.in $_n.s.out
-	cat $_n.s.out >$_n.raw &
+	cat $_n.s.out >$_n.console &
+	if [ "$_i" != - ]; then
+		set -- -kernel $KERNEL -initrd $_i -append "console=ttyS0 panic=-1 $_c" "$@"
+	fi
 	$QEMU -M q35 -accel tcg -cpu max -smp 2 -m 1536 -nographic -no-reboot \
-	    -net none -kernel $KERNEL -initrd $_i -append "console=ttyS0 panic=-1 $_c" \
-	    -serial pipe:$_n.s -monitor none "$@" </dev/null >$_n.qemu 2>&1 &
+	    -net none -serial pipe:$_n.s -monitor none "$@" </dev/null >$_n.qemu 2>&1 &
 	echo $! >$_n.pid
 }
-# see NAME REGEX SECONDS: wait until the console shows REGEX (0) or the
-# machine stopped or time ran out (1).
+# see NAME REGEX SECONDS [COUNT]: wait until the console shows REGEX (on
+# COUNT lines, default 1): 0; or the machine stopped or time ran out: 1.
 see() {
 	_i=0
-	while [ $_i -lt $3 ]; do
-		grep -aEq "$2" $1.raw 2>/dev/null && return 0
-		kill -0 $(cat $1.pid) 2>/dev/null || break
+	while :; do
+		[ "$(grep -acE "$2" $1.console 2>/dev/null)" -ge ${4:-1} ] && return 0
+		[ $_i -lt $3 ] && kill -0 $(cat $1.pid) 2>/dev/null || return 1
 		sleep 1
 		_i=$((_i + 1))
 	done
-	grep -aEq "$2" $1.raw 2>/dev/null
 }
 # type NAME TEXT: typed on the serial console, then Enter.
 type_in() { printf '%s\r' "$2" >$1.s.in; }
@@ -119,7 +121,7 @@ vm_done() {
 	done
 	kill $(cat $1.pid) 2>/dev/null
 	sleep 1
-	tr -d '\r' <$1.raw >$1.log
+	tr -d '\r' <$1.console >$1.log
 }
 FAIL='emergency mode|Kernel panic|Cannot open access to console|Timed out waiting for device|Dependency failed for .*(Root|/sysroot|Initrd)'
 # boot NAME CMDLINE INITRD QEMU-ARG...: a boot to the root's report.
