@@ -2,7 +2,8 @@
 # [DATADIR=] [KERNELINSTALLDIR=]: the tools and their man pages; the rule
 # chains, config.mk and the profiles under DATADIR/initkit, with a
 # GNUmakefile there that runs them from any directory (mk/GNUmakefile.in);
-# the kernel-install plugin.
+# the kernel-install plugin. A profile's executable files (a generator)
+# stay executable.
 
 INITKIT_SHARE = $(DATADIR)/initkit
 # The installed GNUmakefile finds the tools relative to itself.
@@ -24,6 +25,7 @@ install: all
 	mv $(DESTDIR)$(INITKIT_SHARE)/GNUmakefile.tmp $(DESTDIR)$(INITKIT_SHARE)/GNUmakefile
 	set -e; for f in $(PROFILE_FILES); do \
 	  if [ -L $$f ]; then ln -sfn $$(readlink $$f) $(DESTDIR)$(INITKIT_SHARE)/$$f; \
+	  elif [ -x $$f ]; then install -m 755 $$f $(DESTDIR)$(INITKIT_SHARE)/$$f; \
 	  else install -m 644 $$f $(DESTDIR)$(INITKIT_SHARE)/$$f; fi; done
 	sed -e 's|@DATADIR@|$(INITKIT_SHARE)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 	    kernel-install/50-initkit.install \
