@@ -238,6 +238,36 @@ struct fw {
 	size_t n;
 };
 
+/*
+ * One "softdep" field of a module's modinfo ("pre: a b post: c"), each
+ * name looked up as modprobe would (module name or alias). libkmod (30)
+ * hands out only the first of a module's softdep fields, and btrfs has
+ * four, so every field is read here; a name that resolves to nothing is
+ * skipped, as modprobe skips it.
+ */
+static void
+add_softdep(struct kmod_ctx *ctx, struct set *s, const char *moddir,
+    const char *name, const char *value)
+{
+	char *v = xstrdup(value), *save = NULL;
+	char *why = xasprintf("soft dependency of %s", name);
+
+	for (char *w = strtok_r(v, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		struct kmod_list *list = NULL;
+
+		if (strcmp(w, "pre:") == 0 || strcmp(w, "post:") == 0)
+			continue;
+		if (kmod_module_new_from_lookup(ctx, w, &list) < 0)
+			errx(1, "%s: cannot look up its soft dependency %s",
+			    name, w);
+		add_list(s, list, moddir, why);
+		kmod_module_unref_list(list);
+	}
+	free(why);
+	free(v);
+}
+
 /* Follow the module's depends and softdeps; collect its firmware. */
 static void
 close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
@@ -267,6 +297,12 @@ close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
 		if (kmod_module_get_info(m, &info) < 0)
 			errx(1, "%s: cannot read its modinfo", name);
 		kmod_list_foreach(l, info) {
+			if (strcmp(kmod_module_info_get_key(l), "softdep")
+			    == 0) {
+				add_softdep(ctx, s, moddir, name,
+				    kmod_module_info_get_value(l));
+				continue;
+			}
 			if (strcmp(kmod_module_info_get_key(l), "firmware")
 			    != 0)
 				continue;

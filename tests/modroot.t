@@ -32,6 +32,10 @@ mod pre_mod crypto ""
 mod post_mod crypto ""
 mod cfg_mod crypto ""
 mod other drivers/top ""
+# Two softdep fields, as btrfs has (libkmod hands out the first only).
+mod sd2 x 'softdep=pre: pre_mod\0softdep=pre: fake:mid-x post: unused\0'
+mod gone x 'softdep=pre: no_such_module\0'
+
 mod dash-name x ""
 mod unused x ""
 printf 'kernel/x/dash-name.ko\nkernel/lib/base.ko\n' >$M/modules.order
@@ -97,6 +101,11 @@ t_eq "-M by name, - and _ alike" "kernel/x/dash-name.ko " \
     sh -c "modroot -r $K -M dash_name -o o4 kr >/dev/null && ./files o4"
 t_eq "-M by alias (modules.alias)" "kernel/lib/mid.ko" \
     sh -c "modroot -r $K -M fake:mid-anything -o o5 kr >/dev/null && ./files o5 | tr ' ' '\n' | grep mid"
+t_eq "-M: every softdep field of a module, names and aliases" \
+    "kernel/crypto/post_mod.ko kernel/crypto/pre_mod.ko kernel/lib/base.ko kernel/lib/mid.ko kernel/x/sd2.ko kernel/x/unused.ko " \
+    sh -c "modroot -r $K -M sd2 -o o9 kr >/dev/null && ./files o9"
+t_eq "-M: a soft dependency that resolves to nothing is skipped" "kernel/x/gone.ko " \
+    sh -c "modroot -r $K -M gone -o o10 kr >/dev/null && ./files o10"
 t_eq "-M a built-in module or alias: nothing to copy" "" \
     sh -c "modroot -r $K -M bi -M fake:bi-x -o o6 kr >/dev/null && ./files o6"
 t_ok "without -F, no firmware and no warning" \
