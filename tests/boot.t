@@ -154,8 +154,10 @@ disk() {
 	cp $3 $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
 	[ $_n = good ] && cp $B0/creds/*.cred $_n.esp/EFI/Linux/initkit.efi.extra.d/
 	rm -f $_n.vfat
-	mkfs.vfat -C -n ESP $_n.vfat 65536 >/dev/null
-	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/
+	# 256 MiB: the arm64 UKI is about 71 MB, and a full ESP made a
+	# missing BOOTAA64.EFI, not an error.
+	mkfs.vfat -C -n ESP $_n.vfat 262144 >/dev/null
+	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/ || echo "$_n.vfat: mcopy failed" >&2
 	mkgpt -f -S 8c2f3c4e-1d6a-4b7e-9f01-2a3b4c5d6e7f -o $_n.raw esp=$_n.vfat \
 	    root=${4:-$R/fs.img} root-verity=$R/hash.img root-verity-sig=$R/sig.img
 }
@@ -189,6 +191,8 @@ boot() {
 # Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
 # holds from then on; the variable store is kept for the other boots.
 disk good 1 $X/debian-initrd-debug.sysext.raw
+t_ok "boot: the ESP holds the boot loader and the whole UKI" \
+    sh -c "mcopy -n -i good.vfat ::/EFI/Linux/initkit.efi esp-uki.efi && cmp esp-uki.efi good.esp/EFI/Linux/initkit.efi && mdir -i good.vfat ::/EFI/BOOT/$BOOTEFI >/dev/null"
 cp $FWVARS enrolled.vars
 boot good enrolled.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
 t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
