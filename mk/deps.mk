@@ -10,7 +10,8 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
 	fdisk gdisk systemd-container jq mkosi \
 	kmod systemd systemd-boot-efi sbsigntool osslsigncode qemu-system-x86 ovmf \
 	qemu-system-arm qemu-efi-aarch64 \
-	coreutils strace efitools dosfstools mtools \
+	coreutils strace efitools dosfstools mtools e2fsprogs \
+	openssh-client nfs-ganesha nfs-ganesha-vfs tgt \
 	clang libclang-rt-14-dev
 
 deps:

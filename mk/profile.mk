@@ -84,7 +84,8 @@ profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 endif
 
 # KIND=sysext: what the BASE profile lacks, as a signed extension image
-# through mk/sysext.mk, matched against the base's os-release.
+# through mk/sysext.mk, matched against the base's os-release, with the
+# files under profiles/NAME/ (usr/ and opt/ only: all an extension merges).
 ifeq ($(KIND),sysext)
 SYSEXT_SCOPE ?= system
 profile:
@@ -95,9 +96,9 @@ profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
 $(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
-	$(if $(KEY),,$(DEVKEY))
+	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
 	@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
-	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) \
+	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
 	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(BASE_OUT)/root/usr/lib/os-release) \
 	    SYSEXT_VERSION_ID=$$(sed -n 's/^VERSION_ID=//p' $(BASE_OUT)/root/usr/lib/os-release | tr -d '"') \

@@ -6,13 +6,17 @@
 #       SYSEXT_KEY=key.pem SYSEXT_CERT=cert.pem [SYSEXT_ID=debian]
 #       [SYSEXT_VERSION_ID=12 | SYSEXT_LEVEL=...] [SYSEXT_SCOPE="system initrd"]
 #       [SYSEXT_ARCH=x86-64] [SYSEXT_SEED=uuid] [SYSEXT_OUT=out/NAME]
+#       [SYSEXT_DIRS="dir..."]
 #
 # Only /usr and /opt of the spec are kept (all systemd-sysext merges; an
 # image with /usr/lib/os-release it refuses, so that goes too), and the
 # release file is added as extension-release.NAME and, for systemd 252
 # (bookworm), which names an image by stripping only ".raw", as
-# extension-release.NAME.sysext too. Each step writes one file through a
-# temporary name; times are clamped to SOURCE_DATE_EPOCH.
+# extension-release.NAME.sysext too. SYSEXT_DIRS are directories of
+# files added over the spec (a profile's NAME/), holding nothing but usr/
+# and opt/: anything else would be left out of the merge unseen, so it is
+# an error. Each step writes one file through a temporary name; times are
+# clamped to SOURCE_DATE_EPOCH.
 
 SYSEXT_NAME ?=
 SYSEXT_SPEC ?=
@@ -25,9 +29,13 @@ SYSEXT_SCOPE ?= system initrd portable
 SYSEXT_ARCH ?= x86-64
 SYSEXT_SEED ?=
 SYSEXT_OUT ?= out/$(SYSEXT_NAME)
+SYSEXT_DIRS ?=
 
 SX := $(SYSEXT_OUT)
 SXBIN := $(TOOLBIN)
+# The added files, so that an edit there rebuilds (symlinks left out, as
+# in profile.mk).
+SX_DIR_FILES := $(if $(SYSEXT_DIRS),$(shell find $(SYSEXT_DIRS) \( -type f -o -type d \) -print))
 
 sysext: $(SX)/$(SYSEXT_NAME).sysext.raw
 
@@ -51,8 +59,11 @@ $(SX)/sysext.mtree: $(SYSEXT_SPEC) $(SX)/extension-release
 	    echo "./usr/lib/extension-release.d/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SOURCE_DATE_EPOCH).0 contents=$(SX)/extension-release"; done; \
 	  } >$@.tmp && mv $@.tmp $@
 
-$(SX)/fs.img: $(SX)/sysext.mtree $(SXBIN)/mksqfs
-	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) -o $@ $<
+$(SX)/fs.img: $(SX)/sysext.mtree $(SXBIN)/mksqfs $(SX_DIR_FILES)
+	$(if $(SYSEXT_DIRS),@for d in $(SYSEXT_DIRS); do \
+	  bad=$$(find "$$d" -mindepth 1 -maxdepth 1 ! -name usr ! -name opt -printf ' %f'); \
+	  [ -z "$$bad" ] || { echo "$$d:$$bad: an extension carries only usr/ and opt/" >&2; exit 1; }; done)
+	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) -o $@ $< $(SYSEXT_DIRS)
 
 $(SX)/hash.img $(SX)/roothash &: $(SX)/fs.img $(SXBIN)/mkverity
 	$(call msg,MKVERITY,$(SX)/hash.img) $(SXBIN)/mkverity -f \

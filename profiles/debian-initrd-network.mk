@@ -1,5 +1,11 @@
-# debian-initrd-network: remote access to an initrd (systemd-networkd is
-# in the base already; this adds sshd), as an initrd system extension.
+# debian-initrd-network: remote access to an initrd, for remote unlock, as
+# an initrd system extension: sshd and iproute2 (systemd-networkd is in
+# the base). Its own files (debian-initrd-network/usr/) start
+# systemd-networkd, which sets the links up as ip= or .network files in
+# /run/systemd/network (a tmpfiles.extra credential) say, and sshd
+# (initkit-sshd.service): root logs in by a key of the
+# ssh.authorized_keys.root credential only, and answers a passphrase
+# prompt with systemd-tty-ask-password-agent --query.
 
 KIND = sysext
 BASE = debian-basic

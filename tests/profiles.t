@@ -108,8 +108,20 @@ RELEASE = bookworm
 ARCH = amd64
 PACKAGES = testutil
 EOF
+mkdir -p profiles/testext/usr/lib/testext
+printf 'added by the extension profile\n' >profiles/testext/usr/lib/testext/added
+chmod -R u=rwX,go=rX profiles/testext
 ./mk PROFILE=testext >ext.out 2>&1; rc=$?
 t_ok "make PROFILE=testext (KIND=sysext, BASE=testinit)" sh -c "[ $rc -eq 0 ] || { cat ext.out >&2; exit 1; }"
+if need unsquashfs; then
+	t_eq "sysext: the profile's own files under /usr added" "added by the extension profile" \
+	    unsquashfs -cat out/testext/fs.img usr/lib/testext/added
+fi
+sed 's/^PACKAGES = .*/PACKAGES = testtool/' profiles/testext.mk >profiles/etcext.mk
+mkdir -p profiles/etcext/usr/lib profiles/etcext/etc
+echo x >profiles/etcext/etc/lost
+t_ok "sysext: a profile's file outside usr/ and opt/ is an error" \
+    sh -c "! ./mk PROFILE=etcext >etcext.out 2>&1 && grep -q 'etcext: etc: an extension carries only usr/ and opt/' etcext.out"
 t_eq "sysext: only what the base lacks" "testtool" cut -f1 out/testext/packages.tsv
 t_eq "sysext: extension-release from the base's os-release" \
     "ID=testos VERSION_ID=1 SYSEXT_SCOPE=initrd ARCHITECTURE=x86-64" \
