@@ -1,7 +1,7 @@
 # make check: build the tools and the unit tests, then run tests/run;
 # make check-boot [ARCH=arm64]: only the boot test, for amd64 or arm64.
 # make check-boot-matrix: the generic initrd against the roots people have
-# (tests/matrix/*.t, about 15 minutes; not part of check).
+# (tests/matrix/*.t, about 20 minutes; not part of check).
 # make lint: mandoc -Tlint on every man page.
 
 UNITSRC := $(wildcard tests/unit/*.c)
