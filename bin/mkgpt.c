@@ -7,7 +7,7 @@
  * Implements: UEFI 2.10, 5.2.3 (protective MBR) and 5.3 (GPT header and
  * partition entries, CRC32); the Discoverable Partitions Specification's
  * type UUIDs; systemd-repart's derivation of partition and disk UUIDs
- * (../shared/SPECS.md).
+ * (mkgpt(1)).
  */
 #include <sys/stat.h>
 

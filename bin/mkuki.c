@@ -6,8 +6,8 @@
  * pipeline: it takes mkcpio's archives and the kernel pkgroot installed.
  *
  * Implements: the UAPI Unified Kernel Image specification (sections,
- * PCR 11 measurement order); ukify's section placement (../shared/
- * SPECS.md); systemd-stub's measurements as systemd-measure(1) predicts
+ * PCR 11 measurement order); ukify's section placement (mkuki(1));
+ * systemd-stub's measurements as systemd-measure(1) predicts
  * them, with the boot phase strings systemd-pcrphase(8) extends; SBAT
  * (shim's SBAT.md) merged as ukify merges it; Authenticode through
  * bin/lib/pe.c and bin/lib/authenticode.c; a kernel compressed with gzip

@@ -8,7 +8,7 @@
  * Implements: PKCS #7 1.5 SignedData (RFC 2315) as OpenSSL's PKCS7_sign
  * writes it with PKCS7_DETACHED | PKCS7_NOATTR | PKCS7_BINARY, the flags
  * systemd-repart uses; the verity signature JSON of the Discoverable
- * Partitions Specification (../shared/SPECS.md).
+ * Partitions Specification (pkcs7sign(1)).
  */
 #include <ctype.h>
 #include <err.h>

@@ -1,6 +1,6 @@
 # debian-basic: a generic initrd with systemd as its init, built from
 # Debian 12's packages; the same bytes for every machine and kernel. The
-# package set is mkosi's default Debian initrd (../shared/SPECS.md), with
+# package set is mkosi's default Debian initrd (mkosi-initrd's Debian list), with
 # usr-is-merged so that apt does not pull usrmerge and perl in.
 
 KIND = initrd

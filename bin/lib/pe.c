@@ -9,7 +9,7 @@
  * and data directories), 4 (section table), 5.7 (the attribute
  * certificate table); "Windows Authenticode Portable Executable Signature
  * Format" 1.0 (the image digest); UEFI 2.10, 2.1.1 (the machine types
- * of UEFI images); ukify's section placement (../shared/SPECS.md).
+ * of UEFI images); ukify's section placement (mkuki(1)).
  */
 #include <err.h>
 #include <inttypes.h>
