@@ -14,6 +14,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
@@ -31,6 +32,7 @@ struct line {
 	char *name;		/* decoded, as libarchive names the entry */
 	char *type;		/* effective "type=" value or NULL */
 	char *contents;		/* effective "contents=" value or NULL */
+	char *size;		/* effective "size=" value or NULL */
 	size_t lineno;
 	size_t order;
 };
@@ -150,7 +152,7 @@ static void
 scan_spec(struct scan *sc, const char *name, char *buf)
 {
 	char *pos = buf, *l, *tok, *save, *key, *val;
-	char *g_type = NULL, *g_contents = NULL;
+	char *g_type = NULL, *g_contents = NULL, *g_size = NULL;
 	size_t lineno = 0, start;
 
 	for (;;) {
@@ -175,11 +177,14 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 				if (!set && strcmp(key, "all") == 0) {
 					opt_set(&g_type, NULL);
 					opt_set(&g_contents, NULL);
+					opt_set(&g_size, NULL);
 				} else if (strcmp(key, "type") == 0)
 					opt_set(&g_type, set ? val : NULL);
 				else if (strcmp(key, "contents") == 0 ||
 				    strcmp(key, "content") == 0)
 					opt_set(&g_contents, set ? val : NULL);
+				else if (strcmp(key, "size") == 0)
+					opt_set(&g_size, set ? val : NULL);
 			}
 			continue;
 		}
@@ -192,6 +197,7 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 		e->name = spec_decode(xstrdup(strtok_r(l, " \t\r\n", &save)));
 		e->type = g_type ? xstrdup(g_type) : NULL;
 		e->contents = g_contents ? xstrdup(g_contents) : NULL;
+		e->size = g_size ? xstrdup(g_size) : NULL;
 		while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
 			key = tok;
 			val = strchr(tok, '=');
@@ -202,6 +208,8 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 			else if (strcmp(key, "contents") == 0 ||
 			    strcmp(key, "content") == 0)
 				opt_set(&e->contents, val);
+			else if (strcmp(key, "size") == 0)
+				opt_set(&e->size, val);
 		}
 		if (e->contents != NULL)
 			spec_decode(e->contents);
@@ -212,6 +220,7 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 	}
 	free(g_type);
 	free(g_contents);
+	free(g_size);
 }
 
 static int
@@ -245,9 +254,10 @@ scan_check(const struct scan *sc, const char *file)
 	}
 }
 
-/* The merged view of all lines for one name: the last contents. */
+/* The merged view of all lines for one name: the last contents and size. */
 static const struct line *
-scan_find(struct scan *sc, const char *name, const char **contents)
+scan_find(struct scan *sc, const char *name, const char **contents,
+    const char **size)
 {
 	struct line key = { .name = (char *)name, .order = 0 };
 	size_t lo = 0, hi = sc->n, mid;
@@ -261,13 +271,15 @@ scan_find(struct scan *sc, const char *name, const char **contents)
 		else
 			hi = mid;
 	}
-	*contents = NULL;
+	*contents = *size = NULL;
 	for (; lo < sc->n && strcmp(sc->v[lo].name, name) == 0; lo++) {
 		e = &sc->v[lo];
 		if (first == NULL)
 			first = e;
 		if (e->contents != NULL)
 			*contents = e->contents;
+		if (e->size != NULL)
+			*size = e->size;
 	}
 	return first;
 }
@@ -333,10 +345,26 @@ set_identity(struct node *n, const struct stat *st)
 	n->src_ino = st->st_ino;
 }
 
+/* A size= value: decimal digits, as mtree(5) writes it. */
+static uint64_t
+spec_size(const char *file, size_t lineno, const char *path, const char *v)
+{
+	uintmax_t size;
+	char *end;
+
+	errno = 0;
+	size = strtoumax(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || *end != '\0' || errno == ERANGE ||
+	    size > INT64_MAX)
+		errx(1, "%s:%zu: %s: size=%s: not a size in bytes", file,
+		    lineno, path, v);
+	return size;
+}
+
 /* Where a regular file's bytes are, and how many. */
 static void
 set_source(struct node *n, const char *file, size_t lineno,
-    const char *contents, const char *entry_path, int size_set,
+    const char *contents, const char *entry_path, const char *size,
     const char *cwd)
 {
 	const char *src = contents ? contents : entry_path;
@@ -349,7 +377,7 @@ set_source(struct node *n, const char *file, size_t lineno,
 	if (r < 0) {
 		if (contents == NULL && errno == ENOENT) {
 			/* No bytes anywhere: an empty file, as for bsdtar. */
-			if (size_set && n->size != 0)
+			if (size != NULL && n->size != 0)
 				errx(1, "%s:%zu: %s: size=%" PRIu64 " but no "
 				    "contents file", file, lineno, n->path,
 				    n->size);
@@ -361,7 +389,14 @@ set_source(struct node *n, const char *file, size_t lineno,
 	if (!S_ISREG(st.st_mode))
 		errx(1, "%s:%zu: %s: contents %s: not a regular file", file,
 		    lineno, n->path, src);
-	if (size_set && (uint64_t)st.st_size != n->size)
+	/*
+	 * libarchive takes a regular file's size from its contents file,
+	 * whatever size= said: the spec's own word is compared here, so a
+	 * file that changed after its spec was written is refused.
+	 */
+	if (size != NULL)
+		n->size = spec_size(file, lineno, n->path, size);
+	if (size != NULL && (uint64_t)st.st_size != n->size)
 		errx(1, "%s:%zu: %s: size=%" PRIu64 " but contents %s has %jd "
 		    "bytes", file, lineno, n->path, n->size, src,
 		    (intmax_t)st.st_size);
@@ -457,7 +492,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	struct archive *a;
 	struct archive_entry *ae;
 	const struct line *ln;
-	const char *contents, *p;
+	const char *contents, *size, *p;
 	char *copy, *cwd, *abs;
 	size_t abslen;
 	struct node *n;
@@ -518,7 +553,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		if (r != ARCHIVE_OK)
 			errx_archive(a, file);
 		p = archive_entry_pathname(ae);
-		if (p == NULL || (ln = scan_find(&sc, p, &contents)) ==
+		if (p == NULL || (ln = scan_find(&sc, p, &contents, &size)) ==
 		    NULL)
 			errx(1, "%s: %s: entry not found in the spec text",
 			    file, p ? p : "(null)");
@@ -540,8 +575,8 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		switch (n->mode & S_IFMT) {
 		case S_IFREG:
 			n->size = archive_entry_size(ae);
-			set_source(n, file, ln->lineno, contents, p,
-			    archive_entry_size_is_set(ae), cwd);
+			set_source(n, file, ln->lineno, contents, p, size,
+			    cwd);
 			break;
 		case S_IFLNK:
 			if (archive_entry_symlink(ae) == NULL ||
@@ -573,6 +608,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		free(sc.v[i].name);
 		free(sc.v[i].type);
 		free(sc.v[i].contents);
+		free(sc.v[i].size);
 	}
 	free(sc.v);
 	free(copy);

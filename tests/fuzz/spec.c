@@ -3,8 +3,11 @@
  * contents= may name the files tree.h sets up. One that tree_add_spec_mem
  * and tree_finish take must survive a round trip: tree_write_spec's text,
  * read back, gives the same tree (pkgroot writes specs that mkcpio,
- * mksqfs and modroot read).
+ * mksqfs and modroot read), and every regular file whose line says size=
+ * has that many bytes in its contents file.
  */
+#include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,6 +35,50 @@ again(void)
 	tree_leave();
 }
 
+/*
+ * The size= of each plain line "./name ... size=N ..." (no escapes, no
+ * continuation; /set is left to the reader) against the accepted file's
+ * contents, read here, not through the reader.
+ */
+static void
+check_sizes(const struct tree *t, const char *data, size_t size)
+{
+	char *copy = strndup(data, size), *save = NULL, *l, *tok, *name;
+
+	if (copy == NULL)
+		fuzz_fail("strndup");
+	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n",
+	    &save)) {
+		char *w = NULL, *p = l + strspn(l, " \t");
+		const char *want = NULL;
+		struct stat st;
+
+		if (strchr(l, '\\') || strncmp(p, "./", 2) != 0 ||
+		    (name = strtok_r(p, " \t", &w)) == NULL)
+			continue;
+		while ((tok = strtok_r(NULL, " \t", &w)))
+			if (strncmp(tok, "size=", 5) == 0)
+				want = tok + 5;
+		if (want == NULL || !isdigit((unsigned char)*want))
+			continue;
+		for (size_t i = 0; i < t->n; i++) {
+			const struct node *n = &t->v[i];
+
+			if (strcmp(n->path, name + 2) != 0 ||
+			    !S_ISREG(n->mode) || n->src == NULL)
+				continue;
+			if (fstatat(fuzz_tmpfd(), n->src, &st, 0) < 0)
+				fuzz_fail("%s: contents %s gone", n->path,
+				    n->src);
+			if ((uintmax_t)st.st_size != strtoumax(want, NULL, 10))
+				fuzz_fail("%s: size=%s accepted, contents %s "
+				    "has %jd bytes", n->path, want, n->src,
+				    (intmax_t)st.st_size);
+		}
+	}
+	free(copy);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&t1, 0, sizeof(t1));
 		return 0;
 	}
+	check_sizes(&t1, (const char *)data, size);
 	if ((fp = open_memstream(&text, &textlen)) == NULL)
 		fuzz_fail("open_memstream");
 	tree_write_spec(&t1, fp);

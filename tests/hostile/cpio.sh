@@ -156,3 +156,43 @@ for tool in mkcpio mksqfs; do
 	    "^$tool: nl\.mtree: mtree specification has different type for \./d\\\\012$" "$S/out" -- \
 	    $tool -o out nl.mtree
 done
+
+# A size= the contents file does not have: a root whose files changed after
+# its spec was written (libarchive takes the size from the file itself).
+for tool in mkcpio mksqfs; do
+	for how in "size=100" "size=2" "size=0"; do
+		h_sandbox
+		printf 'abc' >f
+		printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 %s contents=f\n' "$how" >s.mtree
+		h_case "$tool: $how with contents of 3 bytes" 1 \
+		    "^$tool: s\.mtree:3: x: ${how%%=*}=${how#*=} but contents f has 3 bytes$" \
+		    "$S/out" -- $tool -o out s.mtree
+	done
+	h_sandbox
+	printf 'abc' >f
+	printf '#mtree\n/set type=file size=7\n. type=dir mode=0755\n./x mode=0644 contents=f\n' >s.mtree
+	h_case "$tool: /set size=7 with contents of 3 bytes" 1 \
+	    "^$tool: s\.mtree:4: x: size=7 but contents f has 3 bytes$" \
+	    "$S/out" -- $tool -o out s.mtree
+	h_sandbox
+	printf 'abc' >f
+	printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 size=3 contents=f\n./x size=9\n' >s.mtree
+	h_case "$tool: a second line's size=9 with contents of 3 bytes" 1 \
+	    "^$tool: s\.mtree:3: x: size=9 but contents f has 3 bytes$" \
+	    "$S/out" -- $tool -o out s.mtree
+	h_sandbox
+	printf 'abc' >f
+	printf '#mtree\n. type=dir mode=0755\n./x type=file mode=0644 size=3k contents=f\n' >s.mtree
+	h_case "$tool: size=3k" 1 \
+	    "^$tool: s\.mtree:3: x: size=3k: not a size in bytes$" \
+	    "$S/out" -- $tool -o out s.mtree
+	# pkgroot's spec of a root, then a file of the root grows.
+	h_sandbox
+	mkdir -p root/etc
+	printf 'one\n' >root/etc/motd
+	printf '#mtree\n. type=dir mode=0755\n./etc type=dir mode=0755\n./etc/motd type=file mode=0644 size=4 contents=root/etc/motd\n' >root.mtree
+	printf 'one more line\n' >>root/etc/motd
+	h_case "$tool: a root file that changed after its spec was written" 1 \
+	    "^$tool: root\.mtree:4: etc/motd: size=4 but contents root/etc/motd has 18 bytes$" \
+	    "$S/out" -- $tool -o out root.mtree
+done
