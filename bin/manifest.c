@@ -8,6 +8,7 @@
  * CycloneDX 1.5 JSON; package URLs (purl-spec, type "deb"); Debian
  * version order (Policy 5.6.12).
  */
+#include <sys/param.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
@@ -25,6 +26,7 @@
 struct pkg {
 	char *name, *version, *arch, *source, *sha256;
 	uint64_t size;
+	size_t lineno;
 };
 
 /* What the tree spec says of the image: counts, bytes, a digest of it all. */
@@ -129,9 +131,37 @@ pkg_cmp(const void *a, const void *b)
 }
 
 /*
+ * A field of packages.tsv is checked against the syntax its kind has in
+ * Debian (manifest(1)), so that no byte of a forged control file, an
+ * escape sequence or invalid UTF-8, reaches a document or a terminal.
+ */
+static void
+check_field(const char *path, size_t lineno, const char *what,
+    const char *v, int ok)
+{
+	if (!ok)
+		errx(1, "%s:%zu: %s %s: invalid", path, lineno, what,
+		    spec_encode(v));
+}
+
+static int
+arch_valid(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+	    strlen(s);
+}
+
+static int
+sha256_valid(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
  * packages.tsv: name, version, arch, source, size, sha256; by name.
  * Exactly six fields: a tab inside a field or an empty field would
- * otherwise shift the rest into the wrong places.
+ * otherwise shift the rest into the wrong places. One package name and
+ * architecture is installed once.
  */
 static struct list
 read_list(const char *path)
@@ -169,10 +199,25 @@ read_list(const char *path)
 			errx(1, "%s:%zu: installed size %s: not a number",
 			    path, lineno, f[4]);
 		l.v[l.n].sha256 = f[5];
+		check_field(path, lineno, "package name", f[0],
+		    debname_valid(f[0]));
+		check_field(path, lineno, "version", f[1], debver_valid(f[1]));
+		check_field(path, lineno, "architecture", f[2],
+		    arch_valid(f[2]));
+		check_field(path, lineno, "source package name", f[3],
+		    debname_valid(f[3]));
+		check_field(path, lineno, "SHA-256", f[5], sha256_valid(f[5]));
+		l.v[l.n].lineno = lineno;
 		l.n++;
 	}
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), pkg_cmp);
+	for (size_t i = 1; i < l.n; i++)
+		if (pkg_cmp(&l.v[i - 1], &l.v[i]) == 0)
+			errx(1, "%s:%zu: package %s:%s listed again (line %zu)",
+			    path, MAX(l.v[i - 1].lineno, l.v[i].lineno),
+			    l.v[i].name, l.v[i].arch,
+			    MIN(l.v[i - 1].lineno, l.v[i].lineno));
 	return l;
 }
 

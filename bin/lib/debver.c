@@ -96,3 +96,53 @@ debver_cmp(const char *a, const char *b)
 	r = verrevcmp(ra, rla, rb, rlb);
 	return r < 0 ? -1 : r > 0;
 }
+
+/*
+ * A version dpkg takes without complaint (Policy 5.6.12): an optional
+ * epoch of digits and ':', a non-empty upstream version of alphanumerics
+ * and ".+~-:", and after the last '-' a non-empty revision of
+ * alphanumerics and ".+~". (dpkg only warns about an upstream version
+ * that does not start with a digit, and so does this.)
+ */
+int
+debver_valid(const char *v)
+{
+	const char *up = v, *dash, *c;
+
+	if (strchr(v, ':') != NULL) {
+		up = strchr(v, ':') + 1;
+		if (up == v + 1 ||
+		    strspn(v, "0123456789") != (size_t)(up - v - 1))
+			return 0;
+	}
+	dash = strrchr(up, '-');
+	if (*up == '\0' || dash == up)
+		return 0;
+	for (c = up; *c; c++) {
+		if (c == dash || (isascii((unsigned char)*c) &&
+		    isalnum((unsigned char)*c)))
+			continue;
+		if (strchr(dash == NULL || c < dash ? ".+~-:" : ".+~",
+		    *c) == NULL)
+			return 0;
+	}
+	return dash == NULL || dash[1] != '\0';
+}
+
+/*
+ * A package name dpkg takes (Policy 5.6.1 is stricter: lower case, two
+ * characters or more): an alphanumeric, then alphanumerics and "+-._".
+ */
+int
+debname_valid(const char *s)
+{
+	const char *c;
+
+	if (!isascii((unsigned char)*s) || !isalnum((unsigned char)*s))
+		return 0;
+	for (c = s + 1; *c; c++)
+		if (!isascii((unsigned char)*c) ||
+		    (!isalnum((unsigned char)*c) && strchr("+-._", *c) == NULL))
+			return 0;
+	return 1;
+}
