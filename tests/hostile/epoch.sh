@@ -13,7 +13,7 @@ inputs() {
 	printf 'hi\n' >f
 	printf '#mtree\n. type=dir mode=0755\n./f type=file mode=0644 contents=f\n' >in.mtree
 	mkdir -p kr/usr/lib/modules/1.0
-	printf 'pkg\t1.0\tall\tpkg\t4\t-\n' >in.tsv
+	printf 'pkg\t1.0\tall\tpkg\t4\t%064d\n' 0 >in.tsv
 }
 
 # run NAME REGEX TOOL [-t VALUE]: the tool with its output at $S/out.

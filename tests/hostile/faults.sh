@@ -91,7 +91,7 @@ f_run() {
 		set -- strace -f -qq -o "$T/.ftrace" \
 		    -e trace="$(echo $F_CALLS | tr ' ' ,)" "$@"
 	elif [ -n "$_finj" ]; then
-		set -- strace -f -qq -o /dev/null -e trace="${_finj%%:*}" \
+		set -- strace -f -qq -o "$T/.finj" -e trace="${_finj%%:*}" \
 		    -e inject="$_finj" "$@"
 	fi
 	timeout -k 5 "$H_TIMEOUT" "$@" >"$T/.fout" 2>"$T/.ferr"
@@ -146,8 +146,7 @@ f_judge() { # fault
 	elif [ "$_frc" -ne 1 ]; then
 		_fres=message
 	elif [ "$1" != SIGKILL ] && [ "${_finj%%:*}" = write ] &&
-	    { [ -n "$(tail -c 1 "$T/.ferr")" ] ||
-	    grep -vq "^$_ftool: " "$T/.ferr"; }; then
+	    grep -q '^[0-9]* *write(2, .*(INJECTED)' "$T/.finj"; then
 		# The injected write was the tool's own diagnostic.
 		_funjudged=$((_funjudged + 1))
 	elif [ "$(wc -l <"$T/.ferr")" -ne 1 ] && { [ -z "$F_LINES" ] ||
@@ -166,8 +165,9 @@ f_judge() { # fault
 # error line must match. strace counts calls per process, so with several
 # processes (F_LINES set: pkgroot's workers, modroot's depmod) one N can
 # fail a call in each: then one line from each, every one matching, is
-# right. A failed write that was the diagnostic itself (no prefix or no
-# newline) cannot be judged on its message, and is counted.
+# right. A failed write that was the diagnostic itself (strace's log shows
+# the injected write on descriptor 2) cannot be judged on its message, and
+# is counted.
 f_sweep() {
 	_ftool=$1 _fouts=$2 _fre=$3
 	shift 4

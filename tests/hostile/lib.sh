@@ -16,10 +16,11 @@
 #          may change in size and mtime (a temporary came and went)
 #   ALLOW  optional: a path under $S that may change (a cache), or ""
 #
-# Checked: the exit code; exactly one stderr line matching REGEX; no
-# sanitizer report; no file at OUT; every file, directory and link under $S
-# (ALLOW aside) unchanged in type, mode, size, mtime, target and content,
-# and nothing new; the run ends within H_TIMEOUT seconds (default 60).
+# Checked: the exit code; exactly one stderr line, of at most 512 bytes,
+# matching REGEX; no sanitizer report; no file at OUT; every file,
+# directory and link under $S (ALLOW aside) unchanged in type, mode, size,
+# mtime, target and content, and nothing new; the run ends within
+# H_TIMEOUT seconds (default 60).
 #
 # The outcome goes to TAP and, when $HOSTILE_LOG names a file, as one line
 # "NAME<TAB>OUTCOME" where OUTCOME is one of
@@ -94,6 +95,7 @@ h_case() {
 	elif ! cmp -s "$T/.before" "$T/.after"; then
 		_hres=outside
 	elif [ "$_hgot" -ne "$_hrc" ] || [ "$(wc -l <"$T/.herr")" -ne 1 ] ||
+	    [ "$(wc -c <"$T/.herr")" -gt 512 ] ||
 	    ! grep -Eq -- "$_hre" "$T/.herr" ||
 	    { [ "$_hout" = - ] && [ -s "$T/.hout" ]; }; then
 		_hres=message
