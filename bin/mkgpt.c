@@ -285,6 +285,59 @@ read_side(int fd, uint32_t ss, uint64_t lba, struct gpt_header *h,
 	return e;
 }
 
+/* The first partition record of type 0xEE of an MBR, or NULL. */
+static const uint8_t *
+pmbr_record(const uint8_t mbr[512])
+{
+	for (int i = 0; i < 4; i++)
+		if (mbr[446 + 16 * i + 4] == 0xee)
+			return mbr + 446 + 16 * i;
+	return NULL;
+}
+
+/*
+ * The protective MBR as UEFI 2.10 5.2.3 defines it (Tables 5-3 and 5-4):
+ * one partition record of type 0xEE, not bootable (0x00), starting at
+ * LBA 1 (CHS 0x000200) and covering the disk but LBA 0, or 0xFFFFFFFF
+ * sectors of a larger disk; the other three records zero. Another record
+ * beside it makes a hybrid MBR, through which a legacy reader sees other
+ * partitions than the GPT's. The ending CHS is not checked: the spec
+ * makes it the last sector's address in a geometry a disk image does not
+ * have, or 0xFFFFFF, and partitioning tools write either.
+ */
+static void
+check_pmbr(const char *path, const uint8_t mbr[512], uint64_t last)
+{
+	static const uint8_t zero[16];
+	const uint8_t *p = pmbr_record(mbr);
+	uint32_t start, count, want = last > 0xffffffff ? 0xffffffff :
+	    (uint32_t)last;
+
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *r = mbr + 446 + 16 * i;
+
+		if (r != p && memcmp(r, zero, 16) != 0)
+			errx(1, "%s: protective MBR has a record %d of type "
+			    "0x%02x beside the 0xEE one", path, i + 1, r[4]);
+	}
+	memcpy(&start, p + 8, 4);
+	memcpy(&count, p + 12, 4);
+	start = le32toh(start);
+	count = le32toh(count);
+	if (p[0] != 0)
+		errx(1, "%s: protective MBR 0xEE record is bootable (0x%02x)",
+		    path, p[0]);
+	if (start != 1)
+		errx(1, "%s: protective MBR 0xEE record starts at LBA %" PRIu32
+		    ", not 1", path, start);
+	if (p[1] != 0x00 || p[2] != 0x02 || p[3] != 0x00)
+		errx(1, "%s: protective MBR 0xEE record starts at CHS 0x%06x, "
+		    "not 0x000200", path, p[1] | p[2] << 8 | p[3] << 16);
+	if (count != want)
+		errx(1, "%s: protective MBR 0xEE record covers %" PRIu32
+		    " sectors, not %" PRIu32, path, count, want);
+}
+
 static int
 verify(const char *path)
 {
@@ -300,7 +353,7 @@ verify(const char *path)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
 		err(1, "%s", path);
 	if (pread(fd, mbr, sizeof(mbr), 0) != sizeof(mbr) || mbr[510] != 0x55 ||
-	    mbr[511] != 0xaa || mbr[446 + 4] != 0xee)
+	    mbr[511] != 0xaa || pmbr_record(mbr) == NULL)
 		errx(1, "%s: no protective MBR", path);
 	/* The sector size is where the primary header's signature is. */
 	for (uint32_t try = 512; try <= 4096 && e1 == NULL; try *= 8) {
@@ -319,6 +372,7 @@ verify(const char *path)
 		errx(1, "%s: primary header puts the backup at LBA %" PRIu64
 		    ", the last LBA is %" PRIu64, path,
 		    le64toh(h1.alternate_lba), last);
+	check_pmbr(path, mbr, last);
 	if ((e2 = read_side(fd, ss, last, &h2, &why)) == NULL)
 		errx(1, "%s: backup GPT header %s", path, why);
 	if (le64toh(h2.alternate_lba) != 1)
@@ -328,6 +382,10 @@ verify(const char *path)
 	    h1.last_usable != h2.last_usable ||
 	    h1.nentries != h2.nentries || h1.entries_crc != h2.entries_crc)
 		errx(1, "%s: primary and backup GPT disagree", path);
+	/* Byte for byte: equal CRCs prove nothing, CRC32 is easy to forge. */
+	if (memcmp(e1, e2, (size_t)le32toh(h1.nentries) * ENTRY_SIZE) != 0)
+		errx(1, "%s: backup partition entries differ from the "
+		    "primary's", path);
 	if (le64toh(h1.entries_lba) < 2 || le64toh(h1.first_usable) <
 	    le64toh(h1.entries_lba) + (le32toh(h1.nentries) * ENTRY_SIZE +
 	    ss - 1) / ss || le64toh(h2.entries_lba) <= le64toh(h1.last_usable)

@@ -453,6 +453,10 @@ inspect(const char *path, int json)
 
 	buf = readall(path, &len);
 	pe_parse(&pe, path, buf, len);
+	/* A signature verifies only if it covers the whole file. */
+	pe_cert_table(&pe, &off, &size);
+	if (size != 0)
+		pe_check_covered(&pe);
 	pe_digest(&pe, md);
 	dig = hex_encode(md, 32);
 	if (json) {
@@ -497,7 +501,6 @@ inspect(const char *path, int json)
 
 	/* WIN_CERTIFICATE entries: dwLength, revision, type, then data,
 	 * each starting 8-byte aligned (PE format 5.7). */
-	pe_cert_table(&pe, &off, &size);
 	for (uint64_t at = off, end = (uint64_t)off + size; size && at + 8 <=
 	    end; ) {
 		uint32_t n = (uint32_t)pe.buf[at] | pe.buf[at + 1] << 8 |
@@ -809,6 +812,7 @@ main(int argc, char *argv[])
 	if (key != NULL) {
 		uint8_t md[32], *der;
 
+		pe_check_covered(&stub);
 		pe_digest(&stub, md);
 		der = sign_authenticode(key, cert, md, &len);
 		pe_append_signature(&stub, der, len);

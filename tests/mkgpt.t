@@ -36,6 +36,18 @@ t_ok "build a sysext-shaped image" \
 t_ok "sfdisk --verify: no errors" sh -c 'sfdisk --verify disk.raw | grep -q "No errors detected"'
 t_ok "sgdisk -v: no problems" sh -c 'sgdisk -v disk.raw | grep -q "No problems found"'
 t_ok "mkgpt -V: consistent" mkgpt -V disk.raw
+# -V on what other tools write: sfdisk's protective MBR ends at CHS
+# 0xFFFFFF, sgdisk's at the CHS of the last sector; a disk of over 2 TiB
+# has a protective record of 0xFFFFFFFF sectors.
+truncate -s 8M sf.raw sg.raw
+truncate -s 3T sfbig.raw
+t_ok "mkgpt -V: a GPT sfdisk made" \
+    sh -c 'printf "label: gpt\n,1M,L\n,2M,U\n" | sfdisk -q sf.raw && mkgpt -V sf.raw'
+t_ok "mkgpt -V: a GPT sgdisk made" \
+    sh -c 'sgdisk -o -n 1:0:+1M -t 1:8300 -n 2:0:+2M sg.raw >/dev/null && mkgpt -V sg.raw'
+t_ok "mkgpt -V: a GPT sfdisk made on a 3 TiB disk" \
+    sh -c 'printf "label: gpt\n,1M,L\n" | sfdisk -q sfbig.raw && mkgpt -V sfbig.raw'
+rm -f sfbig.raw
 sfdisk --json disk.raw >disk.json
 jq_py() { python3 -c "import json, sys; t = json.load(open('disk.json'))['partitiontable']; print($1)"; }
 t_eq "disk GUID from the seed" "$want_disk" jq_py "t['id']"
@@ -219,6 +231,7 @@ assert uuid.UUID(o[0]["uuid"]).hex == ours[:32] and uuid.UUID(o[1]["uuid"]).hex 
 		EOF
 		rp_ok() { t_ok "$1" python3 -c "exec(open('rp/both.py').read())
 $2"; }
+		t_ok "mkgpt -V: repart 252's image" mkgpt -V rp/repart.raw
 		rp_ok "repart 252 and mkgpt alike: back to back on 4 KiB boundaries, a 16 KiB signature, the verity hash read-only" '
 for parts in tp, op:
     assert all(q["start"] == p["start"] + p["size"] for p, q in zip(parts, parts[1:])), parts
@@ -268,6 +281,7 @@ for i in range(3):
 attrs = [(struct.unpack_from("<Q", e(t, i), 48)[0], struct.unpack_from("<Q", e(o, i), 48)[0]) for i in range(3)]
 assert attrs == [(1 << 59, 0), (1 << 60, 1 << 60), (0, 1 << 60)], attrs
 assert all(e(t, i) == e(o, i) for i in range(3, 128))'
+		t_ok "mkgpt -V: repart 252's image of our sizes" mkgpt -V rp/fixed.raw
 	else
 		t_skip "systemd-repart with our sizes" "$(head -c 160 rp/err)"
 	fi

@@ -160,6 +160,49 @@ d = bytearray(open("s.efi", "rb").read()); d[0x20000] ^= 1; open("bad.efi", "wb"
 t_ok "-I: a changed byte fails the digest, exit 1" \
     sh -c 'mkuki -I bad.efi >bad.txt; [ $? -eq 1 ] && grep -q "^signature	the image digest does not match	CN=initkit-uki$" bad.txt'
 need sbverify && t_ok "and sbverify agrees" sh -c '! sbverify --cert cert.pem bad.efi >/dev/null 2>&1'
+# -I verifies a signature only when it covers every byte but the CheckSum,
+# the certificate table and its directory entry; sbverify is the judge.
+cp s.efi tail.efi && printf 'trailing' >>tail.efi
+t_err "-I: bytes after the certificate table are refused" 1 \
+    '^mkuki: tail\.efi: 8 bytes after the certificate table, which no signature covers$' mkuki -I tail.efi
+need sbverify && t_ok "and sbverify fails its hash check" \
+    sh -c '! sbverify --cert cert.pem tail.efi >sbv.out 2>&1 && grep -q "Image fails hash check" sbv.out'
+# The digest is the firmware's (EDK2) and sbverify's: after the sections
+# it hashes from SizeOfHeaders plus their raw sizes, which differs from
+# where they end when there is a gap between them.
+python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", d, 0x3c)[0]
+n, optsize = struct.unpack_from("<H", d, pe + 6)[0], struct.unpack_from("<H", d, pe + 20)[0]
+sect = [pe + 24 + optsize + 40 * i for i in range(n)]
+size, ptr = struct.unpack_from("<II", d, sect[0] + 16)
+for h in sect[1:]:
+    struct.pack_into("<I", d, h + 20, struct.unpack_from("<I", d, h + 20)[0] + 512)
+sym = struct.unpack_from("<I", d, pe + 12)[0]
+if sym:
+    struct.pack_into("<I", d, pe + 12, sym + 512)
+d[ptr + size:ptr + size] = b"gap!" * 128
+d += bytes(-len(d) % 8)         # as sbsign pads it before signing
+open("gap.efi", "wb").write(d)' $STUB
+if need sbsign osslsigncode; then
+	sbsign --key key.pem --cert cert.pem --output gap-sb.efi gap.efi 2>/dev/null
+	t_eq "-I: the digest of an image with a gap between sections is the one sbsign signs" \
+	    "$(osslsigncode verify -CAfile cert.pem -in gap-sb.efi 2>&1 | sed -n 's/^Current message digest *: *//p' | tr A-F a-f | tr -d ' ')" \
+	    sh -c 'mkuki -I gap.efi | awk "\$1 == \"authenticode\" { print \$3 }"'
+	t_err "-I: but its signature is refused: the gap is in no section" 1 \
+	    '^mkuki: gap-sb\.efi: 512 bytes before section \.reloc at 0x[0-9a-f]+ are in no section: no signature covers them$' \
+	    mkuki -I gap-sb.efi
+fi
+t_err "signing a stub with a gap between sections is refused" 1 \
+    '^mkuki: gap\.efi: 512 bytes before section \.reloc at 0x[0-9a-f]+ are in no section: no signature covers them$' \
+    mkuki -s gap.efi -l "$KERNEL" $UNAME -k key.pem -c cert.pem -o gap-uki.efi
+# Data after a stub's sections (its COFF symbol table, and here debug
+# data after that) is dropped: the signed UKI is all covered.
+{ cat $STUB; head -c 4096 /dev/urandom; } >debug.efi
+t_ok "a stub with debug data after its sections: signed, verified by -I" \
+    sh -c "mkuki -s debug.efi -l '$KERNEL' $UNAME -k key.pem -c cert.pem -o debug-uki.efi && mkuki -I debug-uki.efi | grep -q '^signature	verified	CN=initkit-uki$'"
+need sbverify && t_ok "... and by sbverify" sbverify --cert cert.pem debug-uki.efi
 
 # PCR 11: equal to systemd-measure calculate over the same sections.
 if [ -x $MEASURE ]; then

@@ -377,9 +377,10 @@ void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
  * (gnu-efi's aarch64 crt0: systemd 252's linuxaa64.efi.stub) the bytes
  * of sections the header does not list. The loader maps only listed
  * sections, so nothing reads them at run time; kept, they would lie
- * between the stub's sections and new ones, where the firmware's
- * Authenticode digest (EDK2 hashes the tail from the sum of the
- * section sizes) and sbverify's (the gap in place) disagree.
+ * between the stub's sections and new ones, where no signature covers
+ * them: the firmware (EDK2) and sbverify hash the rest of the file from
+ * SizeOfHeaders plus the sections' sizes, the end of the last section
+ * again in the gap's place (pe_check_covered).
  */
 void pe_strip_tail(struct pe *);
 /* Where the headers' and the listed sections' file data end. */
@@ -395,8 +396,13 @@ void pe_replace_section(struct pe *, int i, const void *data, size_t len);
 void pe_remove_section(struct pe *, int i);
 /* SizeOfImage recomputed, CheckSum zeroed. */
 void pe_finish(struct pe *);
-/* The SHA-256 Authenticode digest. */
+/* The SHA-256 Authenticode digest, as the firmware computes it. */
 void pe_digest(const struct pe *, uint8_t md[32]);
+/*
+ * Exit 1 naming the bytes unless that digest covers every byte of the
+ * file but the CheckSum, the certificate table and its directory entry.
+ */
+void pe_check_covered(const struct pe *);
 void pe_append_signature(struct pe *, const uint8_t *der, size_t len);
 
 /*

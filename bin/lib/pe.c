@@ -410,9 +410,8 @@ pe_replace_section(struct pe *pe, int i, const void *data, size_t len)
  * Drop section i: its header leaves the table (later ones move up) and
  * its address range becomes a hole the loader zero-fills. Its raw data,
  * zeroed, becomes padding of the section whose data it follows: data
- * between sections that no section covers is hashed by sbsign and
- * sbverify but not by the Authenticode specification, so the file must
- * not have any.
+ * between sections that no section covers is in no Authenticode digest
+ * (pe_check_covered), so the file must not have any.
  */
 void
 pe_remove_section(struct pe *pe, int i)
@@ -461,21 +460,42 @@ by_rawptr(const void *a, const void *b)
 	return x->rawptr < y->rawptr ? -1 : x->rawptr > y->rawptr;
 }
 
+/* The sections with file data, in file order, in a new array of *n. */
+static struct pe_section *
+file_sections(const struct pe *pe, int *n)
+{
+	struct pe_section *v = xcalloc(pe->nsect + 1, sizeof(*v));
+
+	*n = 0;
+	for (int i = 0; i < pe->nsect; i++) {
+		pe_section(pe, i, &v[*n]);
+		if (v[*n].rawsize != 0)
+			(*n)++;
+	}
+	qsort(v, *n, sizeof(*v), by_rawptr);
+	return v;
+}
+
 /*
- * The Authenticode digest: the headers without the CheckSum field and the
+ * The Authenticode digest as the firmware (EDK2's DxeImageVerificationLib)
+ * and sbverify compute it: the headers without the CheckSum field and the
  * certificate table's directory entry, then each section's raw data in
- * file order, then whatever follows the sections except the certificate
- * table.
+ * file order, then, from the offset SizeOfHeaders plus the sections' raw
+ * sizes (the Authenticode specification's SUM_OF_BYTES_HASHED), the file
+ * but as many bytes at its end as the certificate table has. That rest is
+ * what follows the sections up to the table only when the sections lie
+ * back to back after the headers and the table ends the file, which
+ * pe_check_covered checks.
  */
 void
 pe_digest(const struct pe *pe, uint8_t md[32])
 {
 	size_t sum = opt32(pe, OPT_SIZE_OF_HEADERS), cks = pe->opt +
-	    OPT_CHECKSUM, dir = opt_dirs(pe) + DIR_SECURITY * 8, end;
-	struct pe_section *v = xcalloc(pe->nsect + 1, sizeof(*v));
+	    OPT_CHECKSUM, dir = opt_dirs(pe) + DIR_SECURITY * 8;
 	uint32_t coff, csize;
+	struct pe_section *v;
 	EVP_MD_CTX *ctx;
-	int n = 0;
+	int n;
 
 	if (pe->ndd <= DIR_SECURITY)
 		errx(1, "%s: no certificate table directory", pe->name);
@@ -485,27 +505,62 @@ pe_digest(const struct pe *pe, uint8_t md[32])
 	    EVP_DigestUpdate(ctx, pe->buf + cks + 4, dir - cks - 4) != 1 ||
 	    EVP_DigestUpdate(ctx, pe->buf + dir + 8, sum - dir - 8) != 1)
 		errx_ssl(pe->name);
-	for (int i = 0; i < pe->nsect; i++) {
-		pe_section(pe, i, &v[n]);
-		if (v[n].rawsize != 0)
-			n++;
-	}
-	qsort(v, n, sizeof(*v), by_rawptr);
+	v = file_sections(pe, &n);
 	for (int i = 0; i < n; i++) {
 		if (EVP_DigestUpdate(ctx, pe->buf + v[i].rawptr,
 		    v[i].rawsize) != 1)
 			errx_ssl(pe->name);
-		if (v[i].rawptr + v[i].rawsize > sum)
-			sum = v[i].rawptr + v[i].rawsize;
+		sum += v[i].rawsize;
 	}
 	pe_cert_table(pe, &coff, &csize);
-	end = csize != 0 ? coff : pe->len;
-	if (end > sum && EVP_DigestUpdate(ctx, pe->buf + sum, end - sum) != 1)
+	if (pe->len > sum + csize && EVP_DigestUpdate(ctx, pe->buf + sum,
+	    pe->len - sum - csize) != 1)
 		errx_ssl(pe->name);
 	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
 		errx_ssl(pe->name);
 	EVP_MD_CTX_free(ctx);
 	free(v);
+}
+
+/*
+ * The digest covers every byte of the file but the CheckSum, the
+ * directory entry and the certificate table only when the sections' data
+ * follow each other from the end of the headers, and the table, if any,
+ * comes after them and ends the file. Else EDK2 and sbverify hash the end
+ * of the last section again in place of a gap between sections, whose
+ * bytes no signature then covers, and hash part of the table in place of
+ * bytes after it.
+ */
+void
+pe_check_covered(const struct pe *pe)
+{
+	uint64_t end = opt32(pe, OPT_SIZE_OF_HEADERS);
+	uint32_t coff, csize;
+	struct pe_section *v;
+	int n;
+
+	v = file_sections(pe, &n);
+	for (int i = 0; i < n; i++) {
+		if (v[i].rawptr > end)
+			errx(1, "%s: %" PRIu64 " bytes before section %s at "
+			    "0x%" PRIx32 " are in no section: no signature "
+			    "covers them", pe->name, v[i].rawptr - end,
+			    v[i].name, v[i].rawptr);
+		if (v[i].rawptr < end)
+			errx(1, "%s: section %s at 0x%" PRIx32 " overlaps the "
+			    "data before it", pe->name, v[i].name,
+			    v[i].rawptr);
+		end += v[i].rawsize;
+	}
+	free(v);
+	pe_cert_table(pe, &coff, &csize);
+	if (csize != 0 && coff < end)
+		errx(1, "%s: certificate table at 0x%" PRIx32 " lies within "
+		    "the sections' data", pe->name, coff);
+	if (csize != 0 && (uint64_t)coff + csize < pe->len)
+		errx(1, "%s: %" PRIu64 " bytes after the certificate table, "
+		    "which no signature covers", pe->name,
+		    (uint64_t)pe->len - coff - csize);
 }
 
 /*

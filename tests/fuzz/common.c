@@ -351,3 +351,13 @@ fuzz_write(const char *path, const void *buf, size_t len)
 	    close(fd) < 0)
 		fuzz_fail("%s: %s", path, strerror(errno));
 }
+
+uint64_t
+fuzz_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}

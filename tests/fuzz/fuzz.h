@@ -64,6 +64,8 @@ int fuzz_tmpfd(void);
 char *fuzz_path(const char *name);
 /* Write buf to path (created or truncated); exits on failure. */
 void fuzz_write(const char *path, const void *buf, size_t len);
+/* The little-endian number of n (at most 8) bytes at p. */
+uint64_t fuzz_le(const uint8_t *p, int n);
 
 /* Stop with a message: a wrong result is a crash for the fuzzer. */
 void fuzz_fail(const char *fmt, ...) __attribute__((noreturn,

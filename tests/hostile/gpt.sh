@@ -1,7 +1,9 @@
 #!/bin/sh
 # Hostile inputs for mkgpt (issue 11): payloads larger than the partition
 # asked for, and for -V disks whose GPT headers lie with valid CRCs
-# (entry counts and sizes, LBAs out of the disk, entries out of order).
+# (entry counts and sizes, LBAs out of the disk, entries out of order);
+# (issue 19) a backup entry array forged to the primary's CRC32, and
+# protective MBRs that are not as UEFI defines them.
 . "$(dirname "$0")/../lib.sh"
 . "$top/tests/hostile/lib.sh"
 
@@ -71,3 +73,72 @@ lie "a partition ending before it starts" 'ent("<Q", 40, 3)'
 lie "a partition starting at LBA 0" 'ent("<Q", 32, 0)'
 lie "a partition over the entries" 'ent("<Q", 32, 2)'
 lie "a second partition over the first" 'd[E + 128:E + 256] = d[E:E + 128]; d[E + 128 + 16] ^= 1'
+
+# -V of a disk whose backup entry array differs from the primary's under
+# the same CRC32 (issue 19): the backup's partition 1 moved from LBA 40 to
+# 48 and renamed, then 4 bytes of an unused entry solved for so that the
+# array's CRC32 is what both headers say. CRC32 is linear in its input:
+# the register wanted before the suffix is found by running it backwards
+# from the end, and the 4 bytes that lead there from the register after
+# the prefix are their XOR.
+h_sandbox
+cp "$T/disk.raw" disk.raw
+python3 - <<'EOF2'
+import struct, zlib
+d = bytearray(open("disk.raw", "rb").read())
+last = len(d) // 512 - 1
+elba, n, size = struct.unpack_from("<QII", d, last * 512 + 72)
+e = bytearray(d[elba * 512:elba * 512 + n * size])
+want = zlib.crc32(e)
+assert struct.unpack_from("<Q", e, 32)[0] == 40
+struct.pack_into("<Q", e, 32, 48)
+e[56:128] = "evil".encode("utf-16-le").ljust(72, b"\0")
+
+tab = []
+for i in range(256):
+    c = i
+    for _ in range(8):
+        c = c >> 1 ^ (0xedb88320 if c & 1 else 0)
+    tab.append(c)
+top = {c >> 24: i for i, c in enumerate(tab)}
+def back(r, b):
+    i = top[r >> 24]
+    return (r ^ tab[i]) << 8 & 0xffffffff | (i ^ b)
+at = (n - 1) * size + 16          # the UUID of the last, unused entry
+r = want ^ 0xffffffff
+for b in reversed(e[at + 4:]):
+    r = back(r, b)
+for _ in range(4):
+    r = back(r, 0)
+e[at:at + 4] = struct.pack("<I", r ^ zlib.crc32(e[:at]) ^ 0xffffffff)
+assert zlib.crc32(e) == want and e[:16] != bytes(16) and e[at - 16:at] == bytes(16)
+d[elba * 512:elba * 512 + n * size] = e
+open("disk.raw", "wb").write(d)
+EOF2
+h_case "mkgpt: -V a backup entry array that differs from the primary's with the same CRC32" 1 \
+    "^mkgpt: disk\.raw: backup partition entries differ from the primary's$" - -- mkgpt -V disk.raw
+
+# -V of protective MBRs that are not as UEFI 2.10 5.2.3 (Table 5-4)
+# defines them: one record, type 0xEE, not bootable, starting at LBA 1
+# (CHS 0/0/2) and covering the disk but LBA 0 (or 2^32-1 sectors), and
+# three records of zeros.
+pmbr() { # what python-statements (r(i): the offset of MBR record i)
+	h_sandbox
+	cp "$T/disk.raw" disk.raw
+	python3 - "$2" <<'EOF2'
+import struct, sys
+d = bytearray(open("disk.raw", "rb").read())
+def r(i): return 446 + 16 * i
+exec(sys.argv[1])
+open("disk.raw", "wb").write(d)
+EOF2
+	h_case "mkgpt: -V a protective MBR with $1" 1 "^mkgpt: disk\.raw: protective MBR " - -- mkgpt -V disk.raw
+}
+pmbr "a FAT32 record over partition 1 (a hybrid MBR)" \
+    'd[r(1):r(2)] = bytes([0, 0xfe, 0xff, 0xff, 0x0c, 0xfe, 0xff, 0xff]) + struct.pack("<II", 40, 2048)'
+pmbr "its 0xEE record covering one sector" 'struct.pack_into("<I", d, r(0) + 12, 1)'
+pmbr "its 0xEE record covering 2^32-1 sectors of a 1 MiB disk" 'struct.pack_into("<I", d, r(0) + 12, 0xffffffff)'
+pmbr "its 0xEE record starting at LBA 2" 'struct.pack_into("<II", d, r(0) + 8, 2, len(d) // 512 - 2)'
+pmbr "its 0xEE record bootable (0x80)" 'd[r(0)] = 0x80'
+pmbr "its 0xEE record starting at CHS 0/0/1" 'd[r(0) + 2] = 1'
+pmbr "a second 0xEE record" 'd[r(3):r(4)] = d[r(0):r(1)]'

@@ -3,7 +3,8 @@
 # every header boundary (tests/hostile/pe-bounds.py) and one byte either
 # side, the kernel likewise, stubs already signed, with certificate
 # tables that lie, and without room for the new section headers; kernels
-# compressed with gzip or zstd whose streams are broken (issue 13).
+# compressed with gzip or zstd whose streams are broken (issue 13); for -I,
+# signed images with bytes no signature covers (issue 19).
 . "$(dirname "$0")/../lib.sh"
 . "$top/tests/hostile/lib.sh"
 
@@ -127,6 +128,47 @@ if need sbsign openssl; then
 	sbsign --key "$T/key.pem" --cert "$T/cert.pem" --output signed.efi stub.efi 2>/dev/null
 	printf 'trailing' >>signed.efi
 	uki "a signed stub with bytes after its signature" 'signed\.efi: ' -s signed.efi -l vmlinuz
+	# -I (issue 19): a signature verifies only if it covers every byte
+	# but the CheckSum, the certificate table and its directory entry.
+	# Bytes appended after the table: sbverify says the image fails its
+	# hash check, mkuki -I said "verified".
+	box
+	sbsign --key "$T/key.pem" --cert "$T/cert.pem" --output signed.efi stub.efi 2>/dev/null
+	printf 'trailing' >>signed.efi
+	h_case "mkuki: -I a signed stub with bytes after its certificate table" 1 \
+	    '^mkuki: signed\.efi: 8 bytes after the certificate table, which no signature covers$' \
+	    - -- mkuki -I signed.efi
+	# 512 bytes between .text and .reloc, in no section: sbsign signs
+	# the image, and with those bytes changed sbverify still accepts it
+	# (as EDK2 would: both hash the end of the last section again in
+	# their place).
+	box
+	python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", d, 0x3c)[0]
+n, optsize = struct.unpack_from("<H", d, pe + 6)[0], struct.unpack_from("<H", d, pe + 20)[0]
+sect = [pe + 24 + optsize + 40 * i for i in range(n)]
+end = struct.unpack_from("<II", d, sect[0] + 16)
+end = end[0] + end[1]
+for h in sect[1:]:
+    struct.pack_into("<I", d, h + 20, struct.unpack_from("<I", d, h + 20)[0] + 512)
+sym = struct.unpack_from("<I", d, pe + 12)[0]
+if sym:
+    struct.pack_into("<I", d, pe + 12, sym + 512)
+d[end:end] = bytes(512)
+open(sys.argv[1], "wb").write(d)' stub.efi
+	sbsign --key "$T/key.pem" --cert "$T/cert.pem" --output gap.efi stub.efi 2>/dev/null
+	python3 -c '
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pe = struct.unpack_from("<I", d, 0x3c)[0]
+size, ptr = struct.unpack_from("<II", d, pe + 24 + struct.unpack_from("<H", d, pe + 20)[0] + 16)
+d[ptr + size:ptr + size + 4] = b"evil"
+open(sys.argv[1], "wb").write(d)' gap.efi
+	h_case "mkuki: -I a signed stub with bytes between sections, changed after signing" 1 \
+	    '^mkuki: gap\.efi: 512 bytes before section \.reloc at 0x[0-9a-f]+ are in no section: no signature covers them$' \
+	    - -- mkuki -I gap.efi
 else
 	t_skip "mkuki: signed stubs" "sbsign or openssl not installed"
 fi
