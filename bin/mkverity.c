@@ -77,6 +77,42 @@ data_blocks(int fd, const char *name, uint32_t bs)
 }
 
 /*
+ * Where a hash area this tool appended before begins in a file of size
+ * bytes, or -1: the one data size n whose data, superblock and tree end
+ * exactly at the file's end, with a superblock there that describes
+ * exactly n blocks of bs bytes. (Data, superblock and tree grow with n,
+ * so a binary search finds n.)
+ */
+static off_t
+old_tree(int fd, const char *name, uint32_t bs, off_t size)
+{
+	struct verity v = { .block_size = bs }, sb;
+	uint64_t lo = 1, hi = (uint64_t)size / bs, n;
+	uint8_t buf[512];
+	off_t end;
+
+	while (lo <= hi) {
+		n = lo + (hi - lo) / 2;
+		v.data_blocks = n;
+		verity_layout(&v);
+		end = (off_t)(n * bs + v.sb_size + v.tree_size);
+		if (end == size)
+			break;
+		if (end < size)
+			lo = n + 1;
+		else
+			hi = n - 1;
+	}
+	if (lo > hi)
+		return -1;
+	read_at(fd, name, buf, sizeof(buf), (off_t)(n * bs));
+	if (verity_parse_superblock(&sb, buf) != 0 || sb.block_size != bs ||
+	    sb.data_blocks != n)
+		return -1;
+	return (off_t)(n * bs);
+}
+
+/*
  * Check the stored tree top-down, as the kernel would: the root against
  * the top block, every block against its digest one level up. Then the
  * data against level 0, naming the first bad block.
@@ -244,6 +280,21 @@ main(int argc, char *argv[])
 	if ((dfd = open(argv[0], (out ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		err(1, "%s", argv[0]);
 	v.data_blocks = data_blocks(dfd, argv[0], v.block_size);
+	if (out == NULL && hoff_arg == NULL) {
+		/*
+		 * A file that already ends in its hash area: the data is what
+		 * comes before it, and only -f rebuilds the area in place.
+		 */
+		off_t at = old_tree(dfd, argv[0], v.block_size,
+		    (off_t)(v.data_blocks * v.block_size));
+
+		if (at >= 0 && !force)
+			errx(1, "%s: ends in a verity hash area from offset %jd "
+			    "(of an earlier run); use -f to rebuild it", argv[0],
+			    (intmax_t)at);
+		if (at >= 0)
+			v.data_blocks = (uint64_t)at / v.block_size;
+	}
 	if (out == NULL) {
 		/* Into the data file, after the data. */
 		uint64_t size = v.data_blocks * v.block_size;

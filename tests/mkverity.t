@@ -132,6 +132,25 @@ t_ok "no -o: tree appended to the data, veritysetup verify with --hash-offset" \
 	mkverity -V -H $((129 * 4096)) onefile.img onefile.img $root'
 t_err "no -o: -H inside the data refused" 1 'onefile.img: -H 4096 would overwrite the data' \
     mkverity -H 4096 onefile.img
+# A second run finds the hash area of the first (129 data blocks, the
+# superblock block and 3 tree blocks: 129 * 4096 = 528384): refused
+# without -f, the file untouched; with -f the area is rebuilt over the
+# same data, the same bytes; veritysetup's own in-place format too.
+cp onefile.img onefile.first
+t_err "no -o, run again: the earlier hash area is found and refused" 1 \
+    '^mkverity: onefile\.img: ends in a verity hash area from offset 528384 \(of an earlier run\); use -f to rebuild it$' \
+    mkverity -s $SALT onefile.img
+t_ok "and the file is untouched" cmp onefile.img onefile.first
+t_ok "-f: the area rebuilt in place, the same bytes and root hash" \
+    sh -c 'root=$(mkverity -f -s '$SALT' onefile.img) && cmp onefile.img onefile.first &&
+	veritysetup verify --hash-offset=528384 --data-blocks=129 onefile.img onefile.img $root'
+cp d129.img vs.img
+veritysetup format --hash-offset=528384 --salt=$SALT --uuid=00000000-0000-4000-8000-000000000000 vs.img vs.img >/dev/null 2>&1
+t_err "no -o: veritysetup's in-place hash area is found too" 1 \
+    '^mkverity: vs\.img: ends in a verity hash area from offset 528384' mkverity vs.img
+t_ok "a data file that merely ends in a superblock's bytes is data" \
+    sh -c 'head -c 8192 d129.img >tail.img && dd if=onefile.img bs=4096 skip=129 count=1 status=none >>tail.img &&
+	mkverity -o tail.h tail.img >/dev/null'
 t_ok "-H with -o: tree at that offset of the hash image" \
     sh -c 'root=$(mkverity -H 1M -o off.img d129.img) && veritysetup verify --hash-offset=1048576 d129.img off.img $root'
 
