@@ -32,8 +32,15 @@
 
 #include "initkit.h"
 
+/*
+ * Where the output has them, and where an input root may: a merged-/usr
+ * root (pkgroot's) has usr/lib/..., a package unpacked alone by dpkg-deb
+ * -x has what it ships, lib/... in Debian 12.
+ */
 #define MODDIR	"usr/lib/modules"
 #define FWDIR	"usr/lib/firmware"
+static const char *const moddirs[] = { MODDIR, "lib/modules" };
+static const char *const fwdirs[] = { FWDIR, "lib/firmware" };
 
 /* The files of a module directory copied as the kernel package has them. */
 static const char *const shipped[] = { "modules.order", "modules.builtin",
@@ -42,6 +49,7 @@ static const char *const shipped[] = { "modules.order", "modules.builtin",
 struct rule {
 	int include;		/* -m (1) or -x (0) */
 	const char *glob;
+	int matched;		/* a module file matched it */
 };
 
 struct mod {
@@ -151,19 +159,21 @@ set_add(struct set *s, const char *name, const char *rel, const char *why)
 
 /* -m and -x in order: the last rule that matches decides. */
 static int
-selected(const struct rule *r, size_t n, const char *rel)
+selected(struct rule *r, size_t n, const char *rel)
 {
 	int in = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (fnmatch(r[i].glob, rel, 0) == 0)
+		if (fnmatch(r[i].glob, rel, 0) == 0) {
 			in = r[i].include;
+			r[i].matched = 1;
+		}
 	return in;
 }
 
 /* Modules under dir (relative to the module directory: kernel/...). */
 static void
-walk(const char *moddir, const char *rel, const struct rule *r, size_t nr,
+walk(const char *moddir, const char *rel, struct rule *r, size_t nr,
     struct set *s)
 {
 	char *path = xasprintf("%s/%s", moddir, rel);
@@ -380,23 +390,23 @@ firmware_find(const char *fwroot, const char *name, char **found)
 
 	if (strstr(name, "..") != NULL || name[0] == '/')
 		return NULL;
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		char *rel = xasprintf(FWDIR "/%s%s", name, ext[i]), *real;
-		char *root = realpath(fwroot, NULL), *p;
+	for (size_t d = 0; d < sizeof(fwdirs) / sizeof(fwdirs[0]); d++)
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			char *root = realpath(fwroot, NULL), *p, *real;
 
-		p = xasprintf("%s/%s", fwroot, rel);
-		real = realpath(p, NULL);
-		free(p);
-		if (real != NULL && root != NULL && strncmp(real, root,
-		    strlen(root)) == 0 && real[strlen(root)] == '/') {
+			p = xasprintf("%s/%s/%s%s", fwroot, fwdirs[d], name,
+			    ext[i]);
+			real = realpath(p, NULL);
+			free(p);
+			if (real != NULL && root != NULL && strncmp(real, root,
+			    strlen(root)) == 0 && real[strlen(root)] == '/') {
+				free(root);
+				*found = xasprintf(FWDIR "/%s%s", name, ext[i]);
+				return real;
+			}
+			free(real);
 			free(root);
-			*found = rel;
-			return real;
 		}
-		free(real);
-		free(root);
-		free(rel);
-	}
 	return NULL;
 }
 
@@ -440,8 +450,8 @@ main(int argc, char *argv[])
 	const char **names = NULL;
 	size_t nrules = 0, nnames = 0;
 	int ch, flags = 0;
-	char *src, *work, *idx, *outmods, **fwmod = NULL, tmpl[PATH_MAX];
-	const char *config[] = { NULL, NULL, NULL };
+	char *src = NULL, *work, *idx, *outmods, **fwmod = NULL, tmpl[PATH_MAX];
+	const char *config[] = { NULL, NULL, NULL, NULL };
 	struct kmod_ctx *ctx;
 	struct set s = { 0 };
 	struct fw fw = { 0 };
@@ -469,6 +479,7 @@ main(int argc, char *argv[])
 			rules = xreallocarray(rules, nrules + 1,
 			    sizeof(*rules));
 			rules[nrules].include = ch == 'm';
+			rules[nrules].matched = 0;
 			rules[nrules++].glob = optarg;
 			break;
 		case 'o':
@@ -508,11 +519,19 @@ main(int argc, char *argv[])
 		/* Absolute: symlinks in the work directory point here. */
 		if (abs == NULL)
 			err(1, "%s", kroot);
-		src = xasprintf("%s/" MODDIR "/%s", abs, kver);
+		for (size_t i = 0; i < sizeof(moddirs) / sizeof(moddirs[0]);
+		    i++) {
+			src = xasprintf("%s/%s/%s", abs, moddirs[i], kver);
+			if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+				break;
+			free(src);
+			src = NULL;
+		}
 		free(abs);
 	}
-	if (stat(src, &st) < 0 || !S_ISDIR(st.st_mode))
-		errx(1, "%s: no modules for %s (%s)", kroot, kver, src);
+	if (src == NULL)
+		errx(1, "%s: no modules for %s (neither " MODDIR "/%s nor "
+		    "lib/modules/%s)", kroot, kver, kver, kver);
 	if (fwroot != NULL && (stat(fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
 		errx(1, "%s: not a directory", fwroot);
 
@@ -551,6 +570,7 @@ main(int argc, char *argv[])
 	/* Configuration from the kernel root only, never the host's. */
 	config[0] = xasprintf("%s/etc/modprobe.d", kroot);
 	config[1] = xasprintf("%s/usr/lib/modprobe.d", kroot);
+	config[2] = xasprintf("%s/lib/modprobe.d", kroot);
 	if ((ctx = kmod_new(idx, config)) == NULL)
 		errx(1, "%s: libkmod cannot use it", src);
 	kmod_set_log_fn(ctx, kmod_log, NULL);
@@ -565,6 +585,10 @@ main(int argc, char *argv[])
 			walk(idx, "kernel", rules, nrules, &s);
 		free(kdir);
 	}
+	for (size_t i = 0; i < nrules; i++)
+		if (rules[i].include && !rules[i].matched)
+			errx(1, "-m %s: matches no module of %s", rules[i].glob,
+			    kver);
 	for (size_t i = 0; i < nnames; i++) {
 		struct kmod_list *list = NULL;
 
@@ -660,6 +684,7 @@ main(int argc, char *argv[])
 	free(names);
 	free((char *)config[0]);
 	free((char *)config[1]);
+	free((char *)config[2]);
 	free(outmods);
 	free(idx);
 	free(src);

@@ -24,7 +24,10 @@ EXCLUDE = /usr/share/doc/*/changelog* /usr/share/doc/*/NEWS* \
 	/etc/init.d/* /etc/rc?.d/* /etc/cron.* /etc/logrotate.d/* \
 	/var/cache/* /var/log/*
 
-# The per-kernel modules cpio: the generic set.
-MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list)
+# The per-kernel modules cpio: the generic set, what every architecture's
+# kernel has and what only this one's has (modroot refuses a glob that
+# matches no module).
+MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list) \
+	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list)
 
 CMDLINE = console=tty0 console=ttyS0

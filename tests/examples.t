@@ -100,7 +100,7 @@ if token_init $F/key.pem; then
 else
 	have_token=
 fi
-cp "$top/profiles/modules-generic.list" $F/
+cp "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list" $F/
 
 # --- The blocks -------------------------------------------------------------
 # blocks PAGE: each literal block of EXAMPLES as a script, PAGE.N.sh.
@@ -124,7 +124,7 @@ inputs() {
 	mksqfs) echo ext.mtree ;;
 	mkuki) echo ucode.mtree root.mtree root cmdline db.key db.crt ;;
 	mkverity) echo ext.sqfs ;;
-	modroot) echo modules-generic.list initrd.cpio.zst ;;
+	modroot) echo modules-generic.list modules-generic-amd64.list initrd.cpio.zst ;;
 	pkcs7sign) echo ext.sqfs ext.roothash key.pem cert.pem data data.sig pin ;;
 	pkgroot) echo ;;
 	esac

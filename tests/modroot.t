@@ -113,9 +113,26 @@ t_ok "without -F, no firmware and no warning" \
 t_ok "-v says why each module was taken" \
     sh -c "modroot -v -r $K -M top -o o8 kr 2>&1 >/dev/null | grep -qx 'modroot: kernel/lib/base.ko (needed by top)'"
 
+# A kernel package unpacked alone by dpkg-deb -x, as Debian 12 ships it:
+# lib/modules, lib/firmware, lib/modprobe.d (no usr/lib). The output has
+# the same modules, firmware and indexes, under usr/lib as always.
+mkdir -p deb/lib
+cp -R kr/usr/lib/modules deb/lib/ && cp -R fw/usr/lib/firmware deb/lib/ && cp -R kr/usr/lib/modprobe.d deb/lib/
+t_ok "a root with lib/modules (dpkg-deb -x of a Debian 12 kernel package)" \
+    sh -c "modroot -t 1700000000 -r $K -m 'drivers/top/*' -F deb -o outdeb deb >outdeb.mtree 2>outdeb.err"
+t_eq "the same modules as from usr/lib/modules, the modprobe.d softdep too" "$(./files out)" ./files outdeb
+t_ok "the same bytes: modules, indexes and firmware from lib/firmware" \
+    sh -c "diff -r out outdeb && sed 's,contents=outdeb/,contents=out/,' outdeb.mtree | cmp - out.mtree"
+
 # Bad input: one line, exit 1, no output directory.
+t_err "a -m glob that matches no module" 1 "^modroot: -m drivers/nope/\\*: matches no module of $K\$" \
+    modroot -r $K -m 'drivers/top/*' -m 'drivers/nope/*' -o bad kr
+t_err "a typo among globs that match is named" 1 "^modroot: -m lib/typo\\.ko: matches no module" \
+    modroot -r $K -m 'lib/*' -x 'lib/base.ko' -m 'lib/typo.ko' -o bad kr
+t_ok "a -m glob whose modules a later -x excludes is not an error" \
+    sh -c "modroot -r $K -m 'lib/base.ko' -x 'lib/*' -M top -o ok-x kr >/dev/null"
 t_err "an unknown module" 1 "nosuch: no such module or alias in $K" modroot -r $K -M nosuch -o bad kr
-t_err "a kernel release the root does not have" 1 "kr: no modules for 9.9" modroot -r 9.9 -m '*' -o bad kr
+t_err "a kernel release the root does not have" 1 "kr: no modules for 9\\.9 \\(neither usr/lib/modules/9\\.9 nor lib/modules/9\\.9\\)" modroot -r 9.9 -m '*' -o bad kr
 t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" modroot -r $K -F out.mtree -o bad kr
 t_err "an existing output without -f" 1 "out: exists" modroot -r $K -M top -o out kr
 t_ok "... and nothing left behind" sh -c '! ls -A | grep -e "^bad" -e "\.tmp"'
@@ -128,7 +145,7 @@ t_usage "unknown option" modroot -Z
 # The real kernel: the generic set, small enough, and what boots a
 # verity-protected sysext root resolves.
 if kernel_get modules; then
-	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list")
+	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list")
 	t_ok "bookworm's kernel, the generic set" \
 	    sh -c "modroot -t 1700000000 -r $KVER $* -F kroot -o real kroot >real.mtree 2>real.err"
 	K=$KVER
