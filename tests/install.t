@@ -110,7 +110,9 @@ initrd-modules-$K.cpio.zst" \
 t_ok "--verbose: the plugin says what it staged" grep -q '^50-initkit.install: staging' ki.out
 # Every path the plugin (and what it ran) created, opened for writing,
 # renamed or removed, from strace -y: "dir/name" for a name relative to a
-# directory descriptor.
+# directory descriptor. kernel-install makes its staging area in $TMPDIR
+# (mktemp -t).
+stage_re=$(printf '%s' "${TMPDIR:-/tmp}" | sed 's/[][\\.*^$]/\\&/g')
 written() {
 	awk '$2 ~ /^(mkdir|mkdirat|rename|renameat2?|unlink|unlinkat|rmdir|symlink|symlinkat|link|linkat)\(/ ||
 	    ($2 ~ /^(open|openat|creat)\(/ && /O_WRONLY|O_RDWR|O_CREAT/) {
@@ -126,7 +128,7 @@ written() {
 			print (q ~ /^\// || dir == "") ? q : dir "/" q
 		}
 	}' "$T"/strace.add |
-	    grep -v -e '^/dev/null$' -e '^/tmp/kernel-install\.staging\.[^/]*\(/\|$\)' \
+	    grep -v -e '^/dev/null$' -e "^$stage_re/kernel-install\\.staging\\.[^/]*\\(/\\|\$\\)" \
 	    -e "^$T/boot/" || true
 }
 t_eq "it wrote nothing but in the staging area" "" written
