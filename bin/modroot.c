@@ -337,6 +337,7 @@ copy(const char *from, const char *to)
 	struct stat st;
 	int in, out;
 	ssize_t n;
+	off_t done = 0;
 
 	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) < 0)
 		err(1, "%s", from);
@@ -346,16 +347,26 @@ copy(const char *from, const char *to)
 	    0644)) < 0)
 		err(1, "%s", to);
 	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
-		;
+		done += n;
 	if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
 		char buf[1 << 16];
 
-		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, (size_t)n) != n)
+		/* Another file system: read and write, a short write resumed. */
+		while ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 &&
+		    errno == EINTR)) {
+			if (n < 0)
+				continue;
+			if (pwrite_full(out, buf, (size_t)n, done) < 0)
 				err(1, "%s", to);
+			done += n;
+		}
 	}
+	/* A full disk or a file size limit is the output's failure. */
 	if (n < 0)
-		err(1, "%s", from);
+		err(1, "%s", errno == ENOSPC || errno == EFBIG ||
+		    errno == EDQUOT ? to : from);
+	if (done != st.st_size)
+		errx(1, "%s: changed size while copied", from);
 	if (close(out) < 0)
 		err(1, "%s", to);
 	close(in);

@@ -134,6 +134,27 @@ t_ok "a -m glob whose modules a later -x excludes is not an error" \
 t_err "an unknown module" 1 "nosuch: no such module or alias in $K" modroot -r $K -M nosuch -o bad kr
 t_err "a kernel release the root does not have" 1 "kr: no modules for 9\\.9 \\(neither usr/lib/modules/9\\.9 nor lib/modules/9\\.9\\)" modroot -r 9.9 -m '*' -o bad kr
 t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" modroot -r $K -F out.mtree -o bad kr
+# A module that does not fit: a file size limit of 50 KiB (dash's ulimit
+# counts 512-byte blocks; SIGXFSZ ignored, so the kernel cuts the write
+# short, then says EFBIG). From the same file system (copy_file_range) and
+# from another one (/dev/shm: read and write, where a short write once
+# came out as "Success"), the line names the output file.
+mkdir -p kbig/usr/lib/modules/$K/kernel/big
+head -c 200000 /dev/zero >pad.bin
+printf 'static const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=big\\0vermagic=%s SMP mod_unload \\0";\n' $K >big.c
+cc -c -o big.o big.c && objcopy --add-section .pad=pad.bin big.o kbig/usr/lib/modules/$K/kernel/big/big.ko
+shm=
+if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/modroot.XXXXXX); then
+	cp -R kbig "$shm/"
+fi
+for c in "the same file system:$T/kbig" ${shm:+"another file system:$shm/kbig"}; do
+	root=${c#*:}
+	t_err "a module over the file size limit, from ${c%%:*}: names the output" 1 \
+	    "^modroot: \\.bigout\\.tmp[^/]*/usr/lib/modules/$K/kernel/big/big\\.ko: File too large\$" \
+	    sh -c "trap '' XFSZ; ulimit -f 100; exec modroot -r $K -m 'big/*' -o bigout $root"
+	t_ok "... and leaves no output" sh -c '[ ! -e bigout ] && ! ls -A | grep -q "^\.bigout"'
+done
+[ -n "$shm" ] && rm -rf "$shm"
 t_err "an existing output without -f" 1 "out: exists" modroot -r $K -M top -o out kr
 t_ok "... and nothing left behind" sh -c '! ls -A | grep -e "^bad" -e "\.tmp"'
 t_ok "-f replaces it" sh -c "modroot -f -r $K -M base -o out kr >/dev/null && [ \"\$(./files out)\" = 'kernel/lib/base.ko ' ]"
