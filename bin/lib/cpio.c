@@ -69,34 +69,43 @@ body_size(const struct node *n)
 	return n->data ? n->size : 0;
 }
 
+/*
+ * What newc and the kernel's reader cannot take. cpio_size checks every
+ * entry before any byte is written; cpio_write checks each again, so it
+ * is safe on its own.
+ */
+static void
+check_node(const struct node *n)
+{
+	if (strlen(n->path) > CPIO_NAME_MAX)
+		errx(1, "%.64s...: name longer than %d bytes, the "
+		    "limit of the kernel's cpio reader", n->path,
+		    CPIO_NAME_MAX);
+	/* Readers stop there; the kernel drops it and its links. */
+	if (strcmp(n->path, TRAILER) == 0)
+		errx(1, "%s: the name of the cpio trailer", n->path);
+	if (S_ISLNK(n->mode) && strlen(n->link) > CPIO_LINK_MAX)
+		errx(1, "%s: symlink target longer than %d bytes",
+		    n->path, CPIO_LINK_MAX);
+	if (n->size > UINT32_MAX)
+		errx(1, "%s: %ju bytes; newc cpio holds at most 4 GiB "
+		    "- 1 per file", n->path, (uintmax_t)n->size);
+	if (n->mtime < 0 || n->mtime > UINT32_MAX)
+		errx(1, "%s: mtime %jd does not fit newc cpio",
+		    n->path, (intmax_t)n->mtime);
+	if (n->uid > UINT32_MAX || n->gid > UINT32_MAX)
+		errx(1, "%s: owner does not fit newc cpio", n->path);
+}
+
 uint64_t
 cpio_size(const struct tree *t)
 {
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
-		const struct node *n = &t->v[i];
-
-		/* Validation lives here: it runs before any byte is written. */
-		if (strlen(n->path) > CPIO_NAME_MAX)
-			errx(1, "%.64s...: name longer than %d bytes, the "
-			    "limit of the kernel's cpio reader", n->path,
-			    CPIO_NAME_MAX);
-		/* Readers stop there; the kernel drops it and its links. */
-		if (strcmp(n->path, TRAILER) == 0)
-			errx(1, "%s: the name of the cpio trailer", n->path);
-		if (S_ISLNK(n->mode) && strlen(n->link) > CPIO_LINK_MAX)
-			errx(1, "%s: symlink target longer than %d bytes",
-			    n->path, CPIO_LINK_MAX);
-		if (n->size > UINT32_MAX)
-			errx(1, "%s: %ju bytes; newc cpio holds at most 4 GiB "
-			    "- 1 per file", n->path, (uintmax_t)n->size);
-		if (n->mtime < 0 || n->mtime > UINT32_MAX)
-			errx(1, "%s: mtime %jd does not fit newc cpio",
-			    n->path, (intmax_t)n->mtime);
-		if (n->uid > UINT32_MAX || n->gid > UINT32_MAX)
-			errx(1, "%s: owner does not fit newc cpio", n->path);
-		total += cpio_header_size(n->path) + PAD4(body_size(n));
+		check_node(&t->v[i]);
+		total += cpio_header_size(t->v[i].path) +
+		    PAD4(body_size(&t->v[i]));
 	}
 	return total + cpio_header_size(TRAILER);
 }
@@ -104,7 +113,7 @@ cpio_size(const struct tree *t)
 static void
 put_header(struct sink *s, const char *name, const struct node *n)
 {
-	sink_reserve(s, HDR + CPIO_NAME_MAX + 4);
+	sink_reserve(s, cpio_header_size(name));
 	size_t len = cpio_header(s->buf + s->len, name, n->ino, n->mode,
 	    n->uid, n->gid, n->nlink, (uint32_t)n->mtime, body_size(n),
 	    n->rdev);
@@ -155,6 +164,7 @@ cpio_write(struct sink *s, const struct tree *t)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct node *n = &t->v[i];
 
+		check_node(n);
 		put_header(s, n->path, n);
 		if (S_ISLNK(n->mode)) {
 			sink_put(s, n->link, strlen(n->link));

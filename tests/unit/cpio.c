@@ -7,6 +7,9 @@
 #include <sys/sysmacros.h>
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "initkit.h"
 #include "unit.h"
@@ -17,6 +20,21 @@ static void
 size_of(void *arg)
 {
 	cpio_size(arg);
+}
+
+/* cpio_write alone, without cpio_size first, uncompressed into arg's file. */
+static void
+write_alone(void *arg)
+{
+	struct out o;
+	struct sink s;
+
+	out_open(&o, getenv("UNIT_CPIO_OUT"), OUT_FORCE);
+	sink_open(&s, &o, COMP_NONE, 0, -1);
+	cpio_write(&s, arg);
+	sink_close(&s);
+	out_commit(&o);
+	exit(0);
 }
 
 static struct tree *
@@ -85,5 +103,34 @@ main(void)
 	    single("f", S_IFREG | 0644, 0, 1LL << 32), "mtime past 2106 refused");
 	exits(1, "mtime -1 does not fit", size_of,
 	    single("f", S_IFREG | 0644, 0, -1), "negative mtime refused");
+
+	/*
+	 * cpio_write checks on its own: a name of 5000 bytes, larger than
+	 * the room it once reserved for any name, is refused, not copied
+	 * past its buffer; one of 4095 bytes comes out whole.
+	 */
+	{
+		char tmpl[] = "/tmp/unit-cpio.XXXXXX", *dir = mkdtemp(tmpl), path[64];
+		struct stat st;
+
+		if (dir == NULL)
+			return 1;
+		snprintf(path, sizeof(path), "%s/out", dir);
+		setenv("UNIT_CPIO_OUT", path, 1);
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		single(name, S_IFDIR | 0755, 0, 0)->v[0].data = 0;
+		exits(1, "name longer than 4095 bytes", write_alone, &one,
+		    "cpio_write alone refuses a 4999-byte name");
+		name[4095] = '\0';
+		single(name, S_IFDIR | 0755, 0, 0)->v[0].data = 0;
+		exits(0, "", write_alone, &one,
+		    "cpio_write alone writes a 4095-byte name");
+		ok(stat(path, &st) == 0 && st.st_size == 4208 + 124,
+		    "header, name and NUL (4206 bytes, padded to 4208), "
+		    "trailer");
+		unlink(path);
+		rmdir(dir);
+	}
 	return unit_done();
 }
