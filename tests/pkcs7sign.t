@@ -75,6 +75,12 @@ t_err "encrypted key without a passphrase: fails at once" 1 'pkcs7sign: enc.pem:
 printf 'secret\n' >pass
 t_ok "encrypted key with -p: the same signature" \
     sh -c 'pkcs7sign -j -k enc.pem -p pass -c cert.pem roothash | cmp - sig.json'
+printf 'public\n' >wrong
+t_err "encrypted key with the wrong passphrase: said so" 1 \
+    '^pkcs7sign: enc\.pem: the passphrase in wrong does not decrypt it \(a wrong passphrase\)$' \
+    pkcs7sign -k enc.pem -p wrong -c cert.pem -o bad roothash
+t_err "a passphrase for a key that is not encrypted: not asked, a bad key still one line" 1 \
+    '^pkcs7sign: garbage\.pem: not a PEM private key$' pkcs7sign -k garbage.pem -p wrong -c cert.pem -o bad roothash
 cp key.pem loose.pem && chmod 644 loose.pem
 t_ok "a key readable by others: a warning, still signs" \
     sh -c 'pkcs7sign -k loose.pem -c cert.pem -o loose.sig roothash 2>warn && grep -q "loose.pem: readable by others (mode 0644)" warn'

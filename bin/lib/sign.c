@@ -27,7 +27,8 @@
 
 struct pass {
 	const char *file;
-	int asked;
+	int asked;		/* the key is encrypted and there is no file */
+	int used;		/* the file's passphrase was tried */
 };
 
 static int
@@ -42,6 +43,7 @@ passphrase(char *buf, int size, int rwflag, void *u)
 		p->asked = 1;
 		return -1;
 	}
+	p->used = 1;
 	text = xreadfile(p->file, &len);
 	text[strcspn(text, "\r\n")] = '\0';
 	len = strlen(text);
@@ -88,7 +90,7 @@ token_key(const char *uri)
 static EVP_PKEY *
 file_key(const char *path, const char *passfile)
 {
-	struct pass p = { passfile, 0 };
+	struct pass p = { passfile, 0, 0 };
 	struct stat st;
 	EVP_PKEY *key;
 	BIO *b;
@@ -100,6 +102,10 @@ file_key(const char *path, const char *passfile)
 	if (key == NULL && p.asked)
 		errx(1, "%s: key is encrypted and no passphrase was given "
 		    "(-p)", path);
+	/* OpenSSL asks for a passphrase only for an encrypted PEM key. */
+	if (key == NULL && p.used)
+		errx(1, "%s: the passphrase in %s does not decrypt it (a wrong "
+		    "passphrase)", path, passfile);
 	if (key == NULL)
 		errx(1, "%s: not a PEM private key", path);
 	/* A warning only for a key that is one: a failure stays one line. */
