@@ -258,6 +258,10 @@ main(int argc, char *argv[])
 	}
 	if (argc != 1 || (salt && seed))
 		usage(2);
+	/* Standard output is the root hash's. */
+	if (out != NULL && strcmp(out, "-") == 0)
+		errx_usage("-o -: standard output carries the root hash; "
+		    "write the hash image to a file");
 
 	/* Salt and UUID: from the seed (all zero unless -S), then -s, -u. */
 	if (seed != NULL)
