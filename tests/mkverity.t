@@ -165,7 +165,7 @@ t_ok "bad input: no output left" sh -c '[ ! -e x ] && ! ls -A | grep -q "\.x\.tm
 t_err "existing output refused without -f" 1 'mkverity: h1.img: exists; use -f' mkverity -o h1.img d1.img
 t_err "-o -: refused, standard output is the root hash's" 2 \
     '^mkverity: -o -: standard output carries the root hash; write the hash image to a file$' \
-    sh -c 'mkverity -o - d1.img | cat'
+    mkverity -o - d1.img
 t_err "block size not a power of two" 2 'mkverity: -b 1000: not a power of two' mkverity -b 1000 -o x d1.img
 t_err "block size too small" 2 'mkverity: -b: 256: out of range' mkverity -b 256 -o x d1.img
 t_err "bad salt" 2 'mkverity: -s xyz: not up to 256 bytes of hex' mkverity -s xyz -o x d1.img
