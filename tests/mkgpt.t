@@ -143,6 +143,8 @@ t_eq "@size: a larger partition, the rest free; an @ in a label is a label" "40:
 	sfdisk --json sized.raw | python3 -c "
 import json, sys; t = json.load(sys.stdin)[\"partitiontable\"][\"partitions\"]
 print(\" \".join(\"%d:%d\" % (p[\"start\"], p[\"size\"]) for p in t), t[1][\"name\"])"'
+t_ok "@10MiB, as sfdisk and systemd-repart write sizes: the same image as @10M" \
+    sh -c 'mkgpt -r '$ROOT' -o sized-iec.raw root@10MiB=data.img "root-verity:x@y=hash.img" && cmp sized.raw sized-iec.raw'
 t_err "existing image refused without -f" 1 'mkgpt: disk.raw: exists; use -f' mkgpt -o disk.raw root=data.img
 t_usage "no -o" mkgpt root=data.img
 t_err "bad seed" 2 'mkgpt: -S nope: not a UUID' mkgpt -S nope -o bad.raw root=data.img

@@ -45,10 +45,12 @@ size_parse(const char *s, const char *what)
 	v = strtoumax(s, &end, 10);
 	if (end == s || errno == ERANGE)
 		errx_usage("%s: %s: not a size", what, s);
+	/* K or KiB, ...: powers of 1024, as sfdisk and systemd-repart. */
 	if (*end != '\0') {
-		if (end[1] != '\0' || (u = strchr(units, *end)) == NULL)
-			errx_usage("%s: %s: not a size (suffixes: K M G T)",
-			    what, s);
+		if ((end[1] != '\0' && strcmp(end + 1, "iB") != 0) ||
+		    (u = strchr(units, *end)) == NULL)
+			errx_usage("%s: %s: not a size (suffixes: K M G T, KiB "
+			    "MiB GiB TiB)", what, s);
 		shift = 10 * (int)(u - units + 1);
 	}
 	if (shift && v > (UINTMAX_MAX >> shift))

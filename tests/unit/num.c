@@ -31,6 +31,13 @@ main(void)
 	ok(size_parse("3M", "-s") == 3 << 20, "M is 1024^2");
 	ok(size_parse("2G", "-s") == 2ULL << 30, "G is 1024^3");
 	ok(size_parse("1T", "-s") == 1ULL << 40, "T is 1024^4");
+	ok(size_parse("4KiB", "-s") == 4096, "KiB is K");
+	ok(size_parse("3MiB", "-s") == 3 << 20, "MiB is M");
+	ok(size_parse("2GiB", "-s") == 2ULL << 30, "GiB is G");
+	ok(size_parse("1TiB", "-s") == 1ULL << 40, "TiB is T");
+	exits(2, "-s: 4Ki: not a size", p_size, "4Ki", "Ki without B refused");
+	exits(2, "-s: 4KiBx: not a size", p_size, "4KiBx", "KiB and more refused");
+	exits(2, "-s: 4kiB: not a size", p_size, "4kiB", "lowercase kiB refused");
 	exits(2, "-s: 4k: not a size", p_size, "4k", "lowercase suffix refused");
 	exits(2, "-s: 1KB: not a size", p_size, "1KB", "two-letter suffix refused");
 	exits(2, "-s: -1: not a size", p_size, "-1", "negative size refused");
