@@ -476,8 +476,10 @@ main(int argc, char *argv[])
 			usage(2);
 		return verify(argv[0]);
 	}
-	if (outpath == NULL)
+	if (outpath == NULL) {
+		warnx("-o disk.raw is required");
 		usage(2);
+	}
 	if (strcmp(arch, "x86-64") != 0 && strcmp(arch, "arm64") != 0)
 		errx_usage("-a %s: x86-64 or arm64", arch);
 	if (seedarg != NULL && uuid_parse(seedarg, seed) != 0)

@@ -293,8 +293,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (outpath == NULL)
+	if (outpath == NULL) {
+		warnx("-o image is required");
 		usage(2);
+	}
 	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "gzip")
 	    && strcmp(comp, "lz4"))
 		errx_usage("-z %s: unknown compressor (zstd, xz, gzip, lz4)",

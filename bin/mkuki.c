@@ -635,8 +635,16 @@ main(int argc, char *argv[])
 			usage(2);
 		return inspect(argv[0], json);
 	}
-	if (argc != 0 || json || stubpath == NULL || kpath == NULL ||
-	    (outpath == NULL && !pcr) || (keyarg == NULL) != (certarg == NULL))
+	if (stubpath == NULL || kpath == NULL || (outpath == NULL && !pcr)) {
+		warnx("%s is required", stubpath == NULL ? "-s stub" :
+		    kpath == NULL ? "-l vmlinuz" : "-o out.efi (or -P)");
+		usage(2);
+	}
+	if ((keyarg == NULL) != (certarg == NULL)) {
+		warnx("-k and -c go together");
+		usage(2);
+	}
+	if (argc != 0 || json)
 		usage(2);
 	if (pcr && outpath != NULL && strcmp(outpath, "-") == 0)
 		errx_usage("-P prints to standard output: give -o a file");

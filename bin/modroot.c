@@ -513,7 +513,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1 || kver == NULL || outdir == NULL)
+	if (kver == NULL || outdir == NULL || argc == 0) {
+		warnx("%s is required", kver == NULL ? "-r kver" :
+		    outdir == NULL ? "-o outdir" : "a kernel-root operand");
+		usage(2);
+	}
+	if (argc != 1)
 		usage(2);
 	kroot = argv[0];
 	if (*kver == '\0' || strchr(kver, '/') != NULL ||

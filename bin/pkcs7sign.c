@@ -84,7 +84,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (keyarg == NULL || certarg == NULL || argc > 1)
+	if (keyarg == NULL || certarg == NULL) {
+		warnx("%s is required", keyarg == NULL ? "-k key" : "-c cert");
+		usage(2);
+	}
+	if (argc > 1)
 		usage(2);
 	if (argc == 1)
 		in = argv[0];

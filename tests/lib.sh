@@ -88,6 +88,22 @@ t_usage() {
 	fi
 }
 
+# t_missing DESC LINE CMD...: a required option left out: exit 2, the
+# first stderr line exactly LINE (which names it), then the usage.
+t_missing() {
+	_d=$1 _line=$2; shift 2
+	"$@" >"$T/.out" 2>"$T/.err"
+	_rc=$?
+	if [ "$_rc" -eq 2 ] && [ ! -s "$T/.out" ] &&
+	    [ "$(head -n 1 "$T/.err")" = "$_line" ] && grep -q '^usage: ' "$T/.err"; then
+		echo "ok - $_d"
+	else
+		echo "not ok - $_d"
+		echo "exit $_rc (want 2, the line \"$_line\" and a usage):" | _diag
+		head -c 2000 "$T/.err" | _diag
+	fi
+}
+
 t_skip() { echo "ok - $1 # SKIP $2"; }
 
 need() {

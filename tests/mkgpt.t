@@ -146,7 +146,7 @@ print(\" \".join(\"%d:%d\" % (p[\"start\"], p[\"size\"]) for p in t), t[1][\"nam
 t_ok "@10MiB, as sfdisk and systemd-repart write sizes: the same image as @10M" \
     sh -c 'mkgpt -r '$ROOT' -o sized-iec.raw root@10MiB=data.img "root-verity:x@y=hash.img" && cmp sized.raw sized-iec.raw'
 t_err "existing image refused without -f" 1 'mkgpt: disk.raw: exists; use -f' mkgpt -o disk.raw root=data.img
-t_usage "no -o" mkgpt root=data.img
+t_missing "no -o" "mkgpt: -o disk.raw is required" mkgpt root=data.img
 t_err "bad seed" 2 'mkgpt: -S nope: not a UUID' mkgpt -S nope -o bad.raw root=data.img
 
 # The whole sysext chain, then systemd-dissect (systemd 252), the consumer.

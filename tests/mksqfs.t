@@ -101,7 +101,7 @@ t_err "name longer than squashfs takes" 1 'name longer than 256 bytes' mksqfs -o
 t_ok "bad input: no image, no temporary" sh -c '! ls -A | grep -q "bad\.sqfs"'
 t_err "existing image refused without -f" 1 'mksqfs: full.sqfs: exists; use -f' mksqfs -o full.sqfs full.mtree
 t_ok "-f replaces it" mksqfs -f -o full.sqfs full.mtree
-t_usage "no -o" mksqfs full.mtree
+t_missing "no -o" "mksqfs: -o image is required" mksqfs full.mtree
 t_err "unknown compressor" 2 'mksqfs: -z lzo: unknown compressor' mksqfs -z lzo -o x full.mtree
 t_err "bad block size" 2 'mksqfs: -b 5000: not a power of two' mksqfs -b 5000 -o x full.mtree
 t_err "bad level" 2 'mksqfs: -l: 30: out of range' mksqfs -l 30 -o x full.mtree

@@ -468,9 +468,10 @@ rm -f bomb.gz
 t_ok "... after all of which nothing is left" sh -c '! ls -A | grep -e "^x.efi" -e "\.tmp"'
 
 # Refusals: one line naming the file, exit 1, nothing at the output.
-t_usage "no arguments" mkuki
-t_usage "no kernel" mkuki -s $STUB -o x.efi
-t_usage "-k without -c" mkuki -s $STUB -l "$KERNEL" -k key.pem -o x.efi
+t_missing "no arguments" "mkuki: -s stub is required" mkuki
+t_missing "no kernel" "mkuki: -l vmlinuz is required" mkuki -s $STUB -o x.efi
+t_missing "no output" "mkuki: -o out.efi (or -P) is required" mkuki -s $STUB -l "$KERNEL"
+t_missing "-k without -c" "mkuki: -k and -c go together" mkuki -s $STUB -l "$KERNEL" -k key.pem -o x.efi
 t_usage "-I with build options" mkuki -I -s $STUB u.efi
 t_usage "unknown option" mkuki -Z
 t_err "-P and -o -" 2 "give -o a file" mkuki -P -s $STUB -l "$KERNEL" $UNAME -o -

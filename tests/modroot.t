@@ -158,8 +158,9 @@ done
 t_err "an existing output without -f" 1 "out: exists" modroot -r $K -M top -o out kr
 t_ok "... and nothing left behind" sh -c '! ls -A | grep -e "^bad" -e "\.tmp"'
 t_ok "-f replaces it" sh -c "modroot -f -r $K -M base -o out kr >/dev/null && [ \"\$(./files out)\" = 'kernel/lib/base.ko ' ]"
-t_usage "no kernel release" modroot -o x kr
-t_usage "no output" modroot -r $K kr
+t_missing "no kernel release" "modroot: -r kver is required" modroot -o x kr
+t_missing "no output" "modroot: -o outdir is required" modroot -r $K kr
+t_missing "no kernel root" "modroot: a kernel-root operand is required" modroot -r $K -o x
 t_err "a release with a slash" 2 "-r \.\./x: not a kernel release" modroot -r ../x -o x kr
 t_usage "unknown option" modroot -Z
 

@@ -90,5 +90,6 @@ t_err "missing key" 1 'pkcs7sign: nokey.pem: No such file' pkcs7sign -k nokey.pe
 t_ok "no output left by any failure" sh -c '! ls -A | grep -q -x -e bad -e "\.bad\.tmp.*"'
 t_ok "the key is in no output" sh -c '! grep -q "PRIVATE KEY" sig.json data.sig loose.sig'
 t_err "existing output refused without -f" 1 'pkcs7sign: sig.json: exists; use -f' pkcs7sign -j -k key.pem -c cert.pem -o sig.json roothash
-t_usage "no key" pkcs7sign -c cert.pem roothash
+t_missing "no key" "pkcs7sign: -k key is required" pkcs7sign -c cert.pem roothash
+t_missing "no certificate" "pkcs7sign: -c cert is required" pkcs7sign -k key.pem roothash
 t_usage "unknown option" pkcs7sign -Q
