@@ -30,6 +30,18 @@
 PROFILES ?= profiles
 OUTROOT ?= $(if $(O),$(O),out)
 
+# A development key when none is configured; outputs signed with it say so.
+DEVKEY := $(OUTROOT)/keys/db.key
+DEVCERT := $(OUTROOT)/keys/db.crt
+$(DEVKEY) $(DEVCERT) &:
+	@mkdir -p $(@D)
+	$(call msg,KEYS,$(@D)) umask 077 && openssl req -x509 -newkey rsa:2048 \
+	    -nodes -keyout $(DEVKEY).tmp -out $(DEVCERT).tmp -days 3650 \
+	    -subj '/CN=initkit development key (not for production)' 2>/dev/null && \
+	  mv $(DEVCERT).tmp $(DEVCERT) && mv $(DEVKEY).tmp $(DEVKEY)
+
+keys: $(if $(KEY),,$(DEVKEY))
+
 ifneq ($(PROFILE),)
 ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
 $(error $(PROFILES)/$(PROFILE).mk: no such profile)
@@ -55,8 +67,6 @@ OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
 PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)
-DEVKEY := $(OUTROOT)/keys/db.key
-DEVCERT := $(OUTROOT)/keys/db.crt
 SIGN_KEY = $(if $(KEY),$(KEY),$(DEVKEY))
 SIGN_CERT = $(if $(CERT),$(CERT),$(DEVCERT))
 ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE))
@@ -79,8 +89,8 @@ BASE_TSV := $(if $(BASE),$(BASE_OUT)/packages.tsv)
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 	$(OUT)/kver
-	@$(SUBMAKE) PROFILE=$(PROFILE) \
-	    KVER=$$(cat $(OUT)/kver) profile-kernel
+	+@$(SUBMAKE) PROFILE=$(PROFILE) \
+	    KVER=$$(cat $(OUT)/kver 2>/dev/null) profile-kernel
 endif
 
 # KIND=sysext: what the BASE profile lacks, as a signed extension image
@@ -89,15 +99,15 @@ endif
 ifeq ($(KIND),sysext)
 SYSEXT_SCOPE ?= system
 profile:
-	@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
-	@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
+	+@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
+	+@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
 
 profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
 $(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
-	@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
+	+@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
 	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(BASE_OUT)/root/usr/lib/os-release) \
@@ -228,16 +238,6 @@ $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
 	  echo $${1##*/vmlinuz-} >$(OUT)/kver.tmp && \
 	  mv $(OUT)/kernel.mtree.tmp $(OUT)/kernel.mtree && mv $(OUT)/kver.tmp $(OUT)/kver
 
-# A development key when none is configured; outputs signed with it say so.
-$(DEVKEY) $(DEVCERT) &:
-	@mkdir -p $(@D)
-	$(call msg,KEYS,$(@D)) umask 077 && openssl req -x509 -newkey rsa:2048 \
-	    -nodes -keyout $(DEVKEY).tmp -out $(DEVCERT).tmp -days 3650 \
-	    -subj '/CN=initkit development key (not for production)' 2>/dev/null && \
-	  mv $(DEVCERT).tmp $(DEVCERT) && mv $(DEVKEY).tmp $(DEVKEY)
-
-keys: $(if $(KEY),,$(DEVKEY))
-
 # The second stage, once the kernel release is known.
 ifneq ($(KVER),)
 profile-kernel: $(OUT)/modules-$(KVER).cpio.zst $(OUT)/$(KVER).efi
@@ -270,6 +270,10 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \
 	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@
+else
+# Under make -n the first stage only said what it would do: no kernel
+# release yet, nothing to say for the second.
+profile-kernel:
 endif
 
 # Local configuration as systemd credentials, made where the configuration
@@ -293,5 +297,7 @@ creds:
 clean-profile:
 	rm -rf $(OUT)
 
-.PHONY: profile profile-kernel profile-image keys creds clean-profile
+.PHONY: profile profile-kernel profile-image creds clean-profile
 endif
+
+.PHONY: keys

@@ -50,6 +50,11 @@ $(LIBA): $(LIBOBJ)
 $(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
 	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
+# The rule chains name the tools by absolute path (TOOLBIN, mk/common.mk):
+# the same files, made by the rule above, so that make -j from a fresh
+# clone knows how to make what a chain's first step needs.
+$(TOOLS:%=$(CURDIR)/$(B)/bin/%): $(CURDIR)/%: % ;
+
 # make clean: the build; make PROFILE=NAME clean: out/NAME.
 clean:
 	rm -rf $(if $(PROFILE),$(OUTROOT)/$(PROFILE),build)

@@ -1,0 +1,68 @@
+#!/bin/sh
+# The make interface as a new user meets it: make -j2 from a fresh clone
+# (no build/, no out/) for every target, dry and for real on the offline
+# repository of profiles.t.
+. "$(dirname "$0")/lib.sh"
+. "$top/tests/repo.sh"
+. "$top/tests/profile-repo.sh"
+cd "$T" || exit 1
+
+profile_need make || exit 0
+if ! need git || ! git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	t_skip "make" "not a git checkout: no fresh clone to make"
+	exit 0
+fi
+profile_repo
+profile_initrd testinit
+printf '%s\n' 'KIND = sysext' 'BASE = testinit' 'DISTRIBUTION = debian' \
+    'RELEASE = bookworm' 'ARCH = amd64' 'SYSEXT_SCOPE = initrd' \
+    'PACKAGES = testtool' >profiles/testext.mk
+printf '%s\n' 'KIND = root' 'DISTRIBUTION = debian' 'RELEASE = bookworm' \
+    'ARCH = amd64' 'PACKAGES = testutil' >profiles/testroot.mk
+
+# A fresh clone: the files git would check out, as they are in the work
+# tree (so uncommitted edits are what is tested), and nothing else.
+mkdir clone
+(cd "$top" && git ls-files -z --cached --others --exclude-standard |
+    xargs -0 sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] && printf "%s\0" "$f"; done' sh |
+    tar -cf - --null -T -) | tar -C clone -xf -
+C=$T/clone
+# mk: make in the clone on this profile, repository and output root.
+cat >mk <<EOF
+#!/bin/sh
+exec env -u KEY -u CERT make -s -C "$C" B="${B#$top/}" PROFILES="$T/profiles" \\
+    OUTROOT="$T/out" MIRROR=copy:$T/repo KEYRING=$KEY KERNEL=test \\
+    CACHE="$T/cache" "\$@"
+EOF
+chmod +x mk
+t_ok "the fresh clone has no build/ and no out/" \
+    sh -c "[ -f $C/GNUmakefile ] && [ ! -e $C/build ] && [ ! -e $C/out ]"
+
+# Dry runs, each from the fresh state: make knows how to make every
+# prerequisite of every target (the missing rule for the tools' absolute
+# paths made make -j2 PROFILE= fail in a fresh clone). Not a sysext
+# profile: its sub-makes need the base's outputs, which make -n does not
+# make; it is built for real below.
+: >spec.mtree
+: >k.pem
+: >c.pem
+for goal in all check lint install uninstall fuzz-build keys \
+    'PROFILE=testinit' 'PROFILE=testroot' \
+    'PROFILE=testinit keys' 'PROFILE=testinit ARCH=arm64' \
+    "sysext SYSEXT_NAME=x SYSEXT_SPEC=$T/spec.mtree SYSEXT_KEY=$T/k.pem SYSEXT_CERT=$T/c.pem SYSEXT_OUT=$T/out/x"; do
+	t_ok "make -n -j2 $goal: every prerequisite has a rule" \
+	    sh -c "./mk -n -j2 DESTDIR=$T/dest $goal >dry.out 2>&1 || { cat dry.out >&2; exit 1; }"
+done
+t_ok "and the dry runs wrote nothing" sh -c "[ ! -e $C/build ] && [ ! -e $C/out ] && [ ! -e out ]"
+
+# For real: make -j2 of each kind of profile, the tools built on the way,
+# the sub-makes of the chain sharing the jobs (not "jobserver
+# unavailable: using -j1").
+for p in testinit testext testroot; do
+	./mk -j2 PROFILE=$p >$p.out 2>&1; rc=$?
+	t_ok "make -j2 PROFILE=$p in the fresh clone" \
+	    sh -c "[ $rc -eq 0 ] && ! grep -q jobserver $p.out || { cat $p.out >&2; exit 1; }"
+done
+O=out/testinit
+t_ok "every output of the initrd profile is there" \
+    sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json >/dev/null"
