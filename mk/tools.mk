@@ -55,9 +55,10 @@ $(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
 # clone knows how to make what a chain's first step needs.
 $(TOOLS:%=$(CURDIR)/$(B)/bin/%): $(CURDIR)/%: % ;
 
-# make clean: the build; make PROFILE=NAME clean: out/NAME.
+# make clean: the build; make PROFILE=NAME [ARCH=] clean: what make
+# PROFILE=NAME [ARCH=] builds, out/NAME or out/NAME-ARCH (mk/profile.mk).
 clean:
-	rm -rf $(if $(PROFILE),$(OUTROOT)/$(PROFILE),build)
+	rm -rf $(if $(PROFILE),$(OUT),build)
 
 .PHONY: all clean
 .PRECIOUS: $(B)/bin/%.o

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The make interface as a new user meets it: make -j2 from a fresh clone
 # (no build/, no out/) for every target, dry and for real on the offline
-# repository of profiles.t.
+# repository of profiles.t; clean with ARCH=.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
 . "$top/tests/profile-repo.sh"
@@ -66,3 +66,10 @@ done
 O=out/testinit
 t_ok "every output of the initrd profile is there" \
     sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json >/dev/null"
+
+# clean with ARCH= removes that architecture's build, not the other.
+mkdir -p out/testroot-arm64
+t_ok "make PROFILE=testroot ARCH=arm64 clean removes out/testroot-arm64 only" \
+    sh -c "./mk PROFILE=testroot ARCH=arm64 clean >/dev/null && [ ! -e out/testroot-arm64 ] && [ -f out/testroot/testroot.raw ]"
+t_ok "make PROFILE=testroot clean removes out/testroot" \
+    sh -c "./mk PROFILE=testroot clean >/dev/null && [ ! -e out/testroot ] && [ -d out/testinit ]"
