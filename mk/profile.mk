@@ -29,8 +29,11 @@
 
 PROFILES ?= profiles
 OUTROOT ?= $(if $(O),$(O),out)
+PROFILE_NAMES = $(sort $(patsubst %.mk,%,$(notdir $(wildcard $(PROFILES)/*.mk))))
 
-# A development key when none is configured; outputs signed with it say so.
+# A development key when none is configured; outputs signed with it say
+# so. The key is private (0600), the certificate public (0644): it is
+# what a machine enrolls, and what an initrd carries in /etc/verity.d.
 DEVKEY := $(OUTROOT)/keys/db.key
 DEVCERT := $(OUTROOT)/keys/db.crt
 $(DEVKEY) $(DEVCERT) &:
@@ -38,13 +41,14 @@ $(DEVKEY) $(DEVCERT) &:
 	$(call msg,KEYS,$(@D)) umask 077 && openssl req -x509 -newkey rsa:2048 \
 	    -nodes -keyout $(DEVKEY).tmp -out $(DEVCERT).tmp -days 3650 \
 	    -subj '/CN=initkit development key (not for production)' 2>/dev/null && \
+	  chmod 644 $(DEVCERT).tmp && \
 	  mv $(DEVCERT).tmp $(DEVCERT) && mv $(DEVKEY).tmp $(DEVKEY)
 
 keys: $(if $(KEY),,$(DEVKEY))
 
 ifneq ($(PROFILE),)
 ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
-$(error $(PROFILES)/$(PROFILE).mk: no such profile)
+$(error $(PROFILES)/$(PROFILE).mk: no such profile; profiles: $(PROFILE_NAMES))
 endif
 include $(PROFILES)/$(PROFILE).mk
 PROFILE_MK := $(PROFILES)/$(PROFILE).mk

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The make interface as a new user meets it: make -j2 from a fresh clone
 # (no build/, no out/) for every target, dry and for real on the offline
-# repository of profiles.t; clean with ARCH=.
+# repository of profiles.t; make help; an unknown profile; clean with
+# ARCH=; the modes of the development key and certificate.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
 . "$top/tests/profile-repo.sh"
@@ -46,7 +47,7 @@ t_ok "the fresh clone has no build/ and no out/" \
 : >spec.mtree
 : >k.pem
 : >c.pem
-for goal in all check lint install uninstall fuzz-build keys \
+for goal in all check lint install uninstall fuzz-build help keys \
     'PROFILE=testinit' 'PROFILE=testroot' \
     'PROFILE=testinit keys' 'PROFILE=testinit ARCH=arm64' \
     "sysext SYSEXT_NAME=x SYSEXT_SPEC=$T/spec.mtree SYSEXT_KEY=$T/k.pem SYSEXT_CERT=$T/c.pem SYSEXT_OUT=$T/out/x"; do
@@ -67,9 +68,32 @@ O=out/testinit
 t_ok "every output of the initrd profile is there" \
     sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json >/dev/null"
 
+# make help: every target a user runs and every knob of config.mk.
+./mk help >help.out 2>&1; rc=$?
+t_ok "make help exits 0" sh -c "[ $rc -eq 0 ] || { cat help.out >&2; exit 1; }"
+targets=$(sed -n 's/^\.PHONY://p' "$top"/mk/*.mk | tr ' ' '\n' |
+    grep -Evx 'FORCE|profile|profile-kernel|profile-image|clean-profile|' | sort -u)
+t_ok "make help names every target" sh -c "for t in $(echo $targets); do
+	grep -Eq \"^ +\$t( |\\\$)\" help.out || { echo \"missing: \$t\"; exit 1; }; done"
+knobs=$(sed -n 's/^\([A-Z_]*\) *?*=.*/\1/p' "$top/config.mk")
+t_ok "make help names every knob of config.mk" sh -c "for k in $(echo $knobs); do
+	grep -Eq \"^ +\$k( |=|\\\$)\" help.out || { echo \"missing: \$k\"; exit 1; }; done"
+t_ok "make help names the profiles there are" grep -q 'testinit' help.out
+
+# An unknown profile: one line that says which profiles there are.
+t_err "PROFILE=nosuch: one line listing the profiles" 2 \
+    'nosuch\.mk: no such profile; profiles: testext testinit testroot\.  Stop\.$' \
+    ./mk PROFILE=nosuch
+
 # clean with ARCH= removes that architecture's build, not the other.
 mkdir -p out/testroot-arm64
 t_ok "make PROFILE=testroot ARCH=arm64 clean removes out/testroot-arm64 only" \
     sh -c "./mk PROFILE=testroot ARCH=arm64 clean >/dev/null && [ ! -e out/testroot-arm64 ] && [ -f out/testroot/testroot.raw ]"
 t_ok "make PROFILE=testroot clean removes out/testroot" \
     sh -c "./mk PROFILE=testroot clean >/dev/null && [ ! -e out/testroot ] && [ -d out/testinit ]"
+
+# The development key is private, its certificate public, whatever the
+# umask.
+rm -rf out/keys
+t_eq "make keys: db.key 0600, db.crt 0644" "600 644" \
+    sh -c "(umask 077 && ./mk PROFILE=testinit keys >/dev/null) && stat -c %a out/keys/db.key out/keys/db.crt | tr '\n' ' ' | sed 's/ \$//'"
