@@ -4,7 +4,7 @@
 DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
 	libzstd-dev zlib1g-dev liblzma-dev uuid-dev libcryptsetup-dev \
 	libsquashfs-dev libkmod-dev
-DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
+DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
 	fdisk gdisk systemd-container jq mkosi \
