@@ -41,7 +41,8 @@ Knobs of config.mk (now):
   PKGS=$(PKGS)
   COMPRESS=$(COMPRESS)
   SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
-                       the time outputs bear
+                       the time outputs bear; empty: that of the newest file
+                       the packages installed
 
 Knobs of the profile chain (mk/profile.mk):
   PROFILES=$(PROFILES)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The make interface as a new user meets it: make -j2 from a fresh clone
 # (no build/, no out/) for every target, dry and for real on the offline
-# repository of profiles.t; make help; an unknown profile; clean with
-# ARCH=; the modes of the development key and certificate.
+# repository of profiles.t; the date a build bears when SOURCE_DATE_EPOCH
+# is not given; make help; an unknown profile; clean with ARCH=; the
+# modes of the development key and certificate.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
 . "$top/tests/profile-repo.sh"
@@ -28,7 +29,8 @@ mkdir clone
     xargs -0 sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] && printf "%s\0" "$f"; done' sh |
     tar -cf - --null -T -) | tar -C clone -xf -
 C=$T/clone
-# mk: make in the clone on this profile, repository and output root.
+# mk: make in the clone on this profile, repository and output root;
+# without SOURCE_DATE_EPOCH (lib.sh unsets it), as a user runs it.
 cat >mk <<EOF
 #!/bin/sh
 exec env -u KEY -u CERT make -s -C "$C" B="${B#$top/}" PROFILES="$T/profiles" \\
@@ -67,6 +69,35 @@ done
 O=out/testinit
 t_ok "every output of the initrd profile is there" \
     sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json >/dev/null"
+
+# Without SOURCE_DATE_EPOCH the date is that of the newest file the
+# packages installed (not a constant of 2023, not 1970): the SBOMs'
+# creation time, the manifest's, every time in the initrd; the kernel's
+# outputs bear the kernel packages' own. mkosi's manifest has the release.
+newest() { sed -n 's/.* time=\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1; }
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+E=$(newest $O/root.mtree)
+KE=$(newest $O/kernel.mtree)
+t_ok "the packages' files carry a date of this run's repository" \
+    sh -c "[ $E -gt 1700000000 ] && [ $KE -gt 1700000000 ]"
+t_eq "sbom.spdx.json: created is the newest package file's time" "$(iso $E)" \
+    jq -r .creationInfo.created $O/sbom.spdx.json
+# The newest time in a cpio, as bsdtar reads it.
+cpio_newest() { bsdtar -cf - --format=mtree "@$1" >cpio.mtree && newest cpio.mtree; }
+t_eq "the initrd: nothing newer, and the files made at build time bear it" "$E" \
+    cpio_newest $O/initrd.cpio.zst
+t_eq "the modules cpio bears the kernel packages' date" "$KE" \
+    cpio_newest $O/modules-$K.cpio.zst
+t_eq "manifest.json: config.release is the profile's RELEASE" "bookworm" \
+    jq -r .config.release $O/manifest.json
+t_eq "the sysext's SBOM: its own packages' date" "$(iso "$(newest out/testext/root.mtree)")" \
+    jq -r .creationInfo.created out/testext/sbom.spdx.json
+t_ok "SOURCE_DATE_EPOCH given wins, and rebuilds what bears it" \
+    sh -c "./mk PROFILE=testinit SOURCE_DATE_EPOCH=1700000000 >sde.out 2>&1 &&
+	[ \"\$(jq -r .creationInfo.created $O/sbom.spdx.json)\" = 2023-11-14T22:13:20Z ] || { cat sde.out >&2; exit 1; }"
+t_ok "and without it again, the packages' date again" \
+    sh -c "./mk PROFILE=testinit >sde2.out 2>&1 &&
+	[ \"\$(jq -r .creationInfo.created $O/sbom.spdx.json)\" = $(iso $E) ] || { cat sde2.out >&2; exit 1; }"
 
 # make help: every target a user runs and every knob of config.mk.
 ./mk help >help.out 2>&1; rc=$?

@@ -73,6 +73,19 @@ t_eq "spdx: purl, checksum of the .deb" "pkg:deb/debian/dmsetup@2:1.02.185-2?arc
     sh -c "manifest -F spdx img.tsv | jq -r '.packages[] | select(.name == \"dmsetup\") | \"\\(.externalRefs[0].referenceLocator) \\(.checksums[0].checksumValue)\"'"
 t_eq "spdx: created is SOURCE_DATE_EPOCH" "2023-11-14T22:13:20Z" \
     sh -c "SOURCE_DATE_EPOCH=1700000000 manifest -F spdx img.tsv | jq -r .creationInfo.created"
+# Without SOURCE_DATE_EPOCH, the time of what was installed (not 1970):
+# when packages.tsv was written, or with -s the spec's newest entry.
+touch -d @1750000000 img.tsv
+t_eq "spdx: without SOURCE_DATE_EPOCH, created is when packages.tsv was written" \
+    "2025-06-15T15:06:40Z" sh -c "manifest -F spdx img.tsv | jq -r .creationInfo.created"
+t_eq "cyclonedx: the same from standard input redirected from it" "2025-06-15T15:06:40Z" \
+    sh -c "manifest -F cyclonedx - <img.tsv | jq -r .metadata.timestamp"
+printf '%s\n' '#mtree' '. type=dir mode=0755 time=1600000000.0' \
+    './new type=dir mode=0755 time=1650000000.0' './old type=dir mode=0755 time=1500000000.0' >dated.mtree
+t_eq "spdx: with -s, created is the time of the spec's newest entry" "2022-04-15T05:20:00Z" \
+    sh -c "manifest -F spdx -s dated.mtree img.tsv | jq -r .creationInfo.created"
+t_eq "and SOURCE_DATE_EPOCH still wins over -s" "2023-11-14T22:13:20Z" \
+    sh -c "SOURCE_DATE_EPOCH=1700000000 manifest -F spdx -s dated.mtree img.tsv | jq -r .creationInfo.created"
 t_ok "cyclonedx: jq parses it; components and dependencies agree" \
     sh -c "manifest -F cyclonedx img.tsv | jq -e '.bomFormat == \"CycloneDX\" and .specVersion == \"1.5\" and
 	(.serialNumber|test(\"^urn:uuid:[0-9a-f-]{36}\$\")) and (.components|length == 4) and
