@@ -442,7 +442,7 @@ write_spdx(struct json *j, const struct list *l, const char *name,
 	json_key(j, "filesAnalyzed");
 	json_bool(j, 0);
 	json_key(j, "primaryPackagePurpose");
-	json_string(j, "OPERATING-SYSTEM");
+	json_string(j, "OPERATING_SYSTEM");
 	json_close(j, '}');
 	for (size_t i = 0; i < l->n; i++) {
 		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);

@@ -325,3 +325,42 @@ t_ok "-s: another digest when one byte of a file differs" \
 	[ "$(manifest -s img.mtree img.tsv | jq -r .tree.sha256)" != "$(manifest -s other.mtree img.tsv | jq -r .tree.sha256)" ]'
 t_ok "-s: the text form ends with the summary" \
     sh -c 'manifest -F text -s img.mtree img.tsv | tail -1 | grep -q "^# tree: 5 entries, 2 files, 15 bytes, sha256 [0-9a-f]\{64\}$"'
+
+# Every SPDX and CycloneDX document of the packages above, validated by a
+# real validator (python3-jsonschema) against the official schemas:
+# CycloneDX 1.5's as the CycloneDX project ships it on npm
+# (@cyclonedx/cyclonedx-library, installed by make deps into build/npm);
+# SPDX 2.3's, which no Debian 12 or npm package ships, from SPDX_SCHEMA=
+# (schemas/spdx-schema.json of the spdx-spec repository, tag v2.3).
+t_eq "spdx: the image's primaryPackagePurpose is OPERATING_SYSTEM (SPDX 2.3's enumeration)" \
+    OPERATING_SYSTEM sh -c "manifest -F spdx img.tsv | jq -r '.packages[] | select(.SPDXID == \"SPDXRef-Image\") | .primaryPackagePurpose'"
+mkdir -p docs
+for tsv in img comp multi; do
+	for f in spdx cyclonedx; do
+		manifest -F $f $tsv.tsv >docs/$tsv.$f.json
+		manifest -F $f -e ext-release -s dated.mtree $tsv.tsv >docs/$tsv-ext.$f.json
+	done
+done
+CDX_SCHEMA=$top/build/npm/node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.5.SNAPSHOT.schema.json
+if ! $PY -c 'import jsonschema' 2>/dev/null; then
+	t_skip "schema validation" "python3-jsonschema not installed: run make deps"
+elif [ ! -f "$CDX_SCHEMA" ]; then
+	t_skip "cyclonedx: the CycloneDX 1.5 schema" "no ${CDX_SCHEMA#$top/}: run make deps"
+else
+	t_ok "cyclonedx: every document valid against the CycloneDX 1.5 JSON schema" \
+	    $PY "$top/tests/schema.py" "$CDX_SCHEMA" docs/*.cyclonedx.json
+	jq '.components[0].type = "lib"' docs/img.cyclonedx.json >docs/bad.cdx
+	t_ok "cyclonedx: and the validator refuses a component type the schema lacks" \
+	    sh -c "! $PY '$top/tests/schema.py' '$CDX_SCHEMA' docs/bad.cdx 2>bad.out && grep -q 'components/0/type' bad.out"
+fi
+if ! $PY -c 'import jsonschema' 2>/dev/null; then
+	:
+elif [ -z "${SPDX_SCHEMA:-}" ]; then
+	t_skip "spdx: the SPDX 2.3 schema" "no Debian 12 or npm package ships it: SPDX_SCHEMA=spdx-schema.json (spdx-spec, tag v2.3) validates against it"
+else
+	t_ok "spdx: every document valid against the SPDX 2.3 JSON schema" \
+	    $PY "$top/tests/schema.py" "$SPDX_SCHEMA" docs/*.spdx.json
+	jq '.packages[0].primaryPackagePurpose = "OPERATING-SYSTEM"' docs/img.spdx.json >docs/bad.spdx
+	t_ok "spdx: and the validator refuses OPERATING-SYSTEM" \
+	    sh -c "! $PY '$top/tests/schema.py' '$SPDX_SCHEMA' docs/bad.spdx 2>bad.out && grep -q primaryPackagePurpose bad.out"
+fi
