@@ -29,4 +29,7 @@ PKGS = libarchive libcrypto libzstd zlib liblzma uuid libcryptsetup libsquashfs1
 
 # Image defaults for mk/ rule chains
 COMPRESS = zstd
-SOURCE_DATE_EPOCH ?= 1700000000
+# The time every output bears (mtimes clamped to it, the SBOMs' creation
+# time). Empty: the time of the newest file the image's packages
+# installed, which a rebuild from the same lock finds again.
+SOURCE_DATE_EPOCH ?=

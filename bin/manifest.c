@@ -33,6 +33,7 @@ struct pkg {
 struct summary {
 	int have;
 	uint64_t entries, files, bytes;
+	int64_t newest;		/* the newest entry's time */
 	char sha256[65];
 };
 
@@ -55,6 +56,8 @@ summarize(const char *spec, struct summary *s)
 		const struct node *n = &t.v[i];
 
 		s->entries++;
+		if (n->mtime > s->newest)
+			s->newest = n->mtime;
 		if (S_ISREG(n->mode)) {
 			s->files++;
 			s->bytes += n->size;
@@ -73,6 +76,27 @@ summarize(const char *spec, struct summary *s)
 	s->have = 1;
 	free(text);
 	tree_free(&t);
+}
+
+/*
+ * When the image was made: SOURCE_DATE_EPOCH, else what was installed
+ * says, the newest entry of the tree spec (a Debian package's files bear
+ * the date of its changelog entry), else when packages.tsv was written,
+ * which pkgroot does as it installs.
+ */
+static time_t
+creation_time(const char *tsv, const struct summary *sum)
+{
+	struct stat st;
+	int64_t epoch = epoch_get(NULL);
+
+	if (epoch >= 0)
+		return (time_t)epoch;
+	if (sum->have)
+		return (time_t)sum->newest;
+	if ((strcmp(tsv, "-") == 0 ? fstat(0, &st) : stat(tsv, &st)) != 0)
+		err(1, "%s", tsv);
+	return st.st_mtime > 0 ? st.st_mtime : 0;
 }
 
 static void
@@ -418,7 +442,7 @@ write_spdx(struct json *j, const struct list *l, const char *name,
 	json_key(j, "filesAnalyzed");
 	json_bool(j, 0);
 	json_key(j, "primaryPackagePurpose");
-	json_string(j, "OPERATING-SYSTEM");
+	json_string(j, "OPERATING_SYSTEM");
 	json_close(j, '}');
 	for (size_t i = 0; i < l->n; i++) {
 		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);
@@ -639,7 +663,6 @@ main(int argc, char *argv[])
 	struct list l;
 	struct json j = { 0 };
 	struct out o;
-	int64_t epoch;
 	time_t t;
 	char *buf = NULL;
 	size_t len = 0;
@@ -717,11 +740,10 @@ main(int argc, char *argv[])
 	distro = rid = ext ? release_id(ext) : NULL;
 	if (distro == NULL || strcmp(distro, "_any") == 0)
 		distro = "debian";
-	/* Deterministic: time from SOURCE_DATE_EPOCH, ids from the input. */
+	/* Deterministic: the time and the ids from the input. */
 	if (specpath != NULL)
 		summarize(specpath, &sum);
-	epoch = epoch_get(NULL);
-	t = epoch >= 0 ? (time_t)epoch : 0;
+	t = creation_time(argv[0], &sum);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	{
 		char *key = xasprintf("%s\n%s", name, l.text);

@@ -7,7 +7,7 @@
  * root, spec and packages.tsv feed mkcpio, mksqfs and manifest.
  *
  * Implements: deb(5); apt's configuration (apt.conf(5), sources.list(5));
- * Debian's merged /usr layout; the packages.tsv format of DESIGN.md.
+ * Debian's merged /usr layout; packages.tsv(5).
  */
 #include <sys/file.h>
 #include <sys/stat.h>

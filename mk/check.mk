@@ -2,7 +2,7 @@
 # make check-boot [ARCH=arm64]: only the boot test, for amd64 or arm64.
 # make check-boot-matrix: the generic initrd against the roots people have
 # (tests/matrix/*.t, about 20 minutes; not part of check).
-# make lint: mandoc -Tlint on every man page.
+# make lint: mandoc -Tlint on every man page, the tools' and the formats'.
 
 UNITSRC := $(wildcard tests/unit/*.c)
 UNITS := $(UNITSRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -12,7 +12,7 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBA) $(SANOBJ) $(B)/.flag
 	$(call msg,CC,$@) $(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP \
 		$(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
-MANS := $(wildcard bin/*.1)
+MANS := $(wildcard bin/*.1 bin/*.5)
 
 lint:
 	$(call msg,LINT,$(MANS)) mandoc -Tlint -W warning $(MANS)

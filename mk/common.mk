@@ -18,5 +18,11 @@ Q := @
 msg = @printf '  %-7s %s\n' '$(1)' '$(2)';
 endif
 
+# The time of the newest entry of a tree spec, 0 for none: a shell
+# command, the default SOURCE_DATE_EPOCH of what is built from the spec.
+# A Debian package's files bear the date of its changelog entry, so of a
+# package root this is the date of its newest package.
+newest = { sed -n 's/.* time=\([0-9][0-9]*\).*/\1/p' $(1); echo 0; } | sort -n | tail -n 1
+
 FORCE:
 .PHONY: FORCE

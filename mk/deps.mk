@@ -1,10 +1,13 @@
 # make deps: install every build and test dependency on Debian 12 with
-# apt-get. Idempotent and quick when everything is there already.
+# apt-get, and the JSON schemas the tests validate manifest's documents
+# against from npm, exactly the versions tests/npm/package-lock.json pins
+# (with their hashes), into build/npm (npm ci; Debian's npm when there
+# is none). Idempotent and quick when everything is there already.
 
 DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
 	libzstd-dev zlib1g-dev liblzma-dev uuid-dev libcryptsetup-dev \
 	libsquashfs-dev libkmod-dev
-DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
+DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
 	fdisk gdisk systemd-container jq mkosi \
@@ -12,17 +15,26 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc util-linux \
 	qemu-system-arm qemu-efi-aarch64 \
 	coreutils strace efitools dosfstools mtools e2fsprogs \
 	openssh-client nfs-ganesha nfs-ganesha-vfs tgt \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev python3-jsonschema \
+	$(if $(shell command -v npm 2>/dev/null),,npm)
+NPMDIR = build/npm
 
 deps:
 	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; else \
 	echo "deps: installing" $$missing; \
 	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-		--no-install-recommends $$missing
+		--no-install-recommends $$missing; fi
+	@if [ -d $(NPMDIR)/node_modules ] && \
+	    cmp -s tests/npm/package-lock.json $(NPMDIR)/package-lock.json; then \
+	  echo "deps: npm packages installed"; else \
+	  echo "deps: npm ci into $(NPMDIR)"; rm -rf $(NPMDIR) && mkdir -p $(NPMDIR) && \
+	  cp tests/npm/package.json tests/npm/package-lock.json $(NPMDIR)/ && \
+	  (cd $(NPMDIR) && npm ci --ignore-scripts --no-audit --no-fund \
+	      --loglevel=error) || { rm -rf $(NPMDIR); exit 1; }; fi
 
 .PHONY: deps

@@ -1,5 +1,6 @@
 # make install / uninstall [DESTDIR=] [PREFIX=] [BINDIR=] [MANDIR=]
-# [DATADIR=] [KERNELINSTALLDIR=]: the tools and their man pages; the rule
+# [DATADIR=] [KERNELINSTALLDIR=]: the tools and their man pages, the
+# formats' pages (bin/*.5: packages.tsv, the tree spec); the rule
 # chains, config.mk and the profiles under DATADIR/initkit, with a
 # GNUmakefile there that runs them from any directory (mk/GNUmakefile.in);
 # the kernel-install plugin. A profile's executable files (a generator)
@@ -11,13 +12,16 @@ BINREL = $(shell realpath -m --relative-to=$(INITKIT_SHARE) $(BINDIR))
 PROFILE_FILES := $(shell find profiles ! -type d -print)
 PROFILE_DIRS := $(shell find profiles -type d -print)
 SHARE_MK := mk/common.mk mk/profile.mk mk/sysext.mk
+MAN5 := $(wildcard bin/*.5)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(INITKIT_SHARE)/mk $(DESTDIR)$(KERNELINSTALLDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INITKIT_SHARE)/mk \
+	    $(DESTDIR)$(KERNELINSTALLDIR) \
 	    $(PROFILE_DIRS:%=$(DESTDIR)$(INITKIT_SHARE)/%)
 	install -m 755 $(TOOLS:%=$(B)/bin/%) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(TOOLS:%=bin/%.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 config.mk $(DESTDIR)$(INITKIT_SHARE)/
 	install -m 644 $(SHARE_MK) $(DESTDIR)$(INITKIT_SHARE)/mk/
 	sed -e 's|@DATADIR@|$(INITKIT_SHARE)|g' -e 's|@BINREL@|$(BINREL)|g' \
@@ -36,6 +40,7 @@ install: all
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%) $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	    $(MAN5:bin/%=$(DESTDIR)$(MANDIR)/man5/%) \
 	    $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install
 	rm -rf $(DESTDIR)$(INITKIT_SHARE)
 

@@ -16,12 +16,14 @@
 #   modules-KVER.cpio.zst           modroot MODULES | mkcpio
 #   KVER.efi                        mkuki: stub + kernel + both initrds, signed
 #   manifest.json sbom.spdx.json    manifest of packages.tsv
+#   epoch kernel.epoch              the time the outputs bear
 #
 # Knobs (config.mk or the command line): KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), MIRROR, KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
-# it the lists of the last run are used), SOURCE_DATE_EPOCH; PROFILES
+# it the lists of the last run are used), SOURCE_DATE_EPOCH (without it,
+# epoch and kernel.epoch: the dates of the packages); PROFILES
 # (where NAME.mk is) and OUTROOT or O (instead of out/); ARCH (amd64 or
 # arm64) on the command line builds the profile for that architecture
 # into out/NAME-ARCH: packages, kernel and stub of that architecture from
@@ -29,10 +31,26 @@
 
 PROFILES ?= profiles
 OUTROOT ?= $(if $(O),$(O),out)
+PROFILE_NAMES = $(sort $(patsubst %.mk,%,$(notdir $(wildcard $(PROFILES)/*.mk))))
+
+# A development key when none is configured; outputs signed with it say
+# so. The key is private (0600), the certificate public (0644): it is
+# what a machine enrolls, and what an initrd carries in /etc/verity.d.
+DEVKEY := $(OUTROOT)/keys/db.key
+DEVCERT := $(OUTROOT)/keys/db.crt
+$(DEVKEY) $(DEVCERT) &:
+	@mkdir -p $(@D)
+	$(call msg,KEYS,$(@D)) umask 077 && openssl req -x509 -newkey rsa:2048 \
+	    -nodes -keyout $(DEVKEY).tmp -out $(DEVCERT).tmp -days 3650 \
+	    -subj '/CN=initkit development key (not for production)' 2>/dev/null && \
+	  chmod 644 $(DEVCERT).tmp && \
+	  mv $(DEVCERT).tmp $(DEVCERT) && mv $(DEVKEY).tmp $(DEVKEY)
+
+keys: $(if $(KEY),,$(DEVKEY))
 
 ifneq ($(PROFILE),)
 ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
-$(error $(PROFILES)/$(PROFILE).mk: no such profile)
+$(error $(PROFILES)/$(PROFILE).mk: no such profile; profiles: $(PROFILE_NAMES))
 endif
 include $(PROFILES)/$(PROFILE).mk
 PROFILE_MK := $(PROFILES)/$(PROFILE).mk
@@ -55,8 +73,6 @@ OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
 PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)
-DEVKEY := $(OUTROOT)/keys/db.key
-DEVCERT := $(OUTROOT)/keys/db.crt
 SIGN_KEY = $(if $(KEY),$(KEY),$(DEVKEY))
 SIGN_CERT = $(if $(CERT),$(CERT),$(DEVCERT))
 ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE))
@@ -79,8 +95,8 @@ BASE_TSV := $(if $(BASE),$(BASE_OUT)/packages.tsv)
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
 	$(OUT)/kver
-	@$(SUBMAKE) PROFILE=$(PROFILE) \
-	    KVER=$$(cat $(OUT)/kver) profile-kernel
+	+@$(SUBMAKE) PROFILE=$(PROFILE) \
+	    KVER=$$(cat $(OUT)/kver 2>/dev/null) profile-kernel
 endif
 
 # KIND=sysext: what the BASE profile lacks, as a signed extension image
@@ -89,20 +105,21 @@ endif
 ifeq ($(KIND),sysext)
 SYSEXT_SCOPE ?= system
 profile:
-	@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
-	@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
+	+@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
+	+@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
 
 profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
-$(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(PROFILE_MK) \
+$(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
-	@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
+	+@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
 	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(BASE_OUT)/root/usr/lib/os-release) \
 	    SYSEXT_VERSION_ID=$$(sed -n 's/^VERSION_ID=//p' $(BASE_OUT)/root/usr/lib/os-release | tr -d '"') \
-	    SYSEXT_SCOPE='$(SYSEXT_SCOPE)' SYSEXT_ARCH=$(DPS_ARCH) SYSEXT_SEED=$(SEED)
+	    SYSEXT_SCOPE='$(SYSEXT_SCOPE)' SYSEXT_ARCH=$(DPS_ARCH) SYSEXT_SEED=$(SEED) \
+	    SOURCE_DATE_EPOCH=$(EPOCH)
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 endif
 
@@ -112,9 +129,9 @@ endif
 ifeq ($(KIND),root)
 profile: $(OUT)/$(PROFILE).raw $(OUT)/manifest.json $(OUT)/sbom.spdx.json
 
-$(OUT)/fs.img: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mksqfs \
-	$(ADDITION_FILES)
-	$(call msg,MKSQFS,$@) $(PBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) \
+$(OUT)/fs.img: $(OUT)/root.mtree $(OUT)/config.stamp $(OUT)/epoch \
+	$(PBIN)/mksqfs $(ADDITION_FILES)
+	$(call msg,MKSQFS,$@) $(PBIN)/mksqfs -f -t $(EPOCH) \
 	    -o $@ $(OUT)/image.mtree $(OUT)/config $(ADDITIONS)
 
 $(OUT)/hash.img $(OUT)/roothash &: $(OUT)/fs.img $(PBIN)/mkverity
@@ -155,6 +172,20 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 	    -o $(OUT)/root $(PACKAGES) >$(OUT)/root.mtree.tmp && \
 	  mv $(OUT)/root.mtree.tmp $(OUT)/root.mtree
 
+# The time the outputs bear: SOURCE_DATE_EPOCH when given, else that of
+# the newest file the packages installed (a Debian package's files bear
+# its changelog's date), so that an image and its SBOM are dated by their
+# newest package, and a rebuild from the lock dates them the same. The
+# kernel's outputs bear the kernel packages' own (kernel.epoch): another
+# root leaves them alone. Rewritten only when it changes, like the flags.
+EPOCH = $$(cat $(OUT)/epoch)
+KERNEL_EPOCH = $$(cat $(OUT)/kernel.epoch)
+$(OUT)/epoch: $(OUT)/root.mtree FORCE
+$(OUT)/kernel.epoch: $(OUT)/kernel.mtree FORCE
+$(OUT)/epoch $(OUT)/kernel.epoch:
+	@$(if $(SOURCE_DATE_EPOCH),echo $(SOURCE_DATE_EPOCH),$(call newest,$<)) >$@.new; \
+	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
 # What the maintainer scripts would have done, made in the root by the
 # tools systemd ships for that (they only write files), then moved out
 # into config/ so that root/ stays what pkgroot made. An initrd gets the
@@ -170,7 +201,8 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 # them out. Modes are set here, not left to the umask. ld.so.cache is not
 # made (ldconfig -r needs chroot, so root): Debian's ld.so searches the
 # multiarch directories.
-$(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT))
+$(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
+	$(if $(filter initrd,$(KIND)),$(SIGN_CERT))
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
 	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; \
 	  { [ ! -d $$r/etc ] || (cd $$r && find etc -newer ../root.mtree \
@@ -187,7 +219,7 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT
 	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
 	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
 	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
-	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) SYSTEMD_LOG_LEVEL=warning \
+	  SOURCE_DATE_EPOCH=$(EPOCH) SYSTEMD_LOG_LEVEL=warning \
 	    systemd-sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
 	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
@@ -197,21 +229,23 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(if $(filter initrd,$(KIND)),$(SIGN_CERT
 	  chmod 0000 $$c.tmp/etc/shadow $$c.tmp/etc/gshadow 2>/dev/null || :; \
 	  rm -f $(OUT)/config.start $$c.tmp/etc/.pwd.lock; mv $$c.tmp $$c; touch $@
 
-$(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(PBIN)/mkcpio \
-	$(ADDITION_FILES)
-	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(SOURCE_DATE_EPOCH) \
+$(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(OUT)/epoch \
+	$(PBIN)/mkcpio $(ADDITION_FILES)
+	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(EPOCH) \
 	    -z $(COMPRESS) -o $@ $(OUT)/image.mtree $(OUT)/config $(ADDITIONS)
 
 # A sysext's manifests carry its extension-release.
 EXTREL := $(if $(filter sysext,$(KIND)),$(OUT)/$(PROFILE).sysext.raw)
 
-$(OUT)/manifest.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
-	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
-	    $(PBIN)/manifest -f -F json -a $(ARCH) -n $(PROFILE) \
+$(OUT)/manifest.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
+	$(EXTREL)
+	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(EPOCH) \
+	    $(PBIN)/manifest -f -F json -a $(ARCH) -n $(PROFILE) -r $(RELEASE) \
 	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
 
-$(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(PBIN)/manifest $(EXTREL)
-	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+$(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
+	$(EXTREL)
+	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(EPOCH) \
 	    $(PBIN)/manifest -f -F spdx -n $(PROFILE) \
 	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
 
@@ -228,16 +262,6 @@ $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
 	  echo $${1##*/vmlinuz-} >$(OUT)/kver.tmp && \
 	  mv $(OUT)/kernel.mtree.tmp $(OUT)/kernel.mtree && mv $(OUT)/kver.tmp $(OUT)/kver
 
-# A development key when none is configured; outputs signed with it say so.
-$(DEVKEY) $(DEVCERT) &:
-	@mkdir -p $(@D)
-	$(call msg,KEYS,$(@D)) umask 077 && openssl req -x509 -newkey rsa:2048 \
-	    -nodes -keyout $(DEVKEY).tmp -out $(DEVCERT).tmp -days 3650 \
-	    -subj '/CN=initkit development key (not for production)' 2>/dev/null && \
-	  mv $(DEVCERT).tmp $(DEVCERT) && mv $(DEVKEY).tmp $(DEVKEY)
-
-keys: $(if $(KEY),,$(DEVKEY))
-
 # The second stage, once the kernel release is known.
 ifneq ($(KVER),)
 profile-kernel: $(OUT)/modules-$(KVER).cpio.zst $(OUT)/$(KVER).efi
@@ -249,16 +273,17 @@ $(OUT)/modules.flags: FORCE
 	@printf '%s\n' $(foreach m,$(MODULES),'$(m)') >$@.new; \
 	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
-$(OUT)/modules.mtree: $(OUT)/kernel.mtree $(PBIN)/modroot $(PROFILE_MK) \
-	$(OUT)/modules.flags
+$(OUT)/modules.mtree: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/modroot \
+	$(PROFILE_MK) $(OUT)/modules.flags
 	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f \
-	    -t $(SOURCE_DATE_EPOCH) -r $(KVER) $(foreach m,$(MODULES),-m '$(m)') \
+	    -t $(KERNEL_EPOCH) -r $(KVER) $(foreach m,$(MODULES),-m '$(m)') \
 	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp 2>$@.err && \
 	  mv $@.tmp $@; rc=$$?; grep -v 'firmware .* not found' $@.err >&2; \
 	  rm -f $@.err; exit $$rc
 
-$(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(PBIN)/mkcpio
-	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(SOURCE_DATE_EPOCH) \
+$(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(OUT)/kernel.epoch \
+	$(PBIN)/mkcpio
+	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(KERNEL_EPOCH) \
 	    -z $(COMPRESS) -o $@ $<
 
 $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
@@ -270,6 +295,10 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \
 	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@
+else
+# Under make -n the first stage only said what it would do: no kernel
+# release yet, nothing to say for the second.
+profile-kernel:
 endif
 
 # Local configuration as systemd credentials, made where the configuration
@@ -293,5 +322,7 @@ creds:
 clean-profile:
 	rm -rf $(OUT)
 
-.PHONY: profile profile-kernel profile-image keys creds clean-profile
+.PHONY: profile profile-kernel profile-image creds clean-profile
 endif
+
+.PHONY: keys

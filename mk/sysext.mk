@@ -16,7 +16,7 @@
 # files added over the spec (a profile's NAME/), holding nothing but usr/
 # and opt/: anything else would be left out of the merge unseen, so it is
 # an error. Each step writes one file through a temporary name; times are
-# clamped to SOURCE_DATE_EPOCH.
+# clamped to SOURCE_DATE_EPOCH, without it to the newest time in the spec.
 
 SYSEXT_NAME ?=
 SYSEXT_SPEC ?=
@@ -33,6 +33,7 @@ SYSEXT_DIRS ?=
 
 SX := $(SYSEXT_OUT)
 SXBIN := $(TOOLBIN)
+SX_EPOCH = $(if $(SOURCE_DATE_EPOCH),$(SOURCE_DATE_EPOCH),$$($(call newest,$(SYSEXT_SPEC))))
 # The added files, so that an edit there rebuilds (symlinks left out, as
 # in profile.mk).
 SX_DIR_FILES := $(if $(SYSEXT_DIRS),$(shell find $(SYSEXT_DIRS) \( -type f -o -type d \) -print))
@@ -54,16 +55,16 @@ $(SX)/sysext.mtree: $(SYSEXT_SPEC) $(SX)/extension-release
 	$(call msg,SPEC,$@) { grep -E '^(#mtree|/set |/unset |\. |\./(usr|opt)([/ ]|$$))' $(SYSEXT_SPEC) | \
 	    grep -v '^\./usr/lib/os-release '; \
 	  for p in ./usr ./usr/lib ./usr/lib/extension-release.d; do \
-	    echo "$$p type=dir mode=0755 uid=0 gid=0 time=$(SOURCE_DATE_EPOCH).0"; done; \
+	    echo "$$p type=dir mode=0755 uid=0 gid=0 time=$(SX_EPOCH).0"; done; \
 	  for n in $(SYSEXT_NAME) $(SYSEXT_NAME).sysext; do \
-	    echo "./usr/lib/extension-release.d/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SOURCE_DATE_EPOCH).0 contents=$(SX)/extension-release"; done; \
+	    echo "./usr/lib/extension-release.d/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SX_EPOCH).0 contents=$(SX)/extension-release"; done; \
 	  } >$@.tmp && mv $@.tmp $@
 
 $(SX)/fs.img: $(SX)/sysext.mtree $(SXBIN)/mksqfs $(SX_DIR_FILES)
 	$(if $(SYSEXT_DIRS),@for d in $(SYSEXT_DIRS); do \
 	  bad=$$(find "$$d" -mindepth 1 -maxdepth 1 ! -name usr ! -name opt -printf ' %f'); \
 	  [ -z "$$bad" ] || { echo "$$d:$$bad: an extension carries only usr/ and opt/" >&2; exit 1; }; done)
-	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SOURCE_DATE_EPOCH) -o $@ $< $(SYSEXT_DIRS)
+	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SX_EPOCH) -o $@ $< $(SYSEXT_DIRS)
 
 $(SX)/hash.img $(SX)/roothash &: $(SX)/fs.img $(SXBIN)/mkverity
 	$(call msg,MKVERITY,$(SX)/hash.img) $(SXBIN)/mkverity -f \

@@ -50,9 +50,15 @@ $(LIBA): $(LIBOBJ)
 $(B)/bin/%: $(B)/bin/%.o $(LIBA) $(SANOBJ)
 	$(call msg,LD,$@) $(CC) $(ALL_LDFLAGS) -o $@ $< $(SANOBJ) $(LIBA) $(LDLIBS)
 
-# make clean: the build; make PROFILE=NAME clean: out/NAME.
+# The rule chains name the tools by absolute path (TOOLBIN, mk/common.mk):
+# the same files, made by the rule above, so that make -j from a fresh
+# clone knows how to make what a chain's first step needs.
+$(TOOLS:%=$(CURDIR)/$(B)/bin/%): $(CURDIR)/%: % ;
+
+# make clean: the build; make PROFILE=NAME [ARCH=] clean: what make
+# PROFILE=NAME [ARCH=] builds, out/NAME or out/NAME-ARCH (mk/profile.mk).
 clean:
-	rm -rf $(if $(PROFILE),$(OUTROOT)/$(PROFILE),build)
+	rm -rf $(if $(PROFILE),$(OUT),build)
 
 .PHONY: all clean
 .PRECIOUS: $(B)/bin/%.o

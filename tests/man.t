@@ -1,6 +1,7 @@
 #!/bin/sh
-# Man pages: every tool has one, mandoc -Tlint finds nothing, and the
-# tool's usage message (-h) is the page's SYNOPSIS.
+# Man pages: every tool has one, and every format the tools define
+# (section 5); mandoc -Tlint and groff find nothing; the tool's usage
+# message (-h) is the page's SYNOPSIS; make install installs them all.
 . "$(dirname "$0")/lib.sh"
 
 if ! need mandoc; then
@@ -22,4 +23,46 @@ for src in "$top"/bin/*.c; do
 	    "usage: $synopsis" \
 	    sh -c "$tool -h 2>/dev/null | tr -s ' \t\n' ' ' | sed 's/ \$//'"
 	t_usage "$tool -?: the usage on stderr, exit 2" $tool '-?'
+done
+# The formats the tools define have pages of their own, section 5.
+for page in packages.tsv.5 initkit-spec.5; do
+	if [ ! -f "$top/bin/$page" ]; then
+		echo "not ok - no man page bin/$page"
+		continue
+	fi
+	t_ok "$page: mandoc -Tlint clean" mandoc -Tlint -W warning "$top/bin/$page"
+done
+# Every page of initkit's that a page names is there: the tools' and the
+# formats'.
+xr_missing() {
+	(cd "$top" && ls bin/*.[1-9] | sed 's,^bin/,,; s,\.\([1-9]\)$, \1,' | sort >"$T/ours" &&
+	    names=$(ls bin/*.c | sed 's,^bin/,,; s,\.c$,,' | tr '\n' '|')packages\.tsv\|initkit-spec &&
+	    cat bin/*.[1-9] | sed -n 's/^\.Xr \([^ ]*\) \([1-9]\).*/\1 \2/p' | sort -u |
+	    grep -E "^($names) " | comm -23 - "$T/ours")
+}
+t_eq "every .Xr to a page of initkit's names a page in bin/" "" xr_missing
+# make install puts them in MANDIR/man5, make uninstall takes them away.
+t_ok "make install: the formats' pages in MANDIR/man5" \
+    sh -c "env -u KEY -u CERT make -s -C '$top' B='${B#$top/}' install DESTDIR='$T/dest' PREFIX=/usr >/dev/null &&
+	[ -f '$T/dest/usr/share/man/man5/packages.tsv.5' ] && [ -f '$T/dest/usr/share/man/man5/initkit-spec.5' ] &&
+	env -u KEY -u CERT make -s -C '$top' B='${B#$top/}' uninstall DESTDIR='$T/dest' PREFIX=/usr >/dev/null &&
+	[ -z \"\$(find '$T/dest' ! -type d)\" ]"
+# The project stands on its own: nothing in it cites the design notes it
+# was planned with, which a user does not have.
+if need git && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	notes='DESIGN''\.md|SPECS''\.md|\.\./sha''red'
+	t_eq "no file cites the planning notes (\$notes)" "" \
+	    sh -c "cd '$top' && git grep -nE '$notes' -- . || :"
+fi
+# What man(1) shows: groff, with all its warnings, at the width of a
+# terminal (78 columns), warns of nothing ("can't break line" of a
+# literal line too long for it, among others).
+for page in "$top"/bin/*.[1-9]; do
+	name=$(basename "$page")
+	if ! need groff; then
+		t_skip "$name: groff" "groff not installed"
+		continue
+	fi
+	t_eq "$name: groff -ww warns of nothing" "" \
+	    sh -c "LC_ALL=C.UTF-8 groff -mandoc -ww -z -Tutf8 '$page' 2>&1"
 done

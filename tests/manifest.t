@@ -73,6 +73,19 @@ t_eq "spdx: purl, checksum of the .deb" "pkg:deb/debian/dmsetup@2:1.02.185-2?arc
     sh -c "manifest -F spdx img.tsv | jq -r '.packages[] | select(.name == \"dmsetup\") | \"\\(.externalRefs[0].referenceLocator) \\(.checksums[0].checksumValue)\"'"
 t_eq "spdx: created is SOURCE_DATE_EPOCH" "2023-11-14T22:13:20Z" \
     sh -c "SOURCE_DATE_EPOCH=1700000000 manifest -F spdx img.tsv | jq -r .creationInfo.created"
+# Without SOURCE_DATE_EPOCH, the time of what was installed (not 1970):
+# when packages.tsv was written, or with -s the spec's newest entry.
+touch -d @1750000000 img.tsv
+t_eq "spdx: without SOURCE_DATE_EPOCH, created is when packages.tsv was written" \
+    "2025-06-15T15:06:40Z" sh -c "manifest -F spdx img.tsv | jq -r .creationInfo.created"
+t_eq "cyclonedx: the same from standard input redirected from it" "2025-06-15T15:06:40Z" \
+    sh -c "manifest -F cyclonedx - <img.tsv | jq -r .metadata.timestamp"
+printf '%s\n' '#mtree' '. type=dir mode=0755 time=1600000000.0' \
+    './new type=dir mode=0755 time=1650000000.0' './old type=dir mode=0755 time=1500000000.0' >dated.mtree
+t_eq "spdx: with -s, created is the time of the spec's newest entry" "2022-04-15T05:20:00Z" \
+    sh -c "manifest -F spdx -s dated.mtree img.tsv | jq -r .creationInfo.created"
+t_eq "and SOURCE_DATE_EPOCH still wins over -s" "2023-11-14T22:13:20Z" \
+    sh -c "SOURCE_DATE_EPOCH=1700000000 manifest -F spdx -s dated.mtree img.tsv | jq -r .creationInfo.created"
 t_ok "cyclonedx: jq parses it; components and dependencies agree" \
     sh -c "manifest -F cyclonedx img.tsv | jq -e '.bomFormat == \"CycloneDX\" and .specVersion == \"1.5\" and
 	(.serialNumber|test(\"^urn:uuid:[0-9a-f-]{36}\$\")) and (.components|length == 4) and
@@ -312,3 +325,45 @@ t_ok "-s: another digest when one byte of a file differs" \
 	[ "$(manifest -s img.mtree img.tsv | jq -r .tree.sha256)" != "$(manifest -s other.mtree img.tsv | jq -r .tree.sha256)" ]'
 t_ok "-s: the text form ends with the summary" \
     sh -c 'manifest -F text -s img.mtree img.tsv | tail -1 | grep -q "^# tree: 5 entries, 2 files, 15 bytes, sha256 [0-9a-f]\{64\}$"'
+
+# Every SPDX and CycloneDX document of the packages above, validated by a
+# real validator (python3-jsonschema) against the official schemas:
+# CycloneDX 1.5's as the CycloneDX project ships it on npm
+# (@cyclonedx/cyclonedx-library, installed by make deps into build/npm);
+# SPDX 2.3's, which no Debian 12 or npm package ships, from SPDX_SCHEMA=
+# (schemas/spdx-schema.json of the spdx-spec repository, tag v2.3).
+t_eq "spdx: the image's primaryPackagePurpose is OPERATING_SYSTEM (SPDX 2.3's enumeration)" \
+    OPERATING_SYSTEM sh -c "manifest -F spdx img.tsv | jq -r '.packages[] | select(.SPDXID == \"SPDXRef-Image\") | .primaryPackagePurpose'"
+mkdir -p docs
+for tsv in img comp multi; do
+	for f in spdx cyclonedx; do
+		manifest -F $f $tsv.tsv >docs/$tsv.$f.json
+		manifest -F $f -e ext-release -s dated.mtree $tsv.tsv >docs/$tsv-ext.$f.json
+	done
+done
+CDX_SCHEMA=$top/build/npm/node_modules/@cyclonedx/cyclonedx-library/res/schema/bom-1.5.SNAPSHOT.schema.json
+# valid FORMAT WHAT SCHEMA EDIT WHERE: every FORMAT document valid against
+# SCHEMA, and one that the jq EDIT broke refused at WHERE.
+valid() {
+	t_ok "$1: every document valid against $2" \
+	    $PY "$top/tests/schema.py" "$3" docs/*.$1.json
+	jq "$4" docs/img.$1.json >docs/bad.$1
+	t_ok "$1: and the validator refuses $4" \
+	    sh -c "! $PY '$top/tests/schema.py' '$3' docs/bad.$1 2>bad.out && grep -q '$5' bad.out"
+}
+if ! $PY -c 'import jsonschema' 2>/dev/null; then
+	t_skip "schema validation" "python3-jsonschema not installed: run make deps"
+else
+	if [ -f "$CDX_SCHEMA" ]; then
+		valid cyclonedx "the CycloneDX 1.5 JSON schema" "$CDX_SCHEMA" \
+		    '.components[0].type = "lib"' components/0/type
+	else
+		t_skip "cyclonedx: the CycloneDX 1.5 schema" "no ${CDX_SCHEMA#$top/}: run make deps"
+	fi
+	if [ -n "${SPDX_SCHEMA:-}" ]; then
+		valid spdx "the SPDX 2.3 JSON schema" "$SPDX_SCHEMA" \
+		    '.packages[0].primaryPackagePurpose = "OPERATING-SYSTEM"' primaryPackagePurpose
+	else
+		t_skip "spdx: the SPDX 2.3 schema" "no Debian 12 or npm package ships it: SPDX_SCHEMA=spdx-schema.json (spdx-spec, tag v2.3) validates against it"
+	fi
+fi

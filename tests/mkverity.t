@@ -101,7 +101,7 @@ t_err "-V names a corrupt hash block" 1 'mkverity: badh.img: hash block 0 of lev
 t_err "-V with another root hash" 1 'root hash does not match' \
     mkverity -V d129.img flip.img 0000000000000000000000000000000000000000000000000000000000000000
 
-# Seeds: salt and UUID as systemd-repart derives them (SPECS.md), checked
+# Seeds: salt and UUID as systemd-repart derives them (mkverity(1)), checked
 # with openssl's HMAC and veritysetup dump.
 SEED=0e7b4b6c-3c19-4c6d-9e3f-6a8d6b2a7f10
 hmac() { printf %s "$1" | openssl dgst -sha256 -mac HMAC -macopt hexkey:$(echo $SEED | tr -d -) | sed 's/.*= //'; }

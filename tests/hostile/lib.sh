@@ -3,8 +3,8 @@
 #
 # A case is one tool run on one hostile input, in a sandbox directory $S
 # (made by h_sandbox) that holds the inputs and whatever the attack aims
-# at (a sentinel "outside" of a root, say). The run must fail as promised
-# by DESIGN.md's rules:
+# at (a sentinel "outside" of a root, say). The run must fail as every
+# tool's man page promises for bad input (EXIT STATUS):
 #
 #   h_case NAME RC REGEX OUT [ALLOW] -- CMD...
 #

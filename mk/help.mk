@@ -1,0 +1,68 @@
+# make help: the targets and the knobs, each knob with its value here.
+
+define HELP
+usage: make [TARGET...] [KNOB=value...]
+
+Targets:
+  all                  the tools, into $(B)/bin (the default without PROFILE=)
+  PROFILE=NAME         out/NAME/ from $(PROFILES)/NAME.mk (all with PROFILE=)
+  clean                $(B)/; with PROFILE=NAME [ARCH=]: that profile's output
+  keys                 the development signing key, $(OUTROOT)/keys/db.key and db.crt
+  creds                with PROFILE= CREDS=dir: each file of dir as an encrypted credential
+  sysext               with SYSEXT_NAME= SYSEXT_SPEC= SYSEXT_KEY= SYSEXT_CERT=: a signed
+                       system extension image (mk/sysext.mk)
+  deps                 install every build and test dependency (Debian 12, apt-get)
+  check                build, then run the tests (tests/run)
+  check-boot           only the boot test, ARCH=amd64 or arm64
+  check-boot-matrix    the generic initrd booted against many roots (about 20 minutes)
+  lint                 mandoc -Tlint on every man page
+  fuzz                 every fuzz target for FUZZ_TIME seconds (mk/fuzz.mk)
+  fuzz-build           only build the fuzz targets
+  install              the tools, man pages, rule chains and profiles, kernel-install plugin
+  uninstall            remove what install put there
+  help                 this
+
+Knobs of config.mk (now):
+  PREFIX=$(PREFIX)
+  BINDIR=$(BINDIR)
+  MANDIR=$(MANDIR)
+  DATADIR=$(DATADIR)
+  KERNELINSTALLDIR=$(KERNELINSTALLDIR)
+  DESTDIR=$(DESTDIR)
+  CC=$(CC)
+  CFLAGS=$(CFLAGS)
+  LDFLAGS=$(LDFLAGS)
+  WERROR=$(WERROR)
+                       1: warnings are errors (on in CI)
+  SANITIZE=$(SANITIZE)
+                       1: AddressSanitizer and UndefinedBehaviorSanitizer, into build/san
+  V=$(V)
+                       1: full command lines
+  PKGS=$(PKGS)
+  COMPRESS=$(COMPRESS)
+  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
+                       the time outputs bear; empty: that of the newest file
+                       the packages installed
+
+Knobs of the profile chain (mk/profile.mk):
+  PROFILES=$(PROFILES)
+                       where NAME.mk is; there: $(PROFILE_NAMES)
+  O=DIR, OUTROOT=$(OUTROOT)
+                       where outputs go
+  ARCH=amd64|arm64     build for that architecture, into out/NAME-ARCH
+  KEY=, CERT=          signing key and certificate (PEM or PKCS#11 URI)
+  MIRROR=, KEYRING=    the archive and a keyring to trust for it
+  CACHE=               apt's state and the downloads (default OUTROOT/cache)
+  LOCK=, KERNEL_LOCK=  a packages.tsv or kernel.tsv to install exactly
+  KERNEL=              the kernel flavour or version: linux-image-KERNEL
+  UPDATE=1             refresh the package lists
+  CREDS=, CRED_KEY=    credentials to encrypt (make creds), and with what key
+
+Knobs of the tests: B= (the build the tests run), FUZZ_TIME=, FUZZ_TARGETS=
+endef
+
+help:
+	$(info $(HELP))
+	@:
+
+.PHONY: help
