@@ -231,10 +231,13 @@ header_crc(struct gpt_header *h)
 	    sizeof(*h)));
 }
 
-/* Read and check one header and its entries; NULL with *why set if bad. */
+/*
+ * Read and check one header and its entries on a disk of size bytes; NULL
+ * with *why set if bad.
+ */
 static struct gpt_entry *
-read_side(int fd, uint32_t ss, uint64_t lba, struct gpt_header *h,
-    const char **why)
+read_side(int fd, uint32_t ss, uint64_t lba, off_t size,
+    struct gpt_header *h, const char **why)
 {
 	uint8_t *sector = xmalloc(ss);
 	struct gpt_entry *e;
@@ -269,6 +272,12 @@ read_side(int fd, uint32_t ss, uint64_t lba, struct gpt_header *h,
 		return NULL;
 	}
 	bytes = (size_t)le32toh(h->nentries) * ENTRY_SIZE;
+	/* Checked before it is multiplied: 2^55 + 2 sectors wrap to 2. */
+	if ((uint64_t)size < bytes ||
+	    le64toh(h->entries_lba) > ((uint64_t)size - bytes) / ss) {
+		*why = "has entries beyond the end of the disk";
+		return NULL;
+	}
 	e = xmalloc(bytes);
 	if (pread(fd, e, bytes, (off_t)(le64toh(h->entries_lba) * ss)) !=
 	    (ssize_t)bytes) {
@@ -357,7 +366,7 @@ verify(const char *path)
 		errx(1, "%s: no protective MBR", path);
 	/* The sector size is where the primary header's signature is. */
 	for (uint32_t try = 512; try <= 4096 && e1 == NULL; try *= 8) {
-		if ((e1 = read_side(fd, try, 1, &h1, &why)) != NULL)
+		if ((e1 = read_side(fd, try, 1, st.st_size, &h1, &why)) != NULL)
 			ss = try;
 		else if (strcmp(why, "has no GPT signature") != 0)
 			break;
@@ -373,7 +382,7 @@ verify(const char *path)
 		    ", the last LBA is %" PRIu64, path,
 		    le64toh(h1.alternate_lba), last);
 	check_pmbr(path, mbr, last);
-	if ((e2 = read_side(fd, ss, last, &h2, &why)) == NULL)
+	if ((e2 = read_side(fd, ss, last, st.st_size, &h2, &why)) == NULL)
 		errx(1, "%s: backup GPT header %s", path, why);
 	if (le64toh(h2.alternate_lba) != 1)
 		errx(1, "%s: backup header does not point at the primary", path);
@@ -386,6 +395,10 @@ verify(const char *path)
 	if (memcmp(e1, e2, (size_t)le32toh(h1.nentries) * ENTRY_SIZE) != 0)
 		errx(1, "%s: backup partition entries differ from the "
 		    "primary's", path);
+	if (le64toh(h1.first_usable) > le64toh(h1.last_usable))
+		errx(1, "%s: the first usable LBA %" PRIu64 " is after the "
+		    "last, %" PRIu64, path, le64toh(h1.first_usable),
+		    le64toh(h1.last_usable));
 	if (le64toh(h1.entries_lba) < 2 || le64toh(h1.first_usable) <
 	    le64toh(h1.entries_lba) + (le32toh(h1.nentries) * ENTRY_SIZE +
 	    ss - 1) / ss || le64toh(h2.entries_lba) <= le64toh(h1.last_usable)

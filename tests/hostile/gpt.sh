@@ -142,3 +142,38 @@ pmbr "its 0xEE record starting at LBA 2" 'struct.pack_into("<II", d, r(0) + 8, 2
 pmbr "its 0xEE record bootable (0x80)" 'd[r(0)] = 0x80'
 pmbr "its 0xEE record starting at CHS 0/0/1" 'd[r(0) + 2] = 1'
 pmbr "a second 0xEE record" 'd[r(3):r(4)] = d[r(0):r(1)]'
+
+# -V of a disk whose two headers tell the same lie, each CRC recomputed
+# (issue 20): the checks of one header are not the comparison of two.
+both() { # what python-statements (h(fmt, off, v): set a field in both)
+	h_sandbox
+	cp "$T/disk.raw" disk.raw
+	python3 - "$2" <<'EOF2'
+import struct, sys, zlib
+d = bytearray(open("disk.raw", "rb").read())
+last = len(d) // 512 - 1
+def h(fmt, off, v):
+    for lba in (1, last):
+        struct.pack_into(fmt, d, lba * 512 + off, v)
+def unused(i):
+    for lba in (1, last):
+        elba = struct.unpack_from("<Q", d, lba * 512 + 72)[0]
+        d[elba * 512 + 128 * i:elba * 512 + 128 * (i + 1)] = bytes(128)
+exec(sys.argv[1])
+for lba in (1, last):
+    H = lba * 512
+    elba, n, size = struct.unpack_from("<QII", d, H + 72)
+    at = (elba % 2**55) * 512
+    struct.pack_into("<I", d, H + 88, zlib.crc32(d[at:at + n * size]))
+    struct.pack_into("<I", d, H + 16, 0)
+    struct.pack_into("<I", d, H + 16, zlib.crc32(d[H:H + 92]))
+open("disk.raw", "wb").write(d)
+EOF2
+	h_case "mkgpt: -V both headers with $1" 1 "^mkgpt: disk\.raw: $3" - -- mkgpt -V disk.raw
+}
+# 2^55 + 2 sectors of 512 bytes is 2^64 + 1024: LBA 2 again, modulo 2^64.
+both "the entries at LBA 2^55+2 (LBA 2 after an overflow)" 'h("<Q", 72, 2**55 + 2)' \
+    'primary GPT header has entries beyond the end of the disk$'
+both "the first usable LBA after the last, and no partition" \
+    'unused(0); h("<Q", 40, struct.unpack_from("<Q", d, 512 + 48)[0] + 1)' \
+    'the first usable LBA [0-9]+ is after the last, [0-9]+$'
