@@ -362,6 +362,14 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	json_open(j, '{');
 	json_key(j, "manifest_version");
 	json_uint(j, 1);
+	/* Not mkosi's: which tool wrote it (readers skip unknown keys). */
+	json_key(j, "generator");
+	json_open(j, '{');
+	json_key(j, "name");
+	json_string(j, "initkit-manifest");
+	json_key(j, "version");
+	json_string(j, INITKIT_VERSION);
+	json_close(j, '}');
 	json_key(j, "config");
 	json_open(j, '{');
 	json_key(j, "name");
@@ -427,7 +435,7 @@ write_spdx(struct json *j, const struct list *l, const char *name,
 	json_string(j, stamp);
 	json_key(j, "creators");
 	json_open(j, '[');
-	json_string(j, "Tool: initkit-manifest");
+	json_string(j, "Tool: initkit-manifest-" INITKIT_VERSION);
 	json_close(j, ']');
 	json_close(j, '}');
 	json_key(j, "packages");
@@ -545,6 +553,8 @@ write_cyclonedx(struct json *j, const struct list *l, const char *name,
 	json_string(j, "application");
 	json_key(j, "name");
 	json_string(j, "initkit-manifest");
+	json_key(j, "version");
+	json_string(j, INITKIT_VERSION);
 	json_close(j, '}');
 	json_close(j, ']');
 	json_close(j, '}');
@@ -667,7 +677,8 @@ main(int argc, char *argv[])
 	char *buf = NULL;
 	size_t len = 0;
 
-	while ((ch = getopt(argc, argv, "ha:de:fF:n:N:o:O:r:s:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "ha:de:fF:n:N:o:O:r:s:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = optarg;
@@ -704,6 +715,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -41,7 +41,8 @@ main(int argc, char *argv[])
 	int64_t epoch;
 	uint64_t early_size = 0, size;
 
-	while ((ch = getopt(argc, argv, "he:fl:o:t:vz:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "he:fl:o:t:vz:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			early_ops = xreallocarray(early_ops, nearly + 1,
@@ -70,6 +71,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

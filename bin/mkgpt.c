@@ -451,7 +451,8 @@ main(int argc, char *argv[])
 	char **lines = NULL, *text = NULL;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "ha:b:fo:r:S:V")) != -1) {
+	while ((ch = getopt_long(argc, argv, "ha:b:fo:r:S:V",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = optarg;
@@ -478,6 +479,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -258,7 +258,8 @@ main(int argc, char *argv[])
 	uint8_t *buf;
 	uint32_t maxino = 0;
 
-	while ((ch = getopt(argc, argv, "hb:fj:l:o:t:z:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "hb:fj:l:o:t:z:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			block_size = size_parse(optarg, "-b");
@@ -287,6 +288,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

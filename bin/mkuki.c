@@ -567,8 +567,8 @@ main(int argc, char *argv[])
 	char *sbat = NULL, *rel = NULL, *tailsbat;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "hA:C:IPS:c:fi:jk:l:o:p:r:s:u:")) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv,
+	    "hA:C:IPS:c:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'A':
 			extras = xreallocarray(extras, nextra + 1,
@@ -624,6 +624,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

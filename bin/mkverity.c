@@ -209,7 +209,8 @@ main(int argc, char *argv[])
 	off_t hoff = 0;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "hb:fH:o:s:S:u:V")) != -1) {
+	while ((ch = getopt_long(argc, argv, "hb:fH:o:s:S:u:V",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			v.block_size = (uint32_t)num_parse(optarg, 512,
@@ -240,6 +241,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -472,7 +472,8 @@ main(int argc, char *argv[])
 	struct out o;
 	int64_t epoch, newest = 0;
 
-	while ((ch = getopt(argc, argv, "hF:M:fm:o:r:t:vx:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "hF:M:fm:o:r:t:vx:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'F':
 			fwroot = optarg;
@@ -507,6 +508,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -56,7 +56,8 @@ main(int argc, char *argv[])
 	BIO *bio;
 	struct out o;
 
-	while ((ch = getopt(argc, argv, "hc:fjk:o:p:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "hc:fjk:o:p:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			certarg = optarg;
@@ -78,6 +79,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -1049,7 +1049,8 @@ main(int argc, char *argv[])
 	char *out, *p;
 	int ch, force = 0, update = 0, lockfd;
 
-	while ((ch = getopt(argc, argv, "ha:b:c:fK:L:m:o:p:r:uvx:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "ha:b:c:fK:L:m:o:p:r:uvx:",
+	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			arch = xstrdup(optarg);
@@ -1097,6 +1098,8 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(0);
+		case OPT_VERSION:
+			print_version();
 		default:
 			usage(2);
 		}

@@ -45,7 +45,7 @@ fuzz_src = tests/fuzz/$(1).c tests/fuzz/common.c $(FUZZ_EXTRA_$(1))
 
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra $(if $(WERROR),-Werror) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DINITKIT_VERSION='"$(VERSION)"' -g -O1 -Wall -Wextra $(if $(WERROR),-Werror) \
 	-Wno-unused-parameter $(FUZZ_SAN) -Ibin/lib -Itests/fuzz $(PKG_CFLAGS)
 FUZZ_LIBOBJ := $(LIBSRC:bin/lib/%.c=$(FB)/lib/%.o)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FB)/%)

@@ -22,7 +22,10 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 comma := ,
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+# The release, from the VERSION file: what --version and the SBOMs say.
+VERSION := $(strip $(file <VERSION))
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DINITKIT_VERSION='"$(VERSION)"' \
+	-Wall -Wextra -Wshadow -Wno-unused-parameter \
 	$(if $(WERROR),-Werror) $(CFLAGS) $(SAN_FLAGS) -Ibin/lib $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS) -Wl,--as-needed
 LDLIBS := $(PKG_LIBS) -lpthread

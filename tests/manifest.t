@@ -63,6 +63,14 @@ t_ok "spdx: jq parses it; required document fields" \
     sh -c "manifest -F spdx img.tsv | jq -e '.spdxVersion == \"SPDX-2.3\" and .dataLicense == \"CC0-1.0\" and
 	.SPDXID == \"SPDXRef-DOCUMENT\" and (.name|length > 0) and (.documentNamespace|startswith(\"https://\")) and
 	(.creationInfo.created|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\$\")) and (.creationInfo.creators|length > 0)' >/dev/null"
+# The release that wrote it, from VERSION (SPDX: "Tool: name-version").
+ver=$(cat "$top/VERSION")
+t_eq "spdx: the creator is the tool and its release" "Tool: initkit-manifest-$ver" \
+    sh -c "manifest -F spdx img.tsv | jq -r '.creationInfo.creators | join(\",\")'"
+t_eq "cyclonedx: the tool component has the release" "initkit-manifest $ver" \
+    sh -c "manifest -F cyclonedx img.tsv | jq -r '.metadata.tools.components[0] | \"\\(.name) \\(.version)\"'"
+t_eq "json: the generator and its release, beside mkosi's fields" "initkit-manifest $ver" \
+    sh -c "manifest img.tsv | jq -r '.generator | \"\\(.name) \\(.version)\"'"
 t_ok "spdx: every package has SPDXID, name, downloadLocation; ids unique" \
     sh -c "manifest -F spdx img.tsv | jq -e '[.packages[] | (.SPDXID and .name and .downloadLocation)] | all' >/dev/null &&
 	manifest -F spdx img.tsv | jq -e '[.packages[].SPDXID] | length == (unique|length)' >/dev/null"

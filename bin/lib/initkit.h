@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -271,6 +272,14 @@ void json_key(struct json *, const char *);
 void json_string(struct json *, const char *);
 void json_uint(struct json *, uint64_t);
 void json_bool(struct json *, int);
+
+/*
+ * version.c: --help (the tool's -h) and --version for getopt_long, beside
+ * each tool's short options; --version prints "tool (initkit) VERSION".
+ */
+#define OPT_VERSION	0x100
+extern const struct option std_longopts[];
+NORETURN void print_version(void);
 
 /* debver.c: Debian version order (Policy 5.6.12): <0, 0, >0. */
 int debver_cmp(const char *, const char *);
