@@ -18,7 +18,8 @@
  * (POSIX.1-2001 pax, "ustar Interchange Format" and "pax Extended Header"),
  * GNU long names and sparse files (GNU tar manual, "Basic Tar Format").
  * pax headers are read too, beyond dpkg: a path they give is checked like
- * any other.
+ * any other, and an owner (pax "uid", "gid": any size) must fit a uid_t
+ * as GNU tar requires, and not be (uid_t)-1.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -496,6 +497,14 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 				if (archive_entry_filetype(e) == AE_IFREG &&
 				    archive_entry_hardlink(e) == NULL)
 					total += size;
+				/* GNU tar's and dpkg's range, less (uid_t)-1. */
+				if (!owner_valid(archive_entry_uid(e),
+				    archive_entry_gid(e)))
+					errx(1, "%s: %s: %s: owner %jd:%jd out of "
+					    "range", deb, name,
+					    spec_encode(archive_entry_pathname(e)),
+					    (intmax_t)archive_entry_uid(e),
+					    (intmax_t)archive_entry_gid(e));
 				fn(ctx, in, e);
 			}
 			if (r != ARCHIVE_EOF)

@@ -77,6 +77,12 @@ uint64_t size_parse(const char *s, const char *what);
 /* The epoch from -t (opt, may be NULL) or SOURCE_DATE_EPOCH; -1 if none.
  * 0..2^32-1; SOURCE_DATE_EPOCH set but empty is an error too. */
 int64_t epoch_get(const char *opt);
+/*
+ * Can a tree hold this owner? uid_t and gid_t are 32 bits, so 2^32 would
+ * become root, and (uid_t)-1 is chown(2)'s "leave it", which leaves a file
+ * the kernel's initramfs unpacker made root's: 0..2^32-2.
+ */
+int owner_valid(int64_t uid, int64_t gid);
 
 /*
  * spec.c: the tree spec, mtree(5) as libarchive reads it, and directory

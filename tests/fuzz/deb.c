@@ -5,11 +5,14 @@
  * holds a sentinel file and a sentinel directory beside the root. After
  * every input, refused or not, the sentinels must be unchanged (bytes,
  * inode, mode, link count, time) and nothing else may have appeared
- * beside the root; then the root is removed.
+ * beside the root; then the root is removed. An entry the unpacker took
+ * must have the owner its header declared, one a uid_t holds (not 2^32
+ * wrapped to root, nor (uid_t)-1).
  */
 #include <sys/stat.h>
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <err.h>
 #include <fcntl.h>
@@ -102,6 +105,29 @@ only(int dirfd, const char *what, const char *const *names)
 	closedir(d);
 }
 
+/* The unpacker, then its node for e against what e declared. */
+static void
+entry(void *ctx, struct archive *a, struct archive_entry *e)
+{
+	struct unpacker *u = ctx;
+	size_t n = u->tree->n;
+	const struct node *nd;
+
+	unpack_entry(u, a, e);
+	/* A hard link takes its target's owner; the root and an excluded
+	 * path make no node. */
+	if (u->tree->n == n || archive_entry_hardlink(e) != NULL)
+		return;
+	nd = &u->tree->v[n];
+	if ((int64_t)nd->uid != archive_entry_uid(e) ||
+	    (int64_t)nd->gid != archive_entry_gid(e) || nd->uid == (uid_t)-1 ||
+	    nd->gid == (gid_t)-1)
+		fuzz_fail("%s: owner %jd:%jd taken as %ju:%ju", nd->path,
+		    (intmax_t)archive_entry_uid(e),
+		    (intmax_t)archive_entry_gid(e), (uintmax_t)nd->uid,
+		    (uintmax_t)nd->gid);
+}
+
 static void
 unpack(void)
 {
@@ -115,7 +141,7 @@ unpack(void)
 	if ((u.rootfd = open(root_path, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0)
 		err(1, "%s", root_path);
-	deb_read(deb_path, &info, unpack_entry, &u);
+	deb_read(deb_path, &info, entry, &u);
 	unpack_done(&u);
 	close(u.rootfd);
 	tree_free(&t);

@@ -278,3 +278,16 @@ claim ./usr/big 1073741825
 EOF
 deb_case "a package without Installed-Size, a file over 1 GiB" \
     'data\.tar\.xz: \./usr/big: unpacks to more than' nosize
+
+# Owners beyond uid_t (issue 19): a pax record of 2^32 over a ustar 1000
+# must not become root's setuid file, nor may (uid_t)-1, which chown(2)
+# takes as "leave it", so a file made by root stays root's.
+for own in 4294967296 4294967295; do
+	box
+	hdeb wrap <<EOF
+dir ./usr 0755
+paxown ./usr/sh2 4755 1000 1000 $own $own x
+EOF
+	deb_case "a setuid file of pax owner $own over a ustar 1000" \
+	    "data\\.tar\\.xz: \\./usr/sh2: owner $own:$own out of range" wrap
+done
