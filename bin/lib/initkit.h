@@ -238,7 +238,8 @@ char *unpack_map(const char *deb, const char *raw);
 int unpack_excluded(char *const *pats, size_t n, const char *path);
 void unpack_entry(void *unpacker, struct archive *, struct archive_entry *);
 void unpack_done(struct unpacker *);
-/* rm -rf dirfd/name with async-signal-safe calls only. */
+/* rm -rf dirfd/name with async-signal-safe calls only, at any depth in
+ * constant stack space. */
 void rmtree_at(int dirfd, const char *name);
 
 /* fs.c: mkdir -p; and the parent directories of base/rel. */

@@ -27,13 +27,14 @@ box() {
 	mkdir outside && echo keep >outside/file
 }
 
-# hdeb NAME [FIELD: VALUE]... < entries: $S/NAME.deb; $DATA, if set, is
-# the --data-ext (and --data-comp) arguments.
+# hdeb NAME [FIELD: VALUE]... < entries: $S/NAME.deb, version $VER
+# (default 1.0); $DATA, if set, is the --data-ext (and --data-comp)
+# arguments.
 hdeb() {
 	_n=$1
 	shift
 	{
-		printf 'Package: %s\nVersion: 1.0\nArchitecture: all\n' "$_n"
+		printf 'Package: %s\nVersion: %s\nArchitecture: all\n' "$_n" "${VER:-1.0}"
 		printf 'Maintainer: test <test@invalid>\nDescription: hostile\n'
 		for _f; do printf '%s\n' "$_f"; done
 	} >"$T/control"
@@ -291,3 +292,30 @@ EOF
 	deb_case "a setuid file of pax owner $own over a ustar 1000" \
 	    "data\\.tar\\.xz: \\./usr/sh2: owner $own:$own out of range" wrap
 done
+
+# Deep trees (issue 19): removing one must not take a stack frame a
+# level. nest N: the directories ./d, ./d/d, ... N deep, as entries.
+nest() {
+	python3 -c 'import sys
+for i in range(1, int(sys.argv[1]) + 1):
+    print("dir ./" + "/".join(["d"] * i) + " 0755")' "$1"
+}
+
+box
+{ nest 2100; echo 'file ./../outside/pwned 0644 0 0 x'; } | hdeb deep
+deb_case "2,100 nested directories, then a bad entry" \
+    '\./\.\./outside/pwned: path escapes the root' deep
+t_ok "pkgroot: 2,100 nested directories: the cache's work directory removed" \
+    sh -c '! ls -a "$T"/cache/apt-*/ | grep -q "^\.work\.tmp"'
+
+# 2,040 fit in PATH_MAX, so they install; a second run must then replace
+# the root, and root.tsv with it.
+box
+nest 2040 | hdeb deep
+mv deep.deb deep-1.0.deb
+nest 2040 | VER=2.0 hdeb deep
+mv deep.deb deep-2.0.deb
+t_ok "pkgroot: 2,040 nested directories installed, then replaced with -f" sh -c '
+	pr -o root ./deep-1.0.deb >/dev/null && pr -f -o root ./deep-2.0.deb >/dev/null &&
+	grep -q "^deep	2\.0	" root.tsv && [ -d root/d/d/d ] &&
+	! ls -A | grep -q tmp'
