@@ -319,3 +319,59 @@ t_ok "pkgroot: 2,040 nested directories installed, then replaced with -f" sh -c 
 	pr -o root ./deep-1.0.deb >/dev/null && pr -f -o root ./deep-2.0.deb >/dev/null &&
 	grep -q "^deep	2\.0	" root.tsv && [ -d root/d/d/d ] &&
 	! ls -A | grep -q tmp'
+
+
+# The root and root.tsv commit together or not at all: a run killed at
+# the list's rename, after the new root took its place, must not leave
+# the old list beside the new root. A preloaded rename kills it there.
+if need cc; then
+	cat >"$T/killtsv.c" <<'EOF'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+maybe_kill(const char *to)
+{
+	size_t n = strlen(to);
+
+	if (n >= 8 && strcmp(to + n - 8, "root.tsv") == 0) {
+		close(open("killed", O_WRONLY | O_CREAT, 0644));
+		kill(getpid(), SIGKILL);
+	}
+}
+
+int
+rename(const char *from, const char *to)
+{
+	maybe_kill(to);
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+int
+renameat(int fd, const char *from, int tofd, const char *to)
+{
+	maybe_kill(to);
+	return renameat2(fd, from, tofd, to, 0);
+}
+EOF
+	cc -shared -fPIC -o "$T/killtsv.so" "$T/killtsv.c"
+	box
+	for v in 1.0 2.0; do
+		printf 'dir ./usr 0755\nfile ./usr/version 0644 0 0 %s\n' $v |
+		    VER=$v hdeb pair
+		mv pair.deb pair-$v.deb
+	done
+	t_ok "pkgroot: killed at root.tsv's rename: no list of another root" sh -c '
+		pr -o root ./pair-1.0.deb >/dev/null || exit 1
+		LD_PRELOAD=$T/killtsv.so \
+		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		    pr -f -o root ./pair-2.0.deb >/dev/null 2>&1
+		[ -e killed ] && [ "$(cat root/usr/version)" = 2.0 ] &&
+		{ [ ! -e root.tsv ] || grep -q "^pair	2\.0	" root.tsv; }'
+else
+	t_skip "pkgroot: killed at root.tsv's rename" "no C compiler"
+fi
