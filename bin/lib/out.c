@@ -5,7 +5,10 @@
  * temporary, so a killed run never leaves a valid-looking output. Without
  * OUT_FORCE the final step is rename(2) with RENAME_NOREPLACE (or, where
  * the file system lacks it, link(2) + unlink(2)), which cannot replace a
- * file that appeared meanwhile.
+ * file that appeared meanwhile. A temporary is removed by its name in its
+ * directory's descriptor, not by a path: the error that ends a run may
+ * come while the working directory is another (spec.c reads a spec in an
+ * empty one).
  */
 #include <sys/stat.h>
 
@@ -24,6 +27,9 @@
 /* Written only with signals blocked; read by the handler. */
 static char *volatile tmps[NTMP];
 static volatile char isdir[NTMP];
+/* Where each is: its directory, open, and its name there. */
+static volatile int dirfds[NTMP];
+static const char *volatile names[NTMP];
 /* Who made each: a forked worker inherits the list but not the duty. */
 static volatile pid_t maker[NTMP];
 
@@ -33,9 +39,9 @@ remove_tmp(int i)
 	if (maker[i] != getpid())
 		return;
 	if (isdir[i])
-		rmtree_at(AT_FDCWD, tmps[i]);
+		rmtree_at(dirfds[i], names[i]);
 	else
-		unlink(tmps[i]);
+		unlinkat(dirfds[i], names[i], 0);
 }
 
 static void (*volatile before_cleanup)(void);
@@ -67,6 +73,8 @@ out_cleanup(void)
 		if (tmps[i] != NULL) {
 			remove_tmp(i);
 			tmps[i] = NULL;
+			if (dirfds[i] >= 0)
+				close(dirfds[i]);
 		}
 }
 
@@ -75,8 +83,9 @@ track(char *tmp, char *old, int dir)
 {
 	static int installed;
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	const char *name = tmp;
 	sigset_t all, prev;
-	int i;
+	int i, fd = AT_FDCWD;
 
 	if (!installed) {
 		struct sigaction sa = { .sa_handler = on_signal };
@@ -92,12 +101,29 @@ track(char *tmp, char *old, int dir)
 		atexit(out_cleanup);
 		installed = 1;
 	}
+	/* Its directory; one that cannot be opened fails the creation that
+	 * follows (naming the output), and till then the path will do. */
+	if (tmp != NULL) {
+		const char *slash = strrchr(tmp, '/');
+		char *d = slash ? xasprintf("%.*s", (int)(slash - tmp + 1), tmp) :
+		    xstrdup(".");
+
+		if ((fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			name = slash ? slash + 1 : tmp;
+		else
+			fd = AT_FDCWD;
+		free(d);
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &prev);
 	for (i = 0; i < NTMP; i++)
 		if (tmps[i] == old) {
+			if (old != NULL && dirfds[i] >= 0)
+				close(dirfds[i]);
 			tmps[i] = tmp;
 			isdir[i] = (char)dir;
+			dirfds[i] = fd;
+			names[i] = name;
 			maker[i] = getpid();
 			break;
 		}

@@ -79,6 +79,21 @@ directory(void *path)
 	out_open(&o, path, OUT_FORCE);
 }
 
+/* Relative outputs, then an error exit from another working directory. */
+static void
+fail_elsewhere(void *dir)
+{
+	struct out o, d;
+
+	if (chdir(dir) < 0)
+		_exit(99);
+	out_open(&o, "c.img", 0);
+	out_dir_open(&d, "c.d", 0);
+	if (mkdir(xasprintf("%s/x", d.tmp), 0755) < 0 || chdir("/") < 0)
+		_exit(99);
+	errx(1, "c.img: failed in another directory");
+}
+
 int
 main(void)
 {
@@ -136,6 +151,10 @@ main(void)
 	unlink(c);
 
 	exits(1, "is a directory", directory, dir, "directory target refused");
+
+	exits(1, "c.img: failed in another directory", fail_elsewhere, dir,
+	    "error exit after a chdir(2) away from relative outputs");
+	ok(entries(dir) == 2, "error exit after a chdir(2): no temporary");
 
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
