@@ -25,6 +25,7 @@
 #include <archive_entry.h>
 #include <ctype.h>
 #include <err.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,6 +363,31 @@ field(const char *control, const char *name)
 }
 
 /*
+ * A field packages.tsv records, one tab-separated line of UTF-8 text a
+ * package: a tab would shift its columns (a Source field forging the
+ * installed size), a newline add a line, an escape sequence reach a
+ * terminal. Such a value is refused.
+ */
+static char *
+text_field(const char *control, const char *deb, const char *name)
+{
+	char *v = field(control, name);
+	const unsigned char *p;
+
+	if (v == NULL)
+		return NULL;
+	for (p = (const unsigned char *)v; *p >= 0x20 && *p != 0x7f; p++)
+		;
+	if (*p != '\0')
+		errx(1, "%s: control file: %s: %s: control character", deb,
+		    name, spec_encode(v));
+	if (!json_valid_utf8(v))
+		errx(1, "%s: control file: %s: %s: invalid UTF-8", deb, name,
+		    spec_encode(v));
+	return v;
+}
+
+/*
  * A decompression bomb's ceiling: the data.tar's files may hold twice the
  * Installed-Size the control file declares (KiB, an estimate: dpkg-gencontrol
  * rounds each file up to a block) and 16 MiB more; without the field,
@@ -371,17 +397,12 @@ field(const char *control, const char *name)
 #define BOMB_NOSIZE	(1ULL << 30)
 
 static uint64_t
-data_limit(const char *installed_size, const char **why)
+data_limit(int known, uint64_t kib, const char **why)
 {
-	char *end;
-	unsigned long long kib;
-
-	*why = "1 GiB without a usable Installed-Size";
-	if (installed_size == NULL || !isdigit((unsigned char)*installed_size))
+	if (!known || kib > (UINT64_MAX - BOMB_SLACK) / 2048) {
+		*why = "1 GiB without a usable Installed-Size";
 		return BOMB_NOSIZE;
-	kib = strtoull(installed_size, &end, 10);
-	if (*end != '\0' || kib > (UINT64_MAX - BOMB_SLACK) / 2048)
-		return BOMB_NOSIZE;
+	}
 	*why = "twice the Installed-Size and 16 MiB";
 	return kib * 2048 + BOMB_SLACK;
 }
@@ -393,7 +414,7 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 {
 	uint64_t limit;
 	struct archive_entry *e;
-	char *text = NULL, *s;
+	char *text = NULL, *s, *end;
 	la_int64_t size;
 	int r;
 
@@ -418,22 +439,30 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 		errx(1, "%s: control.tar: %s", deb, archive_error_string(in));
 	if (text == NULL)
 		errx(1, "%s: control.tar has no control file", deb);
-	info->package = field(text, "Package");
-	info->version = field(text, "Version");
-	info->arch = field(text, "Architecture");
+	info->package = text_field(text, deb, "Package");
+	info->version = text_field(text, deb, "Version");
+	info->arch = text_field(text, deb, "Architecture");
 	if (info->package == NULL || info->version == NULL ||
-	    info->arch == NULL)
+	    info->arch == NULL || *info->package == '\0' ||
+	    *info->version == '\0' || *info->arch == '\0')
 		errx(1, "%s: control file lacks Package, Version or "
 		    "Architecture", deb);
 	/* "Source: name (version)" when the versions differ. */
-	if ((s = field(text, "Source")) != NULL)
+	if ((s = text_field(text, deb, "Source")) != NULL)
 		s[strcspn(s, " (")] = '\0';
 	info->source = s != NULL && *s != '\0' ? s : xstrdup(info->package);
 	if (s != NULL && *s == '\0')
 		free(s);
-	s = field(text, "Installed-Size");
-	info->installed_size = s ? strtoull(s, NULL, 10) : 0;
-	limit = data_limit(s, why);
+	/* KiB, which packages.tsv gives in bytes. */
+	if ((s = field(text, "Installed-Size")) != NULL) {
+		errno = 0;
+		info->installed_size = strtoull(s, &end, 10);
+		if (!isdigit((unsigned char)*s) || *end != '\0' ||
+		    errno == ERANGE || info->installed_size > UINT64_MAX / 1024)
+			errx(1, "%s: control file: Installed-Size: %s: not a "
+			    "size in KiB", deb, spec_encode(s));
+	}
+	limit = data_limit(s != NULL, info->installed_size, why);
 	free(s);
 	free(text);
 	return limit;

@@ -383,3 +383,23 @@ box
 python3 -c 'print("file ./" + "/".join(["x" * 250] * 17) + " 0644 0 0 x")' |
     hdeb longpath
 deb_case "a path longer than PATH_MAX, a relative -o" "Can't open $S/\\.root\\.tmp[^/]*/x{250}/" longpath
+
+# Control fields that would forge packages.tsv (issue 19): a tab shifts
+# its columns (the installed size below became 102399998976), and
+# control characters and invalid UTF-8 must not reach it either.
+box
+hdeb tabsrc "$(printf 'Source: upstream\t99999999')" </dev/null
+deb_case "a tab in the Source field" \
+    'control file: Source: upstream\\01199999999: control character' tabsrc
+box
+hdeb escver "$(printf 'Source: x\033[2K')" </dev/null
+deb_case "an escape sequence in the Source field" \
+    'control file: Source: x\\033\[2K: control character' escver
+box
+hdeb latin1 "$(printf 'Source: caf\351')" </dev/null
+deb_case "Latin-1 in the Source field" \
+    'control file: Source: caf\\351: invalid UTF-8' latin1
+box
+hdeb bigsize 'Installed-Size: 18014398509481984' </dev/null
+deb_case "an Installed-Size whose bytes overflow 64 bits" \
+    'control file: Installed-Size: 18014398509481984: not a size in KiB' bigsize
