@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <err.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,8 @@ setup(void)
 
 	if (deb_path != NULL)
 		return;
+	/* As pkgroot reads pax headers' UTF-8 names. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	deb_path = fuzz_path("in.deb");
 	root_path = fuzz_path("root");
 	fuzz_write(deb_path, "", 0);

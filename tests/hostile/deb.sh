@@ -403,3 +403,16 @@ box
 hdeb bigsize 'Installed-Size: 18014398509481984' </dev/null
 deb_case "an Installed-Size whose bytes overflow 64 bits" \
     'control file: Installed-Size: 18014398509481984: not a size in KiB' bigsize
+
+# Names in UTF-8, as a pax header gives them (issue 19): they install in
+# any locale; the tool reads them the same way whatever the environment.
+box
+printf 'dir ./usr 0755\nfile ./usr/caf\303\251 0644 0 0 x\nsymlink ./usr/link caf\303\251\n' |
+    hdeb utf8
+for loc in C POSIX C.UTF-8; do
+	t_ok "pkgroot: a UTF-8 name in a pax header, LC_ALL=$loc" sh -c '
+		LC_ALL=$1 pr -o root-$1 ./utf8.deb >$1.mtree &&
+		grep -q "^\./usr/caf\\\\303\\\\251 type=file " $1.mtree &&
+		grep -q "^\./usr/link type=link .* link=caf\\\\303\\\\251\$" $1.mtree &&
+		[ -f "root-$1/usr/$(printf "caf\303\251")" ]' - $loc
+done
