@@ -1389,16 +1389,8 @@ main(int argc, char *argv[])
 		out_write(&tsvout, text, len);
 		free(text);
 	}
-	/*
-	 * The root and its list commit together or not at all: the old list
-	 * goes before the root is swapped, the new one comes last, so a list
-	 * always describes the root beside it. An interrupted run leaves a
-	 * root (old or new) without one, which make or a user reruns.
-	 */
-	if (unlink(tsv) < 0 && errno != ENOENT)
-		err(1, "%s", tsv);
-	out_dir_commit(&rootout);
-	out_commit(&tsvout);
+	/* An interrupted run leaves a root without a list: make reruns it. */
+	out_dir_commit_with(&rootout, &tsvout);
 	tree_write_spec(&t, stdout);
 	say("done");
 	if (fclose(stdout) != 0)

@@ -66,6 +66,10 @@ void out_before_cleanup(void (*fn)(void));
  * system is synced (syncfs) before the rename. */
 void out_dir_open(struct out *, const char *path, int flags);
 void out_dir_commit(struct out *);
+/* A directory and a file that describes it, together or not at all: the
+ * old file is removed before the directory is renamed in, the new file
+ * renamed in last, so a file there always describes the directory. */
+void out_dir_commit_with(struct out *dir, struct out *file);
 
 /*
  * num.c: strict number parsing (no sign surprises, no trailing junk, no

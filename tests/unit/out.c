@@ -180,6 +180,36 @@ main(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    stat(c, &st) == 0, "an ignored SIGINT stays ignored");
 
+	{
+		char *r = xasprintf("%s/r", dir), *rl = xasprintf("%s/r.tsv", dir);
+		char *f;
+		struct out d;
+
+		/* An old pair, replaced by a new one. */
+		if (mkdir(r, 0755) < 0 || close(open(rl, O_WRONLY | O_CREAT,
+		    0644)) < 0)
+			err(1, "%s", r);
+		out_dir_open(&d, r, OUT_FORCE);
+		f = xasprintf("%s/new", d.tmp);
+		close(open(f, O_WRONLY | O_CREAT, 0644));
+		free(f);
+		out_open(&o, rl, OUT_FORCE);
+		out_write(&o, "new", 3);
+		out_dir_commit_with(&d, &o);
+		f = xasprintf("%s/new", r);
+		ok(stat(f, &st) == 0 && strcmp(s = slurp(rl), "new") == 0 &&
+		    entries(dir) == 5, "a directory and its list committed "
+		    "together: both new, no temporary");
+		free(s);
+		s = NULL;
+		unlink(f);
+		free(f);
+		rmdir(r);
+		unlink(rl);
+		free(r);
+		free(rl);
+	}
+
 	unlink(a);
 	unlink(b);
 	unlink(c);
