@@ -387,22 +387,21 @@ deb_case "a path longer than PATH_MAX, a relative -o" "Can't open $S/\\.root\\.t
 # Control fields that would forge packages.tsv (issue 19): a tab shifts
 # its columns (the installed size below became 102399998976), and
 # control characters and invalid UTF-8 must not reach it either.
-box
-hdeb tabsrc "$(printf 'Source: upstream\t99999999')" </dev/null
-deb_case "a tab in the Source field" \
-    'control file: Source: upstream\\01199999999: control character' tabsrc
-box
-hdeb escver "$(printf 'Source: x\033[2K')" </dev/null
-deb_case "an escape sequence in the Source field" \
-    'control file: Source: x\\033\[2K: control character' escver
-box
-hdeb latin1 "$(printf 'Source: caf\351')" </dev/null
-deb_case "Latin-1 in the Source field" \
-    'control file: Source: caf\\351: invalid UTF-8' latin1
-box
-hdeb bigsize 'Installed-Size: 18014398509481984' </dev/null
-deb_case "an Installed-Size whose bytes overflow 64 bits" \
-    'control file: Installed-Size: 18014398509481984: not a size in KiB' bigsize
+# field_case DESC FIELD REGEX: a package whose control file has FIELD too.
+field_case() {
+	box
+	hdeb field "$2" </dev/null
+	deb_case "$1" "control file: $3" field
+}
+field_case "a tab in the Source field" "$(printf 'Source: upstream\t99999999')" \
+    'Source: upstream\\01199999999: control character'
+field_case "an escape sequence in the Source field" "$(printf 'Source: x\033[2K')" \
+    'Source: x\\033\[2K: control character'
+field_case "Latin-1 in the Source field" "$(printf 'Source: caf\351')" \
+    'Source: caf\\351: invalid UTF-8'
+field_case "an Installed-Size whose bytes overflow 64 bits" \
+    'Installed-Size: 18014398509481984' \
+    'Installed-Size: 18014398509481984: not a size in KiB'
 
 # Names in UTF-8, as a pax header gives them (issue 19): they install in
 # any locale; the tool reads them the same way whatever the environment.
