@@ -90,26 +90,35 @@ unpack_excluded(char *const *pats, size_t n, const char *path)
 	return out;
 }
 
-/* Open path's parent directory beneath the root; *name gets the last part. */
+/*
+ * Open path's parent directory beneath the root; *name gets the last part.
+ * The last one is kept open: a directory below it is walked to from there
+ * (a tree N deep costs N steps, not N * N / 2).
+ */
 static int
 open_parent(struct unpacker *u, const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/'), *c, *end;
-	size_t plen = slash ? (size_t)(slash - path) : 0;
+	size_t plen = slash ? (size_t)(slash - path) : 0, from = 0;
 	int fd, next;
 
 	*name = slash ? slash + 1 : path;
 	if (u->pdir != NULL && strlen(u->pdir) == plen &&
 	    strncmp(u->pdir, path, plen) == 0)
 		return u->pfd;
+	if (u->pdir != NULL && (from = strlen(u->pdir)) > 0 && from < plen &&
+	    strncmp(u->pdir, path, from) == 0 && path[from] == '/')
+		from++;
+	else
+		from = 0;
+	if ((fd = dup(from > 0 ? u->pfd : u->rootfd)) < 0)
+		err(1, "dup");
 	if (u->pdir != NULL) {
 		close(u->pfd);
 		free(u->pdir);
 		u->pdir = NULL;
 	}
-	if ((fd = dup(u->rootfd)) < 0)
-		err(1, "dup");
-	for (c = path; plen > 0 && c < path + plen; c = end + 1) {
+	for (c = path + from; plen > 0 && c < path + plen; c = end + 1) {
 		char comp[NAME_MAX + 1];
 
 		end = memchr(c, '/', path + plen - c);
