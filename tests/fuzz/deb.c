@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "initkit.h"
 #include "fuzz.h"
@@ -39,8 +40,16 @@ setup(void)
 
 	if (deb_path != NULL)
 		return;
-	/* As pkgroot reads pax headers' UTF-8 names. */
+	/* As pkgroot reads pax headers' UTF-8 names. glibc loads the
+	 * locale's converter at its first use, into the heap: before the
+	 * first input, one that fails would release it (fuzz.h). */
 	setlocale(LC_CTYPE, "C.UTF-8");
+	{
+		mbstate_t ms = { 0 };
+		wchar_t wc;
+
+		mbrtowc(&wc, "\303\251", 2, &ms);
+	}
 	deb_path = fuzz_path("in.deb");
 	root_path = fuzz_path("root");
 	fuzz_write(deb_path, "", 0);
