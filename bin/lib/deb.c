@@ -363,28 +363,32 @@ field(const char *control, const char *name)
 }
 
 /*
- * A field packages.tsv records, one tab-separated line of UTF-8 text a
- * package: a tab would shift its columns (a Source field forging the
- * installed size), a newline add a line, an escape sequence reach a
- * terminal. Such a value is refused.
+ * A field packages.tsv records, of the syntax packages.tsv(5) gives (what
+ * dpkg takes): a tab would shift its columns (a Source field forging the
+ * installed size), an escape sequence or invalid UTF-8 reach a terminal
+ * or an SBOM.
  */
 static char *
-text_field(const char *control, const char *deb, const char *name)
+tsv_field(const char *control, const char *deb, const char *name,
+    int (*valid)(const char *))
 {
 	char *v = field(control, name);
-	const unsigned char *p;
 
-	if (v == NULL)
-		return NULL;
-	for (p = (const unsigned char *)v; *p >= 0x20 && *p != 0x7f; p++)
-		;
-	if (*p != '\0')
-		errx(1, "%s: control file: %s: %s: control character", deb,
-		    name, spec_encode(v));
-	if (!json_valid_utf8(v))
-		errx(1, "%s: control file: %s: %s: invalid UTF-8", deb, name,
+	if (v != NULL && !valid(v))
+		errx(1, "%s: control file: %s: %s: invalid", deb, name,
 		    spec_encode(v));
 	return v;
+}
+
+/* "Source: name", or "name (version)" when the versions differ. */
+static int
+source_valid(const char *v)
+{
+	char *name = xasprintf("%.*s", (int)strcspn(v, " ("), v);
+	int ok = debname_valid(name);
+
+	free(name);
+	return ok;
 }
 
 /*
@@ -439,20 +443,16 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 		errx(1, "%s: control.tar: %s", deb, archive_error_string(in));
 	if (text == NULL)
 		errx(1, "%s: control.tar has no control file", deb);
-	info->package = text_field(text, deb, "Package");
-	info->version = text_field(text, deb, "Version");
-	info->arch = text_field(text, deb, "Architecture");
+	info->package = tsv_field(text, deb, "Package", debname_valid);
+	info->version = tsv_field(text, deb, "Version", debver_valid);
+	info->arch = tsv_field(text, deb, "Architecture", debarch_valid);
 	if (info->package == NULL || info->version == NULL ||
-	    info->arch == NULL || *info->package == '\0' ||
-	    *info->version == '\0' || *info->arch == '\0')
+	    info->arch == NULL)
 		errx(1, "%s: control file lacks Package, Version or "
 		    "Architecture", deb);
-	/* "Source: name (version)" when the versions differ. */
-	if ((s = text_field(text, deb, "Source")) != NULL)
+	if ((s = tsv_field(text, deb, "Source", source_valid)) != NULL)
 		s[strcspn(s, " (")] = '\0';
-	info->source = s != NULL && *s != '\0' ? s : xstrdup(info->package);
-	if (s != NULL && *s == '\0')
-		free(s);
+	info->source = s != NULL ? s : xstrdup(info->package);
 	/* KiB, which packages.tsv gives in bytes. */
 	if ((s = field(text, "Installed-Size")) != NULL) {
 		errno = 0;

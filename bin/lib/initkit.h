@@ -285,9 +285,11 @@ void json_bool(struct json *, int);
 
 /* debver.c: Debian version order (Policy 5.6.12): <0, 0, >0. */
 int debver_cmp(const char *, const char *);
-/* Whether a version, or a package name, is of the syntax Policy allows. */
+/* Whether a version, a package name or an architecture name is of the
+ * syntax Policy allows. */
 int debver_valid(const char *);
 int debname_valid(const char *);
+int debarch_valid(const char *);
 
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);

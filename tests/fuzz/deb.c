@@ -8,8 +8,9 @@
  * beside the root; then the root is removed. An entry the unpacker took
  * must have the owner its header declared, one a uid_t holds (not 2^32
  * wrapped to root, nor (uid_t)-1); a package taken must have control
- * fields packages.tsv can hold: text of one column (no tab, nor any other
- * control character), in UTF-8.
+ * fields of the syntax packages.tsv(5) gives its columns (no tab, no
+ * other control character, nothing beyond ASCII) and an installed size
+ * whose bytes fit in 64 bits.
  */
 #include <sys/stat.h>
 
@@ -143,14 +144,10 @@ entry(void *ctx, struct archive *a, struct archive_entry *e)
 }
 
 static void
-tsv_field(const char *name, const char *v)
+tsv_field(const char *name, const char *v, int (*valid)(const char *))
 {
-	for (const char *p = v; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			fuzz_fail("%s: control character \\%03o taken", name,
-			    (unsigned char)*p);
-	if (*v == '\0' || !json_valid_utf8(v))
-		fuzz_fail("%s: empty or invalid UTF-8 taken", name);
+	if (!valid(v))
+		fuzz_fail("%s: %s taken", name, spec_encode(v));
 }
 
 static void
@@ -167,10 +164,10 @@ unpack(void)
 	    O_CLOEXEC)) < 0)
 		err(1, "%s", root_path);
 	deb_read(deb_path, &info, entry, &u);
-	tsv_field("Package", info.package);
-	tsv_field("Version", info.version);
-	tsv_field("Architecture", info.arch);
-	tsv_field("Source", info.source);
+	tsv_field("Package", info.package, debname_valid);
+	tsv_field("Version", info.version, debver_valid);
+	tsv_field("Architecture", info.arch, debarch_valid);
+	tsv_field("Source", info.source, debname_valid);
 	if (info.installed_size > UINT64_MAX / 1024)
 		fuzz_fail("Installed-Size: %ju KiB taken, more than 64 bits of "
 		    "bytes", (uintmax_t)info.installed_size);

@@ -385,8 +385,10 @@ python3 -c 'print("file ./" + "/".join(["x" * 250] * 17) + " 0644 0 0 x")' |
 deb_case "a path longer than PATH_MAX, a relative -o" "Can't open $S/\\.root\\.tmp[^/]*/x{250}/" longpath
 
 # Control fields that would forge packages.tsv (issue 19): a tab shifts
-# its columns (the installed size below became 102399998976), and
-# control characters and invalid UTF-8 must not reach it either.
+# its columns (the installed size below became 102399998976); a field
+# must have the syntax packages.tsv(5) gives it, so no control character
+# or invalid UTF-8 reaches it either.
+#
 # field_case DESC FIELD REGEX: a package whose control file has FIELD too.
 field_case() {
 	box
@@ -394,14 +396,18 @@ field_case() {
 	deb_case "$1" "control file: $3" field
 }
 field_case "a tab in the Source field" "$(printf 'Source: upstream\t99999999')" \
-    'Source: upstream\\01199999999: control character'
+    'Source: upstream\\01199999999: invalid'
 field_case "an escape sequence in the Source field" "$(printf 'Source: x\033[2K')" \
-    'Source: x\\033\[2K: control character'
+    'Source: x\\033\[2K: invalid'
 field_case "Latin-1 in the Source field" "$(printf 'Source: caf\351')" \
-    'Source: caf\\351: invalid UTF-8'
+    'Source: caf\\351: invalid'
 field_case "an Installed-Size whose bytes overflow 64 bits" \
     'Installed-Size: 18014398509481984' \
     'Installed-Size: 18014398509481984: not a size in KiB'
+box
+(VER=$(printf '1.0\033[2K') hdeb escver </dev/null)
+deb_case "an escape sequence in the Version field" \
+    'control file: Version: 1\.0\\033\[2K: invalid' escver
 
 # Names in UTF-8, as a pax header gives them (issue 19): they install in
 # any locale; the tool reads them the same way whatever the environment.
