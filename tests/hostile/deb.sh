@@ -382,7 +382,7 @@ fi
 box
 python3 -c 'print("file ./" + "/".join(["x" * 250] * 17) + " 0644 0 0 x")' |
     hdeb longpath
-deb_case "a path longer than PATH_MAX, a relative -o" "Can't open $S/\\.root\\.tmp[^/]*/x{250}/" longpath
+deb_case "a path longer than PATH_MAX, a relative -o" "Can't open /.*\\.\\.\\.x{64}\$" longpath
 
 # Control fields that would forge packages.tsv (issue 19): a tab shifts
 # its columns (the installed size below became 102399998976); a field
