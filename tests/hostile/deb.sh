@@ -323,7 +323,8 @@ t_ok "pkgroot: 2,040 nested directories installed, then replaced with -f" sh -c 
 
 # The root and root.tsv commit together or not at all: a run killed at
 # the list's rename, after the new root took its place, must not leave
-# the old list beside the new root. A preloaded rename kills it there.
+# the old list beside the new root. A preloaded rename kills it there
+# (what it leaves in TMPDIR, the spec reader's directory, goes with $T).
 if need cc; then
 	cat >"$T/killtsv.c" <<'EOF'
 #define _GNU_SOURCE
@@ -367,7 +368,7 @@ EOF
 	done
 	t_ok "pkgroot: killed at root.tsv's rename: no list of another root" sh -c '
 		pr -o root ./pair-1.0.deb >/dev/null || exit 1
-		LD_PRELOAD=$T/killtsv.so \
+		TMPDIR=$T LD_PRELOAD=$T/killtsv.so \
 		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 		    pr -f -o root ./pair-2.0.deb >/dev/null 2>&1
 		[ -e killed ] && [ "$(cat root/usr/version)" = 2.0 ] &&
