@@ -169,13 +169,6 @@ check_field(const char *path, size_t lineno, const char *what,
 }
 
 static int
-arch_valid(const char *s)
-{
-	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
-	    strlen(s);
-}
-
-static int
 sha256_valid(const char *s)
 {
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
@@ -227,7 +220,7 @@ read_list(const char *path)
 		    debname_valid(f[0]));
 		check_field(path, lineno, "version", f[1], debver_valid(f[1]));
 		check_field(path, lineno, "architecture", f[2],
-		    arch_valid(f[2]));
+		    debarch_valid(f[2]));
 		check_field(path, lineno, "source package name", f[3],
 		    debname_valid(f[3]));
 		check_field(path, lineno, "SHA-256", f[5], sha256_valid(f[5]));

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1049,6 +1050,13 @@ main(int argc, char *argv[])
 	char *out, *p;
 	int ch, force = 0, update = 0, lockfd;
 
+	/*
+	 * libarchive hands out a pax header's UTF-8 names in the locale's
+	 * charset, ASCII in the C locale a program starts in: read them as
+	 * UTF-8, whatever the environment says (where C.UTF-8 is missing,
+	 * a name beyond ASCII is refused).
+	 */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	while ((ch = getopt_long(argc, argv, "ha:b:c:fK:L:m:o:p:r:uvx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1384,8 +1392,8 @@ main(int argc, char *argv[])
 		out_write(&tsvout, text, len);
 		free(text);
 	}
-	out_dir_commit(&rootout);
-	out_commit(&tsvout);
+	/* An interrupted run leaves a root without a list: make reruns it. */
+	out_dir_commit_with(&rootout, &tsvout);
 	tree_write_spec(&t, stdout);
 	say("done");
 	if (fclose(stdout) != 0)

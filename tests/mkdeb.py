@@ -15,6 +15,9 @@ One entry a line, fields separated by blanks (\\040 for a blank in a name):
   hardlink PATH TARGET
   char PATH MODE MAJOR MINOR
   pax USTARNAME PAXPATH TEXT         (a pax "path" record overriding the name)
+  paxown PATH MODE UID GID PAXUID PAXGID TEXT
+                                     (a file whose pax "uid" and "gid" records
+                                      override the ustar header's UID and GID)
   type PATH FLAG TEXT                (a file entry with another tar typeflag)
   gnusparse PATH HOLE TEXT           (old GNU sparse 'S': HOLE bytes, then TEXT)
   paxsparse PATH 0.1|1.0 HOLE TEXT   (the same as a regular file with PAX
@@ -103,11 +106,16 @@ def tar_bytes(entries, comp):
                 ti.mode = int(f[2], 8)
                 if len(f) > 4:
                     ti.uid, ti.gid = int(f[3]), int(f[4])
-            elif kind in ("file", "pax"):
+            elif kind in ("file", "pax", "paxown"):
                 if kind == "pax":
                     ti.pax_headers = {"path": unq(f[2])}
                     text = unq(" ".join(f[3:]))
                     ti.mode = 0o644
+                elif kind == "paxown":
+                    ti.mode = int(f[2], 8)
+                    ti.uid, ti.gid = int(f[3]), int(f[4])
+                    ti.pax_headers = {"uid": f[5], "gid": f[6]}
+                    text = unq(" ".join(f[7:]))
                 else:
                     ti.mode = int(f[2], 8)
                     ti.uid, ti.gid = int(f[3]), int(f[4])

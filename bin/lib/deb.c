@@ -18,12 +18,14 @@
  * (POSIX.1-2001 pax, "ustar Interchange Format" and "pax Extended Header"),
  * GNU long names and sparse files (GNU tar manual, "Basic Tar Format").
  * pax headers are read too, beyond dpkg: a path they give is checked like
- * any other.
+ * any other, and an owner (pax "uid", "gid": any size) must fit a uid_t
+ * as GNU tar requires, and not be (uid_t)-1.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
 #include <err.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,6 +363,35 @@ field(const char *control, const char *name)
 }
 
 /*
+ * A field packages.tsv records, of the syntax packages.tsv(5) gives (what
+ * dpkg takes): a tab would shift its columns (a Source field forging the
+ * installed size), an escape sequence or invalid UTF-8 reach a terminal
+ * or an SBOM.
+ */
+static char *
+tsv_field(const char *control, const char *deb, const char *name,
+    int (*valid)(const char *))
+{
+	char *v = field(control, name);
+
+	if (v != NULL && !valid(v))
+		errx(1, "%s: control file: %s: %s: invalid", deb, name,
+		    spec_encode(v));
+	return v;
+}
+
+/* "Source: name", or "name (version)" when the versions differ. */
+static int
+source_valid(const char *v)
+{
+	char *name = xasprintf("%.*s", (int)strcspn(v, " ("), v);
+	int ok = debname_valid(name);
+
+	free(name);
+	return ok;
+}
+
+/*
  * A decompression bomb's ceiling: the data.tar's files may hold twice the
  * Installed-Size the control file declares (KiB, an estimate: dpkg-gencontrol
  * rounds each file up to a block) and 16 MiB more; without the field,
@@ -370,17 +401,12 @@ field(const char *control, const char *name)
 #define BOMB_NOSIZE	(1ULL << 30)
 
 static uint64_t
-data_limit(const char *installed_size, const char **why)
+data_limit(int known, uint64_t kib, const char **why)
 {
-	char *end;
-	unsigned long long kib;
-
-	*why = "1 GiB without a usable Installed-Size";
-	if (installed_size == NULL || !isdigit((unsigned char)*installed_size))
+	if (!known || kib > (UINT64_MAX - BOMB_SLACK) / 2048) {
+		*why = "1 GiB without a usable Installed-Size";
 		return BOMB_NOSIZE;
-	kib = strtoull(installed_size, &end, 10);
-	if (*end != '\0' || kib > (UINT64_MAX - BOMB_SLACK) / 2048)
-		return BOMB_NOSIZE;
+	}
 	*why = "twice the Installed-Size and 16 MiB";
 	return kib * 2048 + BOMB_SLACK;
 }
@@ -392,7 +418,7 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 {
 	uint64_t limit;
 	struct archive_entry *e;
-	char *text = NULL, *s;
+	char *text = NULL, *s, *end;
 	la_int64_t size;
 	int r;
 
@@ -417,22 +443,26 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 		errx(1, "%s: control.tar: %s", deb, archive_error_string(in));
 	if (text == NULL)
 		errx(1, "%s: control.tar has no control file", deb);
-	info->package = field(text, "Package");
-	info->version = field(text, "Version");
-	info->arch = field(text, "Architecture");
+	info->package = tsv_field(text, deb, "Package", debname_valid);
+	info->version = tsv_field(text, deb, "Version", debver_valid);
+	info->arch = tsv_field(text, deb, "Architecture", debarch_valid);
 	if (info->package == NULL || info->version == NULL ||
 	    info->arch == NULL)
 		errx(1, "%s: control file lacks Package, Version or "
 		    "Architecture", deb);
-	/* "Source: name (version)" when the versions differ. */
-	if ((s = field(text, "Source")) != NULL)
+	if ((s = tsv_field(text, deb, "Source", source_valid)) != NULL)
 		s[strcspn(s, " (")] = '\0';
-	info->source = s != NULL && *s != '\0' ? s : xstrdup(info->package);
-	if (s != NULL && *s == '\0')
-		free(s);
-	s = field(text, "Installed-Size");
-	info->installed_size = s ? strtoull(s, NULL, 10) : 0;
-	limit = data_limit(s, why);
+	info->source = s != NULL ? s : xstrdup(info->package);
+	/* KiB, which packages.tsv gives in bytes. */
+	if ((s = field(text, "Installed-Size")) != NULL) {
+		errno = 0;
+		info->installed_size = strtoull(s, &end, 10);
+		if (!isdigit((unsigned char)*s) || *end != '\0' ||
+		    errno == ERANGE || info->installed_size > UINT64_MAX / 1024)
+			errx(1, "%s: control file: Installed-Size: %s: not a "
+			    "size in KiB", deb, spec_encode(s));
+	}
+	limit = data_limit(s != NULL, info->installed_size, why);
 	free(s);
 	free(text);
 	return limit;
@@ -496,6 +526,14 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 				if (archive_entry_filetype(e) == AE_IFREG &&
 				    archive_entry_hardlink(e) == NULL)
 					total += size;
+				/* GNU tar's and dpkg's range, less (uid_t)-1. */
+				if (!owner_valid(archive_entry_uid(e),
+				    archive_entry_gid(e)))
+					errx(1, "%s: %s: %s: owner %jd:%jd out of "
+					    "range", deb, name,
+					    spec_encode(archive_entry_pathname(e)),
+					    (intmax_t)archive_entry_uid(e),
+					    (intmax_t)archive_entry_gid(e));
 				fn(ctx, in, e);
 			}
 			if (r != ARCHIVE_EOF)

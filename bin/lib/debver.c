@@ -1,7 +1,8 @@
 /*
  * debver.c: Debian version comparison, Debian Policy 5.6.12: epoch, then
  * upstream version and revision compared part by part, non-digits by a
- * modified ASCII order where '~' sorts before everything, even the end.
+ * modified ASCII order where '~' sorts before everything, even the end;
+ * and the syntax of versions, package and architecture names.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -145,4 +146,12 @@ debname_valid(const char *s)
 		    (!isalnum((unsigned char)*c) && strchr("+-._", *c) == NULL))
 			return 0;
 	return 1;
+}
+
+/* An architecture name, as dpkg-architecture lists them, or "all". */
+int
+debarch_valid(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+	    strlen(s);
 }

@@ -67,6 +67,10 @@ void out_before_cleanup(void (*fn)(void));
  * system is synced (syncfs) before the rename. */
 void out_dir_open(struct out *, const char *path, int flags);
 void out_dir_commit(struct out *);
+/* A directory and a file that describes it, together or not at all: the
+ * old file is removed before the directory is renamed in, the new file
+ * renamed in last, so a file there always describes the directory. */
+void out_dir_commit_with(struct out *dir, struct out *file);
 
 /*
  * num.c: strict number parsing (no sign surprises, no trailing junk, no
@@ -78,6 +82,12 @@ uint64_t size_parse(const char *s, const char *what);
 /* The epoch from -t (opt, may be NULL) or SOURCE_DATE_EPOCH; -1 if none.
  * 0..2^32-1; SOURCE_DATE_EPOCH set but empty is an error too. */
 int64_t epoch_get(const char *opt);
+/*
+ * Can a tree hold this owner? uid_t and gid_t are 32 bits, so 2^32 would
+ * become root, and (uid_t)-1 is chown(2)'s "leave it", which leaves a file
+ * the kernel's initramfs unpacker made root's: 0..2^32-2.
+ */
+int owner_valid(int64_t uid, int64_t gid);
 
 /*
  * spec.c: the tree spec, mtree(5) as libarchive reads it, and directory
@@ -233,7 +243,8 @@ char *unpack_map(const char *deb, const char *raw);
 int unpack_excluded(char *const *pats, size_t n, const char *path);
 void unpack_entry(void *unpacker, struct archive *, struct archive_entry *);
 void unpack_done(struct unpacker *);
-/* rm -rf dirfd/name with async-signal-safe calls only. */
+/* rm -rf dirfd/name with async-signal-safe calls only, at any depth in
+ * constant stack space. */
 void rmtree_at(int dirfd, const char *name);
 
 /* fs.c: mkdir -p; and the parent directories of base/rel. */
@@ -283,9 +294,11 @@ NORETURN void print_version(void);
 
 /* debver.c: Debian version order (Policy 5.6.12): <0, 0, >0. */
 int debver_cmp(const char *, const char *);
-/* Whether a version, or a package name, is of the syntax Policy allows. */
+/* Whether a version, a package name or an architecture name is of the
+ * syntax Policy allows. */
 int debver_valid(const char *);
 int debname_valid(const char *);
+int debarch_valid(const char *);
 
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);

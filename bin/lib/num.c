@@ -1,7 +1,8 @@
 /*
  * num.c: strict number parsing and SOURCE_DATE_EPOCH
  * (https://reproducible-builds.org/specs/source-date-epoch/: a decimal
- * count of seconds since the Unix epoch; anything else is an error).
+ * count of seconds since the Unix epoch; anything else is an error), and
+ * the range of owners.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -79,4 +80,10 @@ epoch_get(const char *opt)
 	if (*env == '\0')
 		errx_usage("SOURCE_DATE_EPOCH: empty, not a number");
 	return num_parse(env, 0, EPOCH_MAX, "SOURCE_DATE_EPOCH");
+}
+
+int
+owner_valid(int64_t uid, int64_t gid)
+{
+	return uid >= 0 && uid < UINT32_MAX && gid >= 0 && gid < UINT32_MAX;
 }

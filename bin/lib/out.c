@@ -5,7 +5,10 @@
  * temporary, so a killed run never leaves a valid-looking output. Without
  * OUT_FORCE the final step is rename(2) with RENAME_NOREPLACE (or, where
  * the file system lacks it, link(2) + unlink(2)), which cannot replace a
- * file that appeared meanwhile.
+ * file that appeared meanwhile. A temporary is removed by its name in its
+ * directory's descriptor, not by a path: the error that ends a run may
+ * come while the working directory is another (spec.c reads a spec in an
+ * empty one).
  */
 #include <sys/stat.h>
 
@@ -24,6 +27,9 @@
 /* Written only with signals blocked; read by the handler. */
 static char *volatile tmps[NTMP];
 static volatile char isdir[NTMP];
+/* Where each is: its directory, open, and its name there. */
+static volatile int dirfds[NTMP];
+static const char *volatile names[NTMP];
 /* Who made each: a forked worker inherits the list but not the duty. */
 static volatile pid_t maker[NTMP];
 
@@ -33,9 +39,9 @@ remove_tmp(int i)
 	if (maker[i] != getpid())
 		return;
 	if (isdir[i])
-		rmtree_at(AT_FDCWD, tmps[i]);
+		rmtree_at(dirfds[i], names[i]);
 	else
-		unlink(tmps[i]);
+		unlinkat(dirfds[i], names[i], 0);
 }
 
 static void (*volatile before_cleanup)(void);
@@ -67,6 +73,8 @@ out_cleanup(void)
 		if (tmps[i] != NULL) {
 			remove_tmp(i);
 			tmps[i] = NULL;
+			if (dirfds[i] >= 0)
+				close(dirfds[i]);
 		}
 }
 
@@ -75,8 +83,9 @@ track(char *tmp, char *old, int dir)
 {
 	static int installed;
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	const char *name = tmp;
 	sigset_t all, prev;
-	int i;
+	int i, fd = AT_FDCWD;
 
 	if (!installed) {
 		struct sigaction sa = { .sa_handler = on_signal };
@@ -92,12 +101,29 @@ track(char *tmp, char *old, int dir)
 		atexit(out_cleanup);
 		installed = 1;
 	}
+	/* Its directory; one that cannot be opened fails the creation that
+	 * follows (naming the output), and till then the path will do. */
+	if (tmp != NULL) {
+		const char *slash = strrchr(tmp, '/');
+		char *d = slash ? xasprintf("%.*s", (int)(slash - tmp + 1), tmp) :
+		    xstrdup(".");
+
+		if ((fd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			name = slash ? slash + 1 : tmp;
+		else
+			fd = AT_FDCWD;
+		free(d);
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &prev);
 	for (i = 0; i < NTMP; i++)
 		if (tmps[i] == old) {
+			if (old != NULL && dirfds[i] >= 0)
+				close(dirfds[i]);
 			tmps[i] = tmp;
 			isdir[i] = (char)dir;
+			dirfds[i] = fd;
+			names[i] = name;
 			maker[i] = getpid();
 			break;
 		}
@@ -179,22 +205,22 @@ pwrite_full(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-void
-out_commit(struct out *o)
+/* A file's mode, bytes and metadata to disk, before it takes the name. */
+static void
+file_sync(struct out *o)
 {
-	mode_t mask;
+	mode_t mask = umask(0);
 
-	if (o->tmp == NULL) {
-		/* A pipe cannot be fsynced; a regular file can. */
-		if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
-			err(1, "stdout");
-		return;
-	}
-	mask = umask(0);
 	umask(mask);
 	if (fchmod(o->fd, o->flags & OUT_SECRET ? 0600 : 0666 & ~mask) < 0 ||
 	    fsync(o->fd) < 0 || close(o->fd) < 0)
 		err(1, "%s", o->path);
+	o->fd = -1;
+}
+
+static void
+file_rename(struct out *o)
+{
 	if (o->flags & OUT_FORCE) {
 		if (rename(o->tmp, o->path) < 0)
 			err(1, "%s", o->path);
@@ -217,7 +243,19 @@ out_commit(struct out *o)
 	track(NULL, o->tmp, 0);
 	free(o->tmp);
 	o->tmp = NULL;
-	o->fd = -1;
+}
+
+void
+out_commit(struct out *o)
+{
+	if (o->tmp == NULL) {
+		/* A pipe cannot be fsynced; a regular file can. */
+		if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
+			err(1, "stdout");
+		return;
+	}
+	file_sync(o);
+	file_rename(o);
 }
 
 /*
@@ -236,6 +274,8 @@ out_dir_open(struct out *o, const char *path, int flags)
 	o->fd = -1;
 	if (lstat(path, &st) == 0 && !(flags & OUT_FORCE))
 		errx(1, "%s: exists; use -f to replace it", path);
+	if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		errx(1, "%s: exists and is not a directory", path);
 	o->tmp = tmp_name(path);
 	track(o->tmp, NULL, 1);
 	if (mkdtemp(o->tmp) == NULL) {
@@ -246,37 +286,80 @@ out_dir_open(struct out *o, const char *path, int flags)
 		err(1, "%s", o->tmp);
 }
 
-void
-out_dir_commit(struct out *o)
+/*
+ * The tree's data and metadata to disk before it takes the name, as for a
+ * file: syncfs(2) of its file system, one call for thousands of files.
+ */
+static void
+dir_sync(struct out *o)
 {
-	struct stat st;
 	int fd;
 
-	/*
-	 * The tree's data and metadata to disk before it takes the name, as
-	 * out_commit() does for a file: syncfs(2) of its file system, one
-	 * call for thousands of files.
-	 */
 	if ((fd = open(o->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		err(1, "%s", o->path);
 	if (syncfs(fd) < 0)
 		err(1, "%s", o->path);
 	close(fd);
+}
+
+/* Returns whether an old tree now sits at the temporary name. */
+static int
+dir_rename(struct out *o)
+{
+	struct stat st;
+
 	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_NOREPLACE)
 	    == 0)
-		goto done;
+		return 0;
 	if (errno != EEXIST && errno != ENOTEMPTY)
 		err(1, "%s", o->path);
 	if (!(o->flags & OUT_FORCE))
 		errx(1, "%s: exists; use -f to replace it", o->path);
 	if (lstat(o->path, &st) == 0 && !S_ISDIR(st.st_mode))
 		errx(1, "%s: exists and is not a directory", o->path);
-	/* The old tree now sits at the temporary name, which is cleaned up. */
 	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->path, RENAME_EXCHANGE) < 0)
 		err(1, "%s", o->path);
-	rmtree_at(AT_FDCWD, o->tmp);
-done:
+	return 1;
+}
+
+/* The old tree, if any, is removed; until then it is a temporary. */
+static void
+dir_done(struct out *o, int old)
+{
+	if (old)
+		rmtree_at(AT_FDCWD, o->tmp);
 	track(NULL, o->tmp, 1);
 	free(o->tmp);
 	o->tmp = NULL;
+}
+
+void
+out_dir_commit(struct out *o)
+{
+	dir_sync(o);
+	dir_done(o, dir_rename(o));
+}
+
+/*
+ * What can fail slowly (the syncs) comes before the old file goes; after
+ * that only renames, whose refusals (a target in the way) out_dir_open()
+ * and out_open() have seen coming.
+ */
+void
+out_dir_commit_with(struct out *dir, struct out *file)
+{
+	int old;
+
+	if (file->tmp == NULL) {
+		out_dir_commit(dir);
+		out_commit(file);
+		return;
+	}
+	dir_sync(dir);
+	file_sync(file);
+	if (unlink(file->path) < 0 && errno != ENOENT)
+		err(1, "%s", file->path);
+	old = dir_rename(dir);
+	file_rename(file);
+	dir_done(dir, old);
 }

@@ -562,10 +562,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		/* libarchive keeps mode= bits above 07777 beside the type. */
 		n->mode = archive_entry_mode(ae) & (S_IFMT | 07777);
 		/* uid_t is 32 bits: 4294967296 must not become root. */
-		if (archive_entry_uid(ae) < 0 ||
-		    archive_entry_uid(ae) > UINT32_MAX ||
-		    archive_entry_gid(ae) < 0 ||
-		    archive_entry_gid(ae) > UINT32_MAX)
+		if (!owner_valid(archive_entry_uid(ae), archive_entry_gid(ae)))
 			errx(1, "%s:%zu: %s: owner %jd:%jd out of range", file,
 			    ln->lineno, n->path, (intmax_t)archive_entry_uid(ae),
 			    (intmax_t)archive_entry_gid(ae));

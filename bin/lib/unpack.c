@@ -90,26 +90,35 @@ unpack_excluded(char *const *pats, size_t n, const char *path)
 	return out;
 }
 
-/* Open path's parent directory beneath the root; *name gets the last part. */
+/*
+ * Open path's parent directory beneath the root; *name gets the last part.
+ * The last one is kept open: a directory below it is walked to from there
+ * (a tree N deep costs N steps, not N * N / 2).
+ */
 static int
 open_parent(struct unpacker *u, const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/'), *c, *end;
-	size_t plen = slash ? (size_t)(slash - path) : 0;
+	size_t plen = slash ? (size_t)(slash - path) : 0, from = 0;
 	int fd, next;
 
 	*name = slash ? slash + 1 : path;
 	if (u->pdir != NULL && strlen(u->pdir) == plen &&
 	    strncmp(u->pdir, path, plen) == 0)
 		return u->pfd;
+	if (u->pdir != NULL && (from = strlen(u->pdir)) > 0 && from < plen &&
+	    strncmp(u->pdir, path, from) == 0 && path[from] == '/')
+		from++;
+	else
+		from = 0;
+	if ((fd = dup(from > 0 ? u->pfd : u->rootfd)) < 0)
+		err(1, "dup");
 	if (u->pdir != NULL) {
 		close(u->pfd);
 		free(u->pdir);
 		u->pdir = NULL;
 	}
-	if ((fd = dup(u->rootfd)) < 0)
-		err(1, "dup");
-	for (c = path; plen > 0 && c < path + plen; c = end + 1) {
+	for (c = path + from; plen > 0 && c < path + plen; c = end + 1) {
 		char comp[NAME_MAX + 1];
 
 		end = memchr(c, '/', path + plen - c);
@@ -313,9 +322,13 @@ unpack_done(struct unpacker *u)
 }
 
 /*
- * Remove name below dirfd and everything in it. Only system calls that
- * are async-signal-safe, so a signal handler may use it; the buffer is on
- * the stack, so the depth is the recursion's.
+ * Remove name below dirfd and everything in it, with async-signal-safe
+ * system calls only (a signal handler uses it) and in constant stack
+ * space, whatever the depth (a package decides that). Each pass removes
+ * the top directory's entries and their entries; a directory two levels
+ * down that is not empty is moved up into the top directory, named by its
+ * inode number and never over anything, and emptied on a later pass. Each
+ * directory moves at most once, so passes end, when one gets nowhere.
  */
 struct linux_dirent64 {
 	ino64_t d_ino;
@@ -325,11 +338,67 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+#define RM_MOVED ".rmtree-"
+
+/* Remove name in fd: anything but a directory, or an empty one. */
+static int
+gone(int fd, const char *name)
+{
+	return unlinkat(fd, name, 0) == 0 || ((errno == EISDIR ||
+	    errno == EPERM) && unlinkat(fd, name, AT_REMOVEDIR) == 0);
+}
+
+/*
+ * One pass over fd, which is top or a directory in it: what can go goes;
+ * a full directory in top is emptied (a second level of this, no more),
+ * one further down moves up. Returns whether anything went or moved.
+ */
+static int
+rm_pass(int top, int fd)
+{
+	char buf[8192], moved[sizeof(RM_MOVED) + 16];
+	int sub, progress = 0;
+	long n;
+
+	memcpy(moved, RM_MOVED, sizeof(RM_MOVED) - 1);
+	moved[sizeof(moved) - 1] = '\0';
+	lseek(fd, 0, SEEK_SET);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				continue;
+			if (gone(fd, d->d_name)) {
+				progress = 1;
+				continue;
+			}
+			if (errno != ENOTEMPTY && errno != EEXIST)
+				continue;	/* not ours to remove */
+			if (fd != top) {
+				for (int i = 0; i < 16; i++)
+					moved[sizeof(RM_MOVED) - 1 + i] =
+					    "0123456789abcdef"[d->d_ino >>
+					    (60 - 4 * i) & 0xf];
+				progress |= renameat2(fd, d->d_name, top,
+				    moved, RENAME_NOREPLACE) == 0;
+				continue;
+			}
+			if ((sub = openat(fd, d->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				continue;
+			progress |= rm_pass(top, sub);
+			close(sub);
+			progress |= gone(fd, d->d_name);
+		}
+	return progress;
+}
+
 void
 rmtree_at(int dirfd, const char *name)
 {
-	char buf[4096];
-	long n;
 	int fd;
 
 	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR &&
@@ -338,21 +407,8 @@ rmtree_at(int dirfd, const char *name)
 	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return;
-	/* A second pass for what the first pass's reading missed. */
-	for (int pass = 0; pass < 2; pass++) {
-		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-			for (long off = 0; off < n;) {
-				struct linux_dirent64 *d = (void *)(buf + off);
-
-				off += d->d_reclen;
-				if (strcmp(d->d_name, ".") != 0 &&
-				    strcmp(d->d_name, "..") != 0)
-					rmtree_at(fd, d->d_name);
-			}
-		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 ||
-		    errno != ENOTEMPTY)
-			break;
-		lseek(fd, 0, SEEK_SET);
-	}
+	while (rm_pass(fd, fd))
+		;
+	unlinkat(dirfd, name, AT_REMOVEDIR);
 	close(fd);
 }

@@ -5,17 +5,25 @@
  * holds a sentinel file and a sentinel directory beside the root. After
  * every input, refused or not, the sentinels must be unchanged (bytes,
  * inode, mode, link count, time) and nothing else may have appeared
- * beside the root; then the root is removed.
+ * beside the root; then the root is removed. An entry the unpacker took
+ * must have the owner its header declared, one a uid_t holds (not 2^32
+ * wrapped to root, nor (uid_t)-1); a package taken must have control
+ * fields of the syntax packages.tsv(5) gives its columns (no tab, no
+ * other control character, nothing beyond ASCII) and an installed size
+ * whose bytes fit in 64 bits.
  */
 #include <sys/stat.h>
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <err.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "initkit.h"
 #include "fuzz.h"
@@ -33,6 +41,16 @@ setup(void)
 
 	if (deb_path != NULL)
 		return;
+	/* As pkgroot reads pax headers' UTF-8 names. glibc loads the
+	 * locale's converter at its first use, into the heap: before the
+	 * first input, one that fails would release it (fuzz.h). */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	{
+		mbstate_t ms = { 0 };
+		wchar_t wc;
+
+		mbrtowc(&wc, "\303\251", 2, &ms);
+	}
 	deb_path = fuzz_path("in.deb");
 	root_path = fuzz_path("root");
 	fuzz_write(deb_path, "", 0);
@@ -102,6 +120,36 @@ only(int dirfd, const char *what, const char *const *names)
 	closedir(d);
 }
 
+/* The unpacker, then its node for e against what e declared. */
+static void
+entry(void *ctx, struct archive *a, struct archive_entry *e)
+{
+	struct unpacker *u = ctx;
+	size_t n = u->tree->n;
+	const struct node *nd;
+
+	unpack_entry(u, a, e);
+	/* A hard link takes its target's owner; the root and an excluded
+	 * path make no node. */
+	if (u->tree->n == n || archive_entry_hardlink(e) != NULL)
+		return;
+	nd = &u->tree->v[n];
+	if ((int64_t)nd->uid != archive_entry_uid(e) ||
+	    (int64_t)nd->gid != archive_entry_gid(e) || nd->uid == (uid_t)-1 ||
+	    nd->gid == (gid_t)-1)
+		fuzz_fail("%s: owner %jd:%jd taken as %ju:%ju", nd->path,
+		    (intmax_t)archive_entry_uid(e),
+		    (intmax_t)archive_entry_gid(e), (uintmax_t)nd->uid,
+		    (uintmax_t)nd->gid);
+}
+
+static void
+tsv_field(const char *name, const char *v, int (*valid)(const char *))
+{
+	if (!valid(v))
+		fuzz_fail("%s: %s taken", name, spec_encode(v));
+}
+
 static void
 unpack(void)
 {
@@ -115,7 +163,14 @@ unpack(void)
 	if ((u.rootfd = open(root_path, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0)
 		err(1, "%s", root_path);
-	deb_read(deb_path, &info, unpack_entry, &u);
+	deb_read(deb_path, &info, entry, &u);
+	tsv_field("Package", info.package, debname_valid);
+	tsv_field("Version", info.version, debver_valid);
+	tsv_field("Architecture", info.arch, debarch_valid);
+	tsv_field("Source", info.source, debname_valid);
+	if (info.installed_size > UINT64_MAX / 1024)
+		fuzz_fail("Installed-Size: %ju KiB taken, more than 64 bits of "
+		    "bytes", (uintmax_t)info.installed_size);
 	unpack_done(&u);
 	close(u.rootfd);
 	tree_free(&t);

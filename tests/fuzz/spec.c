@@ -3,8 +3,9 @@
  * contents= may name the files tree.h sets up. One that tree_add_spec_mem
  * and tree_finish take must survive a round trip: tree_write_spec's text,
  * read back, gives the same tree (pkgroot writes specs that mkcpio,
- * mksqfs and modroot read), and every regular file whose line says size=
- * has that many bytes in its contents file.
+ * mksqfs and modroot read), every regular file whose line says size=
+ * has that many bytes in its contents file, and its owners are ones
+ * chown(2) can give: (uid_t)-1 would leave a file root's.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -93,6 +94,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_sizes(&t1, (const char *)data, size);
+	for (size_t i = 0; i < t1.n; i++)
+		if (t1.v[i].uid == (uid_t)-1 || t1.v[i].gid == (gid_t)-1)
+			fuzz_fail("%s: owner %ju:%ju taken", t1.v[i].path,
+			    (uintmax_t)t1.v[i].uid, (uintmax_t)t1.v[i].gid);
 	if ((fp = open_memstream(&text, &textlen)) == NULL)
 		fuzz_fail("open_memstream");
 	tree_write_spec(&t1, fp);

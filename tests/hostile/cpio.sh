@@ -196,3 +196,14 @@ for tool in mkcpio mksqfs; do
 	    "^$tool: root\.mtree:4: etc/motd: size=4 but contents root/etc/motd has 18 bytes$" \
 	    "$S/out" -- $tool -o out root.mtree
 done
+
+# An owner of (uid_t)-1 (issue 19): the kernel's unpacker chowns to it,
+# which leaves the file it made as root root's: a setuid root file.
+for tool in mkcpio mksqfs; do
+	h_sandbox
+	printf 'x\n' >f
+	printf '#mtree\n. type=dir mode=0755\n./sh2 type=file mode=4755 uid=4294967295 gid=4294967295 contents=f\n' >own.mtree
+	h_case "$tool: a setuid file of owner 4294967295" 1 \
+	    "^$tool: own\.mtree:3: sh2: owner 4294967295:4294967295 out of range$" \
+	    "$S/out" -- $tool -o out own.mtree
+done

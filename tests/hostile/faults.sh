@@ -7,7 +7,9 @@
 # no output at the final path and with a previous one (and -f).
 #
 # After every run each final path holds nothing, the previous output
-# unchanged, or exactly what a clean run makes (outcome "partial" if not).
+# unchanged, or exactly what a clean run makes, and outputs that go
+# together (pkgroot's root and list) are not of different runs (outcome
+# "partial" if not).
 # After a failed call the tool exits 1 with one stderr line matching the
 # tool's pattern ("message"), leaves no temporary ("outside"), and never
 # exits 0 without the complete output ("accepted"); after SIGKILL a
@@ -126,9 +128,13 @@ f_judge() { # fault
 		esac
 	done
 	_ftmps=$(ls -A "$W" | grep -c '\.tmp')
-	# Outputs of one run from different runs (a new root, an old list).
+	# Outputs of different runs side by side (a new root, an old list):
+	# partial, as outputs that commit together must (a root without its
+	# list, new or old, is how pkgroot leaves a commit it did not finish).
 	case $_fsts in
-	*new*prev*|*prev*new*|*new*none*|*none*new*) _fmixed=$((_fmixed + 1)) ;;
+	*new*prev*|*prev*new*|*none*new*)
+		_fmixed=$((_fmixed + 1))
+		_fpart=${_fouts##* } ;;
 	esac
 	if [ "$_frc" -eq 124 ]; then
 		_fres=hang

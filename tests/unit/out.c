@@ -79,6 +79,21 @@ directory(void *path)
 	out_open(&o, path, OUT_FORCE);
 }
 
+/* Relative outputs, then an error exit from another working directory. */
+static void
+fail_elsewhere(void *dir)
+{
+	struct out o, d;
+
+	if (chdir(dir) < 0)
+		_exit(99);
+	out_open(&o, "c.img", 0);
+	out_dir_open(&d, "c.d", 0);
+	if (mkdir(xasprintf("%s/x", d.tmp), 0755) < 0 || chdir("/") < 0)
+		_exit(99);
+	errx(1, "c.img: failed in another directory");
+}
+
 int
 main(void)
 {
@@ -137,6 +152,10 @@ main(void)
 
 	exits(1, "is a directory", directory, dir, "directory target refused");
 
+	exits(1, "c.img: failed in another directory", fail_elsewhere, dir,
+	    "error exit after a chdir(2) away from relative outputs");
+	ok(entries(dir) == 2, "error exit after a chdir(2): no temporary");
+
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		out_open(&o, c, 0);
@@ -160,6 +179,36 @@ main(void)
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    stat(c, &st) == 0, "an ignored SIGINT stays ignored");
+
+	{
+		char *r = xasprintf("%s/r", dir), *rl = xasprintf("%s/r.tsv", dir);
+		char *f;
+		struct out d;
+
+		/* An old pair, replaced by a new one. */
+		if (mkdir(r, 0755) < 0 || close(open(rl, O_WRONLY | O_CREAT,
+		    0644)) < 0)
+			err(1, "%s", r);
+		out_dir_open(&d, r, OUT_FORCE);
+		f = xasprintf("%s/new", d.tmp);
+		close(open(f, O_WRONLY | O_CREAT, 0644));
+		free(f);
+		out_open(&o, rl, OUT_FORCE);
+		out_write(&o, "new", 3);
+		out_dir_commit_with(&d, &o);
+		f = xasprintf("%s/new", r);
+		ok(stat(f, &st) == 0 && strcmp(s = slurp(rl), "new") == 0 &&
+		    entries(dir) == 5, "a directory and its list committed "
+		    "together: both new, no temporary");
+		free(s);
+		s = NULL;
+		unlink(f);
+		free(f);
+		rmdir(r);
+		unlink(rl);
+		free(r);
+		free(rl);
+	}
 
 	unlink(a);
 	unlink(b);
