@@ -9,6 +9,7 @@
  * type UUIDs; systemd-repart's derivation of partition and disk UUIDs
  * (mkgpt(1)).
  */
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include <endian.h>
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +176,8 @@ pwrite_all(int fd, const char *name, const void *buf, size_t len, off_t off)
  * copy_file_range(2), which may share extents (reflink), else pwrite.
  */
 static void
-copy_in(int out, const char *oname, const struct part *p, off_t at)
+copy_in(int out, const char *oname, const struct part *p, off_t at,
+    int dense)
 {
 	static uint8_t buf[1 << 20], zero[ALIGN];
 	static int no_cfr;
@@ -193,11 +196,12 @@ copy_in(int out, const char *oname, const struct part *p, off_t at)
 			size_t n = r - o < ALIGN ? (size_t)(r - o) : ALIGN;
 
 			end = o + (ssize_t)n;
-			if (memcmp(buf + o, zero, n) == 0)
+			/* A disk keeps what was there: zeros are written. */
+			if (!dense && memcmp(buf + o, zero, n) == 0)
 				continue;
 			/* The run of blocks with data from here. */
-			while (end < r && memcmp(buf + end, zero, r - end <
-			    ALIGN ? (size_t)(r - end) : ALIGN) != 0)
+			while (end < r && (dense || memcmp(buf + end, zero,
+			    r - end < ALIGN ? (size_t)(r - end) : ALIGN) != 0))
 				end += r - end < ALIGN ? r - end : ALIGN;
 			for (off_t in = done + o, to = at + done + o;
 			    !no_cfr && in < done + end;) {
@@ -361,6 +365,14 @@ verify(const char *path)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
 		err(1, "%s", path);
+	/* A disk's size is not its inode's. */
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t bytes;
+
+		if (ioctl(fd, BLKGETSIZE64, &bytes) < 0)
+			err(1, "%s", path);
+		st.st_size = (off_t)bytes;
+	}
 	if (pread(fd, mbr, sizeof(mbr), 0) != sizeof(mbr) || mbr[510] != 0x55 ||
 	    mbr[511] != 0xaa || pmbr_record(mbr) == NULL)
 		errx(1, "%s: no protective MBR", path);
@@ -450,6 +462,7 @@ main(int argc, char *argv[])
 	struct gpt_header h;
 	char **lines = NULL, *text = NULL;
 	struct out o;
+	struct stat ost;
 
 	while ((ch = getopt_long(argc, argv, "ha:b:fo:r:S:V",
 	    std_longopts, NULL)) != -1) {
@@ -656,6 +669,29 @@ main(int argc, char *argv[])
 	}
 	total_lbas = round_up((lba + entries_lbas + 1) * ss, ALIGN) / ss;
 
+	/*
+	 * Onto a disk (a USB stick, a loop device): the table is the disk's,
+	 * its backup in the disk's last sectors, in the disk's sector size.
+	 */
+	out_open(&o, outpath, flags | OUT_SEEK);
+	if (fstat(o.fd, &ost) < 0)
+		err(1, "%s", outpath);
+	if (S_ISBLK(ost.st_mode)) {
+		uint64_t bytes;
+		int lss;
+
+		if (ioctl(o.fd, BLKSSZGET, &lss) < 0 ||
+		    ioctl(o.fd, BLKGETSIZE64, &bytes) < 0)
+			err(1, "%s", outpath);
+		if ((uint32_t)lss != ss)
+			errx(1, "%s: a disk of %d-byte sectors; use -b %d",
+			    outpath, lss, lss);
+		if (bytes / ss < total_lbas)
+			errx(1, "%s: %" PRIu64 " bytes, the image needs %" PRIu64,
+			    outpath, bytes, total_lbas * ss);
+		total_lbas = bytes / ss;
+	}
+
 	ents = xcalloc(NENTRIES, ENTRY_SIZE);
 	for (size_t i = 0; i < np; i++) {
 		struct part *p = &parts[i];
@@ -682,8 +718,8 @@ main(int argc, char *argv[])
 	h.entries_crc = htole32((uint32_t)crc32(0, (const Bytef *)ents,
 	    NENTRIES * ENTRY_SIZE));
 
-	out_open(&o, outpath, flags);
-	if (ftruncate(o.fd, (off_t)(total_lbas * ss)) < 0)
+	if (S_ISREG(ost.st_mode) && ftruncate(o.fd, (off_t)(total_lbas * ss)) <
+	    0)
 		err(1, "%s", outpath);
 	/* Protective MBR: one partition of type 0xEE over the disk. */
 	mbr = xcalloc(1, ss);
@@ -698,8 +734,22 @@ main(int argc, char *argv[])
 		mbr[511] = 0xaa;
 	}
 	pwrite_all(o.fd, outpath, mbr, ss, 0);
-	for (size_t i = 0; i < np; i++)
-		copy_in(o.fd, outpath, &parts[i], (off_t)(parts[i].first * ss));
+	for (size_t i = 0; i < np; i++) {
+		static const uint8_t zeros[4096];
+		uint64_t end = parts[i].first * ss + parts[i].size;
+		uint64_t range[2] = { round_up(end, ss), 0 };
+
+		copy_in(o.fd, outpath, &parts[i], (off_t)(parts[i].first * ss),
+		    S_ISBLK(ost.st_mode));
+		if (!S_ISBLK(ost.st_mode))
+			continue;
+		/* On a disk, zeros after the payload to the partition's end:
+		 * the last sector's tail written, the rest zeroed out. */
+		range[1] = (parts[i].last + 1) * ss - range[0];
+		pwrite_all(o.fd, outpath, zeros, range[0] - end, (off_t)end);
+		if (range[1] > 0 && ioctl(o.fd, BLKZEROOUT, range) < 0)
+			err(1, "%s", outpath);
+	}
 	/* Primary: header at 1, entries at 2; backup: entries, then header
 	 * in the last sector. */
 	h.my_lba = htole64(1);

@@ -64,7 +64,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: mksqfs [-f] [-z zstd | xz | gzip | lz4] "
 	    "[-l level] [-b blocksize] [-t epoch]\n"
-	    "              [-j threads] -o image [spec | dir ...]\n");
+	    "              [-C dir] [-j threads] -o image [spec | dir ...]\n");
 	exit(status);
 }
 
@@ -258,9 +258,12 @@ main(int argc, char *argv[])
 	uint8_t *buf;
 	uint32_t maxino = 0;
 
-	while ((ch = getopt_long(argc, argv, "hb:fj:l:o:t:z:",
+	while ((ch = getopt_long(argc, argv, "hb:C:fj:l:o:t:z:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'C':
+			t.base = optarg;
+			break;
 		case 'b':
 			block_size = size_parse(optarg, "-b");
 			if (block_size < 4096 || block_size > (1 << 20) ||
@@ -300,6 +303,9 @@ main(int argc, char *argv[])
 		warnx("-o image is required");
 		usage(2);
 	}
+	/* libsquashfs opens the image by name. */
+	if (strcmp(outpath, "-") == 0)
+		errx_usage("-o -: the image is written at offsets; give a file");
 	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "gzip")
 	    && strcmp(comp, "lz4"))
 		errx_usage("-z %s: unknown compressor (zstd, xz, gzip, lz4)",
@@ -356,8 +362,10 @@ main(int argc, char *argv[])
 	number(&fs, 0);
 
 	/* Superblock and compressor options first, the tables at the end. */
-	out_open(&out, outpath, flags);
-	if ((file = sqfs_open_file(out.tmp, SQFS_FILE_OPEN_OVERWRITE)) == NULL)
+	out_open(&out, outpath, flags | OUT_SEEK);
+	/* libsquashfs opens it again: the temporary, or a disk in place. */
+	if ((file = sqfs_open_file(out.tmp ? out.tmp : out.path,
+	    SQFS_FILE_OPEN_OVERWRITE)) == NULL)
 		err(1, "%s", outpath);
 	check(sqfs_compressor_create(&cfg, &fs.cmp), outpath);
 	check(sqfs_super_init(&super, block_size, (sqfs_u32)(epoch > 0 ?

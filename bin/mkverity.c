@@ -323,8 +323,12 @@ main(int argc, char *argv[])
 	verity_superblock(&v, tree);
 
 	if (out != NULL) {
-		out_open(&o, out, force ? OUT_FORCE : 0);
-		if (hoff > 0 && ftruncate(o.fd, hoff) < 0)
+		struct stat st;
+
+		/* A disk (a verity partition) is written from hoff on. */
+		out_open(&o, out, (force ? OUT_FORCE : 0) | OUT_SEEK);
+		if (fstat(o.fd, &st) < 0 || (S_ISREG(st.st_mode) && hoff > 0 &&
+		    ftruncate(o.fd, hoff) < 0))
 			err(1, "%s", out);
 		if (pwrite_full(o.fd, tree, v.sb_size + v.tree_size, hoff) < 0)
 			err(1, "%s", out);

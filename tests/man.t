@@ -23,7 +23,7 @@ for src in "$top"/bin/*.c; do
 	    "usage: $synopsis" \
 	    sh -c "$tool -h 2>/dev/null | tr -s ' \t\n' ' ' | sed 's/ \$//'"
 	t_usage "$tool -?: the usage on stderr, exit 2" $tool '-?'
-	t_ok "$tool --help: the same as -h" sh -c "$tool --help >h1 && $tool -h >h2 && cmp h1 h2"
+	t_ok "$tool --help: the same as -h" sh -c "$tool --help >$T/h1 && $tool -h >$T/h2 && cmp $T/h1 $T/h2"
 	t_eq "$tool --version: the tool, initkit, and VERSION" "$tool (initkit) $(cat "$top/VERSION")" \
 	    $tool --version
 	t_usage "$tool --bogus: a usage error" $tool --bogus

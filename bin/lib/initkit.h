@@ -43,16 +43,21 @@ char *xreadfile(const char *path, size_t *len);
  * Until then the temporary is removed on exit, on errx() and on
  * SIGINT/SIGTERM/SIGHUP/SIGPIPE. Without force an existing target is
  * refused, both at open and (atomically) at commit. A NULL or "-" path is
- * standard output, which is refused when it is a terminal.
+ * standard output, which is refused when it is a terminal. With force, an
+ * existing symbolic link is followed (its target is replaced, the link
+ * stays) and a block or character device or a FIFO is written in place,
+ * never replaced by a file (a FIFO refused with OUT_SEEK).
  */
 #define OUT_FORCE	0x1	/* replace an existing target (-f) */
 #define OUT_SECRET	0x2	/* mode 0600 instead of 0666 & ~umask */
 #define OUT_TTY		0x4	/* allow a terminal on standard output */
+#define OUT_SEEK	0x8	/* written at offsets: no FIFO */
 struct out {
 	const char *path;	/* the target, "-" for stdout */
-	char *tmp;		/* temporary name, NULL for stdout */
+	char *tmp;		/* temporary name; NULL: stdout or in place */
 	int fd;
 	int flags;
+	char *real;		/* a symbolic link's target, the new path */
 };
 void out_open(struct out *, const char *path, int flags);
 void out_write(struct out *, const void *, size_t);
@@ -118,6 +123,8 @@ struct tree {
 	struct node *v;
 	size_t n, cap;
 	size_t seq;
+	/* Where a spec's relative paths are (-C); NULL: the working dir. */
+	const char *base;
 };
 /* A new, zeroed node at the end (its seq set). */
 struct node *tree_new(struct tree *);

@@ -155,6 +155,11 @@ out_open(struct out *o, const char *path, int flags)
 		o->fd = STDOUT_FILENO;
 		if (!(flags & OUT_TTY) && isatty(o->fd))
 			errx(1, "stdout: is a terminal; use -o or redirect");
+		if ((flags & OUT_SEEK) && (fstat(o->fd, &st) < 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
+		    S_ISCHR(st.st_mode))))
+			errx(1, "stdout: not a file, and this output is written "
+			    "at offsets");
 		return;
 	}
 	o->path = path;
@@ -163,8 +168,31 @@ out_open(struct out *o, const char *path, int flags)
 			errx(1, "%s: is a directory", path);
 		if (!(flags & OUT_FORCE))
 			errx(1, "%s: exists; use -f to replace it", path);
+		/* A link stays: what it names is the output. */
+		if (S_ISLNK(st.st_mode)) {
+			if ((o->real = realpath(path, NULL)) == NULL ||
+			    stat(o->real, &st) < 0)
+				errx(1, "%s: a symbolic link to nothing", path);
+			if (S_ISDIR(st.st_mode))
+				errx(1, "%s: a symbolic link to a directory",
+				    path);
+			o->path = o->real;
+		}
+		/* Never replaced by a file: written where it is. */
+		if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode) ||
+		    S_ISFIFO(st.st_mode)) {
+			if (S_ISFIFO(st.st_mode) && (flags & OUT_SEEK))
+				errx(1, "%s: a FIFO, and this output is "
+				    "written at offsets", path);
+			if ((o->fd = open(o->path, O_WRONLY | O_NOCTTY |
+			    O_CLOEXEC)) < 0)
+				err(1, "%s", path);
+			return;
+		}
+		if (!S_ISREG(st.st_mode))
+			errx(1, "%s: not a file, a device or a FIFO", path);
 	}
-	o->tmp = tmp_name(path);
+	o->tmp = tmp_name(o->path);
 	track(o->tmp, NULL, 0);
 	if ((o->fd = mkostemp(o->tmp, O_CLOEXEC)) < 0) {
 		track(NULL, o->tmp, 0);
@@ -249,13 +277,17 @@ void
 out_commit(struct out *o)
 {
 	if (o->tmp == NULL) {
-		/* A pipe cannot be fsynced; a regular file can. */
+		/* A pipe cannot be fsynced; a file or a disk can. */
 		if (fsync(o->fd) < 0 && errno != EINVAL && errno != EROFS)
-			err(1, "stdout");
-		return;
+			err(1, "%s", strcmp(o->path, "-") ? o->path : "stdout");
+		if (o->fd != STDOUT_FILENO && close(o->fd) < 0)
+			err(1, "%s", o->path);
+	} else {
+		file_sync(o);
+		file_rename(o);
 	}
-	file_sync(o);
-	file_rename(o);
+	free(o->real);
+	o->real = NULL;
 }
 
 /*
