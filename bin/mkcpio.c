@@ -24,7 +24,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: mkcpio [-fv] [-z zstd | gzip | xz | none] "
 	    "[-l level] [-t epoch]\n"
-	    "              [-e spec | dir] [-o file] [spec | dir ...]\n");
+	    "              [-C dir] [-e spec | dir] [-o file] [spec | dir ...]\n");
 	exit(status);
 }
 
@@ -41,9 +41,12 @@ main(int argc, char *argv[])
 	int64_t epoch;
 	uint64_t early_size = 0, size;
 
-	while ((ch = getopt_long(argc, argv, "he:fl:o:t:vz:",
+	while ((ch = getopt_long(argc, argv, "hC:e:fl:o:t:vz:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'C':
+			early.base = main_tree.base = optarg;
+			break;
 		case 'e':
 			early_ops = xreallocarray(early_ops, nearly + 1,
 			    sizeof(*early_ops));

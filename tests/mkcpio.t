@@ -268,12 +268,32 @@ for sig in TERM HUP INT; do
 		[ $rc -gt 128 ] && [ -z "$(ls -A k)" ]'
 done
 
-# The current directory is never looked at: a source tree's bin/ does not
-# clash with the spec's ./bin symlink, and a file without contents= is
-# empty, not the file of that name here.
+# Only a file entry without contents= looks at the current directory (as
+# bsdtar @spec): a source tree's bin/ does not clash with the spec's ./bin
+# symlink, and ./etc/passwd (type=file, no contents=) is the file of that
+# name here, with the keywords the spec leaves out (its size) from it.
 mkdir -p cwd/bin cwd/etc && printf 'host secret\n' >cwd/etc/passwd
 printf '#mtree\n. type=dir mode=0755\n./bin type=link link=usr/bin\n./etc type=dir mode=0755\n./etc/passwd type=file mode=0644\n./c type=file contents=../c/hello.txt\n' >cwd/s.mtree
-t_ok "nothing is read from the current directory" \
+t_ok "a file entry without contents= is the file of its path here; a link is a link" \
     sh -c 'cd cwd && mkcpio -z none -o ../cwd.cpio s.mtree && cd .. &&
 	bsdcpio -itv <cwd.cpio 2>/dev/null >cwd.list && grep -q "^l.* bin -> usr/bin$" cwd.list &&
-	grep -q "^-rw-r--r-- .* root  *0 .* etc/passwd$" cwd.list && ! grep -aq "host secret" cwd.cpio && [ "$(bsdtar -xOf cwd.cpio c)" = hi ]'
+	[ "$(bsdtar -xOf cwd.cpio etc/passwd)" = "host secret" ] && [ "$(bsdtar -xOf cwd.cpio c)" = hi ]'
+t_ok "-C dir: the same archive from elsewhere" \
+    sh -c 'mkcpio -z none -C cwd -o cwdC.cpio cwd/s.mtree && cmp cwd.cpio cwdC.cpio'
+t_err "a file entry whose file is not there: an error, not an empty file" 1 \
+    "^mkcpio: \\.\\./cwd/s\\.mtree: Can't open .*/empty/\\./etc/passwd$" sh -c 'mkdir -p empty && cd empty && mkcpio -z none -o ../none.cpio ../cwd/s.mtree'
+# The spec bsdtar writes of a directory (every keyword, type=file without
+# contents=) gives that directory's tree, read in it or with -C: the same
+# names, modes, link and bytes as bsdtar's own archive of it.
+mkdir -p bt/usr/bin bt/etc && printf 'hello\n' >bt/etc/motd && printf '#!/bin/sh\n' >bt/usr/bin/x &&
+    chmod 755 bt/usr/bin/x && ln -s usr/bin bt/bin && chmod 600 bt/etc/motd
+(cd bt && bsdtar -cf - --format=mtree .) >bt.mtree
+(cd bt && bsdtar -cf - --format=newc .) >bt.cpio
+t_ok "bsdtar's mtree of a directory, read with -C: bsdcpio lists what bsdtar's own cpio has" \
+    sh -c 'mkcpio -z none -C bt -o bt-ours.cpio bt.mtree &&
+	bsdcpio -itv <bt.cpio 2>/dev/null | awk "{ print \$1, \$NF }" | sed "s,^\\(.*\\) \\./,\\1 ," | grep -v " \\.$" | sort >bt.want &&
+	bsdcpio -itv <bt-ours.cpio 2>/dev/null | awk "{ print \$1, \$NF }" | grep -v " \\.$" | sort >bt.got && diff bt.want bt.got &&
+	[ "$(bsdtar -xOf bt-ours.cpio etc/motd)" = hello ]'
+t_ok "a mode the spec leaves out comes from the file" \
+    sh -c 'printf "#mtree\n./etc type=dir mode=0755\n./etc/motd type=file\n" >nomode.mtree &&
+	mkcpio -z none -C bt -o nomode.cpio nomode.mtree && bsdcpio -itv <nomode.cpio 2>/dev/null | grep -q "^-rw------- .* etc/motd$"'

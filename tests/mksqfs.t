@@ -88,7 +88,10 @@ t_ok "no root in the spec: a 0755 root owned by root" \
     sh -c 'mksqfs -o nr.sqfs noroot.mtree && unsquashfs -lln nr.sqfs | grep -q "^drwxr-xr-x 0/0 .* squashfs-root$" &&
 	unsquashfs -lln nr.sqfs | grep -q "^-rw------- 3/0 .* squashfs-root/x$"'
 t_ok "an empty file" \
-    sh -c 'printf "#mtree\n./e type=file size=0\n" >e.mtree && mksqfs -o e.sqfs e.mtree && unsquashfs -lln e.sqfs | grep -q " 0 .*squashfs-root/e$"'
+    sh -c ': >e0 && printf "#mtree\n./e type=file size=0 contents=e0\n" >e.mtree && mksqfs -o e.sqfs e.mtree && unsquashfs -lln e.sqfs | grep -q " 0 .*squashfs-root/e$"'
+t_ok "-C dir: a file entry without contents= is the file of its path there" \
+    sh -c 'mkdir -p cdir && printf "x\n" >cdir/e && printf "#mtree\n./e type=file\n" >ce.mtree &&
+	mksqfs -C cdir -o ce.sqfs ce.mtree && unsquashfs -cat ce.sqfs e | grep -qx x'
 
 # Bad input and usage.
 printf '#mtree\n./f type=file contents=nope\n' >bad.mtree

@@ -365,30 +365,19 @@ spec_size(const char *file, size_t lineno, const char *path, const char *v)
 static void
 set_source(struct node *n, const char *file, size_t lineno,
     const char *contents, const char *entry_path, const char *size,
-    const char *cwd)
+    const char *base, int rebase)
 {
 	const char *src = contents ? contents : entry_path;
-	char *at = contents && contents[0] != '/' ?
-	    xasprintf("%s/%s", cwd, contents) : xstrdup(src);
+	char *at = src[0] != '/' ? xasprintf("%s/%s", base, src) :
+	    xstrdup(src);
 	struct stat st;
-	int r = stat(at, &st);
 
-	free(at);
-	if (r < 0) {
-		if (contents == NULL && errno == ENOENT) {
-			/* No bytes anywhere: an empty file, as for bsdtar. */
-			if (size != NULL && n->size != 0)
-				errx(1, "%s:%zu: %s: size=%" PRIu64 " but no "
-				    "contents file", file, lineno, n->path,
-				    n->size);
-			return;
-		}
-		errx(1, "%s:%zu: %s: contents %s: %s", file, lineno, n->path,
-		    src, strerror(errno));
-	}
+	if (stat(at, &st) < 0)
+		errx(1, "%s:%zu: %s: %s %s: %s", file, lineno, n->path,
+		    contents ? "contents" : "file", src, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		errx(1, "%s:%zu: %s: contents %s: not a regular file", file,
-		    lineno, n->path, src);
+		errx(1, "%s:%zu: %s: %s %s: not a regular file", file, lineno,
+		    n->path, contents ? "contents" : "file", src);
 	/*
 	 * libarchive takes a regular file's size from its contents file,
 	 * whatever size= said: the spec's own word is compared here, so a
@@ -397,11 +386,15 @@ set_source(struct node *n, const char *file, size_t lineno,
 	if (size != NULL)
 		n->size = spec_size(file, lineno, n->path, size);
 	if (size != NULL && (uint64_t)st.st_size != n->size)
-		errx(1, "%s:%zu: %s: size=%" PRIu64 " but contents %s has %jd "
-		    "bytes", file, lineno, n->path, n->size, src,
-		    (intmax_t)st.st_size);
+		errx(1, "%s:%zu: %s: size=%" PRIu64 " but %s %s has %jd "
+		    "bytes", file, lineno, n->path, n->size,
+		    contents ? "contents" : "file", src, (intmax_t)st.st_size);
 	n->size = st.st_size;
-	n->src = xstrdup(src);
+	/* Read later from the working directory: under -C, the whole path. */
+	n->src = rebase ? at : xstrdup(src);
+	if (rebase)
+		at = NULL;
+	free(at);
 	set_identity(n, &st);
 }
 
@@ -425,33 +418,73 @@ empty_dir(void)
 }
 
 /*
+ * Whether the entry named raw[0..len) (as the spec writes it) is a file
+ * whose bytes are found by its path: every line for it leaves contents=
+ * out, and its type is file or not given (libarchive's default).
+ */
+static int
+by_path(struct scan *sc, const char *raw, size_t len)
+{
+	char *name = spec_decode(xasprintf("%.*s", (int)len, raw));
+	const char *contents, *size, *type = NULL;
+	const struct line *e = scan_find(sc, name, &contents, &size);
+
+	for (; e < sc->v + sc->n && strcmp(e->name, name) == 0; e++)
+		if (e->type != NULL)
+			type = e->type;
+	free(name);
+	return contents == NULL && (type == NULL || strcmp(type, "file") == 0);
+}
+
+/*
  * The spec text with every relative "contents=" (or "content=") value
- * prefixed by cwd; names (the first word of an entry line) and comments
+ * prefixed by base, and a file entry without one given contents= of its
+ * path under base; names (the first word of an entry line) and comments
  * are left alone. Words are separated by blanks and escaped newlines.
  */
 static char *
-absolute_contents(const char *buf, size_t len, const char *cwd,
-    size_t *outlen)
+absolute_contents(struct scan *sc, const char *buf, size_t len,
+    const char *base, size_t *outlen)
 {
-	char *enc = spec_encode(cwd), *out;
-	size_t n = 0, cap = len + 1, word = 0;
+	char *enc = spec_encode(base), *out;
+	size_t n = 0, cap = len + 1, word = 0, name = 0, namelen = 0;
 	int bol = 1, comment = 0, entry = 0;
 
 	out = xmalloc(cap);
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len ? buf[i] : '\n';
 		size_t k = 0;
 
-		if (bol) {
+		if (bol && i < len) {
 			size_t j = i;
 
 			while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
 				j++;
 			comment = j < len && buf[j] == '#';
-			entry = j < len && buf[j] != '/' && !comment;
+			entry = j < len && buf[j] != '/' && buf[j] != '\n' &&
+			    buf[j] != '\r' && !comment;
 			word = 0;
+			namelen = 0;
 			bol = 0;
 		}
+		if (entry && word == 1 && namelen == 0 && name < i &&
+		    (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
+			namelen = i - name;
+		/* At the end of an entry line: the file's own path. */
+		if (entry && namelen > 0 && c == '\n' && (i == 0 ||
+		    buf[i - 1] != '\\') && by_path(sc, buf + name, namelen)) {
+			if (n + strlen(enc) + namelen + 12 > cap)
+				out = xreallocarray(out, cap = cap * 2 +
+				    strlen(enc) + namelen + 12, 1);
+			n += (size_t)sprintf(out + n, " contents=%s/%.*s", enc,
+			    (int)namelen, buf + name);
+		}
+		if (i == len)
+			break;
+		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
+		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
+		    buf[i - 1] == '\n') && entry && word == 0)
+			name = i;
 		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
 		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
 		    buf[i - 1] == '\n') && !(entry && word++ == 0)) {
@@ -511,21 +544,37 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	scan_check(&sc, file);
 
 	/*
-	 * libarchive opens a file's contents= to learn its type and size,
-	 * and open(2) of a FIFO waits for a writer: that is refused before
-	 * (other types libarchive names itself).
+	 * Relative paths in the spec are under base: the working directory,
+	 * or the tree's base (-C).
+	 */
+	if (t->base != NULL)
+		cwd = realpath(t->base, NULL);
+	else
+		cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		err(1, "%s", t->base ? t->base : "getcwd");
+
+	/*
+	 * libarchive opens a file's contents= (or its path) to learn its
+	 * type and size, and open(2) of a FIFO waits for a writer: that is
+	 * refused before (other types libarchive names itself).
 	 */
 	for (size_t i = 0; i < sc.n; i++) {
+		const char *c = sc.v[i].contents;
 		struct stat st;
-		char *enc;
+		char *at;
 
-		if (sc.v[i].contents == NULL ||
-		    stat(sc.v[i].contents, &st) < 0 ||
-		    !S_ISFIFO(st.st_mode))
+		if (c == NULL && sc.v[i].type != NULL &&
+		    strcmp(sc.v[i].type, "file") != 0)
 			continue;
-		enc = spec_encode(sc.v[i].contents);
-		errx(1, "%s:%zu: contents=%s: not a regular file", file,
-		    sc.v[i].lineno, enc);
+		if (c == NULL)
+			c = sc.v[i].name;
+		at = c[0] == '/' ? xstrdup(c) : xasprintf("%s/%s", cwd, c);
+		if (stat(at, &st) == 0 && S_ISFIFO(st.st_mode))
+			errx(1, "%s:%zu: %s%s: not a regular file", file,
+			    sc.v[i].lineno, sc.v[i].contents ? "contents=" :
+			    "", spec_encode(c));
+		free(at);
 	}
 
 	/*
@@ -533,12 +582,12 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	 * the current directory (to check its type, and take a regular
 	 * file's bytes): a spec's "./bin" symlink against a source tree's
 	 * bin/, or "./etc/passwd" against the host's. So it reads in an
-	 * empty directory, with relative contents= made absolute; an entry
-	 * without contents= is an empty file.
+	 * empty directory, with relative contents= made absolute, and a
+	 * file entry without contents= (type=file, or no type) given its
+	 * path under base as contents=, as bsdtar reads it: its bytes, and
+	 * the keywords the spec leaves out, from that file.
 	 */
-	if ((cwd = getcwd(NULL, 0)) == NULL)
-		err(1, "getcwd");
-	abs = absolute_contents(buf, len, cwd, &abslen);
+	abs = absolute_contents(&sc, buf, len, cwd, &abslen);
 	if ((cwdfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    chdir(empty_dir()) < 0)
 		err(1, "%s", file);
@@ -573,7 +622,7 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		case S_IFREG:
 			n->size = archive_entry_size(ae);
 			set_source(n, file, ln->lineno, contents, p, size,
-			    cwd);
+			    cwd, t->base != NULL);
 			break;
 		case S_IFLNK:
 			if (archive_entry_symlink(ae) == NULL ||
