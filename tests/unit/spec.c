@@ -34,7 +34,7 @@ static void
 two_specs(void *arg)
 {
 	struct tree t = { 0 };
-	const char *a = "#mtree\n./x type=file\n", *b = "#mtree\n./x type=dir\n";
+	const char *a = "#mtree\n./x type=file contents=f1\n", *b = "#mtree\n./x type=dir\n";
 
 	(void)arg;
 	tree_add_spec_mem(&t, "a", a, strlen(a));
