@@ -10,6 +10,7 @@
  * Debian's merged /usr layout; packages.tsv(5).
  */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -20,9 +21,11 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -772,18 +775,20 @@ verify(struct pkgs *ps, int final)
 }
 
 /*
- * A worker process: take package numbers from the jobs pipe until it is
- * empty, unpack each, and leave its nodes as a spec in work/NUMBER, headed
- * by the package's control fields. One byte to notify per package done.
+ * A worker process: take the next package of order[] until there is none
+ * (next counts the packages taken, by all the workers), unpack each, and
+ * leave its nodes as a spec in work/NUMBER, headed by the package's
+ * control fields. One byte to notify per package done.
  */
 static void
-worker(struct pkgs *ps, int jobs, const char *root, const char *work,
-    char *const *excl, size_t nexcl, int notify)
+worker(struct pkgs *ps, const uint32_t *order, atomic_uint *next,
+    const char *root, const char *work, char *const *excl, size_t nexcl,
+    int notify)
 {
-	uint32_t i;
+	unsigned k;
 
-	/* Pipe reads of 4 bytes, all written before: whole numbers. */
-	while (read(jobs, &i, sizeof(i)) == sizeof(i)) {
+	while ((k = atomic_fetch_add(next, 1)) < ps->n) {
+		uint32_t i = order[k];
 		struct pkg *p = &ps->v[i];
 		struct tree t = { 0 };
 		struct unpacker u = {
@@ -852,6 +857,8 @@ work_cmp(const void *a, const void *b, void *arg)
  * Unpack every package with one worker process per CPU. The biggest go
  * first (by installed size, which decompression time follows) and a worker
  * takes the next package when it is done, so the last to finish are small.
+ * The workers share a counter of the packages taken, in memory they all
+ * map: handing out any number of packages needs no pipe of any size.
  */
 static void
 unpack_all(struct pkgs *ps, const char *root, const char *work,
@@ -859,7 +866,8 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 {
 	size_t nw = (size_t)ncpus(), done = 0;
 	uint32_t *order = xcalloc(ps->n, sizeof(*order));
-	int jobs[2], note[2], status, failed = 0;
+	atomic_uint *next;
+	int note[2], status, failed = 0;
 	pid_t *pids;
 	char c;
 
@@ -869,14 +877,14 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	for (size_t i = 0; i < ps->n; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, ps->n, sizeof(*order), work_cmp, ps->v);
-	if (pipe(jobs) < 0 || pipe(note) < 0)
-		err(1, "pipe");
-	if (ps->n * sizeof(*order) > 65536)
+	if (ps->n > UINT_MAX - nw)
 		errx(1, "too many packages at once (%zu)", ps->n);
-	if (write(jobs[1], order, ps->n * sizeof(*order)) < 0)
-		err(1, "jobs pipe");
-	close(jobs[1]);
-	free(order);
+	if ((next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		err(1, "mmap");
+	atomic_init(next, 0);
+	if (pipe(note) < 0)
+		err(1, "pipe");
 	fflush(NULL);
 	parent_pid = getpid();
 	workers = pids;
@@ -890,13 +898,13 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			 * names the file (EFBIG, ENOSPC), not a silent death. */
 			signal(SIGXFSZ, SIG_IGN);
 			close(note[0]);
-			worker(ps, jobs[0], root, work, excl, nexcl, note[1]);
+			worker(ps, order, next, root, work, excl, nexcl,
+			    note[1]);
 			/* Its files are closed; the parent's exit handlers and
 			 * temporaries are not the worker's business. */
 			_exit(0);
 		}
 	}
-	close(jobs[0]);
 	close(note[1]);
 	while (read(note[0], &c, 1) == 1)
 		if (++done == ps->n || !verbose)
@@ -922,6 +930,8 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			fputc('\n', stderr);
 		exit(1);
 	}
+	munmap(next, sizeof(*next));
+	free(order);
 	free(pids);
 }
 

@@ -357,6 +357,70 @@ t_ok "SIGTERM while unpacking: no root, no temporary" sh -c '
 	kill -TERM $pid; wait $pid; sleep 0.2
 	[ -z "$(ls -A k)" ]'
 
+# Many packages at once (issue 20): how the workers get their packages
+# must not depend on a pipe's capacity. A preloaded pipe() makes every
+# pipe of the run one page (4096 bytes, the least F_SETPIPE_SZ gives; a
+# user over /proc/sys/fs/pipe-user-pages-soft gets a page or two), where
+# 1,100 package numbers of 4 bytes each do not fit.
+if need cc; then
+	cat >pipe1.c <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int
+pipe2(int fd[2], int flags)
+{
+	static int (*real)(int[2], int);
+
+	if (real == NULL)
+		real = (int (*)(int[2], int))dlsym(RTLD_NEXT, "pipe2");
+	if (real(fd, flags) < 0)
+		return -1;
+	fcntl(fd[0], F_SETPIPE_SZ, 4096);
+	return 0;
+}
+
+int
+pipe(int fd[2])
+{
+	return pipe2(fd, 0);
+}
+EOF
+	cc -shared -fPIC -o pipe1.so pipe1.c
+	mkdir lots
+	python3 - "$top/tests" <<'EOF'
+import io, sys, tarfile
+sys.path.insert(0, sys.argv[1])
+import mkdeb
+for i in range(1100):
+    name = "p%04d" % i
+    ctl = ("Package: %s\nVersion: 1.0\nArchitecture: all\n"
+           "Maintainer: test <test@invalid>\nDescription: one of many\n"
+           % name).encode()
+    cbuf = io.BytesIO()
+    with tarfile.open(fileobj=cbuf, mode="w:gz") as t:
+        ti = tarfile.TarInfo("./control")
+        ti.size, ti.mtime, ti.mode = len(ctl), 1700000000, 0o644
+        t.addfile(ti, io.BytesIO(ctl))
+    data = mkdeb.tar_bytes(["dir ./usr 0755", "file ./usr/%s 0644 0 0 x" % name],
+                           "gz")
+    with open("lots/%s.deb" % name, "wb") as fp:
+        fp.write(b"!<arch>\n" + mkdeb.ar_member("debian-binary", b"2.0\n") +
+                 mkdeb.ar_member("control.tar.gz", cbuf.getvalue()) +
+                 mkdeb.ar_member("data.tar.gz", data))
+EOF
+	t_ok "1,100 packages, every pipe one page: all unpacked, no hang" sh -c '
+		timeout -k 5 120 env LD_PRELOAD=$T/pipe1.so \
+		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		    pr -o r17 lots/*.deb >r17.mtree &&
+		[ "$(wc -l <r17.tsv)" = 1100 ] && [ -f r17/usr/p1099 ] &&
+		[ "$(grep -c "^\./usr/p[0-9]* type=file " r17.mtree)" = 1100 ]'
+else
+	t_skip "1,100 packages, every pipe one page" "no C compiler"
+fi
+
 # A full disk, as a file size limit: the error names the file.
 printf '%s\n' 'dir ./ 0755' 'dir ./usr 0755' \
     "file ./usr/big 0644 0 0 $(head -c 300000 /dev/zero | tr '\0' x)" | mkdeb bigfile 1.0
