@@ -320,6 +320,25 @@ absolute(const char *p)
 }
 
 /*
+ * The cache of a run without -c: the user's, shared by every run wherever
+ * it starts (the make chain gives its own). XDG Base Directory
+ * Specification: $XDG_CACHE_HOME, ignored unless an absolute path, else
+ * $HOME/.cache.
+ */
+static char *
+user_cache(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/initkit", xdg);
+	if (home == NULL || home[0] != '/')
+		errx(1, "HOME: %s, so no cache directory; use -c",
+		    home == NULL ? "not set" : "not an absolute path");
+	return xasprintf("%s/.cache/initkit", home);
+}
+
+/*
  * The one line that says why apt failed: an unmet dependency as apt
  * states it, else a signature that did not verify (apt's error for that
  * only says "is not signed"), else the first error that is not apt's
@@ -1160,9 +1179,7 @@ main(int argc, char *argv[])
 		free(signed_by);
 	} else
 		sources = host_sources(release);
-	cache = cachearg ? absolute(cachearg) : getenv("XDG_CACHE_HOME") &&
-	    *getenv("XDG_CACHE_HOME") ? xasprintf("%s/initkit",
-	    getenv("XDG_CACHE_HOME")) : absolute("out/cache");
+	cache = cachearg ? absolute(cachearg) : user_cache();
 	state = xasprintf("%s/apt-%s-%s", cache, release, arch);
 	for (p = state + strlen(cache); *p; p++)
 		if (*p == '/' && p > state + strlen(cache))

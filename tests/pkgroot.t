@@ -146,7 +146,9 @@ t_ok "-p writes the package list where asked" \
     sh -c 'pr -p lists/app.tsv -o r12 app >/dev/null && cmp lists/app.tsv r1.tsv'
 t_ok "-p: nothing beside the root" test ! -e r12.tsv
 
-# The default cache: $XDG_CACHE_HOME/initkit, else out/cache here.
+# The default cache: $XDG_CACHE_HOME/initkit, else ~/.cache/initkit,
+# wherever pkgroot runs (issue 20: it was out/cache in the current
+# directory); HOME in the test directory.
 t_ok "no -c: the cache is \$XDG_CACHE_HOME/initkit" sh -c '
 	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
 	    -o r13 app >/dev/null &&
@@ -158,10 +160,28 @@ t_ok "no -c: a second run takes \$XDG_CACHE_HOME/initkit, the repository gone" s
 	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
 	    -o r14 app >/dev/null; rc=$?
 	mv repo.away repo; [ $rc = 0 ] && cmp r14.tsv r1.tsv'
-t_ok "no -c, no XDG_CACHE_HOME: the cache is out/cache" sh -c '
-	mkdir cwd && cd cwd && env -u XDG_CACHE_HOME pkgroot -a amd64 -r bookworm \
+mkdir cwd home
+t_ok "no -c, no XDG_CACHE_HOME: the cache is ~/.cache/initkit, nothing here" sh -c '
+	cd cwd && env -u XDG_CACHE_HOME HOME=$T/home pkgroot -a amd64 -r bookworm \
 	    -m "copy:$T/repo" -K "$KEY" -o r app >/dev/null &&
-	[ -s out/cache/apt-bookworm-amd64/archives/app_1.0_all.deb ]'
+	[ -s ../home/.cache/initkit/apt-bookworm-amd64/archives/app_1.0_all.deb ] &&
+	[ "$(ls -A)" = "$(printf "r\nr.tsv")" ]'
+t_ok "no -c, XDG_CACHE_HOME relative: ignored, the cache is ~/.cache/initkit" sh -c '
+	cd cwd && rm -rf r r.tsv ../home/.cache &&
+	XDG_CACHE_HOME=xdg HOME=$T/home pkgroot -a amd64 -r bookworm \
+	    -m "copy:$T/repo" -K "$KEY" -o r app >/dev/null &&
+	[ -s ../home/.cache/initkit/apt-bookworm-amd64/archives/app_1.0_all.deb ] &&
+	[ ! -e xdg ]'
+t_err "no -c, no XDG_CACHE_HOME, no HOME: one line, use -c" 1 \
+    "^pkgroot: HOME: not set, so no cache directory; use -c\$" \
+    env -u XDG_CACHE_HOME -u HOME pkgroot -a amd64 -r bookworm \
+    -m "copy:$T/repo" -K "$KEY" -o cwd/r2 app
+t_err "no -c, no XDG_CACHE_HOME, HOME relative: one line, use -c" 1 \
+    "^pkgroot: HOME: not an absolute path, so no cache directory; use -c\$" \
+    env -u XDG_CACHE_HOME HOME=home pkgroot -a amd64 -r bookworm \
+    -m "copy:$T/repo" -K "$KEY" -o cwd/r2 app
+t_ok "no HOME: nothing made" sh -c '[ "$(ls -A cwd)" = "$(printf "r\nr.tsv")" ] &&
+	[ ! -e out ]'
 
 # Errors: one line, exit 1, no root, nothing outside the work directory.
 fail() { # desc regex args...
