@@ -319,6 +319,77 @@ t_err "network failure" 1 "Failed to fetch http://127\.0\.0\.1:9/|Could not conn
     pkgroot -a amd64 -r bookworm -m "http://127.0.0.1:9/debian" -K "$KEY" -c "$T/cache-h" -o bad app
 t_ok "repository failures leave no root" sh -c '! ls -A | grep -q "^bad"'
 
+# What the download shows (issue 20): on a terminal (script(1) makes one)
+# a count and bytes, redrawn in place and erased at the end, an error on
+# a line of its own; with -v a line at its start and one at its end; else
+# nothing. Each run with a cache of its own, so that it downloads.
+if need script; then
+	tot=$(cat repo/pool/app_1.0_all.deb repo/pool/libfoo_1.0_all.deb \
+	    repo/pool/libbar_1.0_all.deb | wc -c)
+	tot=$(awk -v n="$tot" 'BEGIN { if (n < 1000) printf "%d B", n; else printf "%.1f kB", n / 1000 }')
+	printf '\r\033[K' >erase
+	t_ok "on a terminal: the download's count and bytes, redrawn in place" sh -c '
+		script -qec "pkgroot -a amd64 -r bookworm -m copy:$T/repo -K $KEY \
+		    -c $T/cache-tty -o r18 app >r18.mtree" /dev/null </dev/null >r18.tty &&
+		cmp -s r18.tsv r1.tsv &&
+		tr "\r" "\n" <r18.tty | grep -qx "pkgroot: downloading 0/3 packages, 0 B/$1$(printf "\033")\[K" &&
+		tr "\r" "\n" <r18.tty | grep -qx "pkgroot: downloading 3/3 packages, $1/$1$(printf "\033")\[K"' - "$tot"
+	t_ok "on a terminal: the line erased at the end" sh -c 'tail -c 4 r18.tty | cmp -s - erase'
+	t_ok "on a terminal: an error is a line of its own" sh -c '
+		script -qec "pkgroot -a amd64 -r bookworm -m copy:$T/repo-tampered -K $KEY \
+		    -c $T/cache-tty2 -o bad app" /dev/null </dev/null >err.tty; [ $? = 1 ] &&
+		tr "\r" "\n" <err.tty | grep -v "^\$" | tail -n 1 |
+		    grep -Eqx "$(printf "\033")\[Kpkgroot: .*([Hh]ash [Ss]um mismatch|hash mismatch).*"'
+else
+	t_skip "the download on a terminal" "script (util-linux) not installed"
+fi
+t_ok "-v: the download's count and size at its start and end" sh -c '
+	pkgroot -v -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/cache-v" \
+	    -o r19 app 2>r19.err >/dev/null &&
+	grep -Eqx "pkgroot: +[0-9.]+ s: downloading 3 packages, $1" r19.err &&
+	grep -Eqx "pkgroot: +[0-9.]+ s: downloaded 3 packages, $1, in [0-9.]+ s" r19.err' - "$tot"
+t_ok "not a terminal, no -v: nothing on stderr" sh -c '
+	pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/cache-q" \
+	    -o r20 app 2>r20.err >/dev/null && [ ! -s r20.err ]'
+# A slow mirror: a local HTTP server holds every package back 0.8 s, so
+# the count must go up while apt-get runs (at most a minute of it).
+if need script; then
+	cat >slow.py <<'EOF'
+import http.server
+import os
+import sys
+import time
+
+
+class Slow(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.endswith(".deb"):
+            time.sleep(0.8)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+os.chdir(sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d\n" % s.server_address[1])
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()
+EOF
+	timeout 60 python3 slow.py "$T/repo" "$T/port" & srv=$!
+	i=0
+	while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	t_ok "on a terminal, a slow mirror: the count goes up while apt-get runs" sh -c '
+		script -qec "env -u http_proxy -u HTTP_PROXY pkgroot -a amd64 -r bookworm \
+		    -m http://127.0.0.1:$(cat port) -K $KEY -c $T/cache-slow -o r21 app \
+		    >r21.mtree" /dev/null </dev/null >r21.tty &&
+		tr "\r" "\n" <r21.tty | grep -Eq "^pkgroot: downloading [12]/3 packages, "'
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+fi
+
 # The host's apt state is neither read nor changed, whatever the
 # environment says: an APT_CONFIG that would break apt, or one that would
 # take an unsigned repository and keep lists and packages elsewhere.
