@@ -10,6 +10,7 @@
  * Debian's merged /usr layout; packages.tsv(5).
  */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -20,9 +21,11 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,8 @@ struct pkg {
 	char *want_sha;		/* SHA256 the signed index gives, if any */
 	int indexed;		/* from the repository, not a local operand */
 	uint64_t work;		/* expected unpacking work: installed size */
+	uint64_t get_size;	/* the .deb's size as apt gives it */
+	int fetch;		/* not in the cache whole: apt fetches it */
 	char sha[65];
 	off_t size;
 	struct deb_info info;
@@ -68,28 +73,56 @@ usage(int status)
 	exit(status);
 }
 
+/* Seconds since the first call. */
+static double
+elapsed(void)
+{
+	static struct timespec t0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (t0.tv_sec == 0)
+		t0 = now;
+	return (double)(now.tv_sec - t0.tv_sec) +
+	    (now.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
 /* Progress on a terminal; with -v, each phase on its own line, timed. */
 static void
 say(const char *fmt, ...)
 {
-	static struct timespec t0;
-	struct timespec now;
 	va_list ap;
 
 	if (!progress && !verbose)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (t0.tv_sec == 0)
-		t0 = now;
 	va_start(ap, fmt);
-	if (verbose)
-		fprintf(stderr, "pkgroot: %6.3f s: ", (double)(now.tv_sec -
-		    t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9);
-	else
-		fputs("\rpkgroot: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(verbose ? "\n" : "\033[K", stderr);
+	if (verbose) {
+		fprintf(stderr, "pkgroot: %6.3f s: ", elapsed());
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else
+		progress_line(fmt, ap);
 	va_end(ap);
+}
+
+/* A size as apt gives one: B, kB, MB, GB, in powers of 1000. */
+static char *
+human(uint64_t n, char buf[16])
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1000) {
+		snprintf(buf, 16, "%" PRIu64 " B", n);
+		return buf;
+	}
+	while (v >= 1000 && u < 3) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, 16, "%.1f %s", v, unit[u]);
+	return buf;
 }
 
 static void
@@ -317,6 +350,25 @@ absolute(const char *p)
 }
 
 /*
+ * The cache of a run without -c: the user's, shared by every run wherever
+ * it starts (the make chain gives its own). XDG Base Directory
+ * Specification: $XDG_CACHE_HOME, ignored unless an absolute path, else
+ * $HOME/.cache.
+ */
+static char *
+user_cache(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/initkit", xdg);
+	if (home == NULL || home[0] != '/')
+		errx(1, "HOME: %s, so no cache directory; use -c",
+		    home == NULL ? "not set" : "not an absolute path");
+	return xasprintf("%s/.cache/initkit", home);
+}
+
+/*
  * The one line that says why apt failed: an unmet dependency as apt
  * states it, else a signature that did not verify (apt's error for that
  * only says "is not signed"), else the first error that is not apt's
@@ -365,15 +417,17 @@ apt_fail(const char *what, const char *out)
 	    " (package lists may be stale: -u refreshes them)" : "");
 }
 
+/* Run an apt tool; tick, if not NULL, is called while it runs. */
 static int
-apt(const char *tool, char **args, size_t nargs, char **out)
+apt(const char *tool, char **args, size_t nargs, char **out,
+    void (*tick)(void *), void *arg)
 {
 	char **argv = xcalloc(nargs + 2, sizeof(*argv));
 	int r;
 
 	argv[0] = (char *)tool;
 	memcpy(argv + 1, args, nargs * sizeof(*args));
-	r = run_capture(argv, apt_env, out, NULL);
+	r = run_watch(argv, apt_env, out, NULL, tick, arg);
 	free(argv);
 	return r;
 }
@@ -564,7 +618,8 @@ take_sha(struct pkg *k, const char *s, const char *end, void *arg)
  * directory is empty (so nothing counts as downloaded already):
  *   'URI' NAME_VERSION_ARCH.deb SIZE HASH
  * with the version's ':' quoted as %3a. A file: URI is read in place;
- * anything else will be in apt's archive directory under that name.
+ * anything else will be in apt's archive directory under that name. The
+ * size is only shown (download progress), never trusted.
  */
 static struct pkgs
 parse_uris(const char *out, const char *archives)
@@ -594,6 +649,7 @@ parse_uris(const char *out, const char *archives)
 		k->version = uri_path(ver, strlen(ver));
 		free(ver);
 		k->arch = xasprintf("%.*s", (int)(strlen(u2 + 1) - 4), u2 + 1);
+		k->get_size = strtoull(q + 2 + strlen(file), NULL, 10);
 		if (strncmp(p + 1, "file:", 5) == 0)
 			k->deb = uri_path(p + 6, (size_t)(q - p - 6));
 		else
@@ -673,7 +729,7 @@ resolve(const char *state, char **args, size_t nargs)
 		}
 		free(old);
 	}
-	if (apt("apt-get", args, nargs, &out) != 0)
+	if (apt("apt-get", args, nargs, &out, NULL, NULL) != 0)
 		apt_fail("apt-get", out);
 	old = xasprintf("%s\n%s", hex, out);
 	write_file(file, old);
@@ -737,8 +793,8 @@ index_lookup(const char *state, struct pkgs *ps)
 
 /*
  * Hash every .deb; one from the repository must have the SHA256 its signed
- * index gives. Returns how many are missing or wrong; with final, those
- * are errors.
+ * index gives. Returns how many are missing or wrong, marked to fetch;
+ * with final, those are errors.
  */
 static size_t
 verify(struct pkgs *ps, int final)
@@ -752,9 +808,11 @@ verify(struct pkgs *ps, int final)
 		if (k->indexed && k->want_sha == NULL)
 			errx(1, "%s %s: not in the repository's index",
 			    k->name, k->version);
+		k->fetch = 0;
 		if (stat(k->deb, &st) != 0) {
 			if (final)
 				err(1, "%s", k->deb);
+			k->fetch = 1;
 			bad++;
 			continue;
 		}
@@ -765,25 +823,112 @@ verify(struct pkgs *ps, int final)
 				errx(1, "%s: hash mismatch: SHA256 %s, the "
 				    "signed index says %s", k->deb, k->sha,
 				    k->want_sha);
+			k->fetch = 1;
 			bad++;
 		}
 	}
 	return bad;
 }
 
+/* What apt-get fetches into its archive directory, and how far it is. */
+struct fetch {
+	const struct pkgs *ps;
+	char *partial;		/* where apt keeps what it is fetching */
+	size_t n;		/* packages to fetch */
+	uint64_t size;		/* their bytes */
+	double t0;		/* when it started, by elapsed() */
+};
+
+/* The packages in the archive directory whole, and the bytes there so far. */
+static void
+fetch_count(const struct fetch *f, size_t *done, uint64_t *bytes)
+{
+	struct stat st;
+
+	*done = 0;
+	*bytes = 0;
+	for (size_t i = 0; i < f->ps->n; i++) {
+		const struct pkg *k = &f->ps->v[i];
+		char *part;
+
+		if (!k->fetch)
+			continue;
+		if (stat(k->deb, &st) == 0 && (uint64_t)st.st_size ==
+		    k->get_size) {
+			++*done;
+			*bytes += k->get_size;
+			continue;
+		}
+		part = xasprintf("%s/%s", f->partial, strrchr(k->deb, '/') + 1);
+		if (stat(part, &st) == 0)
+			*bytes += (uint64_t)st.st_size;
+		free(part);
+	}
+}
+
+/* On a terminal: a count and bytes, redrawn as apt-get goes on. */
+static void
+fetch_show(void *arg)
+{
+	const struct fetch *f = arg;
+	char b1[16], b2[16];
+	uint64_t bytes;
+	size_t done;
+
+	fetch_count(f, &done, &bytes);
+	say("downloading %zu/%zu packages, %s/%s", done, f->n,
+	    human(bytes, b1), human(f->size, b2));
+}
+
 /*
- * A worker process: take package numbers from the jobs pipe until it is
- * empty, unpack each, and leave its nodes as a spec in work/NUMBER, headed
- * by the package's control fields. One byte to notify per package done.
+ * Fetch the packages verify() found missing or wrong with apt-get, whose
+ * own output is kept for an error: on a terminal a count and bytes as they
+ * come instead; with -v a line at the start and one at the end.
  */
 static void
-worker(struct pkgs *ps, int jobs, const char *root, const char *work,
-    char *const *excl, size_t nexcl, int notify)
+fetch(const struct pkgs *ps, const char *state, char **args, size_t nargs)
 {
-	uint32_t i;
+	struct fetch f = { .ps = ps };
+	char buf[16], *out;
 
-	/* Pipe reads of 4 bytes, all written before: whole numbers. */
-	while (read(jobs, &i, sizeof(i)) == sizeof(i)) {
+	f.partial = xasprintf("%s/archives/partial", state);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].fetch) {
+			f.n++;
+			f.size += ps->v[i].get_size;
+		}
+	f.t0 = elapsed();
+	if (verbose)
+		say("downloading %zu packages, %s", f.n, human(f.size, buf));
+	else
+		fetch_show(&f);
+	if (apt("apt-get", args, nargs, &out, progress && !verbose ?
+	    fetch_show : NULL, &f) != 0)
+		apt_fail("apt-get", out);
+	free(out);
+	if (verbose)
+		say("downloaded %zu packages, %s, in %.1f s", f.n,
+		    human(f.size, buf), elapsed() - f.t0);
+	else
+		fetch_show(&f);
+	free(f.partial);
+}
+
+/*
+ * A worker process: take the next package of order[] until there is none
+ * (next counts the packages taken, by all the workers), unpack each, and
+ * leave its nodes as a spec in work/NUMBER, headed by the package's
+ * control fields. One byte to notify per package done.
+ */
+static void
+worker(struct pkgs *ps, const uint32_t *order, atomic_uint *next,
+    const char *root, const char *work, char *const *excl, size_t nexcl,
+    int notify)
+{
+	unsigned k;
+
+	while ((k = atomic_fetch_add(next, 1)) < ps->n) {
+		uint32_t i = order[k];
 		struct pkg *p = &ps->v[i];
 		struct tree t = { 0 };
 		struct unpacker u = {
@@ -852,6 +997,8 @@ work_cmp(const void *a, const void *b, void *arg)
  * Unpack every package with one worker process per CPU. The biggest go
  * first (by installed size, which decompression time follows) and a worker
  * takes the next package when it is done, so the last to finish are small.
+ * The workers share a counter of the packages taken, in memory they all
+ * map: handing out any number of packages needs no pipe of any size.
  */
 static void
 unpack_all(struct pkgs *ps, const char *root, const char *work,
@@ -859,7 +1006,8 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 {
 	size_t nw = (size_t)ncpus(), done = 0;
 	uint32_t *order = xcalloc(ps->n, sizeof(*order));
-	int jobs[2], note[2], status, failed = 0;
+	atomic_uint *next;
+	int note[2], status, failed = 0;
 	pid_t *pids;
 	char c;
 
@@ -869,14 +1017,14 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	for (size_t i = 0; i < ps->n; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, ps->n, sizeof(*order), work_cmp, ps->v);
-	if (pipe(jobs) < 0 || pipe(note) < 0)
-		err(1, "pipe");
-	if (ps->n * sizeof(*order) > 65536)
+	if (ps->n > UINT_MAX - nw)
 		errx(1, "too many packages at once (%zu)", ps->n);
-	if (write(jobs[1], order, ps->n * sizeof(*order)) < 0)
-		err(1, "jobs pipe");
-	close(jobs[1]);
-	free(order);
+	if ((next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		err(1, "mmap");
+	atomic_init(next, 0);
+	if (pipe(note) < 0)
+		err(1, "pipe");
 	fflush(NULL);
 	parent_pid = getpid();
 	workers = pids;
@@ -890,13 +1038,13 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 			 * names the file (EFBIG, ENOSPC), not a silent death. */
 			signal(SIGXFSZ, SIG_IGN);
 			close(note[0]);
-			worker(ps, jobs[0], root, work, excl, nexcl, note[1]);
+			worker(ps, order, next, root, work, excl, nexcl,
+			    note[1]);
 			/* Its files are closed; the parent's exit handlers and
 			 * temporaries are not the worker's business. */
 			_exit(0);
 		}
 	}
-	close(jobs[0]);
 	close(note[1]);
 	while (read(note[0], &c, 1) == 1)
 		if (++done == ps->n || !verbose)
@@ -918,10 +1066,11 @@ unpack_all(struct pkgs *ps, const char *root, const char *work,
 	}
 	workers = NULL;
 	if (failed) {
-		if (progress)
-			fputc('\n', stderr);
+		progress_clear();
 		exit(1);
 	}
+	munmap(next, sizeof(*next));
+	free(order);
 	free(pids);
 }
 
@@ -1150,9 +1299,7 @@ main(int argc, char *argv[])
 		free(signed_by);
 	} else
 		sources = host_sources(release);
-	cache = cachearg ? absolute(cachearg) : getenv("XDG_CACHE_HOME") &&
-	    *getenv("XDG_CACHE_HOME") ? xasprintf("%s/initkit",
-	    getenv("XDG_CACHE_HOME")) : absolute("out/cache");
+	cache = cachearg ? absolute(cachearg) : user_cache();
 	state = xasprintf("%s/apt-%s-%s", cache, release, arch);
 	for (p = state + strlen(cache); *p; p++)
 		if (*p == '/' && p > state + strlen(cache))
@@ -1239,8 +1386,9 @@ main(int argc, char *argv[])
 		free(lists);
 		write_file(p, sources);
 		say("updating package lists");
-		if (apt("apt-get", (char *[]){ "-q", "update" }, 2, &out) !=
-		    0 || strstr(out, "\nW: ") || strncmp(out, "W: ", 3) == 0) {
+		if (apt("apt-get", (char *[]){ "-q", "update" }, 2, &out, NULL,
+		    NULL) != 0 || strstr(out, "\nW: ") ||
+		    strncmp(out, "W: ", 3) == 0) {
 			/* Any warning here is a missing or bad signature or a
 			 * failed fetch: nothing may go on from that state. */
 			unlink(p);
@@ -1303,11 +1451,8 @@ main(int argc, char *argv[])
 	/* A warm cache needs no apt-get: every .deb is there, with the
 	 * SHA256 of the signed index. Otherwise apt fetches what is not. */
 	if (verify(&ps, 0) > 0) {
-		say("downloading");
 		args[nargs] = "--download-only";
-		if (apt("apt-get", args, nargs + 1, &out) != 0)
-			apt_fail("apt-get", out);
-		free(out);
+		fetch(&ps, state, args, nargs + 1);
 		verify(&ps, 1);
 	}
 	say("verified");
@@ -1319,8 +1464,6 @@ main(int argc, char *argv[])
 	work_tmp = xasprintf("%s/work", state);
 	out_dir_open(&work, work_tmp, OUT_FORCE);	/* never committed */
 	unpack_all(&ps, rootout.tmp, work.tmp, excl, nexcl);
-	if (progress)
-		fputc('\n', stderr);
 	for (size_t i = 0; i < ps.n; i++) {
 		size_t len;
 		char *path = xasprintf("%s/%zu", work.tmp, i), *text, *nl;
@@ -1394,8 +1537,11 @@ main(int argc, char *argv[])
 	}
 	/* An interrupted run leaves a root without a list: make reruns it. */
 	out_dir_commit_with(&rootout, &tsvout);
+	/* The spec may go to the terminal the progress line is on. */
+	progress_clear();
 	tree_write_spec(&t, stdout);
-	say("done");
+	if (verbose)
+		say("done");
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

@@ -146,7 +146,9 @@ t_ok "-p writes the package list where asked" \
     sh -c 'pr -p lists/app.tsv -o r12 app >/dev/null && cmp lists/app.tsv r1.tsv'
 t_ok "-p: nothing beside the root" test ! -e r12.tsv
 
-# The default cache: $XDG_CACHE_HOME/initkit, else out/cache here.
+# The default cache: $XDG_CACHE_HOME/initkit, else ~/.cache/initkit,
+# wherever pkgroot runs (issue 20: it was out/cache in the current
+# directory); HOME in the test directory.
 t_ok "no -c: the cache is \$XDG_CACHE_HOME/initkit" sh -c '
 	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
 	    -o r13 app >/dev/null &&
@@ -158,10 +160,28 @@ t_ok "no -c: a second run takes \$XDG_CACHE_HOME/initkit, the repository gone" s
 	XDG_CACHE_HOME=$T/xdg pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" \
 	    -o r14 app >/dev/null; rc=$?
 	mv repo.away repo; [ $rc = 0 ] && cmp r14.tsv r1.tsv'
-t_ok "no -c, no XDG_CACHE_HOME: the cache is out/cache" sh -c '
-	mkdir cwd && cd cwd && env -u XDG_CACHE_HOME pkgroot -a amd64 -r bookworm \
+mkdir cwd home
+t_ok "no -c, no XDG_CACHE_HOME: the cache is ~/.cache/initkit, nothing here" sh -c '
+	cd cwd && env -u XDG_CACHE_HOME HOME=$T/home pkgroot -a amd64 -r bookworm \
 	    -m "copy:$T/repo" -K "$KEY" -o r app >/dev/null &&
-	[ -s out/cache/apt-bookworm-amd64/archives/app_1.0_all.deb ]'
+	[ -s ../home/.cache/initkit/apt-bookworm-amd64/archives/app_1.0_all.deb ] &&
+	[ "$(ls -A)" = "$(printf "r\nr.tsv")" ]'
+t_ok "no -c, XDG_CACHE_HOME relative: ignored, the cache is ~/.cache/initkit" sh -c '
+	cd cwd && rm -rf r r.tsv ../home/.cache &&
+	XDG_CACHE_HOME=xdg HOME=$T/home pkgroot -a amd64 -r bookworm \
+	    -m "copy:$T/repo" -K "$KEY" -o r app >/dev/null &&
+	[ -s ../home/.cache/initkit/apt-bookworm-amd64/archives/app_1.0_all.deb ] &&
+	[ ! -e xdg ]'
+t_err "no -c, no XDG_CACHE_HOME, no HOME: one line, use -c" 1 \
+    "^pkgroot: HOME: not set, so no cache directory; use -c\$" \
+    env -u XDG_CACHE_HOME -u HOME pkgroot -a amd64 -r bookworm \
+    -m "copy:$T/repo" -K "$KEY" -o cwd/r2 app
+t_err "no -c, no XDG_CACHE_HOME, HOME relative: one line, use -c" 1 \
+    "^pkgroot: HOME: not an absolute path, so no cache directory; use -c\$" \
+    env -u XDG_CACHE_HOME HOME=home pkgroot -a amd64 -r bookworm \
+    -m "copy:$T/repo" -K "$KEY" -o cwd/r2 app
+t_ok "no HOME: nothing made" sh -c '[ "$(ls -A cwd)" = "$(printf "r\nr.tsv")" ] &&
+	[ ! -e out ]'
 
 # Errors: one line, exit 1, no root, nothing outside the work directory.
 fail() { # desc regex args...
@@ -299,6 +319,77 @@ t_err "network failure" 1 "Failed to fetch http://127\.0\.0\.1:9/|Could not conn
     pkgroot -a amd64 -r bookworm -m "http://127.0.0.1:9/debian" -K "$KEY" -c "$T/cache-h" -o bad app
 t_ok "repository failures leave no root" sh -c '! ls -A | grep -q "^bad"'
 
+# What the download shows (issue 20): on a terminal (script(1) makes one)
+# a count and bytes, redrawn in place and erased at the end, an error on
+# a line of its own; with -v a line at its start and one at its end; else
+# nothing. Each run with a cache of its own, so that it downloads.
+if need script; then
+	tot=$(cat repo/pool/app_1.0_all.deb repo/pool/libfoo_1.0_all.deb \
+	    repo/pool/libbar_1.0_all.deb | wc -c)
+	tot=$(awk -v n="$tot" 'BEGIN { if (n < 1000) printf "%d B", n; else printf "%.1f kB", n / 1000 }')
+	printf '\r\033[K' >erase
+	t_ok "on a terminal: the download's count and bytes, redrawn in place" sh -c '
+		script -qec "pkgroot -a amd64 -r bookworm -m copy:$T/repo -K $KEY \
+		    -c $T/cache-tty -o r18 app >r18.mtree" /dev/null </dev/null >r18.tty &&
+		cmp -s r18.tsv r1.tsv &&
+		tr "\r" "\n" <r18.tty | grep -qx "pkgroot: downloading 0/3 packages, 0 B/$1$(printf "\033")\[K" &&
+		tr "\r" "\n" <r18.tty | grep -qx "pkgroot: downloading 3/3 packages, $1/$1$(printf "\033")\[K"' - "$tot"
+	t_ok "on a terminal: the line erased at the end" sh -c 'tail -c 4 r18.tty | cmp -s - erase'
+	t_ok "on a terminal: an error is a line of its own" sh -c '
+		script -qec "pkgroot -a amd64 -r bookworm -m copy:$T/repo-tampered -K $KEY \
+		    -c $T/cache-tty2 -o bad app" /dev/null </dev/null >err.tty; [ $? = 1 ] &&
+		tr "\r" "\n" <err.tty | grep -v "^\$" | tail -n 1 |
+		    grep -Eqx "$(printf "\033")\[Kpkgroot: .*([Hh]ash [Ss]um mismatch|hash mismatch).*"'
+else
+	t_skip "the download on a terminal" "script (util-linux) not installed"
+fi
+t_ok "-v: the download's count and size at its start and end" sh -c '
+	pkgroot -v -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/cache-v" \
+	    -o r19 app 2>r19.err >/dev/null &&
+	grep -Eqx "pkgroot: +[0-9.]+ s: downloading 3 packages, $1" r19.err &&
+	grep -Eqx "pkgroot: +[0-9.]+ s: downloaded 3 packages, $1, in [0-9.]+ s" r19.err' - "$tot"
+t_ok "not a terminal, no -v: nothing on stderr" sh -c '
+	pkgroot -a amd64 -r bookworm -m "copy:$T/repo" -K "$KEY" -c "$T/cache-q" \
+	    -o r20 app 2>r20.err >/dev/null && [ ! -s r20.err ]'
+# A slow mirror: a local HTTP server holds every package back 0.8 s, so
+# the count must go up while apt-get runs (at most a minute of it).
+if need script; then
+	cat >slow.py <<'EOF'
+import http.server
+import os
+import sys
+import time
+
+
+class Slow(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.endswith(".deb"):
+            time.sleep(0.8)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+os.chdir(sys.argv[1])
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write("%d\n" % s.server_address[1])
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.serve_forever()
+EOF
+	timeout 60 python3 slow.py "$T/repo" "$T/port" & srv=$!
+	i=0
+	while [ ! -s port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	t_ok "on a terminal, a slow mirror: the count goes up while apt-get runs" sh -c '
+		script -qec "env -u http_proxy -u HTTP_PROXY pkgroot -a amd64 -r bookworm \
+		    -m http://127.0.0.1:$(cat port) -K $KEY -c $T/cache-slow -o r21 app \
+		    >r21.mtree" /dev/null </dev/null >r21.tty &&
+		tr "\r" "\n" <r21.tty | grep -Eq "^pkgroot: downloading [12]/3 packages, "'
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+fi
+
 # The host's apt state is neither read nor changed, whatever the
 # environment says: an APT_CONFIG that would break apt, or one that would
 # take an unsigned repository and keep lists and packages elsewhere.
@@ -356,6 +447,70 @@ t_ok "SIGTERM while unpacking: no root, no temporary" sh -c '
 	ls -A k | grep -q tmp || { echo "no temporary seen" >&2; kill $pid; exit 1; }
 	kill -TERM $pid; wait $pid; sleep 0.2
 	[ -z "$(ls -A k)" ]'
+
+# Many packages at once (issue 20): how the workers get their packages
+# must not depend on a pipe's capacity. A preloaded pipe() makes every
+# pipe of the run one page (4096 bytes, the least F_SETPIPE_SZ gives; a
+# user over /proc/sys/fs/pipe-user-pages-soft gets a page or two), where
+# 1,100 package numbers of 4 bytes each do not fit.
+if need cc; then
+	cat >pipe1.c <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+int
+pipe2(int fd[2], int flags)
+{
+	static int (*real)(int[2], int);
+
+	if (real == NULL)
+		real = (int (*)(int[2], int))dlsym(RTLD_NEXT, "pipe2");
+	if (real(fd, flags) < 0)
+		return -1;
+	fcntl(fd[0], F_SETPIPE_SZ, 4096);
+	return 0;
+}
+
+int
+pipe(int fd[2])
+{
+	return pipe2(fd, 0);
+}
+EOF
+	cc -shared -fPIC -o pipe1.so pipe1.c
+	mkdir lots
+	python3 - "$top/tests" <<'EOF'
+import io, sys, tarfile
+sys.path.insert(0, sys.argv[1])
+import mkdeb
+for i in range(1100):
+    name = "p%04d" % i
+    ctl = ("Package: %s\nVersion: 1.0\nArchitecture: all\n"
+           "Maintainer: test <test@invalid>\nDescription: one of many\n"
+           % name).encode()
+    cbuf = io.BytesIO()
+    with tarfile.open(fileobj=cbuf, mode="w:gz") as t:
+        ti = tarfile.TarInfo("./control")
+        ti.size, ti.mtime, ti.mode = len(ctl), 1700000000, 0o644
+        t.addfile(ti, io.BytesIO(ctl))
+    data = mkdeb.tar_bytes(["dir ./usr 0755", "file ./usr/%s 0644 0 0 x" % name],
+                           "gz")
+    with open("lots/%s.deb" % name, "wb") as fp:
+        fp.write(b"!<arch>\n" + mkdeb.ar_member("debian-binary", b"2.0\n") +
+                 mkdeb.ar_member("control.tar.gz", cbuf.getvalue()) +
+                 mkdeb.ar_member("data.tar.gz", data))
+EOF
+	t_ok "1,100 packages, every pipe one page: all unpacked, no hang" sh -c '
+		timeout -k 5 120 env LD_PRELOAD=$T/pipe1.so \
+		    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		    pr -o r17 lots/*.deb >r17.mtree &&
+		[ "$(wc -l <r17.tsv)" = 1100 ] && [ -f r17/usr/p1099 ] &&
+		[ "$(grep -c "^\./usr/p[0-9]* type=file " r17.mtree)" = 1100 ]'
+else
+	t_skip "1,100 packages, every pipe one page" "no C compiler"
+fi
 
 # A full disk, as a file size limit: the error names the file.
 printf '%s\n' 'dir ./ 0755' 'dir ./usr 0755' \

@@ -147,6 +147,23 @@ pax_sparse(const unsigned char *p, uint64_t len)
 	return 0;
 }
 
+/*
+ * An entry's name, which archive_entry_pathname(3) may not give (NULL,
+ * for one it cannot convert): such an entry is refused, not compared.
+ * member is the tar member it is in, NULL for the ar archive's own.
+ */
+static const char *
+entry_name(struct archive_entry *e, const char *deb, const char *member)
+{
+	const char *name = archive_entry_pathname(e);
+
+	if (name == NULL && member == NULL)
+		errx(1, "%s: a member without a name", deb);
+	if (name == NULL)
+		errx(1, "%s: %s: an entry without a name", deb, member);
+	return name;
+}
+
 static void
 tar_type(unsigned char type, const char *deb, const char *name)
 {
@@ -172,15 +189,12 @@ tar_type(unsigned char type, const char *deb, const char *name)
  */
 static void
 tar_check(struct tar_src *s, struct archive *in, const char *deb,
-    struct archive_entry *e)
+    struct archive_entry *e, const char *name)
 {
-	const char *name = archive_entry_pathname(e);
 	int64_t p = archive_read_header_position(in);
 	const unsigned char *h;
 	uint64_t size, body;
 
-	if (name == NULL)
-		name = "(no name)";
 	/* dpkg: "newline not allowed in archive object name". */
 	if (strchr(name, '\n') != NULL)
 		errx(1, "%s: %s: newline in a name (dpkg refuses these)", deb,
@@ -413,8 +427,8 @@ data_limit(int known, uint64_t kib, const char **why)
 
 /* The control file's fields; returns the data.tar's ceiling and why. */
 static uint64_t
-read_control(struct archive *in, const char *deb, struct deb_info *info,
-    const char **why)
+read_control(struct archive *in, const char *deb, const char *member,
+    struct deb_info *info, const char **why)
 {
 	uint64_t limit;
 	struct archive_entry *e;
@@ -423,7 +437,7 @@ read_control(struct archive *in, const char *deb, struct deb_info *info,
 	int r;
 
 	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		const char *p = archive_entry_pathname(e);
+		const char *p = entry_name(e, deb, member);
 
 		if (strcmp(p, "./control") != 0 && strcmp(p, "control") != 0)
 			continue;
@@ -489,7 +503,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 		errx_archive(ar, deb);
 	src->ar = ar;
 	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
+		const char *name = entry_name(e, deb, NULL);
 
 		if (n++ == 0) {
 			len = archive_read_data(ar, magic, sizeof(magic));
@@ -503,7 +517,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			continue;
 		if (!have_control && tar_member(deb, name, "control.tar")) {
 			in = inner_open(src, deb, name);
-			limit = read_control(in, deb, info, &limit_why);
+			limit = read_control(in, deb, name, info, &limit_why);
 			check_filter(in, deb, name);
 			archive_read_free(in);
 			have_control = 1;
@@ -512,7 +526,9 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			in = data_open(&ts, src, deb, name);
 			while ((r = archive_read_next_header(in, &e)) ==
 			    ARCHIVE_OK) {
-				tar_check(&ts, in, deb, e);
+				const char *path = entry_name(e, deb, name);
+
+				tar_check(&ts, in, deb, e, path);
 				/* Before the bytes are written anywhere. */
 				size = archive_entry_size(e) > 0 ?
 				    (uint64_t)archive_entry_size(e) : 0;
@@ -521,7 +537,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 				    size > limit - total)
 					errx(1, "%s: %s: %s: unpacks to more than "
 					    "%ju bytes (%s)", deb, name,
-					    spec_encode(archive_entry_pathname(e)),
+					    spec_encode(path),
 					    (uintmax_t)limit, limit_why);
 				if (archive_entry_filetype(e) == AE_IFREG &&
 				    archive_entry_hardlink(e) == NULL)
@@ -530,8 +546,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 				if (!owner_valid(archive_entry_uid(e),
 				    archive_entry_gid(e)))
 					errx(1, "%s: %s: %s: owner %jd:%jd out of "
-					    "range", deb, name,
-					    spec_encode(archive_entry_pathname(e)),
+					    "range", deb, name, spec_encode(path),
 					    (intmax_t)archive_entry_uid(e),
 					    (intmax_t)archive_entry_gid(e));
 				fn(ctx, in, e);

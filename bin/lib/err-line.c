@@ -5,7 +5,8 @@
  * escape sequence from a package) is written as \ooo, and a word of more
  * than LONG bytes (a path of 5,000 bytes from a hostile archive) keeps
  * its first and last KEEP bytes around "...". The shape stays
- * "tool: message[: strerror]".
+ * "tool: message[: strerror]", on a line of its own: a progress line
+ * (progress.c) is erased first.
  *
  * Only these eight functions live in this file: a program that defines
  * them itself (the fuzz harnesses, which jump back instead of exiting)
@@ -55,9 +56,10 @@ put_line(const char *msg)
 {
 	char *esc = NULL, *line = NULL;
 	size_t esclen = 0, linelen = 0, i, w;
-	FILE *fp = open_memstream(&esc, &esclen);
+	FILE *fp;
 
-	if (fp == NULL) {
+	progress_clear();
+	if ((fp = open_memstream(&esc, &esclen)) == NULL) {
 		fprintf(stderr, "%s: %s\n", program_invocation_short_name,
 		    msg);
 		return;

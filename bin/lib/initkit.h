@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +28,14 @@ NORETURN void errx_crypt(int r, const char *obj);
 NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
+
+/*
+ * progress.c: a status line for a terminal (the caller knows stderr is
+ * one), "\rtool: text" with the rest of the line erased; progress_clear
+ * erases it, as every diagnostic does first.
+ */
+void progress_line(const char *fmt, va_list);
+void progress_clear(void);
 
 /* xalloc.c: allocation that exits on failure. */
 void *xmalloc(size_t);
@@ -318,6 +327,9 @@ void sha256_hex(const void *, size_t, char hex[65]);
  */
 int run_capture(char *const argv[], char *const env[], char **out,
     size_t *outlen);
+/* The same, calling tick(arg) every 200 ms while it runs (a display). */
+int run_watch(char *const argv[], char *const env[], char **out,
+    size_t *outlen, void (*tick)(void *), void *arg);
 
 /*
  * verity.c: the dm-verity hash tree (format 1, SHA-256, equal data and

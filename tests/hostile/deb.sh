@@ -377,6 +377,50 @@ else
 	t_skip "pkgroot: killed at root.tsv's rename" "no C compiler"
 fi
 
+# A name libarchive does not give (issue 20): archive_entry_pathname(3)
+# returns NULL for one it cannot convert, which no header of ours makes it
+# do, so a preloaded one does it for the entry named $NULL_NAME. An ar
+# member, the control file and a data entry: each refused, naming the
+# package, never compared.
+if need cc; then
+	cat >"$T/nullname.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct archive_entry;
+
+const char *
+archive_entry_pathname(struct archive_entry *e)
+{
+	static const char *(*real)(struct archive_entry *);
+	const char *name, *want = getenv("NULL_NAME");
+
+	if (real == NULL)
+		real = (const char *(*)(struct archive_entry *))dlsym(RTLD_NEXT,
+		    "archive_entry_pathname");
+	name = real(e);
+	return name != NULL && want != NULL && strcmp(name, want) == 0 ?
+	    NULL : name;
+}
+EOF
+	cc -shared -fPIC -o "$T/nullname.so" "$T/nullname.c"
+	for c in 'control.tar.xz|a member without a name' \
+	    './control|control\.tar\.xz: an entry without a name' \
+	    './usr/a|data\.tar\.xz: an entry without a name'; do
+		box
+		printf 'dir ./usr 0755\nfile ./usr/a 0644 0 0 x\n' | hdeb noname
+		h_case "pkgroot: no name for ${c%%|*} from libarchive" 1 \
+		    "^pkgroot: \\./noname\\.deb: ${c#*|}\$" "$S/root" -- \
+		    env LD_PRELOAD="$T/nullname.so" NULL_NAME="${c%%|*}" \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		    pr -o root ./noname.deb
+	done
+else
+	t_skip "pkgroot: no name from libarchive" "no C compiler"
+fi
+
 # A path longer than PATH_MAX (issue 19): refused while the spec reader
 # works in its empty directory, which must not keep the exit's cleanup
 # from the temporaries beside a relative -o.
