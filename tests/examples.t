@@ -13,7 +13,7 @@ cd "$T" || exit 1
 
 if ! need mandoc openssl mksquashfs; then
 	t_skip "man page examples" "mandoc, openssl or squashfs-tools not installed"
-	exit 0
+	t_done
 fi
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 SOURCE_DATE_EPOCH=1700000000
@@ -139,8 +139,8 @@ for page in manifest mkcpio mkgpt mksqfs mkuki mkverity pkcs7sign pkgroot modroo
 		n=${b%.sh}; n=${n##*.}
 		desc="$page(1) EXAMPLES, block $n, works when pasted"
 		if ! [ -s "$b" ]; then
-			echo "not ok - $desc"
-			echo "# no \"\$ \" command in it" | _diag
+			t_fail "$desc"
+			echo "no \"\$ \" command in it" | _diag
 			continue
 		fi
 		case $page:$n in
@@ -172,10 +172,11 @@ for page in manifest mkcpio mkgpt mksqfs mkuki mkverity pkcs7sign pkgroot modroo
 			rc=0
 		fi
 		if [ $rc -eq 0 ]; then
-			echo "ok - $desc"
+			t_pass "$desc"
 		else
-			echo "not ok - $desc"
+			t_fail "$desc"
 			{ echo "exit $rc from:"; cat "$b"; head -c 2000 "$b.out"; } | _diag
 		fi
 	done
 done
+t_done

@@ -6,13 +6,13 @@
 
 if ! need mandoc; then
 	t_skip "man pages" "mandoc not installed"
-	exit 0
+	t_done
 fi
 for src in "$top"/bin/*.c; do
 	tool=$(basename "$src" .c)
 	page=$top/bin/$tool.1
 	if [ ! -f "$page" ]; then
-		echo "not ok - $tool: no man page bin/$tool.1"
+		t_fail "$tool: no man page bin/$tool.1"
 		continue
 	fi
 	t_ok "$tool.1: mandoc -Tlint clean" mandoc -Tlint -W warning "$page"
@@ -31,7 +31,7 @@ done
 # The formats the tools define have pages of their own, section 5.
 for page in packages.tsv.5 initkit-spec.5; do
 	if [ ! -f "$top/bin/$page" ]; then
-		echo "not ok - no man page bin/$page"
+		t_fail "no man page bin/$page"
 		continue
 	fi
 	t_ok "$page: mandoc -Tlint clean" mandoc -Tlint -W warning "$top/bin/$page"
@@ -70,3 +70,4 @@ for page in "$top"/bin/*.[1-9]; do
 	t_eq "$name: groff -ww warns of nothing" "" \
 	    sh -c "LC_ALL=C.UTF-8 groff -mandoc -ww -z -Tutf8 '$page' 2>&1"
 done
+t_done

@@ -277,3 +277,4 @@ t_ok "nothing is read from the current directory" \
     sh -c 'cd cwd && mkcpio -z none -o ../cwd.cpio s.mtree && cd .. &&
 	bsdcpio -itv <cwd.cpio 2>/dev/null >cwd.list && grep -q "^l.* bin -> usr/bin$" cwd.list &&
 	grep -q "^-rw-r--r-- .* root  *0 .* etc/passwd$" cwd.list && ! grep -aq "host secret" cwd.cpio && [ "$(bsdtar -xOf cwd.cpio c)" = hi ]'
+t_done

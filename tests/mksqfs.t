@@ -114,3 +114,4 @@ t_ok "SIGTERM mid-build: no image, no temporary" sh -c '
 	i=0; while [ $i -lt 200 ] && ! ls -A k | grep -q tmp; do sleep 0.02; i=$((i+1)); done
 	ls -A k | grep -q tmp || { echo "no temporary seen" >&2; exit 1; }
 	kill -TERM $pid; wait $pid; [ -z "$(ls -A k)" ]'
+t_done

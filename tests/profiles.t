@@ -8,7 +8,7 @@
 . "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-profile_need profiles || exit 0
+profile_need profiles || t_done
 profile_repo
 
 mkdir -p profiles/testinit
@@ -255,3 +255,4 @@ ls out >out.before
 t_err "ARCH=sparc: one line naming the profile and the problem" 2 'archinit\.mk: ARCH=sparc: ' \
     ./mk PROFILE=archinit ARCH=sparc
 t_ok "ARCH=sparc: nothing made" sh -c 'ls out | cmp -s - out.before && [ ! -e out/archinit-sparc ]'
+t_done
