@@ -3,6 +3,7 @@
 # (section 5); mandoc -Tlint and groff find nothing; the tool's usage
 # message (-h) is the page's SYNOPSIS; make install installs them all.
 . "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
 
 if ! need mandoc; then
 	t_skip "man pages" "mandoc not installed"
@@ -57,6 +58,8 @@ if need git && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	notes='DESIGN''\.md|SPECS''\.md|\.\./sha''red'
 	t_eq "no file cites the planning notes (\$notes)" "" \
 	    sh -c "cd '$top' && git grep -nE '$notes' -- . || :"
+else
+	t_skip "no file cites the planning notes" "git not installed, or not a git checkout"
 fi
 # What man(1) shows: groff, with all its warnings, at the width of a
 # terminal (78 columns), warns of nothing ("can't break line" of a
