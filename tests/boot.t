@@ -73,7 +73,7 @@ mk() {
 }
 # debian-basic from the project's own profiles, the root from ours.
 if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
-	if grep -q 'pkgroot: .*\(Failed to fetch\|Could not\|unreachable\|Temporary failure\)' basic.out; then
+	if offline basic.out; then
 		t_skip "boot" "Debian archive unreachable: $(grep -m1 pkgroot basic.out | head -c 200)"
 		t_done
 	fi

@@ -15,6 +15,9 @@
 #   t_done                         the script's last word: how many cases
 #                                  it ran; exits 0
 #   need CMD...                    true if every CMD is on PATH
+#   offline FILE                   true if the error in FILE says the
+#                                  network or the archive could not be
+#                                  reached
 #
 # Sourcing prints "# start of SCRIPT", t_done "# end of SCRIPT: N cases";
 # tests/run fails a script that does not reach t_done (an early exit 0
@@ -152,4 +155,10 @@ need() {
 	for _c; do
 		command -v "$_c" >/dev/null 2>&1 || return 1
 	done
+}
+
+# apt's words for a network it could not use (pkgroot passes them on):
+# an archive that answered with an error is no absence.
+offline() {
+	grep -Eq 'Could not resolve|Cannot initiate the connection|Temporary failure resolving|Could not connect|Unable to connect|Network is unreachable|No route to host|Connection timed out|Connection refused' "$1"
 }

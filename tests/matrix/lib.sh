@@ -43,7 +43,7 @@ mk() {
 	    OUTROOT="$T/out" CACHE="$CACHE" "$@"
 }
 if ! mk PROFILE=debian-basic >basic.out 2>&1; then
-	if grep -q 'pkgroot: .*\(Failed to fetch\|Could not resolve\|unreachable\|Temporary failure\)' basic.out; then
+	if offline basic.out; then
 		t_skip "boot matrix" "Debian archive unreachable: $(grep -m1 pkgroot basic.out | head -c 200)"
 		t_done
 	fi
