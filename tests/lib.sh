@@ -18,6 +18,8 @@
 #   offline FILE                   true if the error in FILE says the
 #                                  network or the archive could not be
 #                                  reached
+#   no_loop FILE                   true if the error in FILE says there
+#                                  are no loop devices to use here
 #
 # Sourcing prints "# start of SCRIPT", t_done "# end of SCRIPT: N cases";
 # tests/run fails a script that does not reach t_done (an early exit 0
@@ -161,4 +163,10 @@ need() {
 # an archive that answered with an error is no absence.
 offline() {
 	grep -Eq 'Could not resolve|Cannot initiate the connection|Temporary failure resolving|Could not connect|Unable to connect|Network is unreachable|No route to host|Connection timed out|Connection refused' "$1"
+}
+
+# A loop device that could not be had (systemd-dissect, systemd-repart in
+# a container): not what they say of an image they read.
+no_loop() {
+	grep -Eqi 'loop.*(No such device|No such file or directory|Operation not permitted|Permission denied)' "$1"
 }

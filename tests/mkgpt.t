@@ -176,7 +176,7 @@ assert m["root-verity-sig"]["fstype"] == "verity_hash_signature"'
 		    sh -c 'timeout 60 systemd-dissect --root-hash=$(cat sx/rh) --json=short sx/out/ext.raw >/dev/null'
 		t_ok "systemd-dissect: refuses another root hash" \
 		    sh -c '! timeout 60 systemd-dissect --root-hash=0000000000000000000000000000000000000000000000000000000000000000 --json=short sx/out/ext.raw >/dev/null 2>&1'
-	elif grep -qi -e "loop" -e "permission" -e "not permitted" sx/dissect.err; then
+	elif no_loop sx/dissect.err; then
 		t_skip "systemd-dissect" "no loop devices here: $(head -c 120 sx/dissect.err)"
 	else
 		t_fail "systemd-dissect reads our sysext" sx/dissect.err
@@ -254,8 +254,10 @@ assert (a(tp[2]), a(op[2])) == ("-", "GUID:60"), (tp[2], op[2])'
 		rp_ok "disk: repart 252 --size=auto adds 1044 KiB for the GPT, mkgpt the tables to 4 KiB" '
 assert os.path.getsize("rp/repart.raw") == (1044 << 10) + 512 * sum(p["size"] for p in tp)
 assert os.path.getsize("sx/out/ext.raw") == up(512 * (op[-1]["start"] + op[-1]["size"] + 33), 4096)'
+	elif no_loop rp/err; then
+		t_skip "systemd-repart comparison" "no loop devices here: $(head -c 160 rp/err)"
 	else
-		t_skip "systemd-repart comparison" "$(head -c 160 rp/err)"
+		t_fail "systemd-repart 252 makes the same sysext" rp/err
 	fi
 	# Our partition sizes and disk size, and repart 252 writes our MBR,
 	# headers and entries, but for the documented attributes and the
@@ -283,8 +285,10 @@ attrs = [(struct.unpack_from("<Q", e(t, i), 48)[0], struct.unpack_from("<Q", e(o
 assert attrs == [(1 << 59, 0), (1 << 60, 1 << 60), (0, 1 << 60)], attrs
 assert all(e(t, i) == e(o, i) for i in range(3, 128))'
 		t_ok "mkgpt -V: repart 252's image of our sizes" mkgpt -V rp/fixed.raw
+	elif no_loop rp/err; then
+		t_skip "systemd-repart with our sizes" "no loop devices here: $(head -c 160 rp/err)"
 	else
-		t_skip "systemd-repart with our sizes" "$(head -c 160 rp/err)"
+		t_fail "systemd-repart 252 given our sizes" rp/err
 	fi
 else
 	t_skip "systemd-repart comparison" "needs root, loop devices and systemd-repart"

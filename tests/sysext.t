@@ -74,8 +74,10 @@ import json
 d = json.load(open("d.json"))
 assert d["useSystemExtension"] is True, d
 assert {m["designator"]: m["verity"] for m in d["mounts"]}["root"] == "signed"'
+	elif no_loop d.err; then
+		t_skip "systemd-dissect" "no loop devices here: $(head -c 160 d.err)"
 	else
-		t_skip "systemd-dissect" "$(head -c 160 d.err)"
+		t_fail "systemd-dissect: a signed system extension" d.err
 	fi
 else
 	t_skip "systemd-dissect" "needs root, loop devices and systemd-dissect"
