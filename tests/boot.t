@@ -241,9 +241,13 @@ boot unsigned unsigned.vars 'Access Denied|Security Violation|access denied' '\]
 t_ok "boot: an unsigned UKI is refused under Secure Boot" \
     sh -c 'grep -aEiq "access denied|security violation" unsigned.log && ! grep -aq "Linux version" unsigned.log || { tail -c 2000 unsigned.log >&2; exit 1; }'
 
-# One byte of the root file system changed: verity must refuse it.
+# One byte of the root file system changed: verity must refuse it. The
+# byte is flipped (a fixed value may be what is there already).
 cp $R/fs.img bad-fs.img
-printf 'X' | dd of=bad-fs.img bs=1 seek=1000 conv=notrunc 2>/dev/null
+byte=$(od -An -tu1 -j1000 -N1 bad-fs.img | tr -d ' ')
+printf "\\$(printf %03o $((byte ^ 255)))" | dd of=bad-fs.img bs=1 seek=1000 conv=notrunc 2>/dev/null
+t_eq "boot: the bad root differs from the good one in byte 1000 only" 1001 \
+    sh -c "cmp -l $R/fs.img bad-fs.img | awk '{ print \$1 }'"
 disk bad 1 $X/debian-initrd-debug.sysext.raw bad-fs.img
 cp enrolled.vars bad.vars
 boot bad bad.vars 'device-mapper: verity: .*data block [0-9]+ is corrupted' 'INITKIT-ROOT'

@@ -105,7 +105,8 @@ damage ecrc 'd[1024 + 56] ^= 1'
 t_err "-V: partition entry CRC" 1 'mkgpt: ecrc.raw: primary GPT header has a bad partition entry CRC' mkgpt -V ecrc.raw
 damage nobackup 'd[-512:] = b"\0" * 512'
 t_err "-V: missing backup header" 1 'mkgpt: nobackup.raw: backup GPT header has no GPT signature' mkgpt -V nobackup.raw
-t_ok "(sfdisk reports that disk as fine)" sh -c 'sfdisk --verify nobackup.raw >/dev/null 2>&1 || true'
+t_ok "(sfdisk --verify passes that disk: \"No errors detected\", exit 0)" \
+    sh -c 'sfdisk --verify nobackup.raw >sfv.out 2>&1 && grep -q "^No errors detected\.$" sfv.out'
 damage alt 'd[512 + 32:512 + 40] = struct.pack("<Q", 999); hdr_crc(512)'
 t_err "-V: wrong alternate LBA" 1 'mkgpt: alt.raw: primary header puts the backup at LBA 999' mkgpt -V alt.raw
 damage overlap '
