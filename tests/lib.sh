@@ -151,7 +151,8 @@ t_fail() {
 	[ -z "${2:-}" ] || head -c 2000 "$2" | _diag
 }
 
-t_skip() { _t_line "ok - $1 # SKIP $2"; }
+# The reason on the one line (an error quoted in it may have several).
+t_skip() { _t_line "ok - $1 # SKIP $(printf %s "$2" | tr '\n' ' ')"; }
 
 need() {
 	for _c; do
