@@ -13,7 +13,7 @@ cd "$T" || exit 1
 
 if ! need mandoc openssl mksquashfs; then
 	t_skip "man page examples" "mandoc, openssl or squashfs-tools not installed"
-	exit 0
+	t_done
 fi
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 SOURCE_DATE_EPOCH=1700000000
@@ -73,9 +73,9 @@ pkcs7sign -k $F/key.pem -c $F/cert.pem -o $F/data.sig $F/data
 # mkuki's: the stub and Debian's kernel, under the names the page uses.
 have_uki=
 if [ ! -f $STUB ]; then
-	uki_why="systemd-boot-efi not installed"
+	uki_case=t_skip uki_why="systemd-boot-efi not installed"
 elif ! kernel_get; then
-	uki_why=$KERNEL_WHY
+	uki_case=t_archive uki_why=$KERNEL_WHY
 else
 	cp $STUB $F/root/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 	cp "$KERNEL" $F/root/boot/vmlinuz-6.1.0-56-amd64
@@ -139,13 +139,13 @@ for page in manifest mkcpio mkgpt mksqfs mkuki mkverity pkcs7sign pkgroot modroo
 		n=${b%.sh}; n=${n##*.}
 		desc="$page(1) EXAMPLES, block $n, works when pasted"
 		if ! [ -s "$b" ]; then
-			echo "not ok - $desc"
-			echo "# no \"\$ \" command in it" | _diag
+			t_fail "$desc"
+			echo "no \"\$ \" command in it" | _diag
 			continue
 		fi
 		case $page:$n in
 		pkcs7sign:2) [ -n "$have_token" ] || { t_skip "$desc" "softhsm2 or the pkcs11 engine missing"; continue; } ;;
-		mkuki:*) [ -n "$have_uki" ] || { t_skip "$desc" "$uki_why"; continue; } ;;
+		mkuki:*) [ -n "$have_uki" ] || { $uki_case "$desc" "$uki_why"; continue; } ;;
 		esac
 		# pkcs7sign's examples stand alone; the others build on each other.
 		if [ $page = pkcs7sign ]; then
@@ -161,7 +161,7 @@ for page in manifest mkcpio mkgpt mksqfs mkuki mkverity pkcs7sign pkgroot modroo
 		(cd "ex-$page" && set -e && . "$b") >"$b.out" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ] && [ $page = pkgroot ] && [ -z "$archive_ok" ] &&
-		    grep -q 'pkgroot: .*\(Failed to fetch\|Could not\|unreachable\|Temporary failure\)' "$b.out"; then
+		    offline "$b.out"; then
 			archive_ok=no
 			t_skip "$desc" "Debian archive unreachable: $(grep -m1 pkgroot "$b.out" | head -c 200)"
 			continue
@@ -172,10 +172,11 @@ for page in manifest mkcpio mkgpt mksqfs mkuki mkverity pkcs7sign pkgroot modroo
 			rc=0
 		fi
 		if [ $rc -eq 0 ]; then
-			echo "ok - $desc"
+			t_pass "$desc"
 		else
-			echo "not ok - $desc"
+			t_fail "$desc"
 			{ echo "exit $rc from:"; cat "$b"; head -c 2000 "$b.out"; } | _diag
 		fi
 	done
 done
+t_done

@@ -17,3 +17,4 @@ for d in "$top"/tests/fuzz/corpus/*/; do
 		t_ok "$t: ${f##*/}" "$B/tests/fuzz/$t" "$f"
 	done
 done
+t_done

@@ -10,7 +10,7 @@
 . "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-profile_need install || exit 0
+profile_need install || t_done
 profile_repo
 mkdir -p elsewhere
 profile_initrd testinit
@@ -62,7 +62,7 @@ t_ok "make uninstall removes every installed file" \
 # --- kernel-install -------------------------------------------------------
 if ! need kernel-install strace; then
 	t_skip "kernel-install plugin" "kernel-install or strace not installed"
-	exit 0
+	t_done
 fi
 P=$T/prefix
 mk install PREFIX="$P" >/dev/null
@@ -195,3 +195,4 @@ PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$T/vmlinuz.gz" >kz.out 2>&1; 
 t_ok "a compressed kernel on an arm64 machine (uname -m): linuxaa64.efi.stub" \
     sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q 'usr/lib/systemd/boot/efi/linuxaa64.efi.stub: no stub' kz.out"
 kinstall uki initkit remove $K >/dev/null 2>&1
+t_done

@@ -6,6 +6,9 @@
 # only the first run needs the archive. It sets KERNEL (the vmlinuz path)
 # and KVER and returns 0, or returns 1 with the reason in KERNEL_WHY.
 # archive_get (below) does the same for any packages of any architecture.
+# The reason starts "Debian archive unreachable: " only when pkgroot's
+# error says the network failed (offline, tests/lib.sh); t_archive makes
+# that a skip and anything else a failure.
 
 kernel_get() {
 	KERNEL= KVER= KERNEL_WHY=
@@ -40,7 +43,21 @@ archive_get() {
 	mkdir -p "$_kc" || { GET_WHY="cannot create $_kc"; return 1; }
 	if ! pkgroot -f ${_ga:+-a $_ga} -c "$_kc" -x '/usr/share/*' \
 	    -o "$T/$_gd" "$@" >"$T/$_gd.mtree" 2>"$T/$_gd.err"; then
-		GET_WHY="Debian archive unreachable: $(head -c 200 "$T/$_gd.err")"
+		if offline "$T/$_gd.err"; then
+			GET_WHY="Debian archive unreachable: $(head -c 200 "$T/$_gd.err")"
+		else
+			GET_WHY="pkgroot failed: $(head -c 2000 "$T/$_gd.err")"
+		fi
 		return 1
 	fi
+}
+
+# t_archive DESC WHY: the case DESC, which needs what kernel_get or
+# archive_get did not get (WHY, their reason): a skip when the archive
+# could not be reached, a failure for anything else.
+t_archive() {
+	case $2 in
+	"Debian archive unreachable: "*) t_skip "$1" "$2" ;;
+	*) t_fail "$1"; printf '%s\n' "$2" | _diag ;;
+	esac
 }

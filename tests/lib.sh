@@ -8,8 +8,24 @@
 #   t_err DESC CODE REGEX CMD...   CMD exits CODE, prints nothing on stdout,
 #                                  and one stderr line matching REGEX
 #   t_usage DESC CMD...            CMD exits 2 and prints its usage
-#   t_skip DESC REASON
+#   t_pass DESC, t_fail DESC [FILE]  a case the script decided itself (FILE:
+#                                  the diagnostic)
+#   t_skip DESC REASON             only for a stated absence: a tool not
+#                                  installed, the archive not reachable
+#   t_done                         the script's last word: how many cases
+#                                  it ran; exits 0
 #   need CMD...                    true if every CMD is on PATH
+#   offline FILE                   true if the error in FILE says the
+#                                  network or the archive could not be
+#                                  reached
+#   no_loop FILE                   true if the error in FILE says there
+#                                  are no loop devices to use here
+#
+# Sourcing prints "# start of SCRIPT", t_done "# end of SCRIPT: N cases";
+# tests/run fails a script that does not reach t_done (an early exit 0
+# would lose its cases unseen) or whose count is not what it printed.
+# A case whose command passed although the shell could not find one of
+# its commands (! cmd, cmd || true) fails.
 #
 # $T is a fresh work directory (removed at exit); the tools under test are
 # first on PATH. Environment that could leak into outputs is cleared.
@@ -28,18 +44,41 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/initkit-test.XXXXXX")
 export T
 trap 'rm -rf "$T"' EXIT
 umask 022
+echo "# start of $0"
+
+# Every TAP line of a case goes through here, counted in a file: a case
+# in a subshell counts too.
+_t_line() {
+	echo "$1"
+	echo >>"$T/.cases"
+}
+
+t_done() {
+	echo "# end of $0: $(cat "$T/.cases" 2>/dev/null | wc -l) cases"
+	exit 0
+}
 
 # awk ends the last line too: output without a newline must not glue the
 # next TAP line to a diagnostic, where tests/run would not count it.
 _diag() { awk '{ print "# " $0 }'; }
 
+# A command the shell did not find, as dash and bash say it: a case that
+# passed with it (! cmd, cmd || true) proved nothing.
+_notfound() {
+	grep -Eq -e '^[^#].*: [0-9]+: .*: not found$' \
+	    -e '^[^#].*: line [0-9]+: .*: command not found$' "$T/.err" || return 1
+	_t_line "not ok - $_d"
+	{ echo "a command was not found:"; head -c 2000 "$T/.err"; } | _diag
+}
+
 t_ok() {
 	_d=$1; shift
 	if "$@" >"$T/.out" 2>"$T/.err"; then
-		echo "ok - $_d"
+		_notfound || _t_line "ok - $_d"
 	else
-		echo "not ok - $_d"
-		echo "exit $? from: $*" | _diag
+		_rc=$?
+		_t_line "not ok - $_d"
+		echo "exit $_rc from: $*" | _diag
 		head -c 2000 "$T/.err" | _diag
 	fi
 }
@@ -48,15 +87,16 @@ t_eq() {
 	_d=$1; _exp=$2; shift 2
 	if "$@" >"$T/.out" 2>"$T/.err"; then
 		if [ "$(cat "$T/.out")" = "$_exp" ]; then
-			echo "ok - $_d"
+			_notfound || _t_line "ok - $_d"
 			return
 		fi
-		echo "not ok - $_d"
+		_t_line "not ok - $_d"
 		{ echo "expected:"; printf '%s\n' "$_exp"; echo "got:";
 		  head -c 2000 "$T/.out"; } | _diag
 	else
-		echo "not ok - $_d"
-		echo "exit $? from: $*" | _diag
+		_rc=$?
+		_t_line "not ok - $_d"
+		echo "exit $_rc from: $*" | _diag
 		head -c 2000 "$T/.err" | _diag
 	fi
 }
@@ -67,9 +107,9 @@ t_err() {
 	_rc=$?
 	if [ "$_rc" -eq "$_code" ] && [ ! -s "$T/.out" ] &&
 	    [ "$(wc -l <"$T/.err")" -eq 1 ] && grep -Eq -- "$_re" "$T/.err"; then
-		echo "ok - $_d"
+		_t_line "ok - $_d"
 	else
-		echo "not ok - $_d"
+		_t_line "not ok - $_d"
 		echo "exit $_rc (want $_code), stdout $(wc -c <"$T/.out") bytes, stderr (want one line matching $_re):" | _diag
 		head -c 2000 "$T/.err" | _diag
 	fi
@@ -80,9 +120,9 @@ t_usage() {
 	"$@" >"$T/.out" 2>"$T/.err"
 	_rc=$?
 	if [ "$_rc" -eq 2 ] && [ ! -s "$T/.out" ] && grep -q '^usage: ' "$T/.err"; then
-		echo "ok - $_d"
+		_t_line "ok - $_d"
 	else
-		echo "not ok - $_d"
+		_t_line "not ok - $_d"
 		echo "exit $_rc (want 2 and a usage line):" | _diag
 		head -c 2000 "$T/.err" | _diag
 	fi
@@ -96,18 +136,38 @@ t_missing() {
 	_rc=$?
 	if [ "$_rc" -eq 2 ] && [ ! -s "$T/.out" ] &&
 	    [ "$(head -n 1 "$T/.err")" = "$_line" ] && grep -q '^usage: ' "$T/.err"; then
-		echo "ok - $_d"
+		_t_line "ok - $_d"
 	else
-		echo "not ok - $_d"
+		_t_line "not ok - $_d"
 		echo "exit $_rc (want 2, the line \"$_line\" and a usage):" | _diag
 		head -c 2000 "$T/.err" | _diag
 	fi
 }
 
-t_skip() { echo "ok - $1 # SKIP $2"; }
+t_pass() { _t_line "ok - $1"; }
+
+t_fail() {
+	_t_line "not ok - $1"
+	[ -z "${2:-}" ] || head -c 2000 "$2" | _diag
+}
+
+# The reason on the one line (an error quoted in it may have several).
+t_skip() { _t_line "ok - $1 # SKIP $(printf %s "$2" | tr '\n' ' ')"; }
 
 need() {
 	for _c; do
 		command -v "$_c" >/dev/null 2>&1 || return 1
 	done
+}
+
+# apt's words for a network it could not use (pkgroot passes them on):
+# an archive that answered with an error is no absence.
+offline() {
+	grep -Eq 'Could not resolve|Cannot initiate the connection|Temporary failure resolving|Could not connect|Unable to connect|Network is unreachable|No route to host|Connection timed out|Connection refused' "$1"
+}
+
+# A loop device that could not be had (systemd-dissect, systemd-repart in
+# a container): not what they say of an image they read.
+no_loop() {
+	grep -Eqi 'loop.*(No such device|No such file or directory|Operation not permitted|Permission denied)' "$1"
 }

@@ -9,10 +9,10 @@
 . "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-profile_need make || exit 0
+profile_need make || t_done
 if ! need git || ! git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	t_skip "make" "not a git checkout: no fresh clone to make"
-	exit 0
+	t_done
 fi
 profile_repo
 profile_initrd testinit
@@ -128,3 +128,4 @@ t_ok "make PROFILE=testroot clean removes out/testroot" \
 rm -rf out/keys
 t_eq "make keys: db.key 0600, db.crt 0644" "600 644" \
     sh -c "(umask 077 && ./mk PROFILE=testinit keys >/dev/null) && stat -c %a out/keys/db.key out/keys/db.crt | tr '\n' ' ' | sed 's/ \$//'"
+t_done

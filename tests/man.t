@@ -3,16 +3,17 @@
 # (section 5); mandoc -Tlint and groff find nothing; the tool's usage
 # message (-h) is the page's SYNOPSIS; make install installs them all.
 . "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
 
 if ! need mandoc; then
 	t_skip "man pages" "mandoc not installed"
-	exit 0
+	t_done
 fi
 for src in "$top"/bin/*.c; do
 	tool=$(basename "$src" .c)
 	page=$top/bin/$tool.1
 	if [ ! -f "$page" ]; then
-		echo "not ok - $tool: no man page bin/$tool.1"
+		t_fail "$tool: no man page bin/$tool.1"
 		continue
 	fi
 	t_ok "$tool.1: mandoc -Tlint clean" mandoc -Tlint -W warning "$page"
@@ -31,7 +32,7 @@ done
 # The formats the tools define have pages of their own, section 5.
 for page in packages.tsv.5 initkit-spec.5; do
 	if [ ! -f "$top/bin/$page" ]; then
-		echo "not ok - no man page bin/$page"
+		t_fail "no man page bin/$page"
 		continue
 	fi
 	t_ok "$page: mandoc -Tlint clean" mandoc -Tlint -W warning "$top/bin/$page"
@@ -57,6 +58,8 @@ if need git && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	notes='DESIGN''\.md|SPECS''\.md|\.\./sha''red'
 	t_eq "no file cites the planning notes (\$notes)" "" \
 	    sh -c "cd '$top' && git grep -nE '$notes' -- . || :"
+else
+	t_skip "no file cites the planning notes" "git not installed, or not a git checkout"
 fi
 # What man(1) shows: groff, with all its warnings, at the width of a
 # terminal (78 columns), warns of nothing ("can't break line" of a
@@ -70,3 +73,4 @@ for page in "$top"/bin/*.[1-9]; do
 	t_eq "$name: groff -ww warns of nothing" "" \
 	    sh -c "LC_ALL=C.UTF-8 groff -mandoc -ww -z -Tutf8 '$page' 2>&1"
 done
+t_done

@@ -6,7 +6,7 @@ cd "$T" || exit 1
 
 if ! need jq; then
 	t_skip "manifest" "jq not installed"
-	exit 0
+	t_done
 fi
 tab=$(printf '\t')
 sha=0000000000000000000000000000000000000000000000000000000000000000
@@ -271,6 +271,8 @@ if need dpkg; then
 	done
 	IFS=' '
 	t_ok "-d: the version order is dpkg's" test $ok = 1
+else
+	t_skip "-d: the version order is dpkg's" "dpkg not installed"
 fi
 
 # mkosi's own manifest code (bookworm's mkosi 14), driven with this package
@@ -375,3 +377,4 @@ else
 		t_skip "spdx: the SPDX 2.3 schema" "no Debian 12 or npm package ships it: SPDX_SCHEMA=spdx-schema.json (spdx-spec, tag v2.3) validates against it"
 	fi
 fi
+t_done

@@ -297,3 +297,4 @@ t_ok "bsdtar's mtree of a directory, read with -C: bsdcpio lists what bsdtar's o
 t_ok "a mode the spec leaves out comes from the file" \
     sh -c 'printf "#mtree\n./etc type=dir mode=0755\n./etc/motd type=file\n" >nomode.mtree &&
 	mkcpio -z none -C bt -o nomode.cpio nomode.mtree && bsdcpio -itv <nomode.cpio 2>/dev/null | grep -q "^-rw------- .* etc/motd$"'
+t_done

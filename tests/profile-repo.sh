@@ -16,7 +16,7 @@
 #                       Debian archive's systemd-boot-efi for arm64, kept in
 #                       the test cache (archive_get, tests/kernel.sh):
 #                       sets STUB64 and returns 0, or returns 1 with the
-#                       reason in STUB64_WHY
+#                       reason in STUB64_WHY (for t_archive)
 #   profile_repo_arm64  after profile_repo, adds to $T/repo: testlib for
 #                       amd64 and for arm64 (usr/lib/testlib/arch says
 #                       which), and for arm64 linux-image-test (release

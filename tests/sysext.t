@@ -6,7 +6,7 @@ cd "$T" || exit 1
 
 if ! need make openssl unsquashfs; then
 	t_skip "sysext" "make, openssl or unsquashfs not installed"
-	exit 0
+	t_done
 fi
 mkdir -p c && echo hello >c/hello
 cat >ext.mtree <<EOF2
@@ -45,8 +45,9 @@ t_eq "extension-release" "$(printf '%s\n' ID=debian VERSION_ID=12 'SYSEXT_SCOPE=
     cat out/extension-release
 t_ok "the signature partition signs mkverity's root hash" \
     sh -c 'grep -aq "\"rootHash\":\"$(cat out/roothash)\"" out/sig.img'
+# Not rewritten: the same inode, the same mtime to the nanosecond.
 t_ok "a second make has nothing to do" \
-    sh -c 'before=$(stat -c %Y.%N out/hello.sysext.raw); sleep 1; ./mk >/dev/null && [ "$(stat -c %Y.%N out/hello.sysext.raw)" = "$before" ]'
+    sh -c 'before=$(stat -c "%i %.9Y" out/hello.sysext.raw); ./mk >/dev/null && [ "$(stat -c "%i %.9Y" out/hello.sysext.raw)" = "$before" ]'
 t_ok "the same inputs: the same image" \
     sh -c 'cp out/hello.sysext.raw first.raw && rm -rf out && ./mk >/dev/null && cmp first.raw out/hello.sysext.raw'
 # SYSEXT_ARCH=arm64: the release file and the GPT types say so; sfdisk
@@ -74,9 +75,12 @@ import json
 d = json.load(open("d.json"))
 assert d["useSystemExtension"] is True, d
 assert {m["designator"]: m["verity"] for m in d["mounts"]}["root"] == "signed"'
+	elif no_loop d.err; then
+		t_skip "systemd-dissect" "no loop devices here: $(head -c 160 d.err)"
 	else
-		t_skip "systemd-dissect" "$(head -c 160 d.err)"
+		t_fail "systemd-dissect: a signed system extension" d.err
 	fi
 else
 	t_skip "systemd-dissect" "needs root, loop devices and systemd-dissect"
 fi
+t_done

@@ -207,3 +207,4 @@ for tool in mkcpio mksqfs; do
 	    "^$tool: own\.mtree:3: sh2: owner 4294967295:4294967295 out of range$" \
 	    "$S/out" -- $tool -o out own.mtree
 done
+t_done

@@ -10,7 +10,7 @@
 for c in apt-get apt-ftparchive gpg python3; do
 	if ! need $c; then
 		t_skip "pkgroot: hostile packages" "$c not installed"
-		exit 0
+		t_done
 	fi
 done
 repo_init "$T/repo"
@@ -466,3 +466,4 @@ for loc in C POSIX C.UTF-8; do
 		grep -q "^\./usr/link type=link .* link=caf\\\\303\\\\251\$" $1.mtree &&
 		[ -f "root-$1/usr/$(printf "caf\303\251")" ]' - $loc
 done
+t_done

@@ -53,3 +53,4 @@ printf '%s\n' "$cases" | while IFS='|' read -r val what re; do
 		run "$t: -t $what ('$val')" "^$t: -t: $re" $t -t "$val"
 	done
 done
+t_done

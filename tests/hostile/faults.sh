@@ -23,7 +23,7 @@ cd "$T" || exit 1
 if ! need strace || ! strace -f -qq -o /dev/null -e trace=write \
     -e inject=write:error=EIO:when=60000 true 2>/dev/null; then
 	t_skip "faults" "strace not installed or not permitted"
-	exit 0
+	t_done
 fi
 # LeakSanitizer cannot run under a tracer.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
@@ -182,8 +182,7 @@ f_sweep() {
 	rm -rf "$T/f.ref" "$T/f.prev" && mkdir -p "$T/f.ref" "$T/f.prev"
 	f_run "" "$@"
 	if [ "$_frc" -ne 0 ]; then
-		echo "not ok - $_ftool: a clean run"
-		head -c 2000 "$T/.ferr" | _diag
+		t_fail "$_ftool: a clean run" "$T/.ferr"
 		cd "$T" || exit 1
 		return
 	fi
@@ -236,9 +235,9 @@ $(head -c 600 "$T/.ferr")"
 				done
 			done
 			if [ -z "$_fnot" ]; then
-				echo "ok - $_ftool: $_ff at each $_fc ($_fgroup runs)"
+				t_pass "$_ftool: $_ff at each $_fc ($_fgroup runs)"
 			else
-				echo "not ok - $_ftool: $_ff at each $_fc ($_fgroup runs)"
+				t_fail "$_ftool: $_ff at each $_fc ($_fgroup runs)"
 				echo "$_fnot" | sed 1d | _diag
 			fi
 		done
@@ -337,3 +336,4 @@ if need cc depmod; then
 else
 	t_skip "modroot" "a C compiler or kmod not installed"
 fi
+t_done

@@ -9,7 +9,7 @@
 
 if ! need python3; then
 	t_skip "mkgpt: hostile inputs" "python3 not installed"
-	exit 0
+	t_done
 fi
 SEED=0b9a3a5e-1b1f-4a53-8f4e-2f6c1c2b3d4e
 
@@ -177,3 +177,4 @@ both "the entries at LBA 2^55+2 (LBA 2 after an overflow)" 'h("<Q", 72, 2**55 + 
 both "the first usable LBA after the last, and no partition" \
     'unused(0); h("<Q", 40, struct.unpack_from("<Q", d, 512 + 48)[0] + 1)' \
     'the first usable LBA [0-9]+ is after the last, [0-9]+$'
+t_done

@@ -13,8 +13,8 @@
 . "$top/tests/profile-repo.sh"
 cd "$T" || exit 1
 
-profile_need "make PROFILE interrupted" || exit 0
-need setsid || { t_skip "make PROFILE interrupted" "setsid not installed"; exit 0; }
+profile_need "make PROFILE interrupted" || t_done
+need setsid || { t_skip "make PROFILE interrupted" "setsid not installed"; t_done; }
 profile_repo
 mkdir -p profiles/int
 profile_initrd int 'EXCLUDE = /usr/share/doc/*/changelog*'
@@ -49,9 +49,8 @@ t0=$(date +%s.%N)
 build clean >clean.out 2>&1; rc=$?
 t1=$(date +%s.%N)
 if [ $rc -ne 0 ]; then
-	echo "not ok - make PROFILE=int: the uninterrupted build"
-	_diag <clean.out
-	exit 0
+	t_fail "make PROFILE=int: the uninterrupted build" clean.out
+	t_done
 fi
 outputs clean >clean.sums
 # Milliseconds of a whole build: the kills fall within it.
@@ -84,17 +83,17 @@ while [ $# -ge 2 ]; do
 	shift 2
 	if ! build int >rerun.out 2>&1; then
 		_h_log "$name" message
-		echo "not ok - $name: the rerun fails"
+		t_fail "$name: the rerun fails"
 		{ cat kills.log; cat rerun.out; } | _diag
 		continue
 	fi
 	outputs int >int.sums
 	if cmp -s clean.sums int.sums; then
 		_h_log "$name" ok
-		echo "ok - $name: every output equals the uninterrupted build's"
+		t_pass "$name: every output equals the uninterrupted build's"
 	else
 		_h_log "$name" partial
-		echo "not ok - $name: outputs differ from the uninterrupted build's"
+		t_fail "$name: outputs differ from the uninterrupted build's"
 		{ cat kills.log; diff clean.sums int.sums; } | _diag
 	fi
 done
@@ -117,26 +116,25 @@ for prog in "$B/bin/pkgroot" "$(command -v systemd-sysusers)" \
 	    SOURCE_DATE_EPOCH=1700000000 PROFILE=int >killed.out 2>&1
 	if ! grep -q 'Error 137' killed.out; then
 		_h_log "$name" message
-		echo "not ok - $name: make's child was not killed"
-		_diag <killed.out
+		t_fail "$name: make's child was not killed" killed.out
 		continue
 	fi
 	if ! build int >rerun.out 2>&1; then
 		_h_log "$name" message
-		echo "not ok - $name: the rerun fails"
-		_diag <rerun.out
+		t_fail "$name: the rerun fails" rerun.out
 		continue
 	fi
 	outputs int >int.sums
 	if cmp -s clean.sums int.sums; then
 		_h_log "$name" ok
-		echo "ok - $name: every output equals the uninterrupted build's"
+		t_pass "$name: every output equals the uninterrupted build's"
 	else
 		_h_log "$name" partial
-		echo "not ok - $name: outputs differ from the uninterrupted build's"
+		t_fail "$name: outputs differ from the uninterrupted build's"
 		diff clean.sums int.sums | _diag
 	fi
 done
 
 t_ok "make PROFILE=int: a further make does nothing" \
     sh -c "env -u KEY -u CERT make -s -C '$top' B='${B#$top/}' PROFILES='$T/profiles' OUTROOT='$T/int' MIRROR=copy:$T/repo KEYRING=$KEY KERNEL=test KEY='$T/k.pem' CERT='$T/c.pem' SOURCE_DATE_EPOCH=1700000000 PROFILE=int >again.out 2>&1 && ! grep -v 'Nothing to be done' again.out | grep -q ."
+t_done

@@ -104,10 +104,10 @@ h_case() {
 	fi
 	_h_log "$_hn" "$_hres"
 	if [ "$_hres" = ok ]; then
-		echo "ok - $_hn"
+		t_pass "$_hn"
 		return 0
 	fi
-	echo "not ok - $_hn"
+	t_fail "$_hn"
 	{
 		echo "outcome $_hres: exit $_hgot (want $_hrc), stderr (want one line matching $_hre):"
 		head -c 2000 "$T/.herr"

@@ -40,3 +40,4 @@ h_sandbox
 h_case "mkgpt: a file name with a newline and an escape sequence" 1 \
     '^mkgpt: a\\012b\\033\[2K: No such file or directory$' "$S/out" -- \
     mkgpt -o out "esp=$(printf 'a\nb\033[2K')"
+t_done

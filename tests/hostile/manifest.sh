@@ -41,3 +41,4 @@ row bash 1.0 amd64 bash 1 "$sha" >old.tsv
 row bash "$(printf '1.0\033[2K')" amd64 bash 1 "$sha" >new.tsv
 h_case "manifest: -d, a version with an escape sequence" 1 \
     '^manifest: new\.tsv:1: version 1\.0\\033\[2K: invalid$' - -- manifest -d old.tsv new.tsv
+t_done

@@ -230,3 +230,4 @@ for l in unlock t60-nfs t70-iscsi; do
 done
 t_ok "no unit failed in the initrd of a network boot" \
     sh -c '! grep -a -B2 -A2 "Failed to start" unlock.initrd t60-nfs.initrd t70-iscsi.initrd 2>/dev/null >&2'
+t_done

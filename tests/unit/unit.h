@@ -2,16 +2,26 @@
  * unit.h: TAP for the C unit tests of bin/lib. ok() prints one line per
  * case; exits() runs a function in a child and checks that it exits with a
  * code and a stderr line containing a string (bin/lib reports errors by
- * exiting, as the tools do).
+ * exiting, as the tools do). As tests/lib.sh does for a script, the
+ * program says "# start of NAME" first and unit_done() "# end of NAME: N
+ * cases" last, which tests/run checks.
  */
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int unit_failed;
+static int unit_cases, unit_failed;
+
+static __attribute__((constructor)) void
+unit_start(void)
+{
+	printf("# start of %s\n", program_invocation_name);
+	fflush(stdout);
+}
 
 #define ok(cond, ...) unit_ok(!!(cond), #cond, __VA_ARGS__)
 
@@ -30,6 +40,7 @@ unit_ok(int pass, const char *expr, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+	unit_cases++;
 	if (!pass) {
 		printf("# failed: %s\n", expr);
 		unit_failed = 1;
@@ -75,5 +86,7 @@ exits(int code, const char *msg, void (*fn)(void *), void *arg,
 static int
 unit_done(void)
 {
+	printf("# end of %s: %d cases\n", program_invocation_name, unit_cases);
+	fflush(stdout);
 	return unit_failed;
 }
