@@ -297,4 +297,12 @@ t_ok "bsdtar's mtree of a directory, read with -C: bsdcpio lists what bsdtar's o
 t_ok "a mode the spec leaves out comes from the file" \
     sh -c 'printf "#mtree\n./etc type=dir mode=0755\n./etc/motd type=file\n" >nomode.mtree &&
 	mkcpio -z none -C bt -o nomode.cpio nomode.mtree && bsdcpio -itv <nomode.cpio 2>/dev/null | grep -q "^-rw------- .* etc/motd$"'
+# A line continued by a backslash is one entry (libarchive's readline):
+# its name, found here, and a relative contents= on the next line, as
+# bsdtar reads the same spec.
+printf '#mtree\n./etc type=dir mode=0755\n./etc/motd\\\n type=file mode=0644\n./etc/issue type=file \\\n mode=0644 contents=etc/motd\n' >cont.mtree
+t_ok "an entry line continued by a backslash: the file of its name, and contents= on the next line" \
+    sh -c 'mkcpio -z none -C bt -o cont.cpio cont.mtree && (cd bt && bsdtar -cf ../cont-bsdtar.cpio --format=newc @../cont.mtree) &&
+	[ "$(bsdtar -xOf cont.cpio etc/motd)" = hello ] && [ "$(bsdtar -xOf cont.cpio etc/issue)" = hello ] &&
+	bsdcpio -it <cont.cpio 2>/dev/null | sort >cont.got && bsdcpio -it <cont-bsdtar.cpio 2>/dev/null | sed "s,^\./,," | sort >cont.want && diff cont.want cont.got'
 t_done

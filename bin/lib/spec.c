@@ -429,6 +429,10 @@ by_path(struct scan *sc, const char *raw, size_t len)
 	const char *contents, *size, *type = NULL;
 	const struct line *e = scan_find(sc, name, &contents, &size);
 
+	if (e == NULL) {
+		free(name);
+		return 0;	/* not an entry scan_spec saw */
+	}
 	for (; e < sc->v + sc->n && strcmp(e->name, name) == 0; e++)
 		if (e->type != NULL)
 			type = e->type;
@@ -439,81 +443,68 @@ by_path(struct scan *sc, const char *raw, size_t len)
 /*
  * The spec text with every relative "contents=" (or "content=") value
  * prefixed by base, and a file entry without one given contents= of its
- * path under base; names (the first word of an entry line) and comments
- * are left alone. Words are separated by blanks and escaped newlines.
+ * path under base. Lines and words are split as scan_spec splits them
+ * (next_line's logical lines, blanks " \t\r\n"), on a copy whose
+ * continuations became blanks of the same length, so offsets in it are
+ * offsets in buf; what is written is buf's own text with the insertions.
  */
 static char *
 absolute_contents(struct scan *sc, const char *buf, size_t len,
     const char *base, size_t *outlen)
 {
-	char *enc = spec_encode(base), *out;
-	size_t n = 0, cap = len + 1, word = 0, name = 0, namelen = 0;
-	int bol = 1, comment = 0, entry = 0;
+	static const char blank[] = " \t\r\n";
+	char *enc = spec_encode(base), *flat = xmalloc(len + 1), *pos = flat;
+	char *l, *out = NULL;
+	size_t lineno = 0, done = 0;
+	FILE *f = open_memstream(&out, outlen);
 
-	out = xmalloc(cap);
-	for (size_t i = 0; i <= len; i++) {
-		char c = i < len ? buf[i] : '\n';
-		size_t k = 0;
+	if (f == NULL)
+		err(1, "open_memstream");
+	memcpy(flat, buf, len);
+	flat[len] = '\0';
+	while ((l = next_line(&pos, &lineno)) != NULL) {
+		size_t end = (size_t)(l - flat) + strlen(l);
+		char *w = l + strspn(l, " \t"), *name = NULL;
+		size_t namelen = 0;
 
-		if (bol && i < len) {
-			size_t j = i;
+		if (*w == '#' || *w == '\0' || *w == '\r') {
+			/* A comment or blank line, as scan_spec skips it. */
+		} else {
+			if (*w != '/') {
+				name = w;
+				namelen = strcspn(w, blank);
+				w += namelen;
+			}
+			for (w += strspn(w, blank); *w != '\0';
+			    w += strspn(w, blank)) {
+				size_t wl = strcspn(w, blank), k = 0;
 
-			while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
-				j++;
-			comment = j < len && buf[j] == '#';
-			entry = j < len && buf[j] != '/' && buf[j] != '\n' &&
-			    buf[j] != '\r' && !comment;
-			word = 0;
-			namelen = 0;
-			bol = 0;
+				if (wl > 9 && memcmp(w, "contents=", 9) == 0)
+					k = 9;
+				else if (wl > 8 && memcmp(w, "content=", 8) == 0)
+					k = 8;
+				if (k != 0 && w[k] != '/') {
+					size_t at = (size_t)(w - flat) + k;
+
+					fwrite(buf + done, 1, at - done, f);
+					fprintf(f, "%s/", enc);
+					done = at;
+				}
+				w += wl;
+			}
 		}
-		if (entry && word == 1 && namelen == 0 && name < i &&
-		    (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
-			namelen = i - name;
-		/* At the end of an entry line: the file's own path. */
-		if (entry && namelen > 0 && c == '\n' && (i == 0 ||
-		    buf[i - 1] != '\\') && by_path(sc, buf + name, namelen)) {
-			if (n + strlen(enc) + namelen + 12 > cap)
-				out = xreallocarray(out, cap = cap * 2 +
-				    strlen(enc) + namelen + 12, 1);
-			n += (size_t)sprintf(out + n, " contents=%s/%.*s", enc,
-			    (int)namelen, buf + name);
+		if (name != NULL && by_path(sc, name, namelen)) {
+			fwrite(buf + done, 1, end - done, f);
+			fprintf(f, " contents=%s/%.*s", enc, (int)namelen,
+			    buf + (name - flat));
+			done = end;
 		}
-		if (i == len)
-			break;
-		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
-		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
-		    buf[i - 1] == '\n') && entry && word == 0)
-			name = i;
-		if (!comment && c != ' ' && c != '\t' && c != '\n' &&
-		    (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t' ||
-		    buf[i - 1] == '\n') && !(entry && word++ == 0)) {
-			/* buf need not end in a NUL: compare within len. */
-			if (len - i >= 9 && memcmp(buf + i, "contents=", 9) == 0)
-				k = 9;
-			else if (len - i >= 8 &&
-			    memcmp(buf + i, "content=", 8) == 0)
-				k = 8;
-			if (k != 0 && (i + k >= len || buf[i + k] == '/'))
-				k = 0;
-		}
-		if (n + k + strlen(enc) + 3 > cap)
-			out = xreallocarray(out, cap = cap * 2 + k +
-			    strlen(enc) + 3, 1);
-		if (k != 0) {
-			memcpy(out + n, buf + i, k);
-			n += k;
-			n += (size_t)sprintf(out + n, "%s/", enc);
-			i += k - 1;
-			continue;
-		}
-		out[n++] = c;
-		if (c == '\n' && (i == 0 || buf[i - 1] != '\\'))
-			bol = 1;
 	}
-	out[n] = '\0';
+	fwrite(buf + done, 1, len - done, f);
+	if (fclose(f) != 0)
+		err(1, "open_memstream");
+	free(flat);
 	free(enc);
-	*outlen = n;
 	return out;
 }
 

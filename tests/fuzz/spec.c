@@ -37,9 +37,64 @@ again(void)
 }
 
 /*
+ * The first word of line l, its \ooo escapes decoded, into buf (size
+ * cap): 0 if it holds another escape, which could name any path.
+ */
+static int
+first_word(const char *l, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	l += strspn(l, " \t");
+	for (; *l != '\0' && *l != ' ' && *l != '\t' && n + 1 < cap; l++) {
+		if (*l != '\\')
+			buf[n++] = *l;
+		else if (l[1] >= '0' && l[1] <= '3' && l[2] >= '0' &&
+		    l[2] <= '7' && l[3] >= '0' && l[3] <= '7') {
+			buf[n++] = (char)((l[1] - '0') << 6 | (l[2] - '0') << 3 |
+			    (l[3] - '0'));
+			l += 3;
+		} else
+			return 0;
+	}
+	buf[n] = '\0';
+	return 1;
+}
+
+/*
+ * Whether name is named by exactly one line of the spec, and no /set
+ * gives a size= (a later line or a /set would change its size): lines
+ * are split at every newline, so a continuation's second half counts
+ * as a line too, and a line whose name cannot be decoded here counts
+ * as any name.
+ */
+static int
+named_once(const char *data, size_t size, const char *name)
+{
+	char *copy = strndup(data, size), *save = NULL, *l;
+	char word[1024];
+	int lines = 0;
+
+	if (copy == NULL)
+		fuzz_fail("strndup");
+	for (l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n",
+	    &save)) {
+		const char *p = l + strspn(l, " \t");
+
+		if (*p == '/' && strstr(p, "size=") != NULL)
+			lines += 2;
+		else if (!first_word(l, word, sizeof(word)) ||
+		    strcmp(word, name) == 0)
+			lines++;
+	}
+	free(copy);
+	return lines == 1;
+}
+
+/*
  * The size= of each plain line "./name ... size=N ..." (no escapes, no
- * continuation; /set is left to the reader) against the accepted file's
- * contents, read here, not through the reader.
+ * continuation, its name on no other line, no /set size=) against the
+ * accepted file's contents, read here, not through the reader.
  */
 static void
 check_sizes(const struct tree *t, const char *data, size_t size)
@@ -60,7 +115,8 @@ check_sizes(const struct tree *t, const char *data, size_t size)
 		while ((tok = strtok_r(NULL, " \t", &w)))
 			if (strncmp(tok, "size=", 5) == 0)
 				want = tok + 5;
-		if (want == NULL || !isdigit((unsigned char)*want))
+		if (want == NULL || !isdigit((unsigned char)*want) ||
+		    !named_once(data, size, name))
 			continue;
 		for (size_t i = 0; i < t->n; i++) {
 			const struct node *n = &t->v[i];
