@@ -192,6 +192,42 @@ skip_entry(void *ctx, struct archive *a, struct archive_entry *e)
 	(void)e;
 }
 
+/*
+ * Whether suite belongs to one of the comma-separated releases: it is
+ * one of them, or one of them followed by '-' (bookworm-updates).
+ */
+static int
+suite_in(const char *suite, const char *releases)
+{
+	for (const char *r = releases; *r != '\0'; r += *r == ',') {
+		size_t n = strcspn(r, ",");
+
+		if (strncmp(suite, r, n) == 0 && (suite[n] == '\0' ||
+		    suite[n] == '-'))
+			return 1;
+		r += n;
+	}
+	return 0;
+}
+
+/* -r's list: suite names, as a sources.list line and a file name take them. */
+static void
+check_releases(const char *releases)
+{
+	for (const char *r = releases;; r++) {
+		size_t n = strspn(r, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+_-");
+
+		if (n == 0 || (r[n] != ',' && r[n] != '\0') || *r == '.' ||
+		    *r == '-')
+			errx(1, "-r %s: not a suite name or a comma-separated "
+			    "list of them", releases);
+		r += n;
+		if (*r == '\0')
+			return;
+	}
+}
+
 /* Append one source line per suite of the host's that belongs to release. */
 static void
 add_source(char **out, const char *uri, const char *suite,
@@ -199,8 +235,7 @@ add_source(char **out, const char *uri, const char *suite,
 {
 	char *line, *old = *out;
 
-	if (strncmp(suite, release, strlen(release)) != 0 ||
-	    (suite[strlen(release)] != '\0' && suite[strlen(release)] != '-'))
+	if (!suite_in(suite, release))
 		return;
 	line = xasprintf("%sdeb [signed-by=%s] %s %s %s\n", old ? old : "",
 	    signed_by ? signed_by : DEBIAN_KEYRING, uri, suite, comps);
@@ -1270,6 +1305,7 @@ main(int argc, char *argv[])
 		arch = host_arch();
 	if (release == NULL)
 		release = host_release();
+	check_releases(release);
 	if (tsv == NULL)
 		tsv = xasprintf("%s.tsv", root);
 	if (lockf != NULL)
@@ -1294,8 +1330,16 @@ main(int argc, char *argv[])
 			free(signed_by);
 			signed_by = p;
 		}
-		sources = xasprintf("deb [signed-by=%s] %s %s main\n",
-		    signed_by, mirror, release);
+		for (const char *r = release; *r != '\0'; r += *r == ',') {
+			size_t n = strcspn(r, ",");
+
+			p = xasprintf("%sdeb [signed-by=%s] %s %.*s main\n",
+			    sources ? sources : "", signed_by, mirror, (int)n,
+			    r);
+			free(sources);
+			sources = p;
+			r += n;
+		}
 		free(signed_by);
 	} else
 		sources = host_sources(release);

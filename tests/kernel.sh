@@ -10,6 +10,9 @@
 # error says the network failed (offline, tests/lib.sh); t_archive makes
 # that a skip and anything else a failure.
 
+# The Debian archive, for suites the host's sources do not list.
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
 kernel_get() {
 	KERNEL= KVER= KERNEL_WHY=
 	if [ "${1:-}" = modules ]; then

@@ -9,7 +9,10 @@
 #   mkdeb NAME VERSION [--data-ext EXT] < entries   a crafted package
 #   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main",
 #                          binary-amd64 and binary-arm64 (each: its own
-#                          architecture's packages and those of all)
+#                          architecture's packages and those of all);
+#                          SUITE= another suite, of the packages in POOL=
+#                          (default pool), NOTAUTO=1 marks it NotAutomatic
+#                          and ButAutomaticUpgrades, as backports are
 #
 # $REPO is the repository, $KEY (beside it) the public keyring for -K.
 
@@ -63,22 +66,25 @@ mkdeb() {
 
 repo_index() {
 	(
+		_s=${SUITE:-bookworm} _p=${POOL:-pool}
 		cd "$REPO" || exit 1
 		# --arch picks pool files by name: *_ARCH.deb and *_all.deb.
 		for _a in amd64 arm64; do
-			mkdir -p dists/bookworm/main/binary-$_a
-			apt-ftparchive --arch $_a packages pool \
-			    >dists/bookworm/main/binary-$_a/Packages 2>/dev/null
+			mkdir -p dists/$_s/main/binary-$_a
+			apt-ftparchive --arch $_a packages $_p \
+			    >dists/$_s/main/binary-$_a/Packages 2>/dev/null
 		done
-		rm -f dists/bookworm/Release dists/bookworm/InRelease
-		apt-ftparchive -o APT::FTPArchive::Release::Suite=bookworm \
-		    -o APT::FTPArchive::Release::Codename=bookworm \
+		rm -f dists/$_s/Release dists/$_s/InRelease
+		apt-ftparchive -o APT::FTPArchive::Release::Suite=$_s \
+		    -o APT::FTPArchive::Release::Codename=$_s \
 		    -o APT::FTPArchive::Release::Architectures='amd64 arm64' \
 		    -o APT::FTPArchive::Release::Components=main \
-		    release dists/bookworm >.build/Release
-		mv .build/Release dists/bookworm/Release
+		    ${NOTAUTO:+-o APT::FTPArchive::Release::NotAutomatic=yes} \
+		    ${NOTAUTO:+-o APT::FTPArchive::Release::ButAutomaticUpgrades=yes} \
+		    release dists/$_s >.build/Release
+		mv .build/Release dists/$_s/Release
 		[ "${1:-}" = unsigned ] ||
 		    gpg --batch --quiet --yes --clearsign \
-			-o dists/bookworm/InRelease dists/bookworm/Release
+			-o dists/$_s/InRelease dists/$_s/Release
 	)
 }
