@@ -78,7 +78,7 @@ t_ok "a second make does nothing" \
     sh -c "./mk PROFILE=testinit >again.out 2>&1 && ls -l --time-style=full-iso $O | cmp - before && ! grep -v 'Nothing to be done' again.out | grep -q ."
 sed -i 's/^CMDLINE = .*/CMDLINE = console=ttyS0/' profiles/testinit.mk
 t_ok "an edited profile rebuilds the UKI with the new command line" \
-    sh -c "./mk PROFILE=testinit >/dev/null 2>&1 && mkuki -I $O/$K.efi | awk -F'\t' '\$2 == \".cmdline\" { print \$5 }' | grep -qx $(printf 'console=ttyS0\0' | sha256sum | cut -d' ' -f1)"
+    sh -c "./mk PROFILE=testinit >/dev/null 2>&1 && mkuki -I $O/$K.efi | awk -F'\t' '\$2 == \".cmdline\" { print \$5 }' | grep -qx $(printf 'console=ttyS0' | sha256sum | cut -d' ' -f1)"
 
 # A key of one's own; a lock keeps versions.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout own.key -out own.crt -days 3650 -subj /CN=own 2>/dev/null
