@@ -65,7 +65,7 @@ t_eq "UKI: .initrd is the initrd then the modules cpio, each padded to 4" \
     "$( { pad $O/initrd.cpio.zst; pad $O/modules-$K.cpio.zst; } | sha256sum | cut -d' ' -f1)" \
     awk -F'\t' '$2 == ".initrd" { print $5 }' uki.txt
 t_eq "UKI: .cmdline from the profile, .uname the package's release" \
-    "$(printf 'console=ttyS0 quiet\0' | sha256sum | cut -d' ' -f1) $(printf %s $K | sha256sum | cut -d' ' -f1)" \
+    "$(printf 'console=ttyS0 quiet' | sha256sum | cut -d' ' -f1) $(printf %s $K | sha256sum | cut -d' ' -f1)" \
     sh -c "awk -F'\t' '\$2 == \".cmdline\" { c = \$5 } \$2 == \".uname\" { u = \$5 } END { print c, u }' uki.txt"
 t_ok "UKI: the signature verifies" grep -q '^signature	verified	CN=initkit development key' uki.txt
 t_eq "manifest.json: mkosi's format, the two packages" "1 testbase,testutil" \
