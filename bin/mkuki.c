@@ -1,12 +1,15 @@
 /*
  * mkuki: build a Unified Kernel Image, systemd-stub with the kernel, its
- * initrds, command line and os-release added as PE sections, optionally
- * signed with Authenticode for Secure Boot; predict the TPM PCR 11 value
- * the stub will measure; or inspect a UKI. Last step of the initrd
- * pipeline: it takes mkcpio's archives and the kernel pkgroot installed.
+ * initrds, early microcode, command line and os-release added as PE
+ * sections, or a PE addon (the addon stub with a command line, initrd or
+ * microcode), optionally signed with Authenticode for Secure Boot;
+ * predict the TPM PCR 11 value the stub will measure; or inspect a UKI.
+ * Last step of the initrd pipeline: it takes mkcpio's archives and the
+ * kernel pkgroot installed.
  *
  * Implements: the UAPI Unified Kernel Image specification (sections,
- * PCR 11 measurement order); ukify's section placement (mkuki(1));
+ * PCR 11 measurement order); ukify's section placement and contents, as
+ * systemd 257's ukify makes them (mkuki(1) says where we differ);
  * systemd-stub's measurements as systemd-measure(1) predicts
  * them, with the boot phase strings systemd-pcrphase(8) extends; SBAT
  * (shim's SBAT.md) merged as ukify merges it; Authenticode through
@@ -29,6 +32,10 @@
 
 #define SBAT_HEADER "sbat,1,SBAT Version,sbat,1," \
 	"https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+/* ukify's line for an addon given no SBAT. */
+#define ADDON_SBAT "uki-addon,1,UKI Addon,addon,1," \
+	"https://www.freedesktop.org/software/systemd/man/latest/" \
+	"systemd-stub.html\n"
 
 struct sect {
 	const char *name;
@@ -42,10 +49,14 @@ static NORETURN void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: mkuki [-fP] -s stub -l vmlinuz [-i initrd] "
-	    "[-C text | @file] [-r os-release]\n"
-	    "             [-u uname] [-S sbat] [-A name=file] [-k key -c cert] "
-	    "[-p passfile]\n"
-	    "             -o out.efi\n"
+	    "[-U ucode] [-C text | @file]\n"
+	    "             [-r os-release] [-u uname] [-S sbat] [-A name=file] "
+	    "[-k key -c cert]\n"
+	    "             [-p passfile] -o out.efi\n"
+	    "       mkuki -a [-f] -s addon-stub [-C text | @file] [-i initrd] "
+	    "[-U ucode] [-u uname]\n"
+	    "             [-S sbat] [-A name=file] [-k key -c cert] "
+	    "[-p passfile] -o name.addon.efi\n"
 	    "       mkuki -I [-j] file.efi\n");
 	exit(status);
 }
@@ -337,22 +348,32 @@ stub_tail_sbat(const struct pe *stub)
 	    stub->len) - p), (const char *)p);
 }
 
-/* systemd-stub's version from its .sdmagic section, 0 if unknown. */
+/*
+ * The stub's systemd release from its .sdmagic section ("#### LoaderInfo:
+ * systemd-stub 257.13-1 ####", an addon stub's "systemd-addon 257..."),
+ * 0 if unknown; *addon says which of the two it is.
+ */
 static int
-stub_version(const struct pe *stub)
+stub_version(const struct pe *stub, int *addon)
 {
-	static const char tag[] = "systemd-stub ";
+	static const char stubtag[] = "systemd-stub ", addontag[] =
+	    "systemd-addon ";
 	int i = pe_find(stub, ".sdmagic"), v = 0;
 	uint8_t *d;
 	char *p;
 	size_t len;
 
+	*addon = 0;
 	if (i < 0)
 		return 0;
 	d = pe_section_data(stub, i, &len);
 	d[len ? len - 1 : 0] = '\0';
-	if ((p = strstr((char *)d, tag)) != NULL)
-		v = atoi(p + sizeof(tag) - 1);
+	if ((p = strstr((char *)d, stubtag)) != NULL)
+		v = atoi(p + sizeof(stubtag) - 1);
+	else if ((p = strstr((char *)d, addontag)) != NULL) {
+		v = atoi(p + sizeof(addontag) - 1);
+		*addon = 1;
+	}
 	free(d);
 	return v;
 }
@@ -379,40 +400,53 @@ extend(uint8_t pcr[32], const void *data, size_t len)
 }
 
 /*
- * PCR 11 as systemd-stub extends it: for each section it knows, in this
- * order, the name with its NUL, then the section as loaded. Stubs before
- * 254 do not measure .uname and .sbat. Then the phases systemd-pcrphase
- * extends, as systemd-measure calculate lists them.
+ * The sections systemd-stub measures into PCR 11, in the order it does
+ * (its UnifiedSection enumeration, src/fundamental/uki.h), with the
+ * release that first measures each: .uname and .sbat from 254, .ucode
+ * from 256, .profile, .dtbauto and .hwids from 257. .pcrsig, the
+ * signature of these values, is never measured.
+ */
+static const struct {
+	const char *name;
+	int since;
+} measured[] = {
+	{ ".linux", 0 }, { ".osrel", 0 }, { ".cmdline", 0 }, { ".initrd", 0 },
+	{ ".ucode", 256 }, { ".splash", 0 }, { ".dtb", 0 }, { ".uname", 254 },
+	{ ".sbat", 254 }, { ".pcrpkey", 0 }, { ".profile", 257 },
+	{ ".dtbauto", 257 }, { ".hwids", 257 },
+};
+
+/*
+ * PCR 11 as systemd-stub extends it: for each section it knows, the name
+ * with its NUL, then the section as loaded (VirtualSize bytes). Then the
+ * phases systemd-pcrphase extends, as systemd-measure calculate lists
+ * them by default (252 and 257 alike: up to "ready").
  */
 static void
 print_pcr(const struct pe *pe, int version)
 {
-	static const char *const order[] = { ".linux", ".osrel", ".cmdline",
-	    ".initrd", ".splash", ".dtb", ".uname", ".sbat", ".pcrpkey" };
 	static const char *const phases[] = { "enter-initrd", "leave-initrd",
 	    "sysinit", "ready" };
 	uint8_t pcr[32] = { 0 };
 	char hex[65], *path = xstrdup("");
 
-	for (size_t n = 0; n < sizeof(order) / sizeof(order[0]); n++) {
+	for (size_t n = 0; n < sizeof(measured) / sizeof(measured[0]); n++) {
+		const char *name = measured[n].name;
 		uint8_t *d;
 		size_t len;
 		int i;
 
-		if (version < 254 && (strcmp(order[n], ".uname") == 0 ||
-		    strcmp(order[n], ".sbat") == 0))
-			continue;
-		if ((i = pe_find(pe, order[n])) < 0)
+		if (version < measured[n].since || (i = pe_find(pe, name)) < 0)
 			continue;
 		d = pe_section_data(pe, i, &len);
 		if (len == 0) {
 			free(d);
 			continue;
 		}
-		extend(pcr, order[n], strlen(order[n]) + 1);
+		extend(pcr, name, strlen(name) + 1);
 		extend(pcr, d, len);
 		sha256_hex(d, len, hex);
-		printf("section\t%s\t%s\n", order[n], hex);
+		printf("section\t%s\t%s\n", name, hex);
 		free(d);
 	}
 	hex_encode_to(pcr, hex);
@@ -549,26 +583,262 @@ inspect(const char *path, int json)
 	return bad;
 }
 
+/* Append a section to be added. */
+static void
+sect_add(struct sect *sects, size_t *n, const char *name, uint8_t *data,
+    size_t len)
+{
+	sects[*n].name = name;
+	sects[*n].data = data;
+	sects[*n].len = len;
+	(*n)++;
+}
+
+/*
+ * .cmdline: the text, without a NUL. The stub reads VirtualSize bytes,
+ * up to a NUL if there is one (xstrn8_to_16 in systemd-stub 252 and 257),
+ * and measures all VirtualSize bytes, as systemd-measure hashes the file
+ * it is given: a NUL stored would be measured, and ukify stores none.
+ */
+static uint8_t *
+cmdline_read(const char *arg, size_t *len)
+{
+	char *c = text_arg(arg, len);
+
+	if (strlen(c) != *len)
+		errx(1, "%s: command line contains a NUL byte",
+		    arg[0] == '@' ? arg + 1 : "-C");
+	return (uint8_t *)c;
+}
+
+/*
+ * .initrd: one initrd as it is; several concatenated, each padded with
+ * zeros to a multiple of 4 bytes, where the kernel looks for the next
+ * archive's header (Documentation/driver-api/early-userspace/
+ * buffer-format.rst), the last one too, as ukify joins them.
+ */
+static uint8_t *
+initrd_join(const char *const *paths, size_t n, size_t *len)
+{
+	uint8_t *out;
+
+	if (n == 1)
+		return readall(paths[0], len);
+	out = xmalloc(1);
+	*len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t dlen, pad;
+		uint8_t *d = readall(paths[i], &dlen);
+
+		pad = (4 - dlen % 4) % 4;
+		out = xreallocarray(out, *len + dlen + pad, 1);
+		memcpy(out + *len, d, dlen);
+		memset(out + *len + dlen, 0, pad);
+		*len += dlen + pad;
+		free(d);
+	}
+	return out;
+}
+
+/* -A name=file: a section no other option adds. */
+static void
+extra_add(struct sect *sects, size_t *n, const char *arg)
+{
+	static const char *const own[] = { ".linux", ".initrd", ".ucode",
+	    ".sbat", ".osrel", ".cmdline", ".uname" };
+	const char *eq = strchr(arg, '=');
+	char *name;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		errx_usage("-A %s: not name=file", arg);
+	name = xasprintf("%.*s", (int)(eq - arg), arg);
+	if (strlen(name) > 8)
+		errx(1, "%s: section name longer than 8 bytes", name);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(name, own[i]) == 0)
+			errx_usage("-A %s: use the option for that section",
+			    name);
+	sects[*n].own = name;
+	sect_add(sects, n, name, NULL, 0);
+	sects[*n - 1].data = readall(eq + 1, &sects[*n - 1].len);
+}
+
+/*
+ * The merged SBAT text (NUL-terminated, the NUL counted in the section),
+ * or NULL when the stub's own .sbat stays as it is: the stub's, the
+ * kernel's and ours (-S) under one header; always when the stub's is
+ * outside its sections, so that it is in one. An addon, which has none
+ * of its own, always gets one: -S's lines, or ukify's for addons.
+ */
+static char *
+sbat_merge(const struct pe *stub, const char *stubpath,
+    const struct pe *kernel, const char *kpath, const char *sbatarg,
+    int addon)
+{
+	int si = pe_find(stub, ".sbat"), i;
+	char *tail = si < 0 ? stub_tail_sbat(stub) : NULL, *sbat;
+	uint8_t *d;
+	size_t len;
+
+	if (!addon && sbatarg == NULL && (kernel == NULL ||
+	    pe_find(kernel, ".sbat") < 0) && tail == NULL)
+		return NULL;
+	if (!addon && si < 0 && tail == NULL)
+		errx(1, "%s: stub has no .sbat section to merge into",
+		    stubpath);
+	sbat = xstrdup(SBAT_HEADER);
+	if (si >= 0) {
+		d = pe_section_data(stub, si, &len);
+		sbat_lines(&sbat, stubpath, (char *)d, len);
+		free(d);
+	} else if (tail != NULL)
+		sbat_lines(&sbat, stubpath, tail, strlen(tail));
+	free(tail);
+	if (kernel != NULL && (i = pe_find(kernel, ".sbat")) >= 0) {
+		d = pe_section_data(kernel, i, &len);
+		sbat_lines(&sbat, kpath, (char *)d, len);
+		free(d);
+	}
+	if (sbatarg != NULL) {
+		char *t = text_arg(sbatarg, &len);
+
+		sbat_lines(&sbat, sbatarg[0] == '@' ? sbatarg + 1 : "-S", t,
+		    len);
+		free(t);
+	} else if (addon)
+		sbat_lines(&sbat, "-S", ADDON_SBAT, strlen(ADDON_SBAT));
+	return sbat;
+}
+
+/*
+ * SBAT in place over the stub's .sbat when it fits (as ukify does);
+ * else the stub's section, if any, is dropped and the merged one added
+ * with ours.
+ */
+static void
+sbat_place(struct pe *stub, char *sbat, struct sect *sects, size_t *n)
+{
+	int si = pe_find(stub, ".sbat");
+
+	if (si >= 0 && strlen(sbat) + 1 <= pe_section_room(stub, si)) {
+		pe_replace_section(stub, si, sbat, strlen(sbat) + 1);
+		free(sbat);
+		return;
+	}
+	if (si >= 0)
+		pe_remove_section(stub, si);
+	sect_add(sects, n, ".sbat", (uint8_t *)sbat, strlen(sbat) + 1);
+}
+
+/*
+ * The stub: a PE, unsigned, no UKI already, and of the kind asked for:
+ * systemd-stub for a UKI, systemd-addon (254 and later) for an addon.
+ * Returns its release (0 if unknown).
+ */
+static int
+stub_load(struct pe *stub, const char *path, int addon)
+{
+	uint32_t off, size;
+	uint8_t *buf;
+	size_t len;
+	int version, isaddon;
+
+	buf = readall(path, &len);
+	pe_parse(stub, path, buf, len);
+	pe_cert_table(stub, &off, &size);
+	if (size != 0)
+		errx(1, "%s: stub is already signed", path);
+	if (pe_find(stub, ".linux") >= 0)
+		errx(1, "%s: stub already has a .linux section (a UKI?)",
+		    path);
+	version = stub_version(stub, &isaddon);
+	if (addon && !isaddon)
+		errx(1, "%s: not an addon stub (addonx64.efi.stub, systemd "
+		    "254 and later)", path);
+	if (!addon && isaddon)
+		errx(1, "%s: an addon stub: it builds addons (-a)", path);
+	return version;
+}
+
+/*
+ * The kernel, for the stub's machine; or for an x86 (ia32) stub an
+ * x86-64 one, which it starts in EFI mixed mode through its 32-bit
+ * handover entry (Documentation/arch/x86/boot.rst, "EFI Handover
+ * Protocol").
+ */
+static void
+kernel_load(struct pe *kernel, const char *path, const struct pe *stub)
+{
+	uint8_t *buf;
+	size_t len;
+
+	buf = kernel_read(path, &len);
+	pe_parse(kernel, path, buf, len);
+	if (kernel->machine != stub->machine && !(stub->machine ==
+	    PE_MACHINE_I386 && kernel->machine == PE_MACHINE_AMD64)) {
+		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
+
+		errx(1, "%s: kernel is for %s, stub %s is for %s", path,
+		    pe_machine_name(kernel->machine, kb), stub->name,
+		    pe_machine_name(stub->machine, sb));
+	}
+}
+
+/* .uname: -u, else the kernel's release; none for an addon without -u. */
+static char *
+uname_get(const char *uname, const struct pe *kernel, const char *kpath)
+{
+	char *rel;
+
+	if (uname != NULL)
+		rel = xstrdup(uname);
+	else if (kernel == NULL)
+		return NULL;
+	else if ((rel = kernel_release(kernel->buf, kernel->len)) == NULL)
+		errx(1, "%s: no kernel version found (give -u)", kpath);
+	if (*rel == '\0' || strpbrk(rel, " \t\n/") != NULL)
+		errx(1, "%s: not a kernel release", rel);
+	return rel;
+}
+
+/*
+ * .ucode, an early microcode cpio the stub hands the kernel before the
+ * .initrd, is systemd 256's; as are .initrd and .ucode in an addon
+ * 257's (the first release that takes them: the addon must have a
+ * .cmdline, .dtb, .dtbauto, .initrd or .ucode).
+ */
+static void
+stub_takes(const char *stubpath, int version, int addon, int ucode,
+    int initrd)
+{
+	if (!addon && ucode && version < 256)
+		errx(1, "%s: systemd-stub %d does not know .ucode (256 and "
+		    "later do)", stubpath, version);
+	if (addon && (ucode || initrd) && version < 257)
+		errx(1, "%s: systemd-addon %d takes no .%s (257 and later "
+		    "do)", stubpath, version, ucode ? "ucode" : "initrd");
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *stubpath = NULL, *kpath = NULL, *cmdarg = NULL;
 	const char *osrel = NULL, *uname = NULL, *sbatarg = NULL;
 	const char *keyarg = NULL, *certarg = NULL, *passfile = NULL;
-	const char *outpath = NULL;
+	const char *outpath = NULL, *ucode = NULL;
 	const char **initrds = NULL, **extras = NULL;
 	size_t ninitrd = 0, nextra = 0, nsect = 0, len;
-	int ch, flags = 0, pcr = 0, insp = 0, json = 0, i, si;
+	int ch, flags = 0, pcr = 0, insp = 0, json = 0, addon = 0, version;
 	struct sect *sects;
 	struct pe stub, kernel;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
-	uint8_t *buf;
-	char *sbat = NULL, *rel = NULL, *tailsbat;
+	uint8_t *d;
+	char *sbat, *rel;
 	struct out o;
 
 	while ((ch = getopt_long(argc, argv,
-	    "hA:C:IPS:c:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
+	    "hA:C:IPS:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'A':
 			extras = xreallocarray(extras, nextra + 1,
@@ -586,6 +856,12 @@ main(int argc, char *argv[])
 			break;
 		case 'S':
 			sbatarg = optarg;
+			break;
+		case 'U':
+			ucode = optarg;
+			break;
+		case 'a':
+			addon = 1;
 			break;
 		case 'c':
 			certarg = optarg;
@@ -633,13 +909,23 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (insp) {
-		if (argc != 1 || stubpath || kpath || outpath || pcr)
+		if (argc != 1 || stubpath || kpath || outpath || pcr || addon)
 			usage(2);
 		return inspect(argv[0], json);
 	}
-	if (stubpath == NULL || kpath == NULL || (outpath == NULL && !pcr)) {
+	if (addon && (kpath != NULL || osrel != NULL || pcr))
+		errx_usage("-a builds an addon: no -%c", kpath != NULL ? 'l' :
+		    osrel != NULL ? 'r' : 'P');
+	if (stubpath == NULL || (kpath == NULL && !addon) ||
+	    (outpath == NULL && !pcr)) {
 		warnx("%s is required", stubpath == NULL ? "-s stub" :
-		    kpath == NULL ? "-l vmlinuz" : "-o out.efi (or -P)");
+		    kpath == NULL && !addon ? "-l vmlinuz" :
+		    addon ? "-o name.addon.efi" : "-o out.efi (or -P)");
+		usage(2);
+	}
+	if (addon && cmdarg == NULL && ninitrd == 0 && ucode == NULL &&
+	    nextra == 0) {
+		warnx("-C, -i, -U or -A is required for an addon");
 		usage(2);
 	}
 	if ((keyarg == NULL) != (certarg == NULL)) {
@@ -656,149 +942,34 @@ main(int argc, char *argv[])
 		cert = sign_cert(certarg);
 		key = sign_key(keyarg, passfile, cert, certarg);
 	}
-	buf = readall(stubpath, &len);
-	pe_parse(&stub, stubpath, buf, len);
-	{
-		uint32_t off, size;
-
-		pe_cert_table(&stub, &off, &size);
-		if (size != 0)
-			errx(1, "%s: stub is already signed", stubpath);
-	}
-	if (pe_find(&stub, ".linux") >= 0)
-		errx(1, "%s: stub already has a .linux section (a UKI?)",
-		    stubpath);
-	buf = kernel_read(kpath, &len);
-	pe_parse(&kernel, kpath, buf, len);
-	/*
-	 * The same machine; or an x86 (ia32) stub, which starts an x86-64
-	 * kernel in EFI mixed mode through its 32-bit handover entry
-	 * (Documentation/arch/x86/boot.rst, "EFI Handover Protocol").
-	 */
-	if (kernel.machine != stub.machine && !(stub.machine ==
-	    PE_MACHINE_I386 && kernel.machine == PE_MACHINE_AMD64)) {
-		char kb[PE_MACHINE_BUFSIZE], sb[PE_MACHINE_BUFSIZE];
-
-		errx(1, "%s: kernel is for %s, stub %s is for %s", kpath,
-		    pe_machine_name(kernel.machine, kb), stubpath,
-		    pe_machine_name(stub.machine, sb));
-	}
+	version = stub_load(&stub, stubpath, addon);
+	stub_takes(stubpath, version, addon, ucode != NULL, ninitrd > 0);
+	if (!addon)
+		kernel_load(&kernel, kpath, &stub);
 
 	sects = xcalloc(8 + nextra, sizeof(*sects));
 	if (osrel != NULL) {
-		sects[nsect].name = ".osrel";
-		sects[nsect].data = readall(osrel, &sects[nsect].len);
-		nsect++;
+		d = readall(osrel, &len);
+		sect_add(sects, &nsect, ".osrel", d, len);
 	}
 	if (cmdarg != NULL) {
-		char *c = text_arg(cmdarg, &len);
-
-		if (strlen(c) != len)
-			errx(1, "%s: command line contains a NUL byte",
-			    cmdarg[0] == '@' ? cmdarg + 1 : "-C");
-		/* NUL-terminated, as the stub hands it on. */
-		sects[nsect].name = ".cmdline";
-		sects[nsect].data = (uint8_t *)c;
-		sects[nsect].len = len + 1;
-		nsect++;
+		d = cmdline_read(cmdarg, &len);
+		sect_add(sects, &nsect, ".cmdline", d, len);
 	}
-	if (uname == NULL &&
-	    (rel = kernel_release(kernel.buf, kernel.len)) == NULL)
-		errx(1, "%s: no kernel version found (give -u)", kpath);
-	if (uname != NULL)
-		rel = xstrdup(uname);
-	if (*rel == '\0' || strpbrk(rel, " \t\n/") != NULL)
-		errx(1, "%s: not a kernel release", rel);
-	sects[nsect].name = ".uname";
-	sects[nsect].data = (uint8_t *)rel;
-	sects[nsect].len = strlen(rel);
-	nsect++;
-	for (size_t n = 0; n < nextra; n++) {
-		const char *eq = strchr(extras[n], '=');
-		char *name;
-
-		if (eq == NULL || eq == extras[n] || eq[1] == '\0')
-			errx_usage("-A %s: not name=file", extras[n]);
-		name = xasprintf("%.*s", (int)(eq - extras[n]), extras[n]);
-		if (strlen(name) > 8)
-			errx(1, "%s: section name longer than 8 bytes", name);
-		if (strcmp(name, ".linux") == 0 || strcmp(name, ".initrd") ==
-		    0 || strcmp(name, ".sbat") == 0 || strcmp(name, ".osrel") ==
-		    0 || strcmp(name, ".cmdline") == 0 ||
-		    strcmp(name, ".uname") == 0)
-			errx_usage("-A %s: use the option for that section",
-			    name);
-		sects[nsect].name = sects[nsect].own = name;
-		sects[nsect].data = readall(eq + 1, &sects[nsect].len);
-		nsect++;
+	if ((rel = uname_get(uname, addon ? NULL : &kernel, kpath)) != NULL)
+		sect_add(sects, &nsect, ".uname", (uint8_t *)rel, strlen(rel));
+	for (size_t n = 0; n < nextra; n++)
+		extra_add(sects, &nsect, extras[n]);
+	if ((sbat = sbat_merge(&stub, stubpath, addon ? NULL : &kernel,
+	    kpath, sbatarg, addon)) != NULL)
+		sbat_place(&stub, sbat, sects, &nsect);
+	if (ucode != NULL) {
+		d = readall(ucode, &len);
+		sect_add(sects, &nsect, ".ucode", d, len);
 	}
-	/*
-	 * SBAT: the stub's, the kernel's and ours, under one header; always
-	 * when the stub's is outside its sections, so that it is in one.
-	 */
-	si = pe_find(&stub, ".sbat");
-	tailsbat = si < 0 ? stub_tail_sbat(&stub) : NULL;
-	if (sbatarg != NULL || pe_find(&kernel, ".sbat") >= 0 ||
-	    tailsbat != NULL) {
-		uint8_t *d;
-
-		if (si < 0 && tailsbat == NULL)
-			errx(1, "%s: stub has no .sbat section to merge into",
-			    stubpath);
-		sbat = xstrdup(SBAT_HEADER);
-		if (si >= 0) {
-			d = pe_section_data(&stub, si, &len);
-			sbat_lines(&sbat, stubpath, (char *)d, len);
-			free(d);
-		} else
-			sbat_lines(&sbat, stubpath, tailsbat, strlen(tailsbat));
-		if ((i = pe_find(&kernel, ".sbat")) >= 0) {
-			d = pe_section_data(&kernel, i, &len);
-			sbat_lines(&sbat, kpath, (char *)d, len);
-			free(d);
-		}
-		if (sbatarg != NULL) {
-			char *t = text_arg(sbatarg, &len);
-
-			sbat_lines(&sbat, sbatarg[0] == '@' ? sbatarg + 1 :
-			    "-S", t, len);
-			free(t);
-		}
-		/*
-		 * In place when it fits (as ukify does); else the stub's
-		 * section, if any, is dropped and the merged one added with
-		 * ours.
-		 */
-		if (si >= 0 && strlen(sbat) + 1 <= pe_section_room(&stub, si))
-			pe_replace_section(&stub, si, sbat, strlen(sbat) + 1);
-		else {
-			if (si >= 0)
-				pe_remove_section(&stub, si);
-			sects[nsect].name = ".sbat";
-			sects[nsect].data = (uint8_t *)sbat;
-			sects[nsect].len = strlen(sbat) + 1;
-			sbat = NULL;
-			nsect++;
-		}
-	}
-	free(tailsbat);
-
 	if (ninitrd > 0) {
-		struct sect *s = &sects[nsect++];
-
-		s->name = ".initrd";
-		s->data = xmalloc(1);
-		for (size_t n = 0; n < ninitrd; n++) {
-			uint8_t *d = readall(initrds[n], &len);
-			size_t pad = (4 - len % 4) % 4;
-
-			/* Each archive padded to 4 bytes (UKI spec). */
-			s->data = xreallocarray(s->data, s->len + len + pad, 1);
-			memcpy(s->data + s->len, d, len);
-			memset(s->data + s->len + len, 0, pad);
-			s->len += len + pad;
-			free(d);
-		}
+		d = initrd_join(initrds, ninitrd, &len);
+		sect_add(sects, &nsect, ".initrd", d, len);
 	}
 	for (size_t n = 0; n < nsect; n++) {
 		for (size_t m = 0; m < n; m++)
@@ -816,8 +987,9 @@ main(int argc, char *argv[])
 		    sects[n].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
 	/* The kernel last, as code: older kernels run in place through the
 	 * EFI handover protocol. */
-	pe_add_section(&stub, ".linux", kernel.buf, kernel.len,
-	    PE_SCN_MEM_READ | PE_SCN_CNT_CODE);
+	if (!addon)
+		pe_add_section(&stub, ".linux", kernel.buf, kernel.len,
+		    PE_SCN_MEM_READ | PE_SCN_CNT_CODE);
 	pe_finish(&stub);
 	if (key != NULL) {
 		uint8_t md[32], *der;
@@ -829,7 +1001,7 @@ main(int argc, char *argv[])
 		free(der);
 	}
 	if (pcr)
-		print_pcr(&stub, stub_version(&stub));
+		print_pcr(&stub, version);
 	if (outpath != NULL) {
 		out_open(&o, outpath, flags);
 		out_write(&o, stub.buf, stub.len);
@@ -841,9 +1013,9 @@ main(int argc, char *argv[])
 		free(sects[n].own);
 	}
 	free(sects);
-	free(sbat);
 	free(stub.buf);
-	free(kernel.buf);
+	if (!addon)
+		free(kernel.buf);
 	free(initrds);
 	free(extras);
 	EVP_PKEY_free(key);

@@ -3,6 +3,8 @@
 # by objdump/objcopy, signatures checked by sbverify and osslsigncode, the
 # Authenticode digest compared with sbsign's, PCR 11 with systemd-measure,
 # and a boot under qemu + OVMF that must print a marker from the initrd.
+# Then trixie's stub (systemd 257) with its own systemd-measure and ukify,
+# run in a pkgroot-installed root: PCR 11, .ucode, and addons.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/kernel.sh"
 . "$top/tests/token.sh"
@@ -53,10 +55,17 @@ for s in osrel cmdline uname initrd linux; do
 	objcopy -O binary --only-section=.$s u.efi sec.$s 2>/dev/null
 done
 printf 'first initrd\n\0\0\0abcd' >want.initrd
-printf 'console=ttyS0 quiet\0' >want.cmdline
+printf 'console=ttyS0 quiet' >want.cmdline
 t_ok ".osrel is the os-release file" cmp sec.osrel osrel
-t_ok ".cmdline is the text, NUL-terminated, without the file's newline" cmp sec.cmdline want.cmdline
+t_ok ".cmdline is the text, without a NUL, without the file's newline" cmp sec.cmdline want.cmdline
 t_ok ".initrd: the initrds in order, each padded to 4 bytes" cmp sec.initrd want.initrd
+# vsize FILE SECTION: the section's VirtualSize as objdump -h prints it.
+vsize() { objdump -h "$1" | awk -v s="$2" '$2 == s { print $3 }'; }
+t_eq ".cmdline's VirtualSize is the text's length (19), no NUL" 00000013 vsize u.efi .cmdline
+t_ok "one initrd: .initrd is its 13 bytes, VirtualSize 13, no padding" \
+    sh -c "mkuki -s $STUB -l '$KERNEL' $UNAME -i i1 -o one.efi &&
+	objcopy -O binary --only-section=.initrd one.efi one.initrd && cmp one.initrd i1 &&
+	[ \$(objdump -h one.efi | awk '\$2 == \".initrd\" { print \$3 }') = 0000000d ]"
 t_ok ".linux is the kernel" cmp sec.linux "$KERNEL"
 if [ -n "$REAL" ]; then
 	t_eq ".uname read from the kernel's setup header" "$KVER" cat sec.uname
@@ -231,10 +240,13 @@ else
 	t_skip "sbverify: a stub with debug data" "sbsigntool not installed"
 fi
 
-# PCR 11: equal to systemd-measure calculate over the same sections.
+# PCR 11: equal to systemd-measure calculate over the same inputs: the
+# files given, not the sections read back (a byte the sections added, a
+# NUL after the command line, padding after the one initrd, would show).
 if [ -x $MEASURE ]; then
-	mkuki -P -s $STUB -l "$KERNEL" $UNAME -i i1 -i i2 -C @cmdline -r osrel >pcr.txt
-	m="$MEASURE calculate --bank=sha256 --linux=sec.linux --osrel=sec.osrel --cmdline=sec.cmdline --initrd=sec.initrd"
+	mkuki -s $STUB -l "$KERNEL" $UNAME -i i1 -C @cmdline -r osrel -o one-full.efi
+	mkuki -P -s $STUB -l "$KERNEL" $UNAME -i i1 -C @cmdline -r osrel >pcr.txt
+	m="$MEASURE calculate --bank=sha256 --linux=$KERNEL --osrel=osrel --cmdline=want.cmdline --initrd=i1"
 	# (Never empty: two empty ones would agree.)
 	want=$($m --phase= 2>/dev/null | sed 's/^11:sha256=//')
 	t_eq "-P: the value after the stub is systemd-measure's" \
@@ -246,10 +258,117 @@ if [ -x $MEASURE ]; then
 	t_eq "-P: the measured sections of a 252 stub, in order" ".linux .osrel .cmdline .initrd" \
 	    sh -c "awk '\$1 == \"section\" { printf \"%s%s\", s, \$2; s = \" \" }' pcr.txt"
 	t_ok "-P with -o: the same values, and the image" \
-	    sh -c "mkuki -P -s $STUB -l '$KERNEL' $UNAME -i i1 -i i2 -C @cmdline -r osrel -o p.efi | cmp - pcr.txt && cmp p.efi u.efi"
+	    sh -c "mkuki -P -s $STUB -l '$KERNEL' $UNAME -i i1 -C @cmdline -r osrel -o p.efi | cmp - pcr.txt && cmp p.efi one-full.efi"
 else
 	t_skip "-P" "systemd-measure not installed"
 fi
+
+# systemd 257: trixie's systemd-stub, addon stub, systemd-measure and
+# ukify, installed by pkgroot into a root of their own and run there.
+IN_ROOT=chroot
+[ "$(id -u)" = 0 ] || IN_ROOT="unshare -r chroot"
+# A tiny early-microcode archive: the path the kernel looks for, in an
+# uncompressed newc cpio (Documentation/arch/x86/microcode.rst).
+mkdir -p uc/kernel/x86/microcode && printf 'not really microcode\n' >uc/kernel/x86/microcode/GenuineIntel.bin
+printf '#mtree\n. type=dir mode=0755 uid=0 gid=0 time=0.0\n./kernel type=dir mode=0755 uid=0 gid=0 time=0.0\n./kernel/x86 type=dir mode=0755 uid=0 gid=0 time=0.0\n./kernel/x86/microcode type=dir mode=0755 uid=0 gid=0 time=0.0\n./kernel/x86/microcode/GenuineIntel.bin type=file mode=0644 uid=0 gid=0 time=0.0 contents=%s\n' \
+    "$T/uc/kernel/x86/microcode/GenuineIntel.bin" >ucode.mtree
+mkcpio -z none -o ucode.cpio ucode.mtree
+t_err "-U with 252's stub, which does not know .ucode" 1 \
+    "^mkuki: $STUB: systemd-stub 252 does not know \.ucode \(256 and later do\)\$" \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -U ucode.cpio -o x.efi
+if ! archive_get sd257 "" -r trixie -m "$DEBIAN_MIRROR" systemd-boot-efi \
+    systemd-ukify systemd; then
+	t_archive "systemd 257: UKIs, PCR 11, ukify, addons" "$GET_WHY"
+else
+	R=$T/sd257 W=$T/sd257/w
+	S7=$R/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+	A7=$R/usr/lib/systemd/boot/efi/addonx64.efi.stub
+	mkdir -p $W
+	cp "$KERNEL" $W/linux && cp osrel i1 i2 want.cmdline ucode.cpio $W/
+	printf 'ab\ncde' >$W/i3			# 6 bytes: padded to 8 after i1's 16
+	printf %s "$KVER" >$W/uname
+	# in257 CMD...: CMD in the root, in /w.
+	in257() { $IN_ROOT "$R" "$@"; }
+	ukify() { in257 python3 /usr/bin/ukify "$@"; }
+	t_ok "257: a UKI with .ucode from trixie's stub" \
+	    mkuki -s $S7 -l "$KERNEL" $UNAME -U ucode.cpio -i i1 -C @cmdline -r osrel -o $W/u.efi
+	t_eq "257: the stub's sections, then ours, .ucode before .initrd, .linux last" \
+	    "$(sections $S7) .osrel .cmdline .uname .ucode .initrd .linux" sections $W/u.efi
+	objcopy -O binary --only-section=.sbat $W/u.efi $W/sbat
+	mkuki -P -s $S7 -l "$KERNEL" $UNAME -U ucode.cpio -i i1 -C @cmdline -r osrel >pcr257.txt
+	m="/usr/lib/systemd/systemd-measure calculate --bank=sha256 --linux=/w/linux --osrel=/w/osrel --cmdline=/w/want.cmdline --initrd=/w/i1 --ucode=/w/ucode.cpio --uname=/w/uname --sbat=/w/sbat"
+	want=$(in257 $m --phase= 2>/dev/null | sed 's/^11:sha256=//')
+	t_eq "257: -P, the value after the stub is 257's systemd-measure's" \
+	    "${want:-systemd-measure calculated nothing}" \
+	    awk '$1 == "pcr11" && NF == 2 { print $2 }' pcr257.txt
+	want=$(in257 $m 2>/dev/null | sed 's/^11:sha256=//')
+	t_eq "257: -P, and so are the four boot phases it lists" \
+	    "${want:-systemd-measure calculated nothing}" \
+	    awk '$1 == "pcr11" && NF == 3 { print $2 }' pcr257.txt
+	t_eq "257: the measured sections, in the stub's order" \
+	    ".linux .osrel .cmdline .initrd .ucode .uname .sbat" \
+	    sh -c "awk '\$1 == \"section\" { printf \"%s%s\", s, \$2; s = \" \" }' pcr257.txt"
+	# ukify inspect: every section ours holds the bytes we gave.
+	ukify --json=short inspect /w/u.efi >insp.json 2>insp.err
+	t_eq "257: ukify inspect lists each section with the input's SHA-256" \
+	    "$(for f in linux osrel want.cmdline i1 ucode.cpio uname; do sha256sum <$W/$f | cut -d' ' -f1; done)" \
+	    jq -r '.[".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".uname"].sha256' insp.json
+	t_eq "257: ukify inspect reads the command line as given" "console=ttyS0 quiet" \
+	    jq -r '.[".cmdline"].text' insp.json
+	# The same inputs through ukify build: the same section contents.
+	# Two initrds, the last not a multiple of 4 bytes; SBAT lines given
+	# to both (without them ukify adds a line of its own: mkuki(1)).
+	printf 'sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\ninitkit,1,Test,initkit,1,https://example.org/\n' >$W/sbat.txt
+	ukify build --linux=/w/linux --initrd=/w/i1 --initrd=/w/i3 \
+	    --microcode=/w/ucode.cpio --cmdline='console=ttyS0 quiet' \
+	    --os-release=@/w/osrel --uname="$KVER" --sbat=@/w/sbat.txt \
+	    --stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub \
+	    --output=/w/ukify.efi >ukify.out 2>&1 || cat ukify.out >&2
+	t_ok "257: ukify build makes a UKI of the same inputs" test -s $W/ukify.efi
+	mkuki -s $S7 -l "$KERNEL" $UNAME -i i1 -i $W/i3 -U ucode.cpio -C @cmdline \
+	    -r osrel -S @$W/sbat.txt -o $W/same.efi
+	ukify --json=short inspect /w/ukify.efi >ukify.json 2>/dev/null
+	ukify --json=short inspect /w/same.efi >same.json 2>/dev/null
+	t_eq "257: section for section the same contents as ukify's (.linux .osrel .cmdline .uname .sbat .initrd .ucode)" \
+	    "$(jq -cS . ukify.json)" jq -cS . same.json
+	t_eq "... seven sections, compared" 7 jq -r 'length' same.json
+
+	# Addons: built on 257's addon stub, signed like a UKI.
+	t_ok "addon: a signed .cmdline addon" \
+	    mkuki -a -s $A7 -C 'quiet debug' -k key.pem -c cert.pem -o $W/cmd.addon.efi
+	if need sbverify; then
+		t_ok "addon: sbverify --cert accepts it" sbverify --cert cert.pem $W/cmd.addon.efi
+		t_ok "addon: and refuses it for another certificate" \
+		    sh -c "! sbverify --cert other-cert.pem $W/cmd.addon.efi >/dev/null 2>&1"
+	else
+		t_skip "addon: sbverify" "sbsigntool not installed"
+	fi
+	t_eq "addon: the addon stub's sections, then .cmdline and .sbat; no .linux" \
+	    "$(sections $A7) .cmdline .sbat" sections $W/cmd.addon.efi
+	ukify build --stub=/usr/lib/systemd/boot/efi/addonx64.efi.stub \
+	    --cmdline='quiet debug' --output=/w/ukify.addon.efi >ukify.out 2>&1 || cat ukify.out >&2
+	ukify --json=short inspect /w/ukify.addon.efi >ua.json 2>/dev/null
+	t_eq "addon: ukify inspect, the same .cmdline and .sbat as ukify's addon" \
+	    "$(jq -cS . ua.json)" sh -c "$IN_ROOT $R python3 /usr/bin/ukify --json=short inspect /w/cmd.addon.efi | jq -cS ."
+	t_eq "addon: .cmdline is the text, without a NUL" "quiet debug" jq -r '.[".cmdline"].text' ua.json
+	t_ok "addon: .initrd and .ucode (257 takes them from addons), as ukify's" sh -c "
+	    mkuki -a -s $A7 -i i1 -U ucode.cpio -u '$KVER' -o $W/iu.addon.efi &&
+	    $IN_ROOT $R python3 /usr/bin/ukify build --stub=/usr/lib/systemd/boot/efi/addonx64.efi.stub \
+		--initrd=/w/i1 --microcode=/w/ucode.cpio --uname='$KVER' --output=/w/ukify-iu.addon.efi >ukify.out 2>&1 &&
+	    $IN_ROOT $R python3 /usr/bin/ukify --json=short inspect /w/iu.addon.efi | jq -cS . >a.json &&
+	    $IN_ROOT $R python3 /usr/bin/ukify --json=short inspect /w/ukify-iu.addon.efi | jq -cS . >b.json &&
+	    cmp a.json b.json && [ \"\$(jq -r 'keys | join(\" \")' a.json)\" = '.initrd .sbat .ucode .uname' ]"
+	t_err "addon: trixie's UKI stub is not an addon stub" 1 \
+	    "^mkuki: $S7: not an addon stub " mkuki -a -s $S7 -C quiet -o x.addon.efi
+	t_err "a UKI on the addon stub" 1 "^mkuki: $A7: an addon stub: it builds addons \(-a\)\$" \
+	    mkuki -s $A7 -l "$KERNEL" $UNAME -o x.efi
+fi
+t_err "addon: -a with a kernel" 2 "^mkuki: -a builds an addon: no -l\$" \
+    mkuki -a -s $STUB -l "$KERNEL" -C quiet -o x.addon.efi
+t_err "addon: -a and -P" 2 "-a builds an addon: no -P" mkuki -a -P -s $STUB -C quiet -o x.addon.efi
+t_missing "addon: no section for it" "mkuki: -C, -i, -U or -A is required for an addon" \
+    mkuki -a -s $STUB -o x.addon.efi
+t_missing "addon: no output" "mkuki: -o name.addon.efi is required" mkuki -a -s $STUB -C quiet
 
 # SBAT: merged under one header, over the stub's section.
 objcopy -O binary --only-section=.sbat $STUB stub.sbat
