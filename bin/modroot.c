@@ -157,17 +157,26 @@ set_add(struct set *s, const char *name, const char *rel, const char *why)
 	note("%s (%s)", rel, why);
 }
 
-/* -m and -x in order: the last rule that matches decides. */
+/*
+ * -m and -x in order: the last rule that matches decides. A compressed
+ * module (Debian 13 ships .ko.xz) is also matched without its
+ * compression suffix, so that one glob list serves kernels of either
+ * kind: "drivers/block/virtio_blk.ko" selects virtio_blk.ko.xz.
+ */
 static int
 selected(struct rule *r, size_t n, const char *rel)
 {
+	const char *ko = strstr(rel, ".ko.");
+	char *plain = ko ? xasprintf("%.*s", (int)(ko + 3 - rel), rel) : NULL;
 	int in = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (fnmatch(r[i].glob, rel, 0) == 0) {
+		if (fnmatch(r[i].glob, rel, 0) == 0 || (plain != NULL &&
+		    fnmatch(r[i].glob, plain, 0) == 0)) {
 			in = r[i].include;
 			r[i].matched = 1;
 		}
+	free(plain);
 	return in;
 }
 
