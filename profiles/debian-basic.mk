@@ -33,9 +33,13 @@ EXCLUDE = /usr/share/doc/*/changelog* /usr/share/doc/*/NEWS* \
 	/var/cache/* /var/log/*
 
 # The per-kernel modules cpio: the generic set, what every architecture's
-# kernel has and what only this one's has (modroot refuses a glob that
-# matches no module).
+# kernel has and what only this one's has, and what only this release's
+# kernel has (bookworm's 6.1 still has md's linear personality, which
+# 6.12 dropped); modroot refuses a glob that matches no module and is
+# not built in.
 MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list) \
-	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list)
+	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list) \
+	$(if $(wildcard $(MODULES_RELEASE)),$(file <$(MODULES_RELEASE)))
+MODULES_RELEASE = $(INITKIT_DATA)/profiles/modules-generic-$(RELEASE).list
 
 CMDLINE = console=tty0 console=ttyS0

@@ -166,6 +166,13 @@ t_missing "no kernel root" "modroot: a kernel-root operand is required" modroot 
 t_err "a release with a slash" 2 "-r \.\./x: not a kernel release" modroot -r ../x -o x kr
 t_usage "unknown option" modroot -Z
 
+# A glob naming a module the kernel has built in (modules.builtin) is
+# satisfied, with nothing to copy; one naming nothing still is an error.
+t_ok "-m x/bi.ko, built in: satisfied, nothing copied for it" \
+    sh -c "modroot -r $K -m x/bi.ko -m lib/base.ko -o obi kr >/dev/null && [ \"\$(./files obi)\" = 'kernel/lib/base.ko ' ]"
+t_err "-m x/nobi.ko, neither a module nor built in: an error" 1 "-m x/nobi.ko: matches no module" \
+    modroot -r $K -m x/nobi.ko -o obi2 kr
+
 # Compressed modules, as Debian 13's kernels ship them (.ko.xz): a glob
 # written for .ko selects them, copied as they are, and depmod indexes
 # them with their dependencies.
@@ -186,7 +193,7 @@ t_err "a glob matching no compressed module either is still an error" 1 "drivers
 # The real kernel: the generic set, small enough, and what boots a
 # verity-protected sysext root resolves.
 if kernel_get modules; then
-	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list")
+	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list" "$top/profiles/modules-generic-bookworm.list")
 	t_ok "bookworm's kernel, the generic set" \
 	    sh -c "modroot -t 1700000000 -r $KVER $* -F kroot -o real kroot >real.mtree 2>real.err"
 	K=$KVER
