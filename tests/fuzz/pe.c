@@ -126,11 +126,12 @@ parse(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = xmalloc(size ? size : 1);
 	struct pe pe;
+	int addon;
 
 	free(kernel_release(data, size));
 	memcpy(buf, data, size);
 	pe_parse(&pe, "fuzz.efi", buf, size);
-	(void)stub_version(&pe);
+	(void)stub_version(&pe, &addon);
 	free(pe.buf);
 }
 
