@@ -221,16 +221,16 @@ $(OUT)/epoch $(OUT)/kernel.epoch:
 # The tools are the image's own systemd's (sysusers.d and presets are read
 # as that release's systemd reads them: 257's "u!" is not 252's), run
 # here through the image's dynamic loader and libraries when the image is
-# of this machine's architecture; another architecture's image gets the
-# host's (for a release after bookworm an approximation: issue 22).
+# of this machine's architecture and has them; otherwise the host's (for
+# an image of another architecture and a release after bookworm an
+# approximation: issue 22).
 HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 LDSO_amd64 := usr/lib64/ld-linux-x86-64.so.2
 LDSO_arm64 := usr/lib/ld-linux-aarch64.so.1
 TRIPLET_amd64 := x86_64-linux-gnu
 TRIPLET_arm64 := aarch64-linux-gnu
-image_tool = $(if $(filter $(HOST_ARCH),$(ARCH)),$$r/$(LDSO_$(ARCH)) \
-	--library-path $$r/usr/lib/$(TRIPLET_$(ARCH)):$$r/usr/lib/$(TRIPLET_$(ARCH))/systemd \
-	$$r/usr/bin/$(1),$(1))
+IMAGE_RUN = $(if $(filter $(HOST_ARCH),$(ARCH)),$$r/$(LDSO_$(ARCH)) \
+	--library-path $$r/usr/lib/$(TRIPLET_$(ARCH)):$$r/usr/lib/$(TRIPLET_$(ARCH))/systemd)
 $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	$(if $(filter initrd,$(KIND)),$(SIGN_CERT))
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
@@ -249,10 +249,14 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
 	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
 	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
+	  sysusers=systemd-sysusers systemctl=systemctl; \
+	  if [ -n "$(IMAGE_RUN)" ] && [ -x $$r/$(LDSO_$(ARCH)) ] && \
+	      [ -x $$r/usr/bin/systemd-sysusers ] && [ -x $$r/usr/bin/systemctl ]; then \
+	    sysusers="$(IMAGE_RUN) $$r/usr/bin/systemd-sysusers"; \
+	    systemctl="$(IMAGE_RUN) $$r/usr/bin/systemctl"; fi; \
 	  SOURCE_DATE_EPOCH=$(EPOCH) SYSTEMD_LOG_LEVEL=warning \
-	    $(call image_tool,systemd-sysusers) --root=$$r >/dev/null; \
-	  SYSTEMD_LOG_LEVEL=warning $(call image_tool,systemctl) --root=$$r \
-	    preset-all >/dev/null 2>&1; \
+	    $$sysusers --root=$$r >/dev/null; \
+	  SYSTEMD_LOG_LEVEL=warning $$systemctl --root=$$r preset-all >/dev/null 2>&1; \
 	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
 	  while read -r f; do mkdir -p $$c.tmp/$${f%/*}; mv $$r/$$f $$c.tmp/$$f; done; \
 	  find $$c.tmp -type d -exec chmod 0755 {} +; \
