@@ -65,7 +65,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/block/$(basename $(readlink -f /dev/mapper/root))/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
@@ -200,7 +200,7 @@ t_ok "boot: the ESP holds the boot loader and the whole UKI" \
 cp $FWVARS enrolled.vars
 boot good enrolled.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
 t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
-    sh -c 'grep -aq "Enrolling custom Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
+    sh -c 'grep -aiEq "Enrolling (custom )?Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
 t_ok "boot: the kernel runs under Secure Boot, locked down" \
     sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
@@ -210,13 +210,15 @@ t_ok "boot: the machine is $ARCH" \
 t_ok "boot: a credential from qemu's SMBIOS reached the root" \
     grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
 # systemd 252 (bookworm) finds the stub's extensions through our link;
-# later ones in /.extra/sysext themselves.
+# later ones in /.extra/sysext themselves (257 colours unit names on the
+# console: the escapes are taken out first).
 if [ -f "$top/profiles/debian-basic.${REL:-bookworm}/etc/systemd/system/initkit-stub-extensions.service" ]; then
 	t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
 	    sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
 else
 	t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, for systemd-sysext" \
-	    sh -c '! grep -aq "initkit-stub-extensions" good.log && grep -aq "Starting systemd-sysext.service" good.log'
+	    sh -c '! grep -aq "initkit-stub-extensions" good.log &&
+		sed "s/$(printf "\033")\[[0-9;]*m//g" good.log | grep -aq "Starting systemd-sysext.service"'
 fi
 t_ok "boot: systemd-sysext merged it (its strace is in the initrd's /usr)" \
     sh -c 'grep -aq "INITKIT-INITRD strace=yes" good.log || { grep -a "INITKIT" good.log >&2; exit 1; }'
