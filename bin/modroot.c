@@ -157,18 +157,64 @@ set_add(struct set *s, const char *name, const char *rel, const char *why)
 	note("%s (%s)", rel, why);
 }
 
-/* -m and -x in order: the last rule that matches decides. */
+/*
+ * -m and -x in order: the last rule that matches decides. A compressed
+ * module (Debian 13 ships .ko.xz) is also matched without its
+ * compression suffix, so that one glob list serves kernels of either
+ * kind: "drivers/block/virtio_blk.ko" selects virtio_blk.ko.xz.
+ */
 static int
 selected(struct rule *r, size_t n, const char *rel)
 {
+	const char *ko = strstr(rel, ".ko.");
+	char *plain = ko ? xasprintf("%.*s", (int)(ko + 3 - rel), rel) : NULL;
 	int in = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (fnmatch(r[i].glob, rel, 0) == 0) {
+		if (fnmatch(r[i].glob, rel, 0) == 0 || (plain != NULL &&
+		    fnmatch(r[i].glob, plain, 0) == 0)) {
 			in = r[i].include;
 			r[i].matched = 1;
 		}
+	free(plain);
 	return in;
+}
+
+/*
+ * A -m glob that names a module the kernel has built in (modules.builtin:
+ * Debian 13's kernel builds ecb, ctr and sha512 in) is satisfied: the
+ * module is there, with nothing to copy.
+ */
+static void
+builtin_rules(const char *moddir, struct rule *r, size_t nr)
+{
+	char *path = xasprintf("%s/modules.builtin", moddir), *line = NULL;
+	FILE *f = fopen(path, "r");
+	size_t cap = 0;
+	ssize_t len;
+
+	if (f == NULL) {
+		if (errno != ENOENT)
+			err(1, "%s", path);
+		free(path);
+		return;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "kernel/", 7) != 0)
+			continue;
+		for (size_t i = 0; i < nr; i++)
+			if (r[i].include && !r[i].matched &&
+			    fnmatch(r[i].glob, line + 7, 0) == 0) {
+				r[i].matched = 1;
+				note("%s (built in)", line);
+			}
+	}
+	if (ferror(f))
+		err(1, "%s", path);
+	fclose(f);
+	free(line);
+	free(path);
 }
 
 /* Modules under dir (relative to the module directory: kernel/...). */
@@ -604,6 +650,7 @@ main(int argc, char *argv[])
 			walk(idx, "kernel", rules, nrules, &s);
 		free(kdir);
 	}
+	builtin_rules(src, rules, nrules);
 	for (size_t i = 0; i < nrules; i++)
 		if (rules[i].include && !rules[i].matched)
 			errx(1, "-m %s: matches no module of %s", rules[i].glob,

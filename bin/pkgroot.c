@@ -66,10 +66,11 @@ static NORETURN void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: pkgroot [-fuv] [-a arch] [-r release] "
-	    "[-m mirror] [-K keyring] [-b base.tsv]\n"
-	    "               [-L lock.tsv] [-x exclude-glob] [-c cachedir] "
-	    "[-p packages.tsv]\n"
-	    "               -o rootdir pkg | file.deb ...\n");
+	    "[-m mirror | -S sources]\n"
+	    "               [-K keyring] [-b base.tsv] [-L lock.tsv] "
+	    "[-x exclude-glob]\n"
+	    "               [-c cachedir] [-p packages.tsv] "
+	    "-o rootdir pkg | file.deb ...\n");
 	exit(status);
 }
 
@@ -228,7 +229,13 @@ check_releases(const char *releases)
 	}
 }
 
-/* Append one source line per suite of the host's that belongs to release. */
+/* The -K keyrings, each after a comma: trusted for every source. */
+static char *extra_keys = "";
+
+/*
+ * Append the source line of a host's or -S file's entry when its suite
+ * belongs to release.
+ */
 static void
 add_source(char **out, const char *uri, const char *suite,
     const char *comps, const char *signed_by, const char *release)
@@ -237,8 +244,9 @@ add_source(char **out, const char *uri, const char *suite,
 
 	if (!suite_in(suite, release))
 		return;
-	line = xasprintf("%sdeb [signed-by=%s] %s %s %s\n", old ? old : "",
-	    signed_by ? signed_by : DEBIAN_KEYRING, uri, suite, comps);
+	line = xasprintf("%sdeb [signed-by=%s%s] %s %s %s\n", old ? old : "",
+	    signed_by ? signed_by : DEBIAN_KEYRING, extra_keys, uri, suite,
+	    comps);
 	free(old);
 	*out = line;
 }
@@ -344,6 +352,18 @@ host_list(char **out, const char *file, const char *release)
 	free(text);
 }
 
+/* One apt sources file: deb822 when its name ends in .sources. */
+static void
+sources_file(char **out, const char *file, const char *release)
+{
+	size_t len = strlen(file);
+
+	if (len > 8 && strcmp(file + len - 8, ".sources") == 0)
+		host_deb822(out, file, release);
+	else
+		host_list(out, file, release);
+}
+
 static char *
 host_sources(const char *release)
 {
@@ -352,18 +372,17 @@ host_sources(const char *release)
 
 	if (access("/etc/apt/sources.list", R_OK) == 0)
 		host_list(&out, "/etc/apt/sources.list", release);
-	if (glob("/etc/apt/sources.list.d/*.list", 0, NULL, &g) == 0) {
+	for (const char *const *pat = (const char *const[]){
+	    "/etc/apt/sources.list.d/*.list",
+	    "/etc/apt/sources.list.d/*.sources", NULL }; *pat; pat++) {
+		if (glob(*pat, 0, NULL, &g) != 0)
+			continue;
 		for (size_t i = 0; i < g.gl_pathc; i++)
-			host_list(&out, g.gl_pathv[i], release);
-		globfree(&g);
-	}
-	if (glob("/etc/apt/sources.list.d/*.sources", 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			host_deb822(&out, g.gl_pathv[i], release);
+			sources_file(&out, g.gl_pathv[i], release);
 		globfree(&g);
 	}
 	if (out == NULL)
-		errx(1, "the host's apt sources have no suite %s; use -m",
+		errx(1, "the host's apt sources have no suite %s; use -m or -S",
 		    release);
 	return out;
 }
@@ -1224,6 +1243,7 @@ main(int argc, char *argv[])
 	/* static: the run's state lives as long as the process, which exits
 	 * without freeing it (and leak checkers know it is reachable). */
 	static const char *root, *tsv, *cachearg, *mirror, *lockf, *basef;
+	static const char *sourcesf;
 	static char *arch, *release, *sources, *cache, *state, *conf;
 	static char **keyrings, **excl, **args, *work_tmp;
 	static size_t nkeys, nexcl, nargs, nlocal;
@@ -1241,7 +1261,7 @@ main(int argc, char *argv[])
 	 * a name beyond ASCII is refused).
 	 */
 	setlocale(LC_CTYPE, "C.UTF-8");
-	while ((ch = getopt_long(argc, argv, "ha:b:c:fK:L:m:o:p:r:uvx:",
+	while ((ch = getopt_long(argc, argv, "ha:b:c:fK:L:m:o:p:r:S:uvx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -1277,6 +1297,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			release = xstrdup(optarg);
+			break;
+		case 'S':
+			sourcesf = optarg;
 			break;
 		case 'u':
 			update = 1;
@@ -1322,14 +1345,13 @@ main(int argc, char *argv[])
 		}
 
 	/* The private apt state: nothing of the host's is read or written. */
+	for (size_t i = 0; i < nkeys; i++)
+		extra_keys = xasprintf("%s,%s", extra_keys, keyrings[i]);
+	if (mirror != NULL && sourcesf != NULL)
+		errx(1, "-m %s and -S %s: give one of them", mirror, sourcesf);
 	if (mirror != NULL) {
-		char *signed_by = xstrdup(DEBIAN_KEYRING);
+		char *signed_by = xasprintf("%s%s", DEBIAN_KEYRING, extra_keys);
 
-		for (size_t i = 0; i < nkeys; i++) {
-			p = xasprintf("%s,%s", signed_by, keyrings[i]);
-			free(signed_by);
-			signed_by = p;
-		}
 		for (const char *r = release; *r != '\0'; r += *r == ',') {
 			size_t n = strcspn(r, ",");
 
@@ -1341,6 +1363,13 @@ main(int argc, char *argv[])
 			r += n;
 		}
 		free(signed_by);
+	} else if (sourcesf != NULL) {
+		if (access(sourcesf, R_OK) != 0)
+			err(1, "%s", sourcesf);
+		sources_file(&sources, sourcesf, release);
+		if (sources == NULL)
+			errx(1, "%s: no source for suite %s", sourcesf,
+			    release);
 	} else
 		sources = host_sources(release);
 	cache = cachearg ? absolute(cachearg) : user_cache();

@@ -1,5 +1,6 @@
 # make check: build the tools and the unit tests, then run tests/run;
-# make check-boot [ARCH=arm64]: only the boot test, for amd64 or arm64.
+# make check-boot [ARCH=arm64] [RELEASE=trixie]: only the boot test, for
+# amd64 or arm64, of the profiles' default release or the one given.
 # make check-boot-matrix: the generic initrd against the roots people have
 # (tests/matrix/*.t, about 20 minutes; not part of check).
 # make lint: mandoc -Tlint on every man page, the tools' and the formats'.
@@ -22,7 +23,9 @@ check: all $(UNITS)
 
 # The boot test alone (it is part of check too, for amd64).
 check-boot: all
-	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(BOOT_ARCH) tests/run tests/boot.t
+	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(BOOT_ARCH) \
+	    INITKIT_RELEASE=$(if $(filter command line,$(origin RELEASE)),$(RELEASE)) \
+	    tests/run tests/boot.t
 
 check-boot-matrix: all
 	@B=$(CURDIR)/$(B) tests/run tests/matrix/*.t

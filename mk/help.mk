@@ -13,7 +13,7 @@ Targets:
                        system extension image (mk/sysext.mk)
   deps                 install every build and test dependency (Debian 12, apt-get)
   check                build, then run the tests (tests/run)
-  check-boot           only the boot test, ARCH=amd64 or arm64
+  check-boot           only the boot test, ARCH=amd64 or arm64, RELEASE=
   check-boot-matrix    the generic initrd booted against many roots (about 20 minutes)
   lint                 mandoc -Tlint on every man page
   fuzz                 every fuzz target for FUZZ_TIME seconds (mk/fuzz.mk)
@@ -50,8 +50,14 @@ Knobs of the profile chain (mk/profile.mk):
   O=DIR, OUTROOT=$(OUTROOT)
                        where outputs go
   ARCH=amd64|arm64     build for that architecture, into out/NAME-ARCH
+  RELEASE=bookworm|trixie|forky
+                       build from that Debian release, into out/NAME-RELEASE
+                       (both given: out/NAME-RELEASE-ARCH)
+  SOURCES=FILE         apt sources the release's suites come from
+                       (default profiles/debian.sources)
   KEY=, CERT=          signing key and certificate (PEM or PKCS#11 URI)
-  MIRROR=, KEYRING=    the archive and a keyring to trust for it
+  MIRROR=, KEYRING=    one archive instead of SOURCES (its suite RELEASE), and a
+                       keyring to trust
   CACHE=               apt's state and the downloads (default OUTROOT/cache)
   LOCK=, KERNEL_LOCK=  a packages.tsv or kernel.tsv to install exactly
   KERNEL=              the kernel flavour or version: linux-image-KERNEL

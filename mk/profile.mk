@@ -18,15 +18,18 @@
 #   manifest.json sbom.spdx.json    manifest of packages.tsv
 #   epoch kernel.epoch              the time the outputs bear
 #
-# Knobs (config.mk or the command line): KEY, CERT (PEM or PKCS#11 URI;
-# without them a development key from "make keys"), MIRROR, KEYRING,
+# Knobs (config.mk or the command line): RELEASE (bookworm, trixie,
+# forky), SOURCES (apt sources of every release: profiles/debian.sources)
+# or MIRROR (one suite), KEY, CERT (PEM or PKCS#11 URI;
+# without them a development key from "make keys"), KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
 # it the lists of the last run are used), SOURCE_DATE_EPOCH (without it,
 # epoch and kernel.epoch: the dates of the packages); PROFILES
 # (where NAME.mk is) and OUTROOT or O (instead of out/); ARCH (amd64 or
 # arm64) on the command line builds the profile for that architecture
-# into out/NAME-ARCH: packages, kernel and stub of that architecture from
+# into out/NAME-ARCH (RELEASE= into out/NAME-RELEASE, both
+# out/NAME-RELEASE-ARCH): packages, kernel and stub of that architecture from
 # the same archive, nothing of theirs run on this machine.
 
 PROFILES ?= profiles
@@ -66,30 +69,43 @@ DPS_ARCH := arm64
 else
 $(error $(PROFILE_MK): ARCH=$(ARCH): initkit builds for amd64 and arm64)
 endif
-# ARCH= on the command line (ARCH=amd64 too) builds into out/NAME-ARCH,
-# beside the profile's own build.
-ARCH_SUFFIX := $(if $(filter command line,$(origin ARCH)),-$(ARCH))
-OUT := $(OUTROOT)/$(PROFILE)$(ARCH_SUFFIX)
+# The Debian release: the profile's RELEASE, else Debian's stable. Each
+# release's package names differ where its packages did (the profiles
+# say so), and files only one release's systemd needs are in
+# profiles/NAME.RELEASE/, added to profiles/NAME/.
+RELEASES := bookworm trixie forky
+RELEASE ?= bookworm
+ifeq ($(filter $(RELEASE),$(RELEASES)),)
+$(error $(PROFILE_MK): RELEASE=$(RELEASE): initkit builds $(RELEASES))
+endif
+# RELEASE= and ARCH= on the command line (ARCH=amd64 too) build into
+# out/NAME-RELEASE-ARCH (each part only when given), beside the
+# profile's own build.
+SUFFIX := $(if $(filter command line,$(origin RELEASE)),-$(RELEASE))$(if \
+	$(filter command line,$(origin ARCH)),-$(ARCH))
+OUT := $(OUTROOT)/$(PROFILE)$(SUFFIX)
 PBIN := $(TOOLBIN)
 CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)
 SIGN_KEY = $(if $(KEY),$(KEY),$(DEVKEY))
 SIGN_CERT = $(if $(CERT),$(CERT),$(DEVCERT))
-ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE))
+ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE) $(PROFILES)/$(PROFILE).$(RELEASE))
 # What is in it, so that an edit there rebuilds (symlinks left out: make
 # would follow one that points into the image, not into this tree).
 ADDITION_FILES := $(if $(ADDITIONS),$(shell find $(ADDITIONS) \( -type f -o -type d \) -print))
 
-# pkgroot's options for this profile.
+# pkgroot's options for this profile: the release's suites from SOURCES
+# (its updates and security too), or its one suite from MIRROR.
+SOURCES ?= $(INITKIT_DATA)/profiles/debian.sources
 PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
-	$(if $(MIRROR),-m $(MIRROR)) $(if $(KEYRING),-K $(KEYRING)) \
-	$(if $(UPDATE),-u)
+	$(if $(MIRROR),-m $(MIRROR),-S $(SOURCES)) \
+	$(if $(KEYRING),-K $(KEYRING)) $(if $(UPDATE),-u)
 
 all: profile
 
 # Image identities (GPT, verity) derived from the profile's name.
-SEED = $$(printf %s '$(PROFILE)$(ARCH_SUFFIX)' | sha256sum | cut -c1-32)
-BASE_OUT := $(if $(BASE),$(OUTROOT)/$(BASE)$(ARCH_SUFFIX))
+SEED = $$(printf %s '$(PROFILE)$(SUFFIX)' | sha256sum | cut -c1-32)
+BASE_OUT := $(if $(BASE),$(OUTROOT)/$(BASE)$(SUFFIX))
 BASE_TSV := $(if $(BASE),$(BASE_OUT)/packages.tsv)
 
 ifeq ($(KIND),initrd)
@@ -201,6 +217,20 @@ $(OUT)/epoch $(OUT)/kernel.epoch:
 # them out. Modes are set here, not left to the umask. ld.so.cache is not
 # made (ldconfig -r needs chroot, so root): Debian's ld.so searches the
 # multiarch directories.
+#
+# The tools are the image's own systemd's (sysusers.d and presets are read
+# as that release's systemd reads them: 257's "u!" is not 252's), run
+# here through the image's dynamic loader and libraries when the image is
+# of this machine's architecture and has them; otherwise the host's (for
+# an image of another architecture and a release after bookworm an
+# approximation: issue 22).
+HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+LDSO_amd64 := usr/lib64/ld-linux-x86-64.so.2
+LDSO_arm64 := usr/lib/ld-linux-aarch64.so.1
+TRIPLET_amd64 := x86_64-linux-gnu
+TRIPLET_arm64 := aarch64-linux-gnu
+IMAGE_RUN = $(if $(filter $(HOST_ARCH),$(ARCH)),$$r/$(LDSO_$(ARCH)) \
+	--library-path $$r/usr/lib/$(TRIPLET_$(ARCH)):$$r/usr/lib/$(TRIPLET_$(ARCH))/systemd)
 $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	$(if $(filter initrd,$(KIND)),$(SIGN_CERT))
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
@@ -219,9 +249,14 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
 	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
 	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
+	  sysusers=systemd-sysusers systemctl=systemctl; \
+	  if [ -n "$(IMAGE_RUN)" ] && [ -x $$r/$(LDSO_$(ARCH)) ] && \
+	      [ -x $$r/usr/bin/systemd-sysusers ] && [ -x $$r/usr/bin/systemctl ]; then \
+	    sysusers="$(IMAGE_RUN) $$r/usr/bin/systemd-sysusers"; \
+	    systemctl="$(IMAGE_RUN) $$r/usr/bin/systemctl"; fi; \
 	  SOURCE_DATE_EPOCH=$(EPOCH) SYSTEMD_LOG_LEVEL=warning \
-	    systemd-sysusers --root=$$r >/dev/null; \
-	  SYSTEMD_LOG_LEVEL=warning systemctl --root=$$r preset-all >/dev/null 2>&1; \
+	    $$sysusers --root=$$r >/dev/null; \
+	  SYSTEMD_LOG_LEVEL=warning $$systemctl --root=$$r preset-all >/dev/null 2>&1; \
 	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
 	  while read -r f; do mkdir -p $$c.tmp/$${f%/*}; mv $$r/$$f $$c.tmp/$$f; done; \
 	  find $$c.tmp -type d -exec chmod 0755 {} +; \

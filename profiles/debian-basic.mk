@@ -1,17 +1,25 @@
 # debian-basic: a generic initrd with systemd as its init, built from
-# Debian 12's packages; the same bytes for every machine and kernel. The
-# package set is mkosi's default Debian initrd (mkosi-initrd's Debian list), with
-# usr-is-merged so that apt does not pull usrmerge and perl in.
+# Debian's packages (RELEASE: mk/profile.mk's default, or the command
+# line's); the same bytes for every machine and kernel. The package set
+# is mkosi's default Debian initrd (mkosi-initrd's Debian list), with
+# each release's names: bookworm's usr-is-merged, so that apt does not
+# pull usrmerge and perl in (trixie's base-files ships the merged /usr
+# itself); trixie's systemd-cryptsetup and systemd-repart, split out of
+# systemd after bookworm, and the 64-bit time_t (t64) names of the TSS
+# libraries.
 
 KIND = initrd
 DISTRIBUTION = debian
-RELEASE = bookworm
 ARCH = amd64
 
 PACKAGES = systemd udev bash less gzip kmod dmsetup libcryptsetup12 \
 	libseccomp2 btrfs-progs e2fsprogs dosfstools procps util-linux mount \
-	libfido2-1 libfdisk1 libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 \
+	libfido2-1 libfdisk1 $(PACKAGES_$(RELEASE))
+PACKAGES_bookworm = libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 \
 	usr-is-merged
+PACKAGES_trixie = libtss2-esys-3.0.2-0t64 libtss2-rc0t64 \
+	libtss2-mu-4.0.1-0t64 systemd-cryptsetup systemd-repart
+PACKAGES_forky = $(PACKAGES_trixie)
 
 # Dropped at unpack time: documentation but the copyright files, manuals,
 # translations, the hwdb sources and the journal catalog, SysV and cron
@@ -25,9 +33,13 @@ EXCLUDE = /usr/share/doc/*/changelog* /usr/share/doc/*/NEWS* \
 	/var/cache/* /var/log/*
 
 # The per-kernel modules cpio: the generic set, what every architecture's
-# kernel has and what only this one's has (modroot refuses a glob that
-# matches no module).
+# kernel has and what only this one's has, and what only this release's
+# kernel has (bookworm's 6.1 still has md's linear personality, which
+# 6.12 dropped); modroot refuses a glob that matches no module and is
+# not built in.
 MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list) \
-	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list)
+	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list) \
+	$(if $(wildcard $(MODULES_RELEASE)),$(file <$(MODULES_RELEASE)))
+MODULES_RELEASE = $(INITKIT_DATA)/profiles/modules-generic-$(RELEASE).list
 
 CMDLINE = console=tty0 console=ttyS0

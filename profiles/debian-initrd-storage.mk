@@ -5,7 +5,6 @@
 KIND = sysext
 BASE = debian-basic
 DISTRIBUTION = debian
-RELEASE = bookworm
 ARCH = amd64
 SYSEXT_SCOPE = initrd
 

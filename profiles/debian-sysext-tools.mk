@@ -4,7 +4,6 @@
 KIND = sysext
 BASE = debian-root
 DISTRIBUTION = debian
-RELEASE = bookworm
 ARCH = amd64
 SYSEXT_SCOPE = system
 

@@ -27,9 +27,9 @@ t_ok "the tools, executable" sh -c "for t in mkcpio mksqfs mkverity pkcs7sign mk
 t_ok "the rule chains, config and profiles under DATADIR/initkit" \
     ls "$S/GNUmakefile" "$S/config.mk" "$S/mk/profile.mk" "$S/mk/sysext.mk" \
     "$S/mk/common.mk" "$S/profiles/debian-basic.mk" "$S/profiles/modules-generic.list" \
-    "$S/profiles/debian-basic/etc/tmpfiles.d/initkit-stub-extensions.conf"
+    "$S/profiles/debian-basic.bookworm/etc/tmpfiles.d/initkit-stub-extensions.conf" "$S/profiles/debian.sources"
 t_ok "a profile's symlinks stay symlinks" \
-    test -L "$S/profiles/debian-basic/etc/systemd/system/sysinit.target.wants/initkit-stub-extensions.service"
+    test -L "$S/profiles/debian-basic.bookworm/etc/systemd/system/sysinit.target.wants/initkit-stub-extensions.service"
 t_ok "the kernel-install plugin, executable, its paths filled in" \
     sh -c "[ -x $D/usr/lib/kernel/install.d/50-initkit.install ] &&
 	grep -q '^bindir=/usr/bin\$' $D/usr/lib/kernel/install.d/50-initkit.install &&

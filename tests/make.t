@@ -120,6 +120,19 @@ t_err "PROFILE=nosuch: one line listing the profiles" 2 \
 mkdir -p out/testroot-arm64
 t_ok "make PROFILE=testroot ARCH=arm64 clean removes out/testroot-arm64 only" \
     sh -c "./mk PROFILE=testroot ARCH=arm64 clean >/dev/null && [ ! -e out/testroot-arm64 ] && [ -f out/testroot/testroot.raw ]"
+# RELEASE= on the command line builds into out/NAME-RELEASE (the same
+# file system as the profile's own RELEASE gives; its partition and
+# verity identities are derived from the name with the suffix, as ARCH='s),
+# and clean with it removes that build only; a release initkit does not
+# build is refused in one line naming those it does.
+t_ok "make PROFILE=testroot RELEASE=bookworm: out/testroot-bookworm, the same file system" \
+    sh -c "./mk PROFILE=testroot UPDATE=1 >/dev/null && ./mk PROFILE=testroot RELEASE=bookworm UPDATE=1 >/dev/null &&
+	cmp out/testroot/fs.img out/testroot-bookworm/fs.img"
+t_ok "make PROFILE=testroot RELEASE=bookworm clean removes out/testroot-bookworm only" \
+    sh -c "./mk PROFILE=testroot RELEASE=bookworm clean >/dev/null && [ ! -e out/testroot-bookworm ] && [ -f out/testroot/testroot.raw ]"
+t_err "RELEASE=sid: one line naming the releases" 2 \
+    'RELEASE=sid: initkit builds bookworm trixie forky\.  Stop\.$' \
+    ./mk PROFILE=testroot RELEASE=sid
 t_ok "make PROFILE=testroot clean removes out/testroot" \
     sh -c "./mk PROFILE=testroot clean >/dev/null && [ ! -e out/testroot ] && [ -d out/testinit ]"
 

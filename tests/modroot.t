@@ -166,10 +166,34 @@ t_missing "no kernel root" "modroot: a kernel-root operand is required" modroot 
 t_err "a release with a slash" 2 "-r \.\./x: not a kernel release" modroot -r ../x -o x kr
 t_usage "unknown option" modroot -Z
 
+# A glob naming a module the kernel has built in (modules.builtin) is
+# satisfied, with nothing to copy; one naming nothing still is an error.
+t_ok "-m x/bi.ko, built in: satisfied, nothing copied for it" \
+    sh -c "modroot -r $K -m x/bi.ko -m lib/base.ko -o obi kr >/dev/null && [ \"\$(./files obi)\" = 'kernel/lib/base.ko ' ]"
+t_err "-m x/nobi.ko, neither a module nor built in: an error" 1 "-m x/nobi.ko: matches no module" \
+    modroot -r $K -m x/nobi.ko -o obi2 kr
+
+# Compressed modules, as Debian 13's kernels ship them (.ko.xz): a glob
+# written for .ko selects them, copied as they are, and depmod indexes
+# them with their dependencies.
+KZ=6.12.0-0-test
+MZ=kz/usr/lib/modules/$KZ
+mkdir -p $MZ/kernel/lib $MZ/kernel/drivers/top
+cp $M/kernel/lib/base.ko $MZ/kernel/lib/ && cp $M/kernel/lib/mid.ko $MZ/kernel/lib/ &&
+    cp $M/kernel/drivers/top/top.ko $MZ/kernel/drivers/top/ && xz $MZ/kernel/lib/*.ko $MZ/kernel/drivers/top/top.ko
+: >$MZ/modules.order; : >$MZ/modules.builtin; : >$MZ/modules.builtin.modinfo
+t_ok "-m drivers/top/top.ko selects top.ko.xz, copied as it is, with its dependencies" \
+    sh -c "modroot -r $KZ -m drivers/top/top.ko -o oz kz >/dev/null 2>&1 &&
+	cmp $MZ/kernel/drivers/top/top.ko.xz oz/usr/lib/modules/$KZ/kernel/drivers/top/top.ko.xz &&
+	mkdir -p mpz/lib noconf && ln -sfn \"\$PWD/oz/usr/lib/modules\" mpz/lib/modules &&
+	modprobe -C noconf -d mpz -S $KZ --show-depends top | awk '{ n = split(\$2, p, \"/\"); printf \"%s \", p[n] }' | grep -qx 'base.ko.xz mid.ko.xz top.ko.xz '"
+t_err "a glob matching no compressed module either is still an error" 1 "drivers/top/nope.ko" \
+    modroot -r $KZ -m drivers/top/nope.ko -o oz2 kz
+
 # The real kernel: the generic set, small enough, and what boots a
 # verity-protected sysext root resolves.
 if kernel_get modules; then
-	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list")
+	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list" "$top/profiles/modules-generic-bookworm.list")
 	t_ok "bookworm's kernel, the generic set" \
 	    sh -c "modroot -t 1700000000 -r $KVER $* -F kroot -o real kroot >real.mtree 2>real.err"
 	K=$KVER

@@ -533,6 +533,39 @@ t_err "-r with an empty suite" 1 '^pkgroot: -r bookworm,: not a suite name or a 
 t_err "-r with a blank in a suite" 1 '^pkgroot: -r bookworm main: not a suite name or a comma-separated list of them$' \
     pr -r 'bookworm main' -o x app
 
+# -S: an apt sources file instead of the host's, deb822 or one-line, its
+# entries chosen by -r as the host's are (bookworm, bookworm-backports),
+# the -K keyring trusted for them; not together with -m.
+printf 'Types: deb\nURIs: copy:%s/repo\nSuites: bookworm bookworm-backports trixie\nComponents: main\n' "$T" >test.sources
+printf 'deb copy:%s/repo bookworm main\n' "$T" >test.list
+t_eq "-S deb822: the release's suites of the file, backports too" \
+    "$(printf 'bponly 1.0~bpo12+1\nlibbar 1.0\nlibfoo 1.0')" \
+    sh -c 'pkgroot -a amd64 -r bookworm -S test.sources -K "$KEY" -c "$T/cache-s" -o srcs bponly >/dev/null && cut -f1,2 srcs.tsv | tr "\t" " "'
+t_eq "-S one-line: the same as -m" "$(cut -f1,2 r1.tsv)" \
+    sh -c 'pkgroot -a amd64 -r bookworm -S test.list -K "$KEY" -c "$T/cache-s" -o srcl app >/dev/null && cut -f1,2 srcl.tsv'
+t_err "-S without the -K keyring: the repository's signature is refused" 1 'pkgroot: .*(NO_PUBKEY|not signed|signature)' \
+    pkgroot -a amd64 -r bookworm -S test.list -c "$T/cache-s2" -o srcn app
+t_err "-S naming no suite of -r" 1 '^pkgroot: test.list: no source for suite forky$' \
+    pkgroot -a amd64 -r forky -S test.list -c "$T/cache-s" -o srcf app
+t_err "-S and -m together" 1 '^pkgroot: -m copy:x and -S test.list: give one of them$' \
+    pkgroot -a amd64 -r bookworm -m copy:x -S test.list -o srcm app
+t_err "-S of a missing file" 1 '^pkgroot: nosuch.sources: No such file or directory$' \
+    pkgroot -a amd64 -r bookworm -S nosuch.sources -o srcx app
+
+# Debian 13's base-files ships the merged-/usr links itself (./bin ->
+# usr/bin): the skeleton's own, so they install, and stay links.
+printf '%s\n' 'dir ./ 0755' 'symlink ./bin usr/bin' 'symlink ./sbin usr/sbin' \
+    'symlink ./lib usr/lib' 'symlink ./lib64 usr/lib64' 'dir ./usr 0755' \
+    'dir ./usr/bin 0755' 'file ./usr/bin/tool 0755 0 0 x' | mkdeb usrlinks 1.0
+repo_index
+t_ok "a package's own merged-/usr links (trixie's base-files) install as the skeleton's" \
+    sh -c 'pr -u -o ul usrlinks >ul.mtree && [ "$(readlink ul/bin)" = usr/bin ] && [ "$(readlink ul/lib64)" = usr/lib64 ] &&
+	[ -f ul/usr/bin/tool ] && grep -c "^\./bin " ul.mtree | grep -qx 1'
+printf '%s\n' 'dir ./ 0755' 'symlink ./bin /etc' | mkdeb badlink 1.0
+repo_index
+t_err "but a bin link elsewhere is no merged-/usr link" 1 'badlink_1.0_all.deb: usr/bin: a directory is in the way' \
+    sh -c 'pr -u -o bl badlink >/dev/null'
+
 # A full disk, as a file size limit: the error names the file.
 printf '%s\n' 'dir ./ 0755' 'dir ./usr 0755' \
     "file ./usr/big 0644 0 0 $(head -c 300000 /dev/zero | tr '\0' x)" | mkdeb bigfile 1.0

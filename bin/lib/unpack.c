@@ -197,6 +197,26 @@ write_data(struct unpacker *u, struct archive *a, int fd, const char *path)
 		errx(1, "%s: %s: %s", u->deb, path, archive_error_string(a));
 }
 
+/*
+ * Whether a symlink entry, mapped to path, is one of the merged-/usr links
+ * the skeleton made (bin -> usr/bin): Debian 13's base-files ships them
+ * itself. Mapped, its path and target are the same, which no other link
+ * can be.
+ */
+static int
+usr_link(const char *path, const char *target)
+{
+	if (target == NULL)
+		return 0;
+	target += *target == '/';
+	for (int i = 0; merged_usr[i]; i++)
+		if (strncmp(path, "usr/", 4) == 0 &&
+		    strcmp(path + 4, merged_usr[i]) == 0 &&
+		    strcmp(target, path) == 0)
+			return 1;
+	return 0;
+}
+
 void
 unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 {
@@ -213,6 +233,10 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 	if ((path = unpack_map(u->deb, raw)) == NULL)
 		return;
 	if (unpack_excluded(u->excl, u->nexcl, path)) {
+		free(path);
+		return;
+	}
+	if (S_ISLNK(mode) && usr_link(path, archive_entry_symlink(e))) {
 		free(path);
 		return;
 	}
