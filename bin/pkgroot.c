@@ -238,15 +238,19 @@ static char *extra_keys = "";
  */
 static void
 add_source(char **out, const char *uri, const char *suite,
-    const char *comps, const char *signed_by, const char *release)
+    const char *comps, const char *signed_by, const char *cvu,
+    const char *release)
 {
 	char *line, *old = *out;
 
 	if (!suite_in(suite, release))
 		return;
-	line = xasprintf("%sdeb [signed-by=%s%s] %s %s %s\n", old ? old : "",
-	    signed_by ? signed_by : DEBIAN_KEYRING, extra_keys, uri, suite,
-	    comps);
+	if (cvu != NULL && strcmp(cvu, "yes") != 0 && strcmp(cvu, "no") != 0)
+		errx(1, "%s: Check-Valid-Until: %s: not yes or no", uri, cvu);
+	line = xasprintf("%sdeb [signed-by=%s%s%s%s] %s %s %s\n",
+	    old ? old : "", signed_by ? signed_by : DEBIAN_KEYRING,
+	    extra_keys, cvu ? " check-valid-until=" : "", cvu ? cvu : "",
+	    uri, suite, comps);
 	free(old);
 	*out = line;
 }
@@ -264,13 +268,17 @@ has_word(const char *list, const char *w)
 	return 0;
 }
 
-/* deb822 .sources files: Types, URIs, Suites, Components, Signed-By. */
+/*
+ * deb822 .sources files: Types, URIs, Suites, Components, Signed-By and
+ * Check-Valid-Until (apt's: "no" takes a Release whose Valid-Until has
+ * passed, as a frozen mirror or snapshot serves it).
+ */
 static void
 host_deb822(char **out, const char *file, const char *release)
 {
 	size_t len;
 	char *text = xreadfile(file, &len), *stanza, *save, *line, *save2;
-	char *types, *uris, *suites, *comps, *signed_by;
+	char *types, *uris, *suites, *comps, *signed_by, *cvu;
 
 	for (stanza = text; stanza && *stanza; stanza = save) {
 		save = strstr(stanza, "\n\n");
@@ -278,7 +286,7 @@ host_deb822(char **out, const char *file, const char *release)
 			*save = '\0';
 			save += 2;
 		}
-		types = uris = suites = comps = signed_by = NULL;
+		types = uris = suites = comps = signed_by = cvu = NULL;
 		for (line = strtok_r(stanza, "\n", &save2); line;
 		    line = strtok_r(NULL, "\n", &save2)) {
 			char *v = strchr(line, ':');
@@ -297,6 +305,8 @@ host_deb822(char **out, const char *file, const char *release)
 				comps = v;
 			else if (strcasecmp(line, "Signed-By") == 0)
 				signed_by = v;
+			else if (strcasecmp(line, "Check-Valid-Until") == 0)
+				cvu = v;
 		}
 		if (!types || !uris || !suites || !comps || !has_word(types,
 		    "deb"))
@@ -307,7 +317,7 @@ host_deb822(char **out, const char *file, const char *release)
 
 			for (char *s = strtok_r(sx, " \t", &s2); s;
 			    s = strtok_r(NULL, " \t", &s2))
-				add_source(out, u, s, comps, signed_by,
+				add_source(out, u, s, comps, signed_by, cvu,
 				    release);
 			free(sx);
 		}
@@ -320,7 +330,7 @@ static void
 host_list(char **out, const char *file, const char *release)
 {
 	size_t len;
-	char *text = xreadfile(file, &len), *line, *save, *signed_by;
+	char *text = xreadfile(file, &len), *line, *save, *signed_by, *cvu;
 
 	for (line = strtok_r(text, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -330,24 +340,29 @@ host_list(char **out, const char *file, const char *release)
 			continue;
 		p += 4;
 		p += strspn(p, " \t");
-		signed_by = NULL;
+		signed_by = cvu = NULL;
 		if (*p == '[') {
 			char *end = strchr(p, ']');
 
 			if (end == NULL)
 				continue;
 			*end = '\0';
-			if ((s = strstr(p, "signed-by=")) != NULL) {
+			if ((s = strstr(p, "signed-by=")) != NULL)
 				signed_by = s + 10;
+			if ((s = strstr(p, "check-valid-until=")) != NULL)
+				cvu = s + 18;
+			/* Both found before either is cut at its blank. */
+			if (signed_by != NULL)
 				signed_by[strcspn(signed_by, " \t")] = '\0';
-			}
+			if (cvu != NULL)
+				cvu[strcspn(cvu, " \t")] = '\0';
 			p = end + 1;
 		}
 		uri = strtok_r(p, " \t", &s);
 		suite = strtok_r(NULL, " \t", &s);
 		if (uri && suite && s && *s)
 			add_source(out, uri, suite, s + strspn(s, " \t"),
-			    signed_by, release);
+			    signed_by, cvu, release);
 	}
 	free(text);
 }

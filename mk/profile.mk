@@ -292,13 +292,19 @@ $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
 	    -p $(OUT)/kernel.tsv -o $(OUT)/kernel linux-image-$(KERNEL) \
 	    systemd-boot-efi firmware-linux-free >$(OUT)/kernel.mtree.tmp && \
-	  set -- $(OUT)/kernel/boot/vmlinuz-* && [ -f "$$1" ] && [ $$# -eq 1 ] || \
-	    { echo "$(OUT)/kernel: not one /boot/vmlinuz-*" >&2; exit 1; }; \
-	  echo $${1##*/vmlinuz-} >$(OUT)/kver.tmp && \
+	  set -- $(OUT)/kernel/boot/vmlinuz-*; [ -f "$$1" ] || \
+	    set -- $(OUT)/kernel/usr/lib/modules/*/vmlinuz; \
+	  [ -f "$$1" ] && [ $$# -eq 1 ] || { echo "$(OUT)/kernel: not one" \
+	    "/boot/vmlinuz-* or /usr/lib/modules/*/vmlinuz" >&2; exit 1; }; \
+	  k=$${1##*/vmlinuz-}; [ "$$k" != "$$1" ] || { k=$${1%/vmlinuz}; k=$${k##*/}; }; \
+	  echo $$k >$(OUT)/kver.tmp && \
 	  mv $(OUT)/kernel.mtree.tmp $(OUT)/kernel.mtree && mv $(OUT)/kver.tmp $(OUT)/kver
 
-# The second stage, once the kernel release is known.
+# The second stage, once the kernel release is known. The kernel image is
+# /boot/vmlinuz-KVER up to trixie, /usr/lib/modules/KVER/vmlinuz after.
 ifneq ($(KVER),)
+VMLINUZ = $(firstword $(wildcard $(OUT)/kernel/boot/vmlinuz-$(KVER)) \
+	$(OUT)/kernel/usr/lib/modules/$(KVER)/vmlinuz)
 profile-kernel: $(OUT)/modules-$(KVER).cpio.zst $(OUT)/$(KVER).efi
 
 # The module globs as a file: a changed list (modules-generic.list is read
@@ -326,7 +332,7 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
 	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linux$(EFI_ARCH).efi.stub \
-	    -l $(OUT)/kernel/boot/vmlinuz-$(KVER) -u $(KVER) \
+	    -l $(VMLINUZ) -u $(KVER) \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \
 	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@

@@ -552,6 +552,21 @@ t_err "-S and -m together" 1 '^pkgroot: -m copy:x and -S test.list: give one of 
 t_err "-S of a missing file" 1 '^pkgroot: nosuch.sources: No such file or directory$' \
     pkgroot -a amd64 -r bookworm -S nosuch.sources -o srcx app
 
+# A suite whose Release has expired (a frozen mirror's, a snapshot's):
+# refused, as apt refuses it, unless the sources say Check-Valid-Until: no.
+SUITE=expired VALID_UNTIL='Thu, 01 Jan 2026 00:00:00 UTC' repo_index
+printf 'Types: deb\nURIs: copy:%s/repo\nSuites: expired\nComponents: main\n' "$T" >exp.sources
+printf 'deb [check-valid-until=no] copy:%s/repo expired main\n' "$T" >exp-no.list
+t_err "an expired Release is refused" 1 'pkgroot: .*(expired|Valid-Until|no longer valid)' \
+    pkgroot -a amd64 -r expired -S exp.sources -K "$KEY" -c "$T/cache-e" -o exp app
+{ cat exp.sources; echo 'Check-Valid-Until: no'; } >exp-no.sources
+t_eq "... and taken with Check-Valid-Until: no (deb822)" "$(cut -f1,2 r1.tsv)" \
+    sh -c 'pkgroot -a amd64 -r expired -S exp-no.sources -K "$KEY" -c "$T/cache-e" -o expn app >/dev/null && cut -f1,2 expn.tsv'
+t_eq "... and with [check-valid-until=no] (one-line)" "$(cut -f1,2 r1.tsv)" \
+    sh -c 'pkgroot -a amd64 -r expired -S exp-no.list -K "$KEY" -c "$T/cache-e2" -o expl app >/dev/null && cut -f1,2 expl.tsv'
+t_err "Check-Valid-Until neither yes nor no" 1 '^pkgroot: copy:.*: Check-Valid-Until: maybe: not yes or no$' \
+    sh -c 'sed "s/: no/: maybe/" exp-no.sources >exp-inval.sources && pkgroot -a amd64 -r expired -S exp-inval.sources -K "$KEY" -c "$T/cache-e" -o expb app'
+
 # Debian 13's base-files ships the merged-/usr links itself (./bin ->
 # usr/bin): the skeleton's own, so they install, and stay links.
 printf '%s\n' 'dir ./ 0755' 'symlink ./bin usr/bin' 'symlink ./sbin usr/sbin' \

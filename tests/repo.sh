@@ -12,7 +12,8 @@
 #                          architecture's packages and those of all);
 #                          SUITE= another suite, of the packages in POOL=
 #                          (default pool), NOTAUTO=1 marks it NotAutomatic
-#                          and ButAutomaticUpgrades, as backports are
+#                          and ButAutomaticUpgrades, as backports are;
+#                          VALID_UNTIL= (an RFC 2822 date) its Valid-Until
 #
 # $REPO is the repository, $KEY (beside it) the public keyring for -K.
 
@@ -82,6 +83,10 @@ repo_index() {
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::NotAutomatic=yes} \
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::ButAutomaticUpgrades=yes} \
 		    release dists/$_s >.build/Release
+		if [ -n "${VALID_UNTIL:-}" ]; then
+			sed "/^Date: /a Valid-Until: $VALID_UNTIL" .build/Release >.build/Release.v &&
+			    mv .build/Release.v .build/Release
+		fi
 		mv .build/Release dists/$_s/Release
 		[ "${1:-}" = unsigned ] ||
 		    gpg --batch --quiet --yes --clearsign \
