@@ -19,7 +19,10 @@ mkdir -p "$CACHE" profiles/mxroot/etc/systemd/system/multi-user.target.wants
 # The profiles: the project's own, and the test's root.
 for p in "$top"/profiles/*.mk; do
 	ln -s "$p" profiles/
-	[ -d "${p%.mk}" ] && ln -s "${p%.mk}" profiles/
+	# NAME/ and NAME.RELEASE/ (files only one release's systemd needs)
+	for d in "${p%.mk}" "${p%.mk}".*; do
+		[ -d "$d" ] && ln -s "$d" profiles/
+	done
 done
 cat >profiles/mxroot.mk <<EOF
 include $top/profiles/debian-root.mk
