@@ -1280,6 +1280,7 @@ main(int argc, char *argv[])
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
+			free(arch);
 			arch = xstrdup(optarg);
 			break;
 		case 'b':
@@ -1311,6 +1312,7 @@ main(int argc, char *argv[])
 			tsv = optarg;
 			break;
 		case 'r':
+			free(release);	/* the last -r counts */
 			release = xstrdup(optarg);
 			break;
 		case 'S':
