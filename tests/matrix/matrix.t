@@ -25,7 +25,6 @@ cat >profiles/mxtools.mk <<EOF
 KIND = sysext
 BASE = debian-basic
 DISTRIBUTION = debian
-RELEASE = bookworm
 ARCH = amd64
 SYSEXT_SCOPE = initrd
 PACKAGES = coreutils fdisk xfsprogs
@@ -152,7 +151,7 @@ for k in $DISKS; do
 	args="$args -drive if=none,id=$k,format=raw,file=$k.raw -device virtio-blk-pci,drive=$k,serial=$k"
 done
 vm mkdisks "" mkdisks.initrd \
-    -drive if=none,id=src,format=raw,readonly=on,file=out/mxroot/fs.img \
+    -drive if=none,id=src,format=raw,readonly=on,file=out/mxroot$SFX/fs.img \
     -device virtio-blk-pci,drive=src,serial=src $args
 see mkdisks "INITKIT-MKDISKS-DONE|$FAIL|Failed to start initkit" 900
 vm_done mkdisks
