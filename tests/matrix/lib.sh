@@ -24,13 +24,13 @@ for p in "$top"/profiles/*.mk; do
 		[ -d "$d" ] && ln -s "$d" profiles/
 	done
 done
+# dmsetup: its udev rules, which every root on device-mapper has (lvm2
+# and cryptsetup depend on it); without them trixie's udev keeps neither
+# /dev/mapper nor /dev/block links of the initrd's dm devices.
 cat >profiles/mxroot.mk <<EOF
 include $top/profiles/debian-root.mk
+PACKAGES += dmsetup
 EOF
-# The device chain is read from the root's device number (a node made
-# for it when its name is gone: this root has no device-mapper udev
-# rules, and trixie's udev leaves no /dev/mapper or /dev/block link of
-# the initrd's dm devices).
 cat >profiles/mxroot/etc/systemd/system/initkit-matrix.service <<'EOF'
 [Unit]
 Description=initkit boot matrix: how the root was mounted
@@ -40,7 +40,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); dev=$src; [ -b "$dev" ] || { dev=/run/initkit-matrix-root; mknod $dev b $(findmnt -nvo MAJ:MIN / | tr ":" " "); }; echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$dev" 2>&1 | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$dev" 2>/dev/null | tr -d "\\n") end" >/dev/kmsg'
+ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$src" 2>&1 | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$src" 2>/dev/null | tr -d "\\n") end" >/dev/kmsg'
 EOF
 ln -s ../initkit-matrix.service profiles/mxroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
