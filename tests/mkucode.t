@@ -12,34 +12,8 @@ if ! need python3; then
 	t_done
 fi
 
-# mcu SIG PF REV [DATA-BYTES [EXT-SIG]]: an Intel microcode update as the
-# SDM lays it out (48-byte header, data, an extended signature table
-# with one entry when EXT-SIG is given), its checksum made to sum to 0.
-cat >mcu <<'EOF'
-#!/usr/bin/env python3
-import struct, sys
-sig, pf, rev = (int(a, 0) for a in sys.argv[1:4])
-esig = int(sys.argv[5], 0) if len(sys.argv) > 5 else None
-dlen = int(sys.argv[4]) if len(sys.argv) > 4 else 976 if esig is None else 944
-data = bytes((sig + rev + i) & 0xff for i in range(dlen))
-extlen = 0 if esig is None else 32
-total = 48 + dlen + extlen
-total += -total % 1024
-pad = b"\0" * (total - 48 - dlen - extlen)
-M = 0xffffffff
-def words(b): return sum(struct.unpack("<%dI" % (len(b) // 4), b))
-hdr = struct.pack("<9I12x", 1, rev, 0x01022026, sig, 0, 1, pf, dlen, total)
-s = -words(hdr + data) & M
-hdr = hdr[:16] + struct.pack("<I", s) + hdr[20:]
-ext = b""
-if esig is not None:
-    # The entry's checksum: the header's, were esig its signature.
-    e = struct.pack("<III", esig, pf, (s + sig - esig) & M)
-    ext = struct.pack("<II12x", 1, 0) + e
-    ext = ext[:4] + struct.pack("<I", -words(ext) & M) + ext[8:]
-sys.stdout.buffer.write(hdr + data + ext + pad)
-EOF
-chmod +x mcu
+# mcu: an Intel microcode update (tests/mcu.py).
+mcu() { python3 "$top/tests/mcu.py" "$@"; }
 amd() { printf 'DMA\0'; printf '%s' "$1"; }
 
 # Intel: A and B in 06-0f-02 (a file of two updates), B again in
@@ -47,10 +21,10 @@ amd() { printf 'DMA\0'; printf '%s' "$1"; }
 # extended signature, an older revision of A in 06-0f-03, a link and a
 # directory passed over. AMD: two *.bin containers, a .asc left out.
 mkdir -p fw/intel-ucode/sub fw/amd-ucode
-./mcu 0x6f2 0x01 0x10 >A
-./mcu 0x6f2 0x80 0x11 2000 >B
-./mcu 0x106a4 0x03 0x20 944 0x106a5 >C
-./mcu 0x6f2 0x01 0x0c >Aold
+mcu 0x6f2 0x01 0x10 >A
+mcu 0x6f2 0x80 0x11 2000 >B
+mcu 0x106a4 0x03 0x20 944 0x106a5 >C
+mcu 0x6f2 0x01 0x0c >Aold
 cat A B >fw/intel-ucode/06-0f-02
 cp B fw/intel-ucode/06-0f-02.initramfs
 cp C fw/intel-ucode/06-1a-04
@@ -157,10 +131,10 @@ t_err "a checksum that does not sum to 0" 1 '^mkucode: bad/intel-ucode/cksum: of
 { head -c 28 A; printf '\002\000\000\000'; tail -c +33 A; } | badintel sizes
 t_err "a data size that is no multiple of 4" 1 '^mkucode: bad/intel-ucode/sizes: offset 0: bad sizes \(data 2, total 1024\)$' \
     mkucode -o out.cpio bad
-./mcu 0x6f2 0x01 0x10 912 0x6f3 | badintel ext
+mcu 0x6f2 0x01 0x10 912 0x6f3 | badintel ext
 t_err "bytes after the data that are no extended signature table" 1 '^mkucode: bad/intel-ucode/ext: offset 0: bad extended signature table$' \
     mkucode -o out.cpio bad
-./mcu 0x6f2 0x01 0x10 2000 | badintel 06-0f-02
+mcu 0x6f2 0x01 0x10 2000 | badintel 06-0f-02
 cp A bad/intel-ucode/06-0f-02.initramfs
 t_err "one signature, flags mask and revision, two contents" 1 \
     '^mkucode: bad/intel-ucode/06-0f-02(\.initramfs)?: offset 0: signature 0x000006f2, flags 0x01, revision 0x10 as in bad/intel-ucode/06-0f-02(\.initramfs)?, other contents$' \

@@ -573,7 +573,7 @@ t_err "Check-Valid-Until neither yes nor no" 1 '^pkgroot: copy:.*: Check-Valid-U
 (
 	PKGPOOL=pool-comp mkpkg needsfw 1.0 'Depends: fwpkg' &&
 	    PKGPOOL=pool-comp-non-free-firmware PKGFILES='usr/lib/firmware/fw.bin blob' mkpkg fwpkg 1.0
-) && SUITE=comp POOL=pool-comp COMPONENTS='main non-free-firmware' repo_index
+) && SUITE=comp POOL=pool-comp REPO_COMPONENTS='main non-free-firmware' repo_index
 pc() { pkgroot -a amd64 -r comp -K "$KEY" -c "$T/cache-c" "$@"; }
 t_err "-m: main only, as before: a dependency in non-free-firmware is not found" 1 'pkgroot: .*fwpkg' \
     pc -m "copy:$T/repo" -o c0 needsfw

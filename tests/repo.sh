@@ -15,7 +15,7 @@
 #                          (default pool), NOTAUTO=1 marks it NotAutomatic
 #                          and ButAutomaticUpgrades, as backports are;
 #                          VALID_UNTIL= (an RFC 2822 date) its Valid-Until;
-#                          COMPONENTS= its components (default main), each
+#                          REPO_COMPONENTS= its components (default main), each
 #                          but main of the packages in POOL-COMPONENT
 #                          (pool-non-free-firmware)
 #
@@ -75,7 +75,7 @@ repo_index() {
 		_s=${SUITE:-bookworm} _p=${POOL:-pool}
 		cd "$REPO" || exit 1
 		# --arch picks pool files by name: *_ARCH.deb and *_all.deb.
-		for _c in ${COMPONENTS:-main}; do
+		for _c in ${REPO_COMPONENTS:-main}; do
 			_cp=$_p
 			[ "$_c" = main ] || _cp=$_p-$_c
 			mkdir -p "$_cp"
@@ -89,7 +89,7 @@ repo_index() {
 		apt-ftparchive -o APT::FTPArchive::Release::Suite=$_s \
 		    -o APT::FTPArchive::Release::Codename=$_s \
 		    -o APT::FTPArchive::Release::Architectures='amd64 arm64' \
-		    -o APT::FTPArchive::Release::Components="${COMPONENTS:-main}" \
+		    -o APT::FTPArchive::Release::Components="${REPO_COMPONENTS:-main}" \
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::NotAutomatic=yes} \
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::ButAutomaticUpgrades=yes} \
 		    release dists/$_s >.build/Release
