@@ -27,9 +27,10 @@
 # or MIRROR (one suite), KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
-# linux-image-$(KERNEL)), COMPONENTS (the archive components, pkgroot -C),
-# UCODE (yes or no: the CPU microcode in the UKI), UPDATE=1 (refresh the package lists: without
-# it the lists of the last run are used), SOURCE_DATE_EPOCH (without it,
+# linux-image-$(KERNEL)), COMPONENTS (the archive components, pkgroot
+# -C), UCODE (yes or no: the CPU microcode in the UKI), UPDATE=1
+# (refresh the package lists: without it the lists of the last run are
+# used), SOURCE_DATE_EPOCH (without it,
 # epoch and kernel.epoch: the dates of the packages); PROFILES
 # (where NAME.mk is) and OUTROOT or O (instead of out/); ARCH (amd64 or
 # arm64) on the command line builds the profile for that architecture
@@ -117,7 +118,8 @@ $(error $(PROFILE_MK): UCODE=yes takes the microcode from non-free-firmware: add
 endif
 endif
 
-# (the installed chain has no mk/tools.mk and its comma)
+# pkgroot -C's separator (mk/tools.mk's comma is not in the installed
+# chain).
 COMPONENT_SEP := ,
 
 # pkgroot's options for this profile: the release's suites from SOURCES
