@@ -98,7 +98,8 @@ list_files(const char *dir, const char *suffix, size_t *np, int64_t *mtime)
 	if (errno != 0)
 		err(1, "%s", dir);
 	closedir(d);
-	qsort(v, n, sizeof(*v), namecmp);
+	if (n > 1)	/* qsort(3) takes no null array, even of none */
+		qsort(v, n, sizeof(*v), namecmp);
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", dir, v[i]);
 
@@ -204,7 +205,8 @@ ucode_intel(const char *dir, size_t *lenp, int64_t *mtime)
 			    len - off, &v[n]);
 		}
 	}
-	qsort(v, n, sizeof(*v), mc_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), mc_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (keep != NULL && keep->sig == v[i].sig &&
 		    keep->pf == v[i].pf) {
