@@ -49,10 +49,10 @@ static NORETURN void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: mkuki [-fP] -s stub -l vmlinuz [-i initrd] "
-	    "[-U ucode] [-C text | @file]\n"
-	    "             [-r os-release] [-u uname] [-S sbat] [-A name=file] "
-	    "[-k key -c cert]\n"
-	    "             [-p passfile] -o out.efi\n"
+	    "[-U ucode | -M ucode]\n"
+	    "             [-C text | @file] "
+	    "[-r os-release] [-u uname] [-S sbat] [-A name=file]\n"
+	    "             [-k key -c cert] [-p passfile] -o out.efi\n"
 	    "       mkuki -a [-f] -s addon-stub [-C text | @file] [-i initrd] "
 	    "[-U ucode] [-u uname]\n"
 	    "             [-S sbat] [-A name=file] [-k key -c cert] "
@@ -819,13 +819,32 @@ stub_takes(const char *stubpath, int version, int addon, int ucode,
 		    "do)", stubpath, version, ucode ? "ucode" : "initrd");
 }
 
+/*
+ * -M: the early microcode archive where the stub hands it to the kernel
+ * first: 256's .ucode section, or, for an older stub, the first archive
+ * of .initrd (the kernel looks for it uncompressed at the start).
+ */
+static void
+early_place(const char *early, int version, const char **ucode,
+    const char ***initrds, size_t *ninitrd)
+{
+	if (version >= 256) {
+		*ucode = early;
+		return;
+	}
+	*initrds = xreallocarray(*initrds, *ninitrd + 1, sizeof(**initrds));
+	memmove(*initrds + 1, *initrds, *ninitrd * sizeof(**initrds));
+	(*initrds)[0] = early;
+	(*ninitrd)++;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *stubpath = NULL, *kpath = NULL, *cmdarg = NULL;
 	const char *osrel = NULL, *uname = NULL, *sbatarg = NULL;
 	const char *keyarg = NULL, *certarg = NULL, *passfile = NULL;
-	const char *outpath = NULL, *ucode = NULL;
+	const char *outpath = NULL, *ucode = NULL, *early = NULL;
 	const char **initrds = NULL, **extras = NULL;
 	size_t ninitrd = 0, nextra = 0, nsect = 0, len;
 	int ch, flags = 0, pcr = 0, insp = 0, json = 0, addon = 0, version;
@@ -838,7 +857,7 @@ main(int argc, char *argv[])
 	struct out o;
 
 	while ((ch = getopt_long(argc, argv,
-	    "hA:C:IPS:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
+	    "hA:C:IM:PS:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'A':
 			extras = xreallocarray(extras, nextra + 1,
@@ -850,6 +869,9 @@ main(int argc, char *argv[])
 			break;
 		case 'I':
 			insp = 1;
+			break;
+		case 'M':
+			early = optarg;
 			break;
 		case 'P':
 			pcr = 1;
@@ -913,9 +935,11 @@ main(int argc, char *argv[])
 			usage(2);
 		return inspect(argv[0], json);
 	}
-	if (addon && (kpath != NULL || osrel != NULL || pcr))
+	if (addon && (kpath != NULL || osrel != NULL || pcr || early))
 		errx_usage("-a builds an addon: no -%c", kpath != NULL ? 'l' :
-		    osrel != NULL ? 'r' : 'P');
+		    osrel != NULL ? 'r' : pcr ? 'P' : 'M');
+	if (ucode != NULL && early != NULL)
+		errx_usage("-U and -M: give one of them");
 	if (stubpath == NULL || (kpath == NULL && !addon) ||
 	    (outpath == NULL && !pcr)) {
 		warnx("%s is required", stubpath == NULL ? "-s stub" :
@@ -943,6 +967,8 @@ main(int argc, char *argv[])
 		key = sign_key(keyarg, passfile, cert, certarg);
 	}
 	version = stub_load(&stub, stubpath, addon);
+	if (early != NULL)
+		early_place(early, version, &ucode, &initrds, &ninitrd);
 	stub_takes(stubpath, version, addon, ucode != NULL, ninitrd > 0);
 	if (!addon)
 		kernel_load(&kernel, kpath, &stub);

@@ -67,10 +67,11 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: pkgroot [-fuv] [-a arch] [-r release] "
 	    "[-m mirror | -S sources]\n"
-	    "               [-K keyring] [-b base.tsv] [-L lock.tsv] "
-	    "[-x exclude-glob]\n"
-	    "               [-c cachedir] [-p packages.tsv] "
-	    "-o rootdir pkg | file.deb ...\n");
+	    "               [-C component[,...]] [-K keyring] [-b base.tsv] "
+	    "[-L lock.tsv]\n"
+	    "               [-x exclude-glob] [-c cachedir] [-p packages.tsv] "
+	    "-o rootdir\n"
+	    "               pkg | file.deb ...\n");
 	exit(status);
 }
 
@@ -233,6 +234,83 @@ check_releases(const char *releases)
 static char *extra_keys = "";
 
 /*
+ * -C: the archive components to use, NULL for every one a source lists
+ * (-m: main); and whether a source of the release has each.
+ */
+static char **comps_want;
+static int *comps_seen;
+static size_t ncomps;
+
+/* -C's list: component names (non-free-firmware, updates/main). */
+static void
+comps_parse(const char *arg)
+{
+	char *list = xstrdup(arg), *save, *c;
+
+	for (size_t i = 0; i < ncomps; i++)	/* the last -C counts */
+		free(comps_want[i]);
+	free(comps_want);
+	free(comps_seen);
+	comps_want = NULL;
+	ncomps = 0;
+	for (c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",",
+	    &save)) {
+		size_t n = strspn(c, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+_-/");
+
+		if (c[n] != '\0' || *c == '.' || *c == '-' || *c == '/')
+			break;
+		comps_want = xreallocarray(comps_want, ncomps + 1,
+		    sizeof(*comps_want));
+		comps_want[ncomps++] = xstrdup(c);
+	}
+	if (ncomps == 0 || c != NULL || arg[0] == ',' ||
+	    arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") != NULL)
+		errx(1, "-C %s: not a component name or a comma-separated "
+		    "list of them", arg);
+	comps_seen = xcalloc(ncomps, sizeof(*comps_seen));
+	free(list);
+}
+
+/*
+ * The components of a source line: with -C, those of comps (a source's
+ * blank-separated list) that -C names, marking them found; NULL when
+ * none is.
+ */
+static char *
+comps_pick(const char *comps)
+{
+	char *out = NULL, *list, *save, *p;
+
+	if (comps_want == NULL)
+		return xstrdup(comps);
+	list = xstrdup(comps);
+	for (char *c = strtok_r(list, " \t", &save); c; c = strtok_r(NULL,
+	    " \t", &save))
+		for (size_t i = 0; i < ncomps; i++)
+			if (strcmp(c, comps_want[i]) == 0) {
+				comps_seen[i] = 1;
+				p = xasprintf("%s%s%s", out ? out : "",
+				    out ? " " : "", c);
+				free(out);
+				out = p;
+				break;
+			}
+	free(list);
+	return out;
+}
+
+/* After the sources were read: every component -C names is in one. */
+static void
+comps_check(const char *where, const char *release)
+{
+	for (size_t i = 0; i < ncomps; i++)
+		if (!comps_seen[i])
+			errx(1, "%s: no source of %s has the component %s",
+			    where, release, comps_want[i]);
+}
+
+/*
  * Append the source line of a host's or -S file's entry when its suite
  * belongs to release.
  */
@@ -241,16 +319,19 @@ add_source(char **out, const char *uri, const char *suite,
     const char *comps, const char *signed_by, const char *cvu,
     const char *release)
 {
-	char *line, *old = *out;
+	char *line, *old = *out, *picked;
 
 	if (!suite_in(suite, release))
 		return;
 	if (cvu != NULL && strcmp(cvu, "yes") != 0 && strcmp(cvu, "no") != 0)
 		errx(1, "%s: Check-Valid-Until: %s: not yes or no", uri, cvu);
+	if ((picked = comps_pick(comps)) == NULL)
+		return;
 	line = xasprintf("%sdeb [signed-by=%s%s%s%s] %s %s %s\n",
 	    old ? old : "", signed_by ? signed_by : DEBIAN_KEYRING,
 	    extra_keys, cvu ? " check-valid-until=" : "", cvu ? cvu : "",
-	    uri, suite, comps);
+	    uri, suite, picked);
+	free(picked);
 	free(old);
 	*out = line;
 }
@@ -396,9 +477,12 @@ host_sources(const char *release)
 			sources_file(&out, g.gl_pathv[i], release);
 		globfree(&g);
 	}
+	if (out == NULL && ncomps > 0)
+		comps_check("the host's apt sources", release);
 	if (out == NULL)
 		errx(1, "the host's apt sources have no suite %s; use -m or -S",
 		    release);
+	comps_check("the host's apt sources", release);
 	return out;
 }
 
@@ -1276,7 +1360,7 @@ main(int argc, char *argv[])
 	 * a name beyond ASCII is refused).
 	 */
 	setlocale(LC_CTYPE, "C.UTF-8");
-	while ((ch = getopt_long(argc, argv, "ha:b:c:fK:L:m:o:p:r:S:uvx:",
+	while ((ch = getopt_long(argc, argv, "ha:b:C:c:fK:L:m:o:p:r:S:uvx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -1285,6 +1369,9 @@ main(int argc, char *argv[])
 			break;
 		case 'b':
 			basef = optarg;
+			break;
+		case 'C':
+			comps_parse(optarg);
 			break;
 		case 'c':
 			cachearg = optarg;
@@ -1368,25 +1455,36 @@ main(int argc, char *argv[])
 		errx(1, "-m %s and -S %s: give one of them", mirror, sourcesf);
 	if (mirror != NULL) {
 		char *signed_by = xasprintf("%s%s", DEBIAN_KEYRING, extra_keys);
+		char *comps = xstrdup("main");
 
+		for (size_t i = 0; i < ncomps; i++) {
+			p = xasprintf("%s%s%s", i ? comps : "", i ? " " : "",
+			    comps_want[i]);
+			free(comps);
+			comps = p;
+		}
 		for (const char *r = release; *r != '\0'; r += *r == ',') {
 			size_t n = strcspn(r, ",");
 
-			p = xasprintf("%sdeb [signed-by=%s] %s %.*s main\n",
+			p = xasprintf("%sdeb [signed-by=%s] %s %.*s %s\n",
 			    sources ? sources : "", signed_by, mirror, (int)n,
-			    r);
+			    r, comps);
 			free(sources);
 			sources = p;
 			r += n;
 		}
+		free(comps);
 		free(signed_by);
 	} else if (sourcesf != NULL) {
 		if (access(sourcesf, R_OK) != 0)
 			err(1, "%s", sourcesf);
 		sources_file(&sources, sourcesf, release);
+		if (sources == NULL && ncomps > 0)
+			comps_check(sourcesf, release);
 		if (sources == NULL)
 			errx(1, "%s: no source for suite %s", sourcesf,
 			    release);
+		comps_check(sourcesf, release);
 	} else
 		sources = host_sources(release);
 	cache = cachearg ? absolute(cachearg) : user_cache();

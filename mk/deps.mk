@@ -14,7 +14,7 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linu
 	kmod systemd systemd-boot-efi sbsigntool osslsigncode qemu-system-x86 ovmf \
 	qemu-system-arm qemu-efi-aarch64 \
 	coreutils strace efitools dosfstools mtools e2fsprogs \
-	openssh-client nfs-ganesha nfs-ganesha-vfs tgt \
+	openssh-client nfs-ganesha nfs-ganesha-vfs tgt iucode-tool \
 	clang libclang-rt-14-dev python3-jsonschema \
 	$(if $(shell command -v npm 2>/dev/null),,npm)
 NPMDIR = build/npm

@@ -9,6 +9,7 @@
 #   gpt     mkgpt -V
 #   verity  the verity superblock and mkverity -V
 #   json    the JSON writer; its output parsed back to the calls made
+#   ucode   mkucode's Intel and AMD microcode readers
 #
 #   make fuzz [FUZZ_TIME=60] [FUZZ_TARGETS="spec cpio"]
 #
@@ -29,7 +30,7 @@
 # build them too (FUZZ_CC=afl-clang-fast); that is not tried here.
 
 FUZZ_TIME ?= 60
-FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio
+FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio ucode
 FUZZ_CC ?= clang
 FB := build/fuzz
 

@@ -61,6 +61,10 @@ Knobs of the profile chain (mk/profile.mk):
   CACHE=               apt's state and the downloads (default OUTROOT/cache)
   LOCK=, KERNEL_LOCK=  a packages.tsv or kernel.tsv to install exactly
   KERNEL=              the kernel flavour or version: linux-image-KERNEL
+  UCODE=yes|no         amd64: the CPU microcode (intel-microcode, amd64-microcode)
+                       in the UKI, as its stub wants it (default yes)
+  COMPONENTS=          the archive components the packages come from (default
+                       main, and non-free-firmware for UCODE=yes)
   UPDATE=1             refresh the package lists
   CREDS=, CRED_KEY=    credentials to encrypt (make creds), and with what key
 

@@ -11,10 +11,14 @@
 #                                   groups (systemd-sysusers), unit presets
 #   initrd.cpio.zst                 mkcpio of image.mtree (root.mtree less
 #                                   /var/run, /var/lock) + config/ + profiles/NAME/
-#   kernel/ kernel.mtree kernel.tsv pkgroot of the kernel, systemd-boot-efi
-#                                   and free firmware (KERNEL_LOCK= pins them)
+#   kernel/ kernel.mtree kernel.tsv pkgroot of the kernel, systemd-boot-efi,
+#                                   free firmware and (amd64, UCODE=yes) the
+#                                   CPU microcode (KERNEL_LOCK= pins them)
 #   modules-KVER.cpio.zst           modroot MODULES | mkcpio
-#   KVER.efi                        mkuki: stub + kernel + both initrds, signed
+#   ucode.cpio                      mkucode: the early microcode (UCODE=yes)
+#   KVER.efi                        mkuki: stub + kernel + both initrds (+ the
+#                                   microcode: .ucode, or first in .initrd
+#                                   for a stub before 256), signed
 #   manifest.json sbom.spdx.json    manifest of packages.tsv
 #   epoch kernel.epoch              the time the outputs bear
 #
@@ -23,8 +27,10 @@
 # or MIRROR (one suite), KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
-# linux-image-$(KERNEL)), UPDATE=1 (refresh the package lists: without
-# it the lists of the last run are used), SOURCE_DATE_EPOCH (without it,
+# linux-image-$(KERNEL)), COMPONENTS (the archive components, pkgroot
+# -C), UCODE (yes or no: the CPU microcode in the UKI), UPDATE=1
+# (refresh the package lists: without it the lists of the last run are
+# used), SOURCE_DATE_EPOCH (without it,
 # epoch and kernel.epoch: the dates of the packages); PROFILES
 # (where NAME.mk is) and OUTROOT or O (instead of out/); ARCH (amd64 or
 # arm64) on the command line builds the profile for that architecture
@@ -94,11 +100,35 @@ ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE) $(PROFILES)/$(PROFILE).$(RELEASE)
 # would follow one that points into the image, not into this tree).
 ADDITION_FILES := $(if $(ADDITIONS),$(shell find $(ADDITIONS) \( -type f -o -type d \) -print))
 
+# Early CPU microcode (amd64): Debian's intel-microcode and
+# amd64-microcode, in non-free-firmware, into the UKI (UCODE=no: not).
+UCODE ?= yes
+ifeq ($(filter yes no,$(UCODE)),)
+$(error $(PROFILE_MK): UCODE=$(UCODE): yes or no)
+endif
+UCODE_PACKAGES_amd64 := intel-microcode amd64-microcode
+UCODE_PACKAGES := $(if $(filter yes,$(UCODE)),$(UCODE_PACKAGES_$(ARCH)))
+# The archive components every package step of the profile uses (one
+# set, so that the root's and the kernel's share apt's package lists):
+# main, and non-free-firmware for the microcode.
+COMPONENTS ?= main $(if $(UCODE_PACKAGES),non-free-firmware)
+ifneq ($(UCODE_PACKAGES),)
+ifeq ($(filter non-free-firmware,$(COMPONENTS)),)
+$(error $(PROFILE_MK): UCODE=yes takes the microcode from non-free-firmware: add it to COMPONENTS ($(COMPONENTS)), or UCODE=no)
+endif
+endif
+
+# pkgroot -C's separator (mk/tools.mk's comma is not in the installed
+# chain).
+COMPONENT_SEP := ,
+
 # pkgroot's options for this profile: the release's suites from SOURCES
-# (its updates and security too), or its one suite from MIRROR.
+# (its updates and security too), or its one suite from MIRROR; their
+# COMPONENTS.
 SOURCES ?= $(INITKIT_DATA)/profiles/debian.sources
 PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
 	$(if $(MIRROR),-m $(MIRROR),-S $(SOURCES)) \
+	-C $(subst $() ,$(COMPONENT_SEP),$(strip $(COMPONENTS))) \
 	$(if $(KEYRING),-K $(KEYRING)) $(if $(UPDATE),-u)
 
 all: profile
@@ -172,7 +202,7 @@ endif
 # UPDATE=1 always does.
 # The root's and the kernel's apart: another KERNEL rebuilds only the
 # kernel's outputs.
-FLAGS_LINE = $(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL),LOCK=$(LOCK))
+FLAGS_LINE = $(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL) UCODE=$(UCODE_PACKAGES),LOCK=$(LOCK))
 $(OUT)/pkgroot.flags $(OUT)/kernel.flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_LINE)' >$@.new; \
@@ -284,14 +314,16 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 	    $(PBIN)/manifest -f -F spdx -n $(PROFILE) \
 	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
 
-# The kernel, the stub and firmware: packages too, never the host's.
+# The kernel, the stub, firmware and microcode: packages too, never the
+# host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
 	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
 	    -p $(OUT)/kernel.tsv -o $(OUT)/kernel linux-image-$(KERNEL) \
-	    systemd-boot-efi firmware-linux-free >$(OUT)/kernel.mtree.tmp && \
+	    systemd-boot-efi firmware-linux-free $(UCODE_PACKAGES) \
+	    >$(OUT)/kernel.mtree.tmp && \
 	  set -- $(OUT)/kernel/boot/vmlinuz-*; [ -f "$$1" ] || \
 	    set -- $(OUT)/kernel/usr/lib/modules/*/vmlinuz; \
 	  [ -f "$$1" ] && [ $$# -eq 1 ] || { echo "$(OUT)/kernel: not one" \
@@ -327,12 +359,21 @@ $(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(OUT)/kernel.epoch \
 	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(KERNEL_EPOCH) \
 	    -z $(COMPRESS) -o $@ $<
 
+# The early microcode of the packages' firmware directory: what the
+# kernel loads before anything else, in the UKI where its stub wants it
+# (mkuki -M: 257's .ucode, 252's first archive of .initrd).
+UCODE_CPIO := $(if $(UCODE_PACKAGES),$(OUT)/ucode.cpio)
+$(OUT)/ucode.cpio: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/mkucode
+	$(call msg,MKUCODE,$@) $(PBIN)/mkucode -f -t $(KERNEL_EPOCH) -o $@ \
+	    $(OUT)/kernel/usr/lib/firmware
+
 $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
+	$(UCODE_CPIO) $(OUT)/kernel.flags \
 	$(PBIN)/mkuki $(PROFILE_MK) $(if $(KEY),,$(DEVKEY))
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
 	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linux$(EFI_ARCH).efi.stub \
-	    -l $(VMLINUZ) -u $(KVER) \
+	    -l $(VMLINUZ) -u $(KVER) $(if $(UCODE_CPIO),-M $(UCODE_CPIO)) \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \
 	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@

@@ -22,7 +22,7 @@ mk() { env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" "$@"; }
 D=$T/dest
 S=$D/usr/share/initkit
 t_ok "make install DESTDIR= PREFIX=/usr" mk install DESTDIR="$D" PREFIX=/usr
-t_ok "the tools, executable" sh -c "for t in mkcpio mksqfs mkverity pkcs7sign mkgpt mkuki manifest modroot pkgroot; do
+t_ok "the tools, executable" sh -c "for t in mkcpio mksqfs mkverity pkcs7sign mkgpt mkuki mkucode manifest modroot pkgroot; do
 	[ -x $D/usr/bin/\$t ] && [ -f $D/usr/share/man/man1/\$t.1 ] || { echo \$t; exit 1; }; done"
 t_ok "the rule chains, config and profiles under DATADIR/initkit" \
     ls "$S/GNUmakefile" "$S/config.mk" "$S/mk/profile.mk" "$S/mk/sysext.mk" \

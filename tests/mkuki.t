@@ -276,6 +276,25 @@ mkcpio -z none -o ucode.cpio ucode.mtree
 t_err "-U with 252's stub, which does not know .ucode" 1 \
     "^mkuki: $STUB: systemd-stub 252 does not know \.ucode \(256 and later do\)\$" \
     mkuki -s $STUB -l "$KERNEL" $UNAME -U ucode.cpio -o x.efi
+# -M: where the stub wants it. 252: first in .initrd (each archive
+# padded to 4), no .ucode; PCR 11 that of systemd-measure over the
+# joined initrd.
+mkuki -s $STUB -l "$KERNEL" $UNAME -M ucode.cpio -i i1 -i i2 -C @cmdline -r osrel -o m252.efi
+t_eq "-M with 252's stub: no .ucode" "$SSECT .osrel .cmdline .uname .initrd .linux" sections m252.efi
+t_ok "-M with 252's stub: the archive first in .initrd, then -i's" \
+    sh -c "objcopy -O binary --only-section=.initrd m252.efi m252.initrd &&
+	{ cat ucode.cpio; head -c \$(( (4 - \$(wc -c <ucode.cpio) % 4) % 4 )) /dev/zero; cat want.initrd; } | cmp - m252.initrd"
+if [ -x $MEASURE ]; then
+	{ cat ucode.cpio; head -c $(( (4 - $(wc -c <ucode.cpio) % 4) % 4 )) /dev/zero; cat want.initrd; } >m252.joined
+	want=$($MEASURE calculate --bank=sha256 --linux=$KERNEL --osrel=osrel --cmdline=want.cmdline --initrd=m252.joined --phase= 2>/dev/null | sed 's/^11:sha256=//')
+	t_eq "-M with 252's stub: -P is systemd-measure's over that .initrd" \
+	    "${want:-systemd-measure calculated nothing}" \
+	    sh -c "mkuki -P -s $STUB -l '$KERNEL' $UNAME -M ucode.cpio -i i1 -i i2 -C @cmdline -r osrel | awk '\$1 == \"pcr11\" && NF == 2 { print \$2 }'"
+fi
+t_err "-U and -M together" 2 '^mkuki: -U and -M: give one of them$' \
+    mkuki -s $STUB -l "$KERNEL" $UNAME -U ucode.cpio -M ucode.cpio -o x.efi
+t_err "-M for an addon" 2 '^mkuki: -a builds an addon: no -M$' \
+    mkuki -a -s $STUB -C x -M ucode.cpio -o x.addon.efi
 if ! archive_get sd257 "" -r trixie -m "$DEBIAN_MIRROR" systemd-boot-efi \
     systemd-ukify systemd; then
 	t_archive "systemd 257: UKIs, PCR 11, ukify, addons" "$GET_WHY"
@@ -294,6 +313,8 @@ else
 	    mkuki -s $S7 -l "$KERNEL" $UNAME -U ucode.cpio -i i1 -C @cmdline -r osrel -o $W/u.efi
 	t_eq "257: the stub's sections, then ours, .ucode before .initrd, .linux last" \
 	    "$(sections $S7) .osrel .cmdline .uname .ucode .initrd .linux" sections $W/u.efi
+	t_ok "257: -M puts the archive in .ucode: the same UKI as -U" \
+	    sh -c "mkuki -s $S7 -l '$KERNEL' $UNAME -M ucode.cpio -i i1 -C @cmdline -r osrel -o m257.efi && cmp m257.efi $W/u.efi"
 	objcopy -O binary --only-section=.sbat $W/u.efi $W/sbat
 	mkuki -P -s $S7 -l "$KERNEL" $UNAME -U ucode.cpio -i i1 -C @cmdline -r osrel >pcr257.txt
 	m="/usr/lib/systemd/systemd-measure calculate --bank=sha256 --linux=/w/linux --osrel=/w/osrel --cmdline=/w/want.cmdline --initrd=/w/i1 --ucode=/w/ucode.cpio --uname=/w/uname --sbat=/w/sbat"

@@ -567,6 +567,37 @@ t_eq "... and with [check-valid-until=no] (one-line)" "$(cut -f1,2 r1.tsv)" \
 t_err "Check-Valid-Until neither yes nor no" 1 '^pkgroot: copy:.*: Check-Valid-Until: maybe: not yes or no$' \
     sh -c 'sed "s/: no/: maybe/" exp-no.sources >exp-inval.sources && pkgroot -a amd64 -r expired -S exp-inval.sources -K "$KEY" -c "$T/cache-e" -o expb app'
 
+# -C: components beyond main (Debian's firmware and microcode are in
+# non-free-firmware). Suite "comp": needsfw in main depends on fwpkg,
+# which only non-free-firmware has.
+(
+	PKGPOOL=pool-comp mkpkg needsfw 1.0 'Depends: fwpkg' &&
+	    PKGPOOL=pool-comp-non-free-firmware PKGFILES='usr/lib/firmware/fw.bin blob' mkpkg fwpkg 1.0
+) && SUITE=comp POOL=pool-comp REPO_COMPONENTS='main non-free-firmware' repo_index
+pc() { pkgroot -a amd64 -r comp -K "$KEY" -c "$T/cache-c" "$@"; }
+t_err "-m: main only, as before: a dependency in non-free-firmware is not found" 1 'pkgroot: .*fwpkg' \
+    pc -m "copy:$T/repo" -o c0 needsfw
+t_eq "-m -C main,non-free-firmware: both components" "fwpkg needsfw" \
+    sh -c "pkgroot -a amd64 -r comp -K '$KEY' -c '$T/cache-c' -m copy:$T/repo -C main,non-free-firmware -o c1 needsfw >c1.mtree && cut -f1 c1.tsv | tr '\n' ' ' | sed 's/ \$//' && grep -q '^\./usr/lib/firmware/fw.bin ' c1.mtree"
+t_ok "... the sources apt was given name the components" \
+    grep -qx "deb \[signed-by=.*\] copy:$T/repo comp main non-free-firmware" cache-c/apt-comp-amd64/etc/sources.list
+t_ok "-m -C non-free-firmware alone: only that component" \
+    sh -c "pkgroot -a amd64 -r comp -K '$KEY' -c '$T/cache-c' -m copy:$T/repo -C non-free-firmware -o c2 fwpkg >/dev/null && grep -qx 'deb .* comp non-free-firmware' cache-c/apt-comp-amd64/etc/sources.list"
+printf 'Types: deb\nURIs: copy:%s/repo\nSuites: comp\nComponents: main non-free-firmware\n' "$T" >comp.sources
+printf 'deb copy:%s/repo comp main\n' "$T" >comp-main.list
+t_eq "-S without -C: every component the file lists" "fwpkg needsfw" \
+    sh -c "pkgroot -a amd64 -r comp -K '$KEY' -c '$T/cache-c' -S comp.sources -o c3 needsfw >/dev/null && cut -f1 c3.tsv | tr '\n' ' ' | sed 's/ \$//'"
+t_err "-S -C main: the file's other components are not used" 1 'pkgroot: .*fwpkg' \
+    pc -S comp.sources -C main -o c4 needsfw
+t_err "-S -C naming a component no source of the release lists" 1 \
+    '^pkgroot: comp-main.list: no source of comp has the component non-free-firmware$' \
+    pc -S comp-main.list -C main,non-free-firmware -o c5 needsfw
+t_ok "nor a root or list left" sh -c '! ls -A | grep -q "^c[045]"'
+t_err "-C with an empty component" 1 '^pkgroot: -C main,: not a component name or a comma-separated list of them$' \
+    pc -m "copy:$T/repo" -C main, -o x needsfw
+t_err "-C with a blank in it" 1 '^pkgroot: -C main contrib: not a component name or a comma-separated list of them$' \
+    pc -m "copy:$T/repo" -C 'main contrib' -o x needsfw
+
 # Debian 13's base-files ships the merged-/usr links itself (./bin ->
 # usr/bin): the skeleton's own, so they install, and stay links.
 printf '%s\n' 'dir ./ 0755' 'symlink ./bin usr/bin' 'symlink ./sbin usr/sbin' \

@@ -11,7 +11,10 @@
 #                       on it, linux-image-test (the stub as its vmlinuz,
 #                       one module built here, no modules.builtin),
 #                       systemd-boot-efi (the real stub), firmware-linux-free;
-#                       K is its kernel release
+#                       K is its kernel release; in non-free-firmware (as
+#                       Debian's), amd64's intel-microcode (two updates,
+#                       $T/ucode-a and, in a .initramfs file, $T/ucode-b)
+#                       and amd64-microcode (one container, $T/ucode-amd)
 #   stub_arm64          the real arm64 stub (linuxaa64.efi.stub) from the
 #                       Debian archive's systemd-boot-efi for arm64, kept in
 #                       the test cache (archive_get, tests/kernel.sh):
@@ -72,6 +75,15 @@ usr/share/doc/testbase/copyright kept' mkpkg testbase 1.0
 	printf 'kernel/drivers/x/foo.ko\n' >"$T/modules.order"
 	_kernel_pkgs all $K "$STUB" "$T/foo.ko" linuxx64.efi.stub
 	PKGFILES='usr/lib/firmware/free.bin fw' mkpkg firmware-linux-free 1.0
+	python3 "$top/tests/mcu.py" 0x906e9 0x2a 0xf8 >"$T/ucode-b"
+	python3 "$top/tests/mcu.py" 0x6f2 0x01 0x10 >"$T/ucode-a"
+	printf 'DMA\000test container\n' >"$T/ucode-amd"
+	PKGARCH=amd64 PKGPOOL=pool-non-free-firmware \
+	    PKGCOPY="usr/lib/firmware/intel-ucode/06-0f-02 $T/ucode-a
+usr/lib/firmware/intel-ucode/06-9e-09.initramfs $T/ucode-b" mkpkg intel-microcode 1.0
+	PKGARCH=amd64 PKGPOOL=pool-non-free-firmware \
+	    PKGCOPY="lib/firmware/amd-ucode/microcode_amd_fam17h.bin $T/ucode-amd" mkpkg amd64-microcode 1.0
+	REPO_COMPONENTS='main non-free-firmware'
 	repo_index
 }
 

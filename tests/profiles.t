@@ -28,7 +28,7 @@ O=out/testinit
 
 ./mk PROFILE=testinit >make.out 2>&1; rc=$?
 t_ok "make PROFILE=testinit exits 0" sh -c "[ $rc -eq 0 ] || { cat make.out >&2; exit 1; }"
-t_ok "every output is there" sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst $K.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv >/dev/null"
+t_ok "every output is there" sh -c "cd $O && ls initrd.cpio.zst modules-$K.cpio.zst ucode.cpio $K.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv >/dev/null"
 t_ok "make says the UKI is signed with the development key" grep -q "$K.efi: signed with the development key" make.out
 
 # The initrd.
@@ -48,7 +48,8 @@ t_ok "initrd: owners root, no time after SOURCE_DATE_EPOCH" \
     sh -c 'bsdtar -tvf '$O'/initrd.cpio.zst --numeric-owner | awk "\$3 != 0 || \$4 != 0 { exit 1 }
 	!(\$6 \$7 \$8 == \"Nov142023\" || \$6 \$7 \$8 == \"Jan11970\") { exit 1 }"'
 t_eq "packages.tsv: the initrd's packages" "testbase testutil" sh -c "cut -f1 $O/packages.tsv | tr '\n' ' ' | sed 's/ \$//'"
-t_eq "kernel.tsv: the kernel, the stub and firmware" "firmware-linux-free linux-image-test systemd-boot-efi" \
+t_eq "kernel.tsv: the kernel, the stub, firmware and the microcode" \
+    "amd64-microcode firmware-linux-free intel-microcode linux-image-test systemd-boot-efi" \
     sh -c "cut -f1 $O/kernel.tsv | tr '\n' ' ' | sed 's/ \$//'"
 
 # The modules cpio and the UKI.
@@ -61,9 +62,19 @@ else
 fi
 mkuki -I $O/$K.efi >uki.txt
 pad() { cat "$1"; n=$(($(wc -c <"$1") % 4)); [ $n -eq 0 ] || head -c $((4 - n)) /dev/zero; }
-t_eq "UKI: .initrd is the initrd then the modules cpio, each padded to 4" \
-    "$( { pad $O/initrd.cpio.zst; pad $O/modules-$K.cpio.zst; } | sha256sum | cut -d' ' -f1)" \
+t_eq "UKI: .initrd (stub 252) is the microcode cpio, the initrd, the modules cpio, each padded to 4" \
+    "$( { pad $O/ucode.cpio; pad $O/initrd.cpio.zst; pad $O/modules-$K.cpio.zst; } | sha256sum | cut -d' ' -f1)" \
     awk -F'\t' '$2 == ".initrd" { print $5 }' uki.txt
+t_eq "UKI: no .ucode section for stub 252" "" awk -F'\t' '$2 == ".ucode"' uki.txt
+# The microcode as the kernel finds it: the first archive of .initrd,
+# uncompressed (bsdcpio reads it and stops at its trailer), with the
+# packages' microcode, Intel's by signature.
+t_ok "UKI: the first archive of .initrd holds the packages' microcode" \
+    sh -c "objcopy -O binary --only-section=.initrd $O/$K.efi uki.initrd && mkdir uc && (cd uc && bsdcpio -id 2>/dev/null <../uki.initrd) &&
+	[ \"\$(cd uc && find . | sort | tr '\n' ' ')\" = '. ./kernel ./kernel/x86 ./kernel/x86/microcode ./kernel/x86/microcode/AuthenticAMD.bin ./kernel/x86/microcode/GenuineIntel.bin ' ] &&
+	cat ucode-a ucode-b | cmp - uc/kernel/x86/microcode/GenuineIntel.bin && cmp ucode-amd uc/kernel/x86/microcode/AuthenticAMD.bin"
+t_ok "modules cpio: none of the microcode (it is no module's firmware)" \
+    sh -c "! bsdtar -tf $O/modules-$K.cpio.zst | grep -q ucode"
 t_eq "UKI: .cmdline from the profile, .uname the package's release" \
     "$(printf 'console=ttyS0 quiet' | sha256sum | cut -d' ' -f1) $(printf %s $K | sha256sum | cut -d' ' -f1)" \
     sh -c "awk -F'\t' '\$2 == \".cmdline\" { c = \$5 } \$2 == \".uname\" { u = \$5 } END { print c, u }' uki.txt"
@@ -79,6 +90,26 @@ t_ok "a second make does nothing" \
 sed -i 's/^CMDLINE = .*/CMDLINE = console=ttyS0/' profiles/testinit.mk
 t_ok "an edited profile rebuilds the UKI with the new command line" \
     sh -c "./mk PROFILE=testinit >/dev/null 2>&1 && mkuki -I $O/$K.efi | awk -F'\t' '\$2 == \".cmdline\" { print \$5 }' | grep -qx $(printf 'console=ttyS0' | sha256sum | cut -d' ' -f1)"
+
+# UCODE=no: no microcode packages, no microcode in the UKI, the
+# non-free-firmware component not used; back to yes: all as before.
+cp $O/$K.efi ucode-yes.efi
+cp $O/initrd.cpio.zst initrd-yes.cpio.zst
+./mk PROFILE=testinit UCODE=no >no.out 2>&1; rc=$?
+t_ok "UCODE=no: make exits 0" sh -c "[ $rc -eq 0 ] || { cat no.out >&2; exit 1; }"
+mkuki -I $O/$K.efi >uki-no.txt
+t_eq "UCODE=no: the UKI is rebuilt, its .initrd the initrd and the modules cpio alone" \
+    "$( { pad $O/initrd.cpio.zst; pad $O/modules-$K.cpio.zst; } | sha256sum | cut -d' ' -f1)" \
+    awk -F'\t' '$2 == ".initrd" { print $5 }' uki-no.txt
+t_eq "UCODE=no: kernel.tsv without the microcode packages" "firmware-linux-free linux-image-test systemd-boot-efi" \
+    sh -c "cut -f1 $O/kernel.tsv | tr '\n' ' ' | sed 's/ \$//'"
+t_ok "UCODE=no: pkgroot used main alone" grep -qx 'deb \[.*\] copy:.*/repo bookworm main' cache/apt-bookworm-amd64/etc/sources.list
+t_ok "UCODE=no: the initrd is the same bytes" cmp $O/initrd.cpio.zst initrd-yes.cpio.zst
+t_ok "UCODE=yes again: the same UKI as before" sh -c "./mk PROFILE=testinit >/dev/null 2>&1 && cmp $O/$K.efi ucode-yes.efi"
+t_err "UCODE=yes with COMPONENTS lacking non-free-firmware: refused, naming it" 2 \
+    'UCODE=yes takes the microcode from non-free-firmware: add it to COMPONENTS \(main\), or UCODE=no' \
+    ./mk PROFILE=testinit COMPONENTS=main
+t_err "UCODE neither yes nor no" 2 'UCODE=maybe: yes or no' ./mk PROFILE=testinit UCODE=maybe
 
 # A key of one's own; a lock keeps versions.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout own.key -out own.crt -days 3650 -subj /CN=own 2>/dev/null
@@ -269,4 +300,51 @@ ls out >out.before
 t_err "ARCH=sparc: one line naming the profile and the problem" 2 'archinit\.mk: ARCH=sparc: ' \
     ./mk PROFILE=archinit ARCH=sparc
 t_ok "ARCH=sparc: nothing made" sh -c 'ls out | cmp -s - out.before && [ ! -e out/archinit-sparc ]'
+
+# RELEASE=trixie: systemd-stub 257 takes the microcode as its .ucode
+# section. Trixie's stub, systemd-measure and ukify come from the
+# archive (or the test cache, as mkuki.t fetches them); the repository
+# gets a suite trixie of the same packages, with that stub.
+if ! archive_get sd257 "" -r trixie -m "$DEBIAN_MIRROR" systemd-boot-efi \
+    systemd-ukify systemd; then
+	t_archive "RELEASE=trixie: the UKI's .ucode" "$GET_WHY"
+else
+	R7=$T/sd257
+	IN_ROOT=chroot
+	[ "$(id -u)" = 0 ] || IN_ROOT="unshare -r chroot"
+	mkdir -p repo/pool-trixie repo/pool-trixie-non-free-firmware
+	for d in repo/pool/*_all.deb repo/pool/*_amd64.deb; do
+		case $d in */systemd-boot-efi_*) ;; *) cp "$d" repo/pool-trixie/ ;; esac
+	done
+	cp repo/pool-non-free-firmware/*.deb repo/pool-trixie-non-free-firmware/
+	PKGARCH=amd64 PKGPOOL=pool-trixie PKGCOPY="usr/lib/systemd/boot/efi/linuxx64.efi.stub $R7/usr/lib/systemd/boot/efi/linuxx64.efi.stub" \
+	    mkpkg systemd-boot-efi 257
+	SUITE=trixie POOL=pool-trixie repo_index
+	P=out/testinit-trixie
+	./mk PROFILE=testinit RELEASE=trixie >trixie.out 2>&1; rc=$?
+	t_ok "RELEASE=trixie: make exits 0" sh -c "[ $rc -eq 0 ] || { cat trixie.out >&2; exit 1; }"
+	t_eq "RELEASE=trixie: the stub's sections, then ours, .ucode before .initrd" \
+	    "$(objdump -h $R7/usr/lib/systemd/boot/efi/linuxx64.efi.stub | awk '$1 ~ /^[0-9]+$/ { printf "%s ", $2 }').osrel .cmdline .uname .ucode .initrd .linux" \
+	    sh -c "objdump -h $P/$K.efi | awk '\$1 ~ /^[0-9]+\$/ { printf \"%s%s\", s, \$2; s = \" \" }'"
+	for x in ucode initrd linux osrel cmdline uname sbat; do
+		objcopy -O binary --only-section=.$x $P/$K.efi $P.$x 2>/dev/null
+	done
+	t_ok "RELEASE=trixie: .ucode is ucode.cpio, .initrd the initrd and the modules cpio" \
+	    sh -c "cmp $P.ucode $P/ucode.cpio && { cat $P/initrd.cpio.zst; head -c \$(( (4 - \$(wc -c <$P/initrd.cpio.zst) % 4) % 4 )) /dev/zero; cat $P/modules-$K.cpio.zst;
+		head -c \$(( (4 - \$(wc -c <$P/modules-$K.cpio.zst) % 4) % 4 )) /dev/zero; } | cmp - $P.initrd"
+	mkdir -p $R7/w && cp $P/$K.efi $R7/w/uki.efi && for x in ucode initrd linux osrel cmdline uname sbat; do cp $P.$x $R7/w/$x; done
+	$IN_ROOT $R7 python3 /usr/bin/ukify --json=short inspect /w/uki.efi >tinsp.json 2>tinsp.err
+	t_eq "RELEASE=trixie: ukify 257 inspect finds .ucode with ucode.cpio's SHA-256" \
+	    "$(sha256sum <$P/ucode.cpio | cut -d' ' -f1)" jq -r '.[".ucode"].sha256' tinsp.json
+	# PCR 11: 257's systemd-measure over the sections equals mkuki -P
+	# over the chain's inputs (mkuki -M, as the chain gives them).
+	want=$($IN_ROOT $R7 /usr/lib/systemd/systemd-measure calculate --bank=sha256 \
+	    --linux=/w/linux --osrel=/w/osrel --cmdline=/w/cmdline --initrd=/w/initrd \
+	    --ucode=/w/ucode --uname=/w/uname --sbat=/w/sbat --phase= 2>/dev/null | sed 's/^11:sha256=//')
+	t_eq "RELEASE=trixie: PCR 11 with .ucode, 257's systemd-measure = mkuki -P" \
+	    "${want:-systemd-measure calculated nothing}" \
+	    sh -c "mkuki -P -s $P/kernel/usr/lib/systemd/boot/efi/linuxx64.efi.stub -l $P/kernel/boot/vmlinuz-$K -u $K \
+		-M $P/ucode.cpio -i $P/initrd.cpio.zst -i $P/modules-$K.cpio.zst -C '$(sed -n 's/^CMDLINE = //p' profiles/testinit.mk | tail -n 1)' \
+		-r $P/root/usr/lib/os-release | awk '\$1 == \"pcr11\" && NF == 2 { print \$2 }'"
+fi
 t_done

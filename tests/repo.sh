@@ -5,7 +5,8 @@
 #   mkpkg NAME VERSION [FIELD: VALUE]...   a tiny package via dpkg-deb
 #                          (files: $PKGFILES, "path content" lines, and
 #                          $PKGCOPY, "path file-to-copy" lines; its
-#                          architecture $PKGARCH, default all)
+#                          architecture $PKGARCH, default all; into
+#                          $REPO/$PKGPOOL, default pool)
 #   mkdeb NAME VERSION [--data-ext EXT] < entries   a crafted package
 #   repo_index [unsigned]  Packages, Release, InRelease for "bookworm main",
 #                          binary-amd64 and binary-arm64 (each: its own
@@ -13,7 +14,10 @@
 #                          SUITE= another suite, of the packages in POOL=
 #                          (default pool), NOTAUTO=1 marks it NotAutomatic
 #                          and ButAutomaticUpgrades, as backports are;
-#                          VALID_UNTIL= (an RFC 2822 date) its Valid-Until
+#                          VALID_UNTIL= (an RFC 2822 date) its Valid-Until;
+#                          REPO_COMPONENTS= its components (default main), each
+#                          but main of the packages in POOL-COMPONENT
+#                          (pool-non-free-firmware)
 #
 # $REPO is the repository, $KEY (beside it) the public keyring for -K.
 
@@ -54,7 +58,8 @@ mkpkg() {
 		mkdir -p "$_d/$(dirname "$_p")"
 		cp "$_s" "$_d/$_p"
 	done
-	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/pool/$1_$2_${PKGARCH:-all}.deb" >/dev/null
+	mkdir -p "$REPO/${PKGPOOL:-pool}"
+	dpkg-deb -Zxz --root-owner-group --build "$_d" "$REPO/${PKGPOOL:-pool}/$1_$2_${PKGARCH:-all}.deb" >/dev/null
 }
 
 mkdeb() {
@@ -70,16 +75,21 @@ repo_index() {
 		_s=${SUITE:-bookworm} _p=${POOL:-pool}
 		cd "$REPO" || exit 1
 		# --arch picks pool files by name: *_ARCH.deb and *_all.deb.
-		for _a in amd64 arm64; do
-			mkdir -p dists/$_s/main/binary-$_a
-			apt-ftparchive --arch $_a packages $_p \
-			    >dists/$_s/main/binary-$_a/Packages 2>/dev/null
+		for _c in ${REPO_COMPONENTS:-main}; do
+			_cp=$_p
+			[ "$_c" = main ] || _cp=$_p-$_c
+			mkdir -p "$_cp"
+			for _a in amd64 arm64; do
+				mkdir -p dists/$_s/$_c/binary-$_a
+				apt-ftparchive --arch $_a packages "$_cp" \
+				    >dists/$_s/$_c/binary-$_a/Packages 2>/dev/null
+			done
 		done
 		rm -f dists/$_s/Release dists/$_s/InRelease
 		apt-ftparchive -o APT::FTPArchive::Release::Suite=$_s \
 		    -o APT::FTPArchive::Release::Codename=$_s \
 		    -o APT::FTPArchive::Release::Architectures='amd64 arm64' \
-		    -o APT::FTPArchive::Release::Components=main \
+		    -o APT::FTPArchive::Release::Components="${REPO_COMPONENTS:-main}" \
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::NotAutomatic=yes} \
 		    ${NOTAUTO:+-o APT::FTPArchive::Release::ButAutomaticUpgrades=yes} \
 		    release dists/$_s >.build/Release

@@ -224,6 +224,18 @@ size_t cpio_header(unsigned char *buf, const char *name, uint32_t ino,
     uint64_t size, dev_t rdev);
 
 /*
+ * ucode.c: x86 early microcode (Documentation/arch/x86/microcode.rst)
+ * from a firmware directory's intel-ucode/ and amd-ucode/: the bytes of
+ * GenuineIntel.bin (each Intel update once, the newest revision of each
+ * signature and flags mask, in iucode_tool's order) and AuthenticAMD.bin
+ * (the *.bin containers concatenated by name); NULL with *len 0 when the
+ * directory is missing or has none. *mtime is raised to the newest
+ * file's. Bad input exits 1 naming the file.
+ */
+unsigned char *ucode_intel(const char *dir, size_t *len, int64_t *mtime);
+unsigned char *ucode_amd(const char *dir, size_t *len, int64_t *mtime);
+
+/*
  * deb.c: a Debian binary package (deb(5)) read in one pass: the fields of
  * its control file, then each data.tar entry handed to fn, which may read
  * the entry's data from the archive it is given.

@@ -3,7 +3,8 @@
 # DIR/TARGET/, made now from our own tools ($B/bin) and real inputs, so no
 # binary seed is kept in git: specs from tests/fixture.sh, .debs from
 # tests/mkdeb.py and dpkg-deb, the system's systemd-stub, signed and built
-# into a UKI, GPT images from mkgpt, verity images from mkverity.
+# into a UKI, GPT images from mkgpt, verity images from mkverity, Intel
+# microcode updates from tests/mcu.py.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-$top/build}
@@ -120,6 +121,15 @@ img = open("img", "rb").read()
 sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]) + struct.pack("<I", int(sys.argv[2])) + img)' \
 			    "$root" $((bs * 40)) >"$d/image$bs"
 		done
+		;;
+	ucode)
+		# Intel updates (tests/mcu.py), the second file after "\n--\n"
+		# (tests/fuzz/ucode.c); an AMD container.
+		python3 "$top/tests/mcu.py" 0x6f2 0x01 0x10 >a
+		python3 "$top/tests/mcu.py" 0x106a4 0x03 0x20 944 0x106a5 >c
+		cat a c >"$d/two"
+		{ cat c; printf '\n--\n'; cat a; } >"$d/split"
+		printf 'DMA\000container\n' >"$d/amd"
 		;;
 	json)
 		# The harness's own byte code (tests/fuzz/json.c).

@@ -291,6 +291,14 @@ if [ -f $STUB ] && [ -f key.pem ]; then
 else
 	t_skip "mkuki" "systemd-boot-efi or openssl not installed"
 fi
+# 3 MiB of Intel microcode in three files, an AMD container.
+mkdir -p fw/intel-ucode fw/amd-ucode
+for s in 0x6f2 0x6f3 0x6f4; do
+	python3 "$top/tests/mcu.py" $s 0x01 0x10 1048528 >fw/intel-ucode/$s
+done
+printf 'DMA\000container\n' >fw/amd-ucode/microcode_amd.bin
+f_sweep mkucode "out.cpio" '^mkucode: out\.cpio: ' -- \
+    mkucode -f? -t 1000 -o out.cpio "$T/fw"
 sha=0000000000000000000000000000000000000000000000000000000000000000
 i=0
 while [ $i -lt 300 ]; do
