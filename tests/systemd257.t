@@ -53,6 +53,9 @@ t_eq "confext: manifest.json says confext, no packages, its release" \
     'confext 0 initrd' jq -r '"\(.config.output_format) \(.packages | length) \(.extension.CONFEXT_SCOPE)"' $C/manifest.json
 t_ok "confext: the same bytes when made again" \
     sh -c "cp $C/testconf.confext.raw first.raw && rm -rf $C && ./mk PROFILE=testconf >/dev/null 2>&1 && cmp first.raw $C/testconf.confext.raw"
+t_ok "confext: the same bytes from another output root, umask, time zone and locale (the same key)" \
+    sh -c "(umask 077 && TZ=Asia/Tokyo LC_ALL=C.UTF-8 ./mk PROFILE=testconf OUTROOT=$T/out2 KEY=$T/out/keys/db.key CERT=$T/out/keys/db.crt >rep.out 2>&1) &&
+	cmp $C/testconf.confext.raw out2/testconf/testconf.confext.raw || { cat rep.out >&2; exit 1; }"
 ./mk PROFILE=testconfpkg >confpkg.out 2>&1; rc=$?
 t_ok "confext of a package: its /etc only, the default scope system" \
     sh -c "[ $rc -eq 0 ] && unsquashfs -d y out/testconfpkg/fs.img >/dev/null &&
