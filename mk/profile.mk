@@ -15,8 +15,14 @@
 #                                   and free firmware (KERNEL_LOCK= pins them)
 #   modules-KVER.cpio.zst           modroot MODULES | mkcpio
 #   KVER.efi                        mkuki: stub + kernel + both initrds, signed
+#   NAME-X.addon.efi                mkuki -a: a PE addon of ADDON_CMDLINE_X, signed
+#   tools/ tools.tsv                (ARCH not this machine's) the image's
+#                                   systemd for this machine, which makes config/
 #   manifest.json sbom.spdx.json    manifest of packages.tsv
 #   epoch kernel.epoch              the time the outputs bear
+#
+# KIND=sysext, KIND=confext: NAME.sysext.raw, NAME.confext.raw (mk/sysext.mk)
+# of what the BASE profile lacks; KIND=root: NAME.raw, a verity root.
 #
 # Knobs (config.mk or the command line): RELEASE (bookworm, trixie,
 # forky), SOURCES (apt sources of every release: profiles/debian.sources)
