@@ -164,8 +164,15 @@ profile:
 profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
+# A confext for a base whose systemd predates them: nothing there reads
+# it, and 252's stub hands every *.raw to systemd-sysext as a system
+# extension. Refused.
 $(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
+	$(if $(filter confext,$(KIND)),@v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(BASE_TSV)); \
+	  if [ -n "$$v" ] && dpkg --compare-versions "$$v" lt 254; then \
+	    echo "$(BASE_TSV): systemd $$v has no configuration extensions (254 and later):" \
+	      "$(PROFILE) needs RELEASE=trixie or later" >&2; exit 1; fi)
 	+@$(SUBMAKE) PROFILE= $(KIND) SYSEXT_CLASS=$(KIND) SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \

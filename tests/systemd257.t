@@ -29,6 +29,12 @@ printf '%s\n' 'KIND = confext' 'BASE = testinit' 'DISTRIBUTION = debian' \
 printf '%s\n' 'KIND = confext' 'BASE = testinit' 'DISTRIBUTION = debian' \
     'RELEASE = bookworm' 'ARCH = amd64' 'PACKAGES = testetc' >profiles/testconfpkg.mk
 profile_initrd nopkg 'PACKAGES ='
+# A base of systemd 252, which has no confexts.
+mkpkg systemd 252.39-1
+repo_index
+profile_initrd oldinit 'PACKAGES = testutil systemd'
+printf '%s\n' 'KIND = confext' 'BASE = oldinit' 'DISTRIBUTION = debian' \
+    'RELEASE = bookworm' 'ARCH = amd64' 'PACKAGES =' >profiles/oldconf.mk
 chmod -R u=rwX,go=rX profiles
 cat >mk <<EOF
 #!/bin/sh
@@ -64,6 +70,11 @@ t_ok "confext of a package: its /etc only, the default scope system" \
 t_ok "an initrd profile of no packages: one line naming it, no root" \
     sh -c "! ./mk PROFILE=nopkg >nopkg.out 2>&1 &&
 	grep -q 'nopkg.mk: PACKAGES is empty: only an extension (with a BASE) may have none' nopkg.out && [ ! -e out/nopkg/root.mtree ]"
+
+t_ok "a confext of a base with systemd 252: one line naming it, no image" \
+    sh -c "! ./mk PROFILE=oldconf >old.out 2>&1 &&
+	grep -q 'out/oldinit/packages.tsv: systemd 252.39-1 has no configuration extensions (254 and later): oldconf needs RELEASE=trixie or later' old.out &&
+	[ ! -e out/oldconf/oldconf.confext.raw ] || { cat old.out >&2; exit 1; }"
 
 # Addons with a systemd-boot-efi that has no addon stub (bookworm's 252).
 t_ok "ADDON_CMDLINE_X without an addon stub: one line naming it, no addon" \
