@@ -19,14 +19,15 @@
 # everything built on this machine with ARCH=arm64 and booted under
 # qemu-system-aarch64 -M virt with Debian's AAVMF (edk2 for arm64, TCG).
 # INITKIT_RELEASE=trixie (make check-boot RELEASE=trixie): every image of
-# that Debian release instead of the profiles' default, and what systemd
-# 254 and later add (not bookworm's 252): a PE addon beside the UKI,
-# built by the chain (ADDON_CMDLINE_X) and signed with the db key, must
-# add its words to the kernel's command line, and an unsigned one and one
-# signed by a key db lacks must not; the debian-initrd-dhcp configuration
-# extension beside the UKI (*.confext.raw, which the stub hands to the
-# initrd as /.extra/confext) must be merged into the initrd's /etc, and
-# must not be when signed by an untrusted key.
+# that Debian release instead of the profiles' default. When the
+# initrd's systemd is 254 or later (trixie's 257, not bookworm's 252),
+# what it adds too: a PE addon beside the UKI, built by the chain
+# (ADDON_CMDLINE_X) and signed with the db key, must add its words to the
+# kernel's command line, and an unsigned one and one signed by a key db
+# lacks must not; the debian-initrd-dhcp configuration extension beside
+# the UKI (*.confext.raw, which the stub hands to the initrd as
+# /.extra/confext) must be merged into the initrd's /etc, and must not
+# be when signed by an untrusted key.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -91,12 +92,6 @@ if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
 	t_done
 fi
 mk PROFILES="$top/profiles" PROFILE=debian-initrd-debug >ext.out 2>&1 || cat ext.out >&2
-# Configuration extensions and addons: systemd 254 and later.
-NEW=
-[ "${REL:-bookworm}" = bookworm ] || NEW=1
-if [ -n "$NEW" ]; then
-	mk PROFILES="$top/profiles" PROFILE=debian-initrd-dhcp >conf.out 2>&1 || cat conf.out >&2
-fi
 # Local configuration for the initrd, through the ESP: a tmpfiles.extra
 # credential (systemd-creds, null key: no TPM here) that writes a file.
 mkdir -p creds
@@ -109,6 +104,13 @@ t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 
 SFX=${REL:+-$REL}-$ARCH
 B0=out/debian-basic$SFX
 KVER=$(cat $B0/kver)
+# Configuration extensions and addons: systemd 254 and later (the
+# initrd's, whatever release that is).
+NEW=
+if dpkg --compare-versions "$(awk -F '\t' '$1 == "systemd" { print $2 }' $B0/packages.tsv)" ge 254; then
+	NEW=1
+	mk PROFILES="$top/profiles" PROFILE=debian-initrd-dhcp >conf.out 2>&1 || cat conf.out >&2
+fi
 
 R=out/bootroot$SFX
 ROOTHASH=$(cat $R/roothash)
@@ -183,7 +185,8 @@ mkgpt -S 11111111-2222-4333-8444-555555555555 -o evil.sysext.raw \
 CF=out/debian-initrd-dhcp$SFX
 if [ -n "$NEW" ]; then
 	pkcs7sign -j -k evil.key -c evil.crt -o evil-csig.img $CF/roothash
-	mkgpt -S 11111111-2222-4333-8444-555555555556 -o evil.confext.raw \
+	mkgpt -a $([ $ARCH = amd64 ] && echo x86-64 || echo arm64) \
+	    -S 11111111-2222-4333-8444-555555555556 -o evil.confext.raw \
 	    root=$CF/fs.img root-verity=$CF/hash.img root-verity-sig=evil-csig.img
 fi
 
