@@ -12,7 +12,7 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linu
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
 	fdisk gdisk systemd-container jq mkosi \
 	kmod systemd systemd-boot-efi sbsigntool osslsigncode qemu-system-x86 ovmf \
-	qemu-system-arm qemu-efi-aarch64 \
+	qemu-system-arm qemu-efi-aarch64 qemu-user \
 	coreutils strace efitools dosfstools mtools e2fsprogs \
 	openssh-client nfs-ganesha nfs-ganesha-vfs tgt iucode-tool \
 	clang libclang-rt-14-dev python3-jsonschema \

@@ -11,6 +11,7 @@ Targets:
   creds                with PROFILE= CREDS=dir: each file of dir as an encrypted credential
   sysext               with SYSEXT_NAME= SYSEXT_SPEC= SYSEXT_KEY= SYSEXT_CERT=: a signed
                        system extension image (mk/sysext.mk)
+  confext              the same, a configuration extension (/etc; systemd 254 and later)
   deps                 install every build and test dependency (Debian 12, apt-get)
   check                build, then run the tests (tests/run)
   check-boot           only the boot test, ARCH=amd64 or arm64, RELEASE=
@@ -67,6 +68,8 @@ Knobs of the profile chain (mk/profile.mk):
                        main, and non-free-firmware for UCODE=yes)
   UPDATE=1             refresh the package lists
   CREDS=, CRED_KEY=    credentials to encrypt (make creds), and with what key
+  ADDON_CMDLINE_X=     kernel command line words: a signed PE addon beside the UKI,
+                       out/NAME/NAME-X.addon.efi (systemd-boot-efi 254 and later)
 
 Knobs of the tests: B= (the build the tests run), FUZZ_TIME=, FUZZ_TARGETS=
 endef

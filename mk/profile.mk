@@ -19,8 +19,14 @@
 #   KVER.efi                        mkuki: stub + kernel + both initrds (+ the
 #                                   microcode: .ucode, or first in .initrd
 #                                   for a stub before 256), signed
+#   NAME-X.addon.efi                mkuki -a: a PE addon of ADDON_CMDLINE_X, signed
+#   tools/ tools.tsv                (ARCH not this machine's) the image's
+#                                   systemd for this machine, which makes config/
 #   manifest.json sbom.spdx.json    manifest of packages.tsv
 #   epoch kernel.epoch              the time the outputs bear
+#
+# KIND=sysext, KIND=confext: NAME.sysext.raw, NAME.confext.raw (mk/sysext.mk)
+# of what the BASE profile lacks; KIND=root: NAME.raw, a verity root.
 #
 # Knobs (config.mk or the command line): RELEASE (bookworm, trixie,
 # forky), SOURCES (apt sources of every release: profiles/debian.sources)
@@ -126,10 +132,11 @@ COMPONENT_SEP := ,
 # (its updates and security too), or its one suite from MIRROR; their
 # COMPONENTS.
 SOURCES ?= $(INITKIT_DATA)/profiles/debian.sources
-PKGROOT = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(ARCH) \
+PKGROOT_FOR = $(PBIN)/pkgroot -f -c $(CACHE) -r $(RELEASE) -a $(1) \
 	$(if $(MIRROR),-m $(MIRROR),-S $(SOURCES)) \
 	-C $(subst $() ,$(COMPONENT_SEP),$(strip $(COMPONENTS))) \
 	$(if $(KEYRING),-K $(KEYRING)) $(if $(UPDATE),-u)
+PKGROOT = $(call PKGROOT_FOR,$(ARCH))
 
 all: profile
 
@@ -138,28 +145,65 @@ SEED = $$(printf %s '$(PROFILE)$(SUFFIX)' | sha256sum | cut -c1-32)
 BASE_OUT := $(if $(BASE),$(OUTROOT)/$(BASE)$(SUFFIX))
 BASE_TSV := $(if $(BASE),$(BASE_OUT)/packages.tsv)
 
+# The addons the profile or the command line asks for (below).
+ADDON_NAMES := $(sort $(patsubst ADDON_CMDLINE_%,%,$(filter ADDON_CMDLINE_%,$(.VARIABLES))))
+ADDONS := $(if $(filter initrd,$(KIND)),$(ADDON_NAMES:%=$(OUT)/$(PROFILE)-%.addon.efi))
+
 ifeq ($(KIND),initrd)
 profile: $(OUT)/initrd.cpio.zst $(OUT)/manifest.json $(OUT)/sbom.spdx.json \
-	$(OUT)/kver
+	$(OUT)/kver $(ADDONS)
 	+@$(SUBMAKE) PROFILE=$(PROFILE) \
 	    KVER=$$(cat $(OUT)/kver 2>/dev/null) profile-kernel
 endif
 
+# PE addons beside the UKI: each ADDON_CMDLINE_X (in the profile or on
+# the command line) becomes $(OUT)/$(PROFILE)-X.addon.efi, a stub-less PE
+# of the kernel release's addon stub (systemd-boot-efi 254 and later)
+# holding those command line words in .cmdline, signed with the UKI's
+# key. systemd-stub 257 adds a signed addon's words to the UKI's command
+# line when it lies in KVER.efi.extra.d/ (or /loader/addons/ for every
+# UKI), and refuses one the firmware's db does not accept.
+ADDON_STUB = $(OUT)/kernel/usr/lib/systemd/boot/efi/addon$(EFI_ARCH).efi.stub
+$(ADDON_NAMES:%=$(OUT)/addon-%.flags): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(ADDON_CMDLINE_$(patsubst $(OUT)/addon-%.flags,%,$@))' >$@.new; \
+	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+$(OUT)/$(PROFILE)-%.addon.efi: $(OUT)/addon-%.flags $(OUT)/kernel.mtree \
+	$(PBIN)/mkuki $(if $(KEY),,$(DEVKEY))
+	@[ -f $(ADDON_STUB) ] || { echo "$(OUT)/kernel: no $(notdir $(ADDON_STUB))" \
+	    "for ADDON_CMDLINE_$*: systemd-boot-efi 254 and later have addons" \
+	    "(RELEASE=$(RELEASE))" >&2; exit 1; }
+	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
+	$(call msg,MKUKI,$@) $(PBIN)/mkuki -a -f -s $(ADDON_STUB) \
+	    -C '$(ADDON_CMDLINE_$*)' -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@
+
 # KIND=sysext: what the BASE profile lacks, as a signed extension image
 # through mk/sysext.mk, matched against the base's os-release, with the
 # files under profiles/NAME/ (usr/ and opt/ only: all an extension merges).
-ifeq ($(KIND),sysext)
+# KIND=confext: the same for /etc, a configuration extension (systemd 254
+# and later: trixie's 257 merges it, bookworm's 252 does not know it):
+# the packages' /etc and profiles/NAME/etc/. A confext of local
+# configuration need name no package (PACKAGES empty): its image bears
+# the base's date.
+ifneq ($(filter sysext confext,$(KIND)),)
 SYSEXT_SCOPE ?= system
 profile:
-	+@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV)
+	+@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV) $(BASE_OUT)/epoch
 	+@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
 
-profile-image: $(OUT)/$(PROFILE).sysext.raw $(OUT)/manifest.json \
+profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
-$(OUT)/$(PROFILE).sysext.raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
+# A confext for a base whose systemd predates them: nothing there reads
+# it, and 252's stub hands every *.raw to systemd-sysext as a system
+# extension. Refused.
+$(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
-	+@$(SUBMAKE) PROFILE= sysext SYSEXT_NAME=$(PROFILE) \
+	$(if $(filter confext,$(KIND)),@v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(BASE_TSV)); \
+	  if [ -n "$$v" ] && dpkg --compare-versions "$$v" lt 254; then \
+	    echo "$(BASE_TSV): systemd $$v has no configuration extensions (254 and later):" \
+	      "$(PROFILE) needs RELEASE=trixie or later" >&2; exit 1; fi)
+	+@$(SUBMAKE) PROFILE= $(KIND) SYSEXT_CLASS=$(KIND) SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
 	    SYSEXT_ID=$$(sed -n 's/^ID=//p' $(BASE_OUT)/root/usr/lib/os-release) \
@@ -209,14 +253,25 @@ $(OUT)/pkgroot.flags $(OUT)/kernel.flags: FORCE
 	  if [ -z "$(UPDATE)" ] && cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 # The package root and its spec, rebuilt when the profile or lock changes.
+# An extension of no packages (a confext of local configuration): an
+# empty root, dated as its base.
 $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
 	$(OUT)/pkgroot.flags $(BASE_TSV)
 	@mkdir -p $(OUT)
+ifneq ($(strip $(PACKAGES)),)
 	$(call msg,PKGROOT,$(OUT)/root) $(PKGROOT) $(if $(LOCK),-L $(LOCK)) \
 	    $(if $(BASE_TSV),-b $(BASE_TSV)) \
 	    $(foreach x,$(EXCLUDE),-x '$(x)') -p $(OUT)/packages.tsv \
 	    -o $(OUT)/root $(PACKAGES) >$(OUT)/root.mtree.tmp && \
 	  mv $(OUT)/root.mtree.tmp $(OUT)/root.mtree
+else
+	$(if $(BASE),,$(error $(PROFILE_MK): PACKAGES is empty: only an extension (with a BASE) may have none))
+	$(call msg,GEN,$(OUT)/root) rm -rf $(OUT)/root && mkdir -p $(OUT)/root && \
+	  : >$(OUT)/packages.tsv && \
+	  printf '#mtree\n. type=dir mode=0755 uid=0 gid=0 time=%s.0\n' \
+	    "$$(cat $(BASE_OUT)/epoch)" >$(OUT)/root.mtree.tmp && \
+	  mv $(OUT)/root.mtree.tmp $(OUT)/root.mtree
+endif
 
 # The time the outputs bear: SOURCE_DATE_EPOCH when given, else that of
 # the newest file the packages installed (a Debian package's files bear
@@ -251,18 +306,39 @@ $(OUT)/epoch $(OUT)/kernel.epoch:
 # The tools are the image's own systemd's (sysusers.d and presets are read
 # as that release's systemd reads them: 257's "u!" is not 252's), run
 # here through the image's dynamic loader and libraries when the image is
-# of this machine's architecture and has them; otherwise the host's (for
-# an image of another architecture and a release after bookworm an
-# approximation: issue 22).
+# of this machine's architecture and has them. An image of another
+# architecture gets the same systemd (the image's version, of this
+# machine's architecture) from the same archive: pkgroot installs it
+# into $(OUT)/tools/, and its systemd-sysusers and systemctl run through
+# that root's loader, with --root on the image. An image without them (a
+# profile of no systemd) gets the host's.
 HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 LDSO_amd64 := usr/lib64/ld-linux-x86-64.so.2
 LDSO_arm64 := usr/lib/ld-linux-aarch64.so.1
 TRIPLET_amd64 := x86_64-linux-gnu
 TRIPLET_arm64 := aarch64-linux-gnu
-IMAGE_RUN = $(if $(filter $(HOST_ARCH),$(ARCH)),$$r/$(LDSO_$(ARCH)) \
-	--library-path $$r/usr/lib/$(TRIPLET_$(ARCH)):$$r/usr/lib/$(TRIPLET_$(ARCH))/systemd)
+# ROOT_RUN,DIR,ARCH: run a program of root DIR through its own loader
+# and libraries (systemd's private ones too).
+ROOT_RUN = $(1)/$(LDSO_$(2)) \
+	--library-path $(1)/usr/lib/$(TRIPLET_$(2)):$(1)/usr/lib/$(TRIPLET_$(2))/systemd
+TOOLS_ARCH := $(if $(filter $(HOST_ARCH),$(ARCH)),$(ARCH),$(HOST_ARCH))
+TOOLS_ROOT := $(if $(filter $(HOST_ARCH),$(ARCH)),$$r,$(OUT)/tools)
+TOOLS_RUN = $(if $(LDSO_$(TOOLS_ARCH)),$(call ROOT_RUN,$(TOOLS_ROOT),$(TOOLS_ARCH)))
+
+# The image's systemd for this machine, when the image is of another
+# architecture and has systemd's tools (else no tools/): the version the
+# image's packages.tsv lists, without /usr/share.
+$(OUT)/tools.stamp: $(OUT)/packages.tsv $(OUT)/pkgroot.flags $(PBIN)/pkgroot
+	$(call msg,PKGROOT,$(OUT)/tools) set -e; rm -rf $(OUT)/tools $(OUT)/tools.tmp; \
+	  v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(OUT)/packages.tsv); \
+	  if [ -n "$$v" ] && [ -x $(OUT)/root/usr/bin/systemd-sysusers ] && \
+	      [ -x $(OUT)/root/usr/bin/systemctl ]; then \
+	    $(call PKGROOT_FOR,$(HOST_ARCH)) -x '/usr/share/*' -p $(OUT)/tools.tsv -o $(OUT)/tools.tmp \
+	      systemd=$$v >/dev/null; mv $(OUT)/tools.tmp $(OUT)/tools; fi; touch $@
+
 $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
-	$(if $(filter initrd,$(KIND)),$(SIGN_CERT))
+	$(if $(filter initrd,$(KIND)),$(SIGN_CERT)) \
+	$(if $(filter $(HOST_ARCH),$(ARCH)),,$(OUT)/tools.stamp)
 	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
 	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; \
 	  { [ ! -d $$r/etc ] || (cd $$r && find etc -newer ../root.mtree \
@@ -279,11 +355,11 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
 	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
 	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
-	  sysusers=systemd-sysusers systemctl=systemctl; \
-	  if [ -n "$(IMAGE_RUN)" ] && [ -x $$r/$(LDSO_$(ARCH)) ] && \
-	      [ -x $$r/usr/bin/systemd-sysusers ] && [ -x $$r/usr/bin/systemctl ]; then \
-	    sysusers="$(IMAGE_RUN) $$r/usr/bin/systemd-sysusers"; \
-	    systemctl="$(IMAGE_RUN) $$r/usr/bin/systemctl"; fi; \
+	  sysusers=systemd-sysusers systemctl=systemctl; t=$(TOOLS_ROOT); \
+	  if [ -n "$(TOOLS_RUN)" ] && [ -x $$t/$(LDSO_$(TOOLS_ARCH)) ] && \
+	      [ -x $$t/usr/bin/systemd-sysusers ] && [ -x $$t/usr/bin/systemctl ]; then \
+	    sysusers="$(TOOLS_RUN) $$t/usr/bin/systemd-sysusers"; \
+	    systemctl="$(TOOLS_RUN) $$t/usr/bin/systemctl"; fi; \
 	  SOURCE_DATE_EPOCH=$(EPOCH) SYSTEMD_LOG_LEVEL=warning \
 	    $$sysusers --root=$$r >/dev/null; \
 	  SYSTEMD_LOG_LEVEL=warning $$systemctl --root=$$r preset-all >/dev/null 2>&1; \
@@ -299,14 +375,15 @@ $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(OUT)/epoch \
 	$(call msg,MKCPIO,$@) $(PBIN)/mkcpio -f -t $(EPOCH) \
 	    -z $(COMPRESS) -o $@ $(OUT)/image.mtree $(OUT)/config $(ADDITIONS)
 
-# A sysext's manifests carry its extension-release.
-EXTREL := $(if $(filter sysext,$(KIND)),$(OUT)/$(PROFILE).sysext.raw)
+# An extension's manifests carry its extension-release, and say what it
+# is as mkosi's output_format does.
+EXTREL := $(if $(filter sysext confext,$(KIND)),$(OUT)/$(PROFILE).$(KIND).raw)
 
 $(OUT)/manifest.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 	$(EXTREL)
 	$(call msg,MANIFEST,$@) SOURCE_DATE_EPOCH=$(EPOCH) \
 	    $(PBIN)/manifest -f -F json -a $(ARCH) -n $(PROFILE) -r $(RELEASE) \
-	    $(if $(EXTREL),-e $(OUT)/extension-release) -o $@ $<
+	    $(if $(EXTREL),-O $(KIND) -e $(OUT)/extension-release) -o $@ $<
 
 $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 	$(EXTREL)

@@ -1,21 +1,29 @@
-# The system extension chain: a tree spec becomes NAME.sysext.raw, a GPT
-# image of squashfs + dm-verity hash tree + verity signature, as the
-# Discoverable Partitions Specification lays out a root with verity.
+# The extension chain: a tree spec becomes NAME.sysext.raw (or, with
+# SYSEXT_CLASS=confext, NAME.confext.raw), a GPT image of squashfs +
+# dm-verity hash tree + verity signature, as the Discoverable Partitions
+# Specification lays out a root with verity.
 #
 #   make sysext SYSEXT_NAME=debug SYSEXT_SPEC=debug.mtree \
 #       SYSEXT_KEY=key.pem SYSEXT_CERT=cert.pem [SYSEXT_ID=debian]
 #       [SYSEXT_VERSION_ID=12 | SYSEXT_LEVEL=...] [SYSEXT_SCOPE="system initrd"]
 #       [SYSEXT_ARCH=x86-64] [SYSEXT_SEED=uuid] [SYSEXT_OUT=out/NAME]
-#       [SYSEXT_DIRS="dir..."]
+#       [SYSEXT_DIRS="dir..."] [SYSEXT_CLASS=sysext|confext]
+#   make confext ...   the same, SYSEXT_CLASS=confext
 #
-# Only /usr and /opt of the spec are kept (all systemd-sysext merges; an
-# image with /usr/lib/os-release it refuses, so that goes too), and the
-# release file is added as extension-release.NAME and, for systemd 252
+# A system extension (systemd-sysext) keeps only /usr and /opt of the
+# spec (all systemd-sysext merges; an image with /usr/lib/os-release it
+# refuses, so that goes too), and the release file is added as
+# usr/lib/extension-release.d/extension-release.NAME and, for systemd 252
 # (bookworm), which names an image by stripping only ".raw", as
-# extension-release.NAME.sysext too. SYSEXT_DIRS are directories of
-# files added over the spec (a profile's NAME/), holding nothing but usr/
-# and opt/: anything else would be left out of the merge unseen, so it is
-# an error. Each step writes one file through a temporary name; times are
+# extension-release.NAME.sysext too. A configuration extension
+# (systemd-confext, systemd 254 and later) keeps only /etc (less
+# etc/os-release), its release file is
+# etc/extension-release.d/extension-release.NAME, and its keys
+# CONFEXT_SCOPE and CONFEXT_LEVEL (os-release(5), systemd-sysext(8)).
+# SYSEXT_DIRS are directories of files added over the spec (a profile's
+# NAME/), holding nothing but usr/ and opt/ (etc/ for a confext):
+# anything else would be left out of the merge unseen, so it is an
+# error. Each step writes one file through a temporary name; times are
 # clamped to SOURCE_DATE_EPOCH, without it to the newest time in the spec.
 
 SYSEXT_NAME ?=
@@ -30,40 +38,54 @@ SYSEXT_ARCH ?= x86-64
 SYSEXT_SEED ?=
 SYSEXT_OUT ?= out/$(SYSEXT_NAME)
 SYSEXT_DIRS ?=
+SYSEXT_CLASS ?= $(if $(filter confext,$(MAKECMDGOALS)),confext,sysext)
+ifeq ($(filter sysext confext,$(SYSEXT_CLASS)),)
+$(error SYSEXT_CLASS=$(SYSEXT_CLASS): an extension is a sysext or a confext)
+endif
 
 SX := $(SYSEXT_OUT)
 SXBIN := $(TOOLBIN)
 SX_EPOCH = $(if $(SOURCE_DATE_EPOCH),$(SOURCE_DATE_EPOCH),$$($(call newest,$(SYSEXT_SPEC))))
+# What each class merges, where its release file lives, and the prefix
+# of its release keys.
+SX_TOP := $(if $(filter confext,$(SYSEXT_CLASS)),etc,usr|opt)
+SX_TOPDIRS := $(if $(filter confext,$(SYSEXT_CLASS)),etc,usr opt)
+SX_WHAT := $(if $(filter confext,$(SYSEXT_CLASS)),etc/ (a configuration extension),usr/ and opt/)
+SX_OSREL := $(if $(filter confext,$(SYSEXT_CLASS)),./etc/os-release,./usr/lib/os-release)
+SX_RELDIRS := $(if $(filter confext,$(SYSEXT_CLASS)),./etc ./etc/extension-release.d,./usr ./usr/lib ./usr/lib/extension-release.d)
+SX_RELNAMES := $(SYSEXT_NAME) $(if $(filter sysext,$(SYSEXT_CLASS)),$(SYSEXT_NAME).sysext)
+SX_KEY := $(if $(filter confext,$(SYSEXT_CLASS)),CONFEXT,SYSEXT)
 # The added files, so that an edit there rebuilds (symlinks left out, as
 # in profile.mk).
 SX_DIR_FILES := $(if $(SYSEXT_DIRS),$(shell find $(SYSEXT_DIRS) \( -type f -o -type d \) -print))
 
-sysext: $(SX)/$(SYSEXT_NAME).sysext.raw
+sysext confext: $(SX)/$(SYSEXT_NAME).$(SYSEXT_CLASS).raw
 
 $(SX)/extension-release: FORCE
 	@mkdir -p $(@D)
 	$(call msg,GEN,$@) { echo ID=$(SYSEXT_ID); \
 	  $(if $(SYSEXT_VERSION_ID),echo VERSION_ID=$(SYSEXT_VERSION_ID);) \
-	  $(if $(SYSEXT_LEVEL),echo SYSEXT_LEVEL=$(SYSEXT_LEVEL);) \
-	  echo 'SYSEXT_SCOPE=$(SYSEXT_SCOPE)'; echo ARCHITECTURE=$(SYSEXT_ARCH); } >$@.tmp && \
+	  $(if $(SYSEXT_LEVEL),echo $(SX_KEY)_LEVEL=$(SYSEXT_LEVEL);) \
+	  echo '$(SX_KEY)_SCOPE=$(SYSEXT_SCOPE)'; echo ARCHITECTURE=$(SYSEXT_ARCH); } >$@.tmp && \
 	  { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
-# The spec: "." and what is under ./usr and ./opt, then the release file.
-$(SX)/sysext.mtree: $(SYSEXT_SPEC) $(SX)/extension-release
+# The spec: "." and what is under the directories the class merges,
+# then the release file.
+$(SX)/$(SYSEXT_CLASS).mtree: $(SYSEXT_SPEC) $(SX)/extension-release
 	$(if $(SYSEXT_NAME),,$(error SYSEXT_NAME is not set))
 	$(if $(SYSEXT_SPEC),,$(error SYSEXT_SPEC is not set))
-	$(call msg,SPEC,$@) { grep -E '^(#mtree|/set |/unset |\. |\./(usr|opt)([/ ]|$$))' $(SYSEXT_SPEC) | \
-	    grep -v '^\./usr/lib/os-release '; \
-	  for p in ./usr ./usr/lib ./usr/lib/extension-release.d; do \
+	$(call msg,SPEC,$@) { grep -E '^(#mtree|/set |/unset |\. |\./($(SX_TOP))([/ ]|$$))' $(SYSEXT_SPEC) | \
+	    grep -v '^$(subst .,\.,$(SX_OSREL)) '; \
+	  for p in $(SX_RELDIRS); do \
 	    echo "$$p type=dir mode=0755 uid=0 gid=0 time=$(SX_EPOCH).0"; done; \
-	  for n in $(SYSEXT_NAME) $(SYSEXT_NAME).sysext; do \
-	    echo "./usr/lib/extension-release.d/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SX_EPOCH).0 contents=$(SX)/extension-release"; done; \
+	  for n in $(SX_RELNAMES); do \
+	    echo "$(lastword $(SX_RELDIRS))/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SX_EPOCH).0 contents=$(SX)/extension-release"; done; \
 	  } >$@.tmp && mv $@.tmp $@
 
-$(SX)/fs.img: $(SX)/sysext.mtree $(SXBIN)/mksqfs $(SX_DIR_FILES)
+$(SX)/fs.img: $(SX)/$(SYSEXT_CLASS).mtree $(SXBIN)/mksqfs $(SX_DIR_FILES)
 	$(if $(SYSEXT_DIRS),@for d in $(SYSEXT_DIRS); do \
-	  bad=$$(find "$$d" -mindepth 1 -maxdepth 1 ! -name usr ! -name opt -printf ' %f'); \
-	  [ -z "$$bad" ] || { echo "$$d:$$bad: an extension carries only usr/ and opt/" >&2; exit 1; }; done)
+	  bad=$$(find "$$d" -mindepth 1 -maxdepth 1 $(foreach t,$(SX_TOPDIRS),! -name $(t)) -printf ' %f'); \
+	  [ -z "$$bad" ] || { echo "$$d:$$bad: an extension carries only $(SX_WHAT)" >&2; exit 1; }; done)
 	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SX_EPOCH) -o $@ $< $(SYSEXT_DIRS)
 
 $(SX)/hash.img $(SX)/roothash &: $(SX)/fs.img $(SXBIN)/mkverity
@@ -75,8 +97,8 @@ $(SX)/sig.img: $(SX)/roothash $(SYSEXT_KEY) $(SYSEXT_CERT) $(SXBIN)/pkcs7sign
 	$(if $(SYSEXT_KEY),,$(error SYSEXT_KEY is not set))
 	$(call msg,SIGN,$@) $(SXBIN)/pkcs7sign -f -j -k $(SYSEXT_KEY) -c $(SYSEXT_CERT) -o $@ $<
 
-$(SX)/$(SYSEXT_NAME).sysext.raw: $(SX)/fs.img $(SX)/hash.img $(SX)/sig.img $(SXBIN)/mkgpt
+$(SX)/$(SYSEXT_NAME).$(SYSEXT_CLASS).raw: $(SX)/fs.img $(SX)/hash.img $(SX)/sig.img $(SXBIN)/mkgpt
 	$(call msg,MKGPT,$@) $(SXBIN)/mkgpt -f -a $(SYSEXT_ARCH) $(if $(SYSEXT_SEED),-S $(SYSEXT_SEED)) \
 	  -o $@ root=$(SX)/fs.img root-verity=$(SX)/hash.img root-verity-sig=$(SX)/sig.img
 
-.PHONY: sysext
+.PHONY: sysext confext

@@ -19,7 +19,15 @@
 # everything built on this machine with ARCH=arm64 and booted under
 # qemu-system-aarch64 -M virt with Debian's AAVMF (edk2 for arm64, TCG).
 # INITKIT_RELEASE=trixie (make check-boot RELEASE=trixie): every image of
-# that Debian release instead of the profiles' default.
+# that Debian release instead of the profiles' default. When the
+# initrd's systemd is 254 or later (trixie's 257, not bookworm's 252),
+# what it adds too: a PE addon beside the UKI, built by the chain
+# (ADDON_CMDLINE_X) and signed with the db key, must add its words to the
+# kernel's command line, and an unsigned one and one signed by a key db
+# lacks must not; the debian-initrd-dhcp configuration extension beside
+# the UKI (*.confext.raw, which the stub hands to the initrd as
+# /.extra/confext) must be merged into the initrd's /etc, and must not
+# be when signed by an untrusted key.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -96,6 +104,13 @@ t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 
 SFX=${REL:+-$REL}-$ARCH
 B0=out/debian-basic$SFX
 KVER=$(cat $B0/kver)
+# Configuration extensions and addons: systemd 254 and later (the
+# initrd's, whatever release that is).
+NEW=
+if dpkg --compare-versions "$(awk -F '\t' '$1 == "systemd" { print $2 }' $B0/packages.tsv)" ge 254; then
+	NEW=1
+	mk PROFILES="$top/profiles" PROFILE=debian-initrd-dhcp >conf.out 2>&1 || cat conf.out >&2
+fi
 
 R=out/bootroot$SFX
 ROOTHASH=$(cat $R/roothash)
@@ -111,6 +126,23 @@ done
 sign-efi-sig-list -g $G -k PK.key -c PK.crt PK PK.esl PK.auth >/dev/null
 sign-efi-sig-list -g $G -k PK.key -c PK.crt KEK KEK.esl KEK.auth >/dev/null
 sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
+
+# Addons (systemd 254 and later): the chain's, signed with the UKI's key
+# (db.key here); the same words signed with the chain's development key,
+# which db lacks; and unsigned.
+if [ -n "$NEW" ]; then
+	AO=$T/out/debian-basic$SFX
+	t_ok "make PROFILE=debian-basic ADDON_CMDLINE_boottest= KEY=db.key: a signed addon" \
+	    sh -c "env -u KEY -u CERT make -s -C '$top' B='${B#$top/}' PROFILES='$top/profiles' \
+		OUTROOT='$T/out' CACHE='$CACHE' ARCH=$ARCH ${REL:+RELEASE=$REL} PROFILE=debian-basic \
+		KEY='$T/db.key' CERT='$T/db.crt' ADDON_CMDLINE_boottest=initkit.addon=signed \
+		'$AO/debian-basic-boottest.addon.efi' >addon.out 2>&1 && cp '$AO/debian-basic-boottest.addon.efi' good.addon.efi ||
+		{ cat addon.out >&2; exit 1; }"
+	mk PROFILES="$top/profiles" PROFILE=debian-basic ADDON_CMDLINE_boottest=initkit.addon=untrusted \
+	    $AO/debian-basic-boottest.addon.efi >addon2.out 2>&1 || cat addon2.out >&2
+	cp $AO/debian-basic-boottest.addon.efi untrusted.addon.efi
+	mkuki -a -s $STUBDIR/addon$EFI.efi.stub -C initkit.addon=unsigned -o unsigned.addon.efi
+fi
 
 # A third initrd, of the test's own: a unit that says whether the
 # extension's files are in the initrd's /usr once systemd-sysext ran.
@@ -128,6 +160,16 @@ ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && 
 # Not merged: systemd-sysext's journal to the console, a line a write.
 ExecStart=/bin/bash -c '[ -x /usr/bin/strace ] || journalctl -b -o cat -u systemd-sysext.service | while read -r l; do echo "INITKIT-SYSEXT-LOG $l" >/dev/kmsg; done'
 EOF
+# systemd 254 and later: whether systemd-confext merged the confext's
+# file into the initrd's /etc (and what /etc is then).
+if [ -n "$NEW" ]; then
+	cat >>ti/etc/systemd/system/initkit-test-sysext.service <<'EOF'
+ExecStart=/bin/bash -c 'echo "INITKIT-CONFEXT network=$([ -f /etc/systemd/network/80-initkit-dhcp.network ] && echo yes || echo no) $(findmnt -n -o FSTYPE /etc)" >/dev/kmsg'
+ExecStart=/bin/bash -c '[ -f /etc/systemd/network/80-initkit-dhcp.network ] || journalctl -b -o cat -u systemd-confext.service | while read -r l; do echo "INITKIT-CONFEXT-LOG $l" >/dev/kmsg; done'
+EOF
+	sed -i 's/^After=systemd-sysext.service /After=systemd-sysext.service systemd-confext.service /' \
+	    ti/etc/systemd/system/initkit-test-sysext.service
+fi
 ln -s ../initkit-test-sysext.service ti/etc/systemd/system/sysinit.target.wants/
 chmod -R u=rwX,go=rX ti
 mkcpio -t 1700000000 -z none -o ti.cpio ti
@@ -140,9 +182,17 @@ chmod 600 evil.key
 pkcs7sign -j -k evil.key -c evil.crt -o evil-sig.img $X/roothash
 mkgpt -S 11111111-2222-4333-8444-555555555555 -o evil.sysext.raw \
     root=$X/fs.img root-verity=$X/hash.img root-verity-sig=evil-sig.img
+CF=out/debian-initrd-dhcp$SFX
+if [ -n "$NEW" ]; then
+	pkcs7sign -j -k evil.key -c evil.crt -o evil-csig.img $CF/roothash
+	mkgpt -a $([ $ARCH = amd64 ] && echo x86-64 || echo arm64) \
+	    -S 11111111-2222-4333-8444-555555555556 -o evil.confext.raw \
+	    root=$CF/fs.img root-verity=$CF/hash.img root-verity-sig=evil-csig.img
+fi
 
 # disk NAME SIGN(1|0) EXTENSION [ROOT-FS]: an ESP with systemd-boot, the
 # keys, the UKI and the extension beside it, and the root; NAME.raw.
+# $EXTRA: more files to put beside the UKI (addons, confexts).
 disk() {
 	_n=$1
 	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux $_n.esp/loader/keys/auto
@@ -157,6 +207,7 @@ disk() {
 	mkdir -p $_n.esp/EFI/Linux/initkit.efi.extra.d
 	cp $3 $_n.esp/EFI/Linux/initkit.efi.extra.d/debian-initrd-debug.raw
 	[ $_n = good ] && cp $B0/creds/*.cred $_n.esp/EFI/Linux/initkit.efi.extra.d/
+	[ -z "${EXTRA:-}" ] || cp $EXTRA $_n.esp/EFI/Linux/initkit.efi.extra.d/
 	rm -f $_n.vfat
 	# 256 MiB: the arm64 UKI is about 71 MB, and a full ESP made a
 	# missing BOOTAA64.EFI, not an error.
@@ -167,7 +218,8 @@ disk() {
 }
 # boot NAME VARS PASS-REGEX FAIL-REGEX: qemu in the background on NAME.raw
 # with the variable store VARS, the serial log watched until a match or
-# 300 s; NAME.log.
+# 480 s (a boot that merges a sysext and a confext under TCG took over
+# 300 s here beside other jobs); NAME.log.
 boot() {
 	_n=$1 _vars=$2 _pass=$3 _fail=$4
 	$QEMU $MACHINE \
@@ -179,7 +231,7 @@ boot() {
 	    -serial file:$_n.serial -monitor none </dev/null >$_n.qemu 2>&1 &
 	_pid=$!
 	_i=0
-	while [ $_i -lt 150 ] && kill -0 $_pid 2>/dev/null; do
+	while [ $_i -lt 240 ] && kill -0 $_pid 2>/dev/null; do
 		if grep -aEq "$_pass|$_fail" $_n.serial 2>/dev/null; then
 			sleep 2
 			break
@@ -194,6 +246,8 @@ boot() {
 
 # Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
 # holds from then on; the variable store is kept for the other boots.
+EXTRA=
+[ -z "$NEW" ] || EXTRA="good.addon.efi $CF/debian-initrd-dhcp.confext.raw"
 disk good 1 $X/debian-initrd-debug.sysext.raw
 t_ok "boot: the ESP holds the boot loader and the whole UKI" \
     sh -c "mcopy -n -i good.vfat ::/EFI/Linux/initkit.efi esp-uki.efi && cmp esp-uki.efi good.esp/EFI/Linux/initkit.efi && mdir -i good.vfat ::/EFI/BOOT/$BOOTEFI >/dev/null"
@@ -228,6 +282,12 @@ t_ok "boot: the initrd's units with credential drop-ins all started" \
     sh -c '! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" good.log'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE roothash=$ROOTHASH" good.log
+if [ -n "$NEW" ]; then
+	t_ok "boot: the signed addon beside the UKI added its words to the command line" \
+	    grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE roothash=$ROOTHASH initkit.addon=signed *\$" good.log
+	t_ok "boot: systemd-confext merged the confext beside the UKI into the initrd's /etc" \
+	    sh -c 'grep -aq "INITKIT-CONFEXT network=yes overlay" good.log || { grep -a "INITKIT-CONFEXT" good.log >&2; exit 1; }'
+fi
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
     sh -c 'grep -aq "Reached target .*Initrd Default Target" good.log && grep -aq "Switch Root" good.log'
 t_ok "boot: veritysetup found the partitions by the root hash's halves" \
@@ -235,7 +295,9 @@ t_ok "boot: veritysetup found the partitions by the root hash's halves" \
 
 # The extension signed by a key the initrd does not trust: not merged,
 # and the boot goes on.
+[ -z "$NEW" ] || EXTRA="untrusted.addon.efi unsigned.addon.efi evil.confext.raw"
 disk untrusted 1 evil.sysext.raw
+EXTRA=
 cp enrolled.vars untrusted.vars
 boot untrusted untrusted.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
 t_ok "boot: an extension signed by an untrusted key is not merged" \
@@ -243,6 +305,15 @@ t_ok "boot: an extension signed by an untrusted key is not merged" \
 t_ok "boot: ... and the initrd's journal of systemd-sysext is on the console" \
     grep -aq "INITKIT-SYSEXT-LOG" untrusted.log
 t_ok "boot: ... and the system boots without it" grep -aq "INITKIT-ROOT secureboot=1 root=/dev/mapper/root" untrusted.log
+if [ -n "$NEW" ]; then
+	t_ok "boot: systemd-stub refused the addon signed by a key db lacks, and the unsigned one" \
+	    sh -c "grep -aq \"load_addons: Failed to read 'untrusted.addon.efi' .*Access denied\" untrusted.log &&
+		grep -aq \"load_addons: Failed to read 'unsigned.addon.efi' .*Access denied\" untrusted.log"
+	t_ok "boot: ... and they added nothing to the command line" \
+	    grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE roothash=$ROOTHASH *\$" untrusted.log
+	t_ok "boot: a confext signed by an untrusted key is not merged" \
+	    sh -c 'grep -aq "INITKIT-CONFEXT network=no" untrusted.log || { grep -a "INITKIT-CONFEXT" untrusted.log >&2; exit 1; }'
+fi
 t_ok "boot: without credentials the initrd's drop-ins fail nothing" \
     sh -c 'grep -aqE "INITKIT-INITRD strace=no credential=\$" untrusted.log &&
 	! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" untrusted.log'

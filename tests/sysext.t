@@ -21,6 +21,7 @@ cat >ext.mtree <<EOF2
 ./opt/tool type=file mode=0755 contents=$T/c/hello
 ./etc type=dir mode=0755
 ./etc/local.conf type=file mode=0644 contents=$T/c/hello
+./etc/os-release type=file mode=0644 contents=$T/c/hello
 EOF2
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 3650 -subj /CN=sysext 2>/dev/null
 chmod 600 key.pem
@@ -67,6 +68,30 @@ if need sfdisk; then
 else
 	t_skip "sysext: GPT types" "sfdisk not installed"
 fi
+# A configuration extension (make confext, SYSEXT_CLASS=confext): /etc
+# only, less etc/os-release, the release file where systemd-confext
+# looks (etc/extension-release.d/extension-release.NAME, one name: 254
+# and later strip .confext.raw) with CONFEXT_ keys; trixie's
+# systemd-dissect judges it in tests/systemd257.t (252 has no confext).
+./mk confext SYSEXT_OUT="$T/outc" SYSEXT_SCOPE=initrd SYSEXT_LEVEL=1.2 >makec.out 2>&1; rc=$?
+t_ok "make confext exits 0, NAME.confext.raw" \
+    sh -c "[ $rc -eq 0 ] && mkgpt -V outc/hello.confext.raw || { cat makec.out >&2; exit 1; }"
+t_eq "confext: only /etc, no etc/os-release, the release file in etc/extension-release.d" \
+    "$(printf '%s\n' / /etc /etc/extension-release.d /etc/extension-release.d/extension-release.hello /etc/local.conf)" \
+    sh -c 'unsquashfs -d x -ls outc/fs.img | sed -n "s,^x,,p" | sed "s,^\$,/," | sort'
+t_eq "confext: extension-release with CONFEXT_LEVEL and CONFEXT_SCOPE" \
+    "$(printf '%s\n' ID=debian VERSION_ID=12 CONFEXT_LEVEL=1.2 CONFEXT_SCOPE=initrd ARCHITECTURE=x86-64)" \
+    cat outc/extension-release
+mkdir -p cdir/etc/x cdir/usr && echo c >cdir/etc/x/conf
+t_ok "confext: SYSEXT_DIRS holding usr/: one line naming it, no image" \
+    sh -c "! ./mk confext SYSEXT_OUT=$T/outd SYSEXT_DIRS=$T/cdir >d.out 2>&1 &&
+	grep -qx '$T/cdir: usr: an extension carries only etc/ (a configuration extension)' d.out && [ ! -e outd/hello.confext.raw ]"
+t_ok "confext: SYSEXT_DIRS holding etc/: its files added" \
+    sh -c "rm -r cdir/usr && ./mk confext SYSEXT_OUT=$T/outd SYSEXT_DIRS=$T/cdir >d.out 2>&1 &&
+	unsquashfs -d y outd/fs.img >/dev/null && cmp y/etc/x/conf cdir/etc/x/conf || { cat d.out >&2; exit 1; }"
+t_err "SYSEXT_CLASS=other: one line naming it" 2 'SYSEXT_CLASS=other: an extension is a sysext or a confext\.  Stop\.$' \
+    ./mk SYSEXT_CLASS=other
+
 if need systemd-dissect && [ "$(id -u)" -eq 0 ] && [ -e /dev/loop-control ]; then
 	mkdir -p d && cp out/hello.sysext.raw d/
 	if timeout 60 systemd-dissect --json=short d/hello.sysext.raw >d.json 2>d.err; then
