@@ -18,8 +18,8 @@
 # INITKIT_ARCH=arm64 (make check-boot ARCH=arm64): the same for arm64,
 # everything built on this machine with ARCH=arm64 and booted under
 # qemu-system-aarch64 -M virt with Debian's AAVMF (edk2 for arm64, TCG).
-# INITKIT_RELEASE=trixie (make check-boot RELEASE=trixie): every image of
-# that Debian release instead of the profiles' default. When the
+# INITKIT_RELEASE=bookworm (make check-boot RELEASE=bookworm): every image
+# of that Debian release instead of the profiles' default (trixie). When the
 # initrd's systemd is 254 or later (trixie's 257, not bookworm's 252),
 # what it adds too: a PE addon beside the UKI, built by the chain
 # (ADDON_CMDLINE_X) and signed with the db key, must add its words to the
@@ -266,7 +266,8 @@ t_ok "boot: a credential from qemu's SMBIOS reached the root" \
 # systemd 252 (bookworm) finds the stub's extensions through our link;
 # later ones in /.extra/sysext themselves (257 colours unit names on the
 # console: the escapes are taken out first).
-if [ -f "$top/profiles/debian-basic.${REL:-bookworm}/etc/systemd/system/initkit-stub-extensions.service" ]; then
+CODENAME=$(sed -n 's/^VERSION_CODENAME=//p' $B0/root/usr/lib/os-release)
+if [ -f "$top/profiles/debian-basic.$CODENAME/etc/systemd/system/initkit-stub-extensions.service" ]; then
 	t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
 	    sh -c 'grep -aq "Finished initkit-stub-extensions.service" good.log && grep -aq "Starting systemd-sysext.service" good.log'
 else
@@ -280,6 +281,8 @@ t_ok "boot: the initrd applied the credential beside the UKI (tmpfiles.extra)" \
     grep -aq "INITKIT-INITRD .* credential=from-the-esp" good.log
 t_ok "boot: the initrd's units with credential drop-ins all started" \
     sh -c '! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" good.log'
+t_ok "boot: no unit of the initrd failed (up to the switch to the root)" \
+    sh -c 'sed -n "1,/Starting .*initrd-switch-root/p" good.log | grep -a "Failed to start" >&2 && exit 1 || exit 0'
 t_ok "boot: the kernel got the UKI's command line" \
     grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE roothash=$ROOTHASH" good.log
 if [ -n "$NEW" ]; then
