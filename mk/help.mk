@@ -52,7 +52,8 @@ Knobs of the profile chain (mk/profile.mk):
                        where outputs go
   ARCH=amd64|arm64     build for that architecture, into out/NAME-ARCH
   RELEASE=bookworm|trixie|forky
-                       build from that Debian release, into out/NAME-RELEASE
+                       build from that Debian release (default trixie, Debian's
+                       stable), into out/NAME-RELEASE
                        (both given: out/NAME-RELEASE-ARCH)
   SOURCES=FILE         apt sources the release's suites come from
                        (default profiles/debian.sources)

@@ -28,8 +28,8 @@
 # KIND=sysext, KIND=confext: NAME.sysext.raw, NAME.confext.raw (mk/sysext.mk)
 # of what the BASE profile lacks; KIND=root: NAME.raw, a verity root.
 #
-# Knobs (config.mk or the command line): RELEASE (bookworm, trixie,
-# forky), SOURCES (apt sources of every release: profiles/debian.sources)
+# Knobs (config.mk or the command line): RELEASE (trixie, the default;
+# bookworm; forky), SOURCES (apt sources of every release: profiles/debian.sources)
 # or MIRROR (one suite), KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), KEYRING,
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
@@ -81,12 +81,13 @@ DPS_ARCH := arm64
 else
 $(error $(PROFILE_MK): ARCH=$(ARCH): initkit builds for amd64 and arm64)
 endif
-# The Debian release: the profile's RELEASE, else Debian's stable. Each
+# The Debian release: the profile's RELEASE, else Debian's stable (13,
+# trixie; bookworm is oldstable and forky testing). Each
 # release's package names differ where its packages did (the profiles
 # say so), and files only one release's systemd needs are in
 # profiles/NAME.RELEASE/, added to profiles/NAME/.
 RELEASES := bookworm trixie forky
-RELEASE ?= bookworm
+RELEASE ?= trixie
 ifeq ($(filter $(RELEASE),$(RELEASES)),)
 $(error $(PROFILE_MK): RELEASE=$(RELEASE): initkit builds $(RELEASES))
 endif
