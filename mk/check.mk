@@ -1,8 +1,8 @@
 # make check: build the tools and the unit tests, then run tests/run;
 # make check-boot [ARCH=arm64] [RELEASE=trixie]: only the boot test, for
 # amd64 or arm64, of the profiles' default release or the one given.
-# make check-boot-matrix: the generic initrd against the roots people have
-# (tests/matrix/*.t, about 20 minutes; not part of check).
+# make check-boot-matrix [RELEASE=bookworm]: the generic initrd against the
+# roots people have (tests/matrix/*.t, about 20 minutes; not part of check).
 # make lint: mandoc -Tlint on every man page, the tools' and the formats'.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -28,7 +28,9 @@ check-boot: all
 	    tests/run tests/boot.t
 
 check-boot-matrix: all
-	@B=$(CURDIR)/$(B) tests/run tests/matrix/*.t
+	@B=$(CURDIR)/$(B) \
+	    INITKIT_RELEASE=$(if $(filter command line,$(origin RELEASE)),$(RELEASE)) \
+	    tests/run tests/matrix/*.t
 
 # ARCH from the command line only: kernel builders export ARCH=x86_64.
 BOOT_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),amd64)

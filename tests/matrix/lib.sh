@@ -27,6 +27,10 @@ done
 cat >profiles/mxroot.mk <<EOF
 include $top/profiles/debian-root.mk
 EOF
+# The device chain is read from the root's device number (a node made
+# for it when its name is gone: this root has no device-mapper udev
+# rules, and trixie's udev leaves no /dev/mapper or /dev/block link of
+# the initrd's dm devices).
 cat >profiles/mxroot/etc/systemd/system/initkit-matrix.service <<'EOF'
 [Unit]
 Description=initkit boot matrix: how the root was mounted
@@ -36,14 +40,18 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$src" | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$src" 2>/dev/null | tr -d "\\n") end" >/dev/kmsg'
+ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); dev=$src; [ -b "$dev" ] || { dev=/run/initkit-matrix-root; mknod $dev b $(findmnt -nvo MAJ:MIN / | tr ":" " "); }; echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$dev" 2>&1 | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$dev" 2>/dev/null | tr -d "\\n") end" >/dev/kmsg'
 EOF
 ln -s ../initkit-matrix.service profiles/mxroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
 
+# INITKIT_RELEASE (make check-boot-matrix RELEASE=bookworm): every image
+# of that release, in out/NAME-RELEASE; else the profiles' default release.
+REL=${INITKIT_RELEASE:-}
+SFX=${REL:+-$REL}
 mk() {
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
-	    OUTROOT="$T/out" CACHE="$CACHE" "$@"
+	    OUTROOT="$T/out" CACHE="$CACHE" ${REL:+RELEASE=$REL} "$@"
 }
 if ! mk PROFILE=debian-basic >basic.out 2>&1; then
 	if offline basic.out; then
@@ -57,15 +65,17 @@ for p in debian-initrd-storage debian-initrd-network mxroot; do
 	mk PROFILE=$p >$p.out 2>&1
 	t_ok "make PROFILE=$p" sh -c "[ $? -eq 0 ] || { cat $p.out >&2; exit 1; }"
 done
-B0=out/debian-basic
+B0=out/debian-basic$SFX
 KVER=$(cat $B0/kver)
+# Debian's kernel image: /boot until trixie, /usr/lib/modules/KVER after.
 KERNEL=$B0/kernel/boot/vmlinuz-$KVER
+[ -f $KERNEL ] || KERNEL=$B0/kernel/usr/lib/modules/$KVER/vmlinuz
 
 # ext NAME...: the cpio systemd-stub makes of the extensions beside a UKI.
 ext() {
 	rm -rf ext.d && mkdir -p ext.d/.extra/sysext
 	for _e; do
-		cp out/$_e/$_e.sysext.raw ext.d/.extra/sysext/$_e.raw
+		cp out/$_e$SFX/$_e.sysext.raw ext.d/.extra/sysext/$_e.raw
 	done
 	chmod 0444 ext.d/.extra/sysext/*
 	mkcpio -t 1700000000 -z none -o "ext-$(echo "$*" | tr ' ' +).cpio" ext.d
