@@ -19,7 +19,7 @@ PACKAGES_bookworm = libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 \
 	usr-is-merged
 PACKAGES_trixie = libtss2-esys-3.0.2-0t64 libtss2-rc0t64 \
 	libtss2-mu-4.0.1-0t64 systemd-cryptsetup systemd-repart
-PACKAGES_forky = $(PACKAGES_trixie)
+PACKAGES_forky = $(PACKAGES_trixie) libacl1
 
 # Dropped at unpack time: documentation but the copyright files, manuals,
 # translations, the hwdb sources and the journal catalog, SysV and cron
@@ -32,14 +32,18 @@ EXCLUDE = /usr/share/doc/*/changelog* /usr/share/doc/*/NEWS* \
 	/etc/init.d/* /etc/rc?.d/* /etc/cron.* /etc/logrotate.d/* \
 	/var/cache/* /var/log/*
 
-# The per-kernel modules cpio: the generic set, what every architecture's
-# kernel has and what only this one's has, and what only this release's
-# kernel has (bookworm's 6.1 still has md's linear personality, which
-# 6.12 dropped); modroot refuses a glob that matches no module and is
-# not built in.
-MODULES = $(file <$(INITKIT_DATA)/profiles/modules-generic.list) \
-	$(file <$(INITKIT_DATA)/profiles/modules-generic-$(ARCH).list) \
-	$(if $(wildcard $(MODULES_RELEASE)),$(file <$(MODULES_RELEASE)))
-MODULES_RELEASE = $(INITKIT_DATA)/profiles/modules-generic-$(RELEASE).list
+# The per-kernel modules cpio: the generic set, what every release's and
+# architecture's kernel has (modules-generic.list), what only this
+# architecture's has (-ARCH), only this release's (-RELEASE: bookworm's
+# 6.1 still has md's linear personality, which 6.12 dropped; forky's 7.2
+# has the crypto library where 6.1 and 6.12 had *_generic modules), and
+# only this release's for this architecture (-RELEASE-ARCH: the x86 and
+# arm64 builds of SHA-2, GHASH, CRC32C, ChaCha and Poly1305 that 7.2
+# moved into its crypto library); modroot refuses a glob that matches no
+# module and is not built in.
+MODULES = $(foreach l,$(MODULES_LISTS),$(file <$(l)))
+MODULES_LISTS = $(GENERIC).list $(GENERIC)-$(ARCH).list \
+	$(wildcard $(GENERIC)-$(RELEASE).list $(GENERIC)-$(RELEASE)-$(ARCH).list)
+GENERIC = $(INITKIT_DATA)/profiles/modules-generic
 
 CMDLINE = console=tty0 console=ttyS0

@@ -27,7 +27,9 @@
 # lacks must not; the debian-initrd-dhcp configuration extension beside
 # the UKI (*.confext.raw, which the stub hands to the initrd as
 # /.extra/confext) must be merged into the initrd's /etc, and must not
-# be when signed by an untrusted key.
+# be when signed by an untrusted key. For forky (testing), whose Release
+# is valid for a week only, the archive's sources with Check-Valid-Until:
+# no (frozen_sources, tests/lib.sh), or the SOURCES= given.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -78,9 +80,17 @@ EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
 
+# forky (testing) from the archive's sources with Check-Valid-Until: no
+# (frozen_sources, tests/lib.sh), unless SOURCES= names others.
+SRC=${SOURCES:-}
+if [ "$REL" = forky ] && [ -z "$SRC" ]; then
+	frozen_sources "$T/frozen.sources"
+	SRC=$T/frozen.sources
+fi
 mk() {
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
-	    OUTROOT="$T/out" CACHE="$CACHE" ARCH=$ARCH ${REL:+RELEASE=$REL} "$@"
+	    OUTROOT="$T/out" CACHE="$CACHE" ARCH=$ARCH ${REL:+RELEASE=$REL} \
+	    ${SRC:+SOURCES="$SRC"} "$@"
 }
 # debian-basic from the project's own profiles, the root from ours.
 if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
@@ -111,6 +121,9 @@ if dpkg --compare-versions "$(awk -F '\t' '$1 == "systemd" { print $2 }' $B0/pac
 	NEW=1
 	mk PROFILES="$top/profiles" PROFILE=debian-initrd-dhcp >conf.out 2>&1 || cat conf.out >&2
 fi
+# /boot/vmlinuz-KVER up to trixie, /usr/lib/modules/KVER/vmlinuz in forky.
+VMLINUZ=$B0/kernel/boot/vmlinuz-$KVER
+[ -f $VMLINUZ ] || VMLINUZ=$B0/kernel/usr/lib/modules/$KVER/vmlinuz
 
 R=out/bootroot$SFX
 ROOTHASH=$(cat $R/roothash)
@@ -151,14 +164,14 @@ cat >ti/etc/systemd/system/initkit-test-sysext.service <<'EOF'
 [Unit]
 Description=initkit boot test: what systemd-sysext merged in the initrd
 DefaultDependencies=no
-After=systemd-sysext.service systemd-tmpfiles-setup.service
+After=systemd-sysext.service systemd-sysext-initrd.service systemd-tmpfiles-setup.service
 Before=sysinit.target
 
 [Service]
 Type=oneshot
 ExecStart=/bin/bash -c 'echo "INITKIT-INITRD strace=$([ -x /usr/bin/strace ] && echo yes || echo no) credential=$(</run/initkit-credential)" >/dev/kmsg'
 # Not merged: systemd-sysext's journal to the console, a line a write.
-ExecStart=/bin/bash -c '[ -x /usr/bin/strace ] || journalctl -b -o cat -u systemd-sysext.service | while read -r l; do echo "INITKIT-SYSEXT-LOG $l" >/dev/kmsg; done'
+ExecStart=/bin/bash -c '[ -x /usr/bin/strace ] || journalctl -b -o cat -u systemd-sysext.service -u systemd-sysext-initrd.service | while read -r l; do echo "INITKIT-SYSEXT-LOG $l" >/dev/kmsg; done'
 EOF
 # systemd 254 and later: whether systemd-confext merged the confext's
 # file into the initrd's /etc (and what /etc is then).
@@ -200,7 +213,7 @@ disk() {
 	    $STUBDIR/systemd-boot$EFI.efi >/dev/null 2>&1
 	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
 	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
-	mkuki -f -s $STUBDIR/linux$EFI.efi.stub -l $B0/kernel/boot/vmlinuz-$KVER \
+	mkuki -f -s $STUBDIR/linux$EFI.efi.stub -l $VMLINUZ \
 	    -i $B0/initrd.cpio.zst -i $B0/modules-$KVER.cpio.zst -i ti.cpio \
 	    -C "console=$CONSOLE roothash=$ROOTHASH" -r $B0/root/usr/lib/os-release \
 	    $([ $2 = 1 ] && echo "-k db.key -c db.crt") -o $_n.esp/EFI/Linux/initkit.efi
@@ -265,7 +278,8 @@ t_ok "boot: a credential from qemu's SMBIOS reached the root" \
     grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
 # systemd 252 (bookworm) finds the stub's extensions through our link;
 # later ones in /.extra/sysext themselves (257 colours unit names on the
-# console: the escapes are taken out first).
+# console: the escapes are taken out first), 262 with a unit of its own
+# for the initrd, systemd-sysext-initrd.service.
 CODENAME=$(sed -n 's/^VERSION_CODENAME=//p' $B0/root/usr/lib/os-release)
 if [ -f "$top/profiles/debian-basic.$CODENAME/etc/systemd/system/initkit-stub-extensions.service" ]; then
 	t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, linked for systemd-sysext" \
@@ -273,7 +287,7 @@ if [ -f "$top/profiles/debian-basic.$CODENAME/etc/systemd/system/initkit-stub-ex
 else
 	t_ok "boot: systemd-stub handed the extension beside the UKI to the initrd, for systemd-sysext" \
 	    sh -c '! grep -aq "initkit-stub-extensions" good.log &&
-		sed "s/$(printf "\033")\[[0-9;]*m//g" good.log | grep -aq "Starting systemd-sysext.service"'
+		sed "s/$(printf "\033")\[[0-9;]*m//g" good.log | grep -aEq "Starting systemd-sysext(-initrd)?\.service"'
 fi
 t_ok "boot: systemd-sysext merged it (its strace is in the initrd's /usr)" \
     sh -c 'grep -aq "INITKIT-INITRD strace=yes" good.log || { grep -a "INITKIT" good.log >&2; exit 1; }'

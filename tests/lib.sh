@@ -166,6 +166,16 @@ offline() {
 	grep -Eq 'Could not resolve|Cannot initiate the connection|Temporary failure resolving|Could not connect|Unable to connect|Network is unreachable|No route to host|Connection timed out|Connection refused' "$1"
 }
 
+# frozen_sources FILE: profiles/debian.sources with Check-Valid-Until: no
+# in every entry, for the tests of forky. Testing's Release is valid for
+# a week (Valid-Until), and a frozen mirror's or a snapshot's has passed
+# that: apt, and so pkgroot, refuses it, as it should for a user of the
+# live archive (profiles/debian.sources checks). The tests check the
+# chain, not the archive's age; the signatures are still checked.
+frozen_sources() {
+	sed '/^Types:/a Check-Valid-Until: no' "$top/profiles/debian.sources" >"$1"
+}
+
 # A loop device that could not be had (systemd-dissect, systemd-repart in
 # a container): not what they say of an image they read.
 no_loop() {

@@ -193,7 +193,8 @@ t_err "a glob matching no compressed module either is still an error" 1 "drivers
 # The real kernel: the generic set, small enough, and what boots a
 # verity-protected sysext root resolves.
 if kernel_get modules; then
-	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list" "$top/profiles/modules-generic-bookworm.list")
+	set -- $(sed 's/^/-m /' "$top/profiles/modules-generic.list" "$top/profiles/modules-generic-amd64.list" \
+	    "$top/profiles/modules-generic-bookworm.list" "$top/profiles/modules-generic-bookworm-amd64.list")
 	t_ok "bookworm's kernel, the generic set" \
 	    sh -c "modroot -t 1700000000 -r $KVER $* -F kroot -o real kroot >real.mtree 2>real.err"
 	K=$KVER
