@@ -195,4 +195,28 @@ PATH=$T/fakebin:$PATH kinstall uki initkit add $K "$T/vmlinuz.gz" >kz.out 2>&1; 
 t_ok "a compressed kernel on an arm64 machine (uname -m): linuxaa64.efi.stub" \
     sh -c "[ $rc -ne 0 ] && [ ! -e $U ] && grep -q 'usr/lib/systemd/boot/efi/linuxaa64.efi.stub: no stub' kz.out"
 kinstall uki initkit remove $K >/dev/null 2>&1
+
+# MODULES unset: debian-basic's lists, the common one and those of this
+# machine's architecture and of ROOT's release (os-release's
+# VERSION_CODENAME), where they exist. The installed lists are replaced by
+# globs of the test kernel; the release's names a module it lacks, which
+# modroot refuses: so that list was read.
+L=$P/share/initkit/profiles/modules-generic
+rm -f "$L"-*.list
+printf 'drivers/x/*\n' >"$L.list"
+printf 'drivers/x/foo*\n' >"$L-$(dpkg --print-architecture).list"
+printf 'drivers/nosuch/*\n' >"$L-testrel.list"
+cp -a "$KR" kroot && mkdir -p kroot/etc
+printf 'ID=debian\nVERSION_CODENAME=testrel\n' >kroot/etc/os-release
+sed -e '/^MODULES=/d' -e "s|^ROOT=.*|ROOT=$T/kroot|" kconf/initkit.conf >kconf/initkit.conf.new &&
+    mv kconf/initkit.conf.new kconf/initkit.conf
+kinstall bls initkit add $K "$KR/boot/vmlinuz-$K" >kd.out 2>&1; rc=$?
+t_ok "MODULES unset: ROOT's release's list is read too (its glob matches nothing: refused)" \
+    sh -c "[ $rc -ne 0 ] && grep -q 'drivers/nosuch' kd.out || { cat kd.out >&2; exit 1; }"
+kinstall bls initkit remove $K >/dev/null 2>&1
+rm -f "$L-testrel.list"
+kinstall bls initkit add $K "$KR/boot/vmlinuz-$K" >kd.out 2>&1; rc=$?
+t_ok "MODULES unset: the common and the architecture's lists, the same modules cpio" \
+    sh -c "[ $rc -eq 0 ] && cmp $E/initrd-modules-$K.cpio.zst inst/testinit/modules-$K.cpio.zst || { cat kd.out >&2; exit 1; }"
+kinstall bls initkit remove $K >/dev/null 2>&1
 t_done
