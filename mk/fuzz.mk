@@ -11,12 +11,13 @@
 #   json    the JSON writer; its output parsed back to the calls made
 #   ucode   mkucode's Intel and AMD microcode readers
 #
-#   make fuzz [FUZZ_TIME=60] [FUZZ_TARGETS="spec cpio"]
+#   make fuzz [FUZZ_TIME=60] [FUZZ_TARGETS="spec cpio"] [FUZZ_JOBS=N]
 #
 # builds each target with clang -fsanitize=fuzzer,address,undefined into
 # build/fuzz/ (the library too, in build/fuzz/lib/), makes a seed corpus
 # from our own tools and real inputs (build/fuzz/seeds/, tests/fuzz/seeds.sh),
-# runs each target for FUZZ_TIME seconds (-max_total_time, -timeout=10,
+# runs each target for FUZZ_TIME seconds, FUZZ_JOBS targets at once (one
+# per CPU unless given) (-max_total_time, -timeout=10,
 # leak detection on) on its working corpus build/fuzz/corpus/TARGET with a
 # private directory on /dev/shm, keeps its log in build/fuzz/TARGET.log,
 # prints one line per target and writes build/fuzz/summary.tsv, one line

@@ -47,6 +47,10 @@ for t; do
 	d=$out/$t
 	rm -rf "$d"
 	mkdir -p "$d"
+	# Each target's scratch files in a directory of its own: the spec
+	# seeds leave a directory c/ that the ucode seeds would write into.
+	mkdir "$w/$t"
+	cd "$w/$t"
 	case $t in
 	spec | cpio)
 		specs "$d"
