@@ -311,6 +311,12 @@ comps_check(const char *where, const char *release)
 }
 
 /*
+ * Check-Valid-Until of an entry that does not say: the host's apt setting
+ * for the host's sources (host_sources), apt's default (NULL) for -S.
+ */
+static const char *cvu_default;
+
+/*
  * Append the source line of a host's or -S file's entry when its suite
  * belongs to release.
  */
@@ -323,6 +329,8 @@ add_source(char **out, const char *uri, const char *suite,
 
 	if (!suite_in(suite, release))
 		return;
+	if (cvu == NULL)
+		cvu = cvu_default;
 	if (cvu != NULL && strcmp(cvu, "yes") != 0 && strcmp(cvu, "no") != 0)
 		errx(1, "%s: Check-Valid-Until: %s: not yes or no", uri, cvu);
 	if ((picked = comps_pick(comps)) == NULL)
@@ -460,12 +468,33 @@ sources_file(char **out, const char *file, const char *release)
 		host_list(out, file, release);
 }
 
+/*
+ * "no" when the host's apt takes Release files whose Valid-Until has
+ * passed (Acquire::Check-Valid-Until "false" in /etc/apt/apt.conf.d, as
+ * on a builder that uses a frozen mirror): the host's sources are read
+ * as its apt reads them. APT_CONFIG is the host's only when unset.
+ */
+static const char *
+host_check_valid_until(void)
+{
+	char *out;
+	const char *r = NULL;
+
+	if (run_capture((char *[]){ "env", "-u", "APT_CONFIG", "apt-config",
+	    "shell", "V", "Acquire::Check-Valid-Until/b", NULL }, NULL, &out,
+	    NULL) == 0 && strstr(out, "V='false'") != NULL)
+		r = "no";
+	free(out);
+	return r;
+}
+
 static char *
 host_sources(const char *release)
 {
 	char *out = NULL;
 	glob_t g;
 
+	cvu_default = host_check_valid_until();
 	if (access("/etc/apt/sources.list", R_OK) == 0)
 		host_list(&out, "/etc/apt/sources.list", release);
 	for (const char *const *pat = (const char *const[]){

@@ -27,9 +27,8 @@
 # lacks must not; the debian-initrd-dhcp configuration extension beside
 # the UKI (*.confext.raw, which the stub hands to the initrd as
 # /.extra/confext) must be merged into the initrd's /etc, and must not
-# be when signed by an untrusted key. For forky (testing), whose Release
-# is valid for a week only, the archive's sources with Check-Valid-Until:
-# no (frozen_sources, tests/lib.sh), or the SOURCES= given.
+# be when signed by an untrusted key. The archive's sources are
+# $SOURCES (tests/lib.sh: Check-Valid-Until: no, unless SOURCES= is given).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -85,17 +84,10 @@ EOF
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 chmod -R u=rwX,go=rX profiles
 
-# forky (testing) from the archive's sources with Check-Valid-Until: no
-# (frozen_sources, tests/lib.sh), unless SOURCES= names others.
-SRC=${SOURCES:-}
-if [ "$REL" = forky ] && [ -z "$SRC" ]; then
-	frozen_sources "$T/frozen.sources"
-	SRC=$T/frozen.sources
-fi
 mk() {
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
 	    OUTROOT="$T/out" CACHE="$CACHE" ARCH=$ARCH ${REL:+RELEASE=$REL} \
-	    ${SRC:+SOURCES="$SRC"} "$@"
+	    SOURCES="$SOURCES" "$@"
 }
 # debian-basic from the project's own profiles, the root from ours.
 if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then

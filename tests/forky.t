@@ -9,9 +9,9 @@
 # modules cpio what the generic set promises (the LUKS ciphers, btrfs's
 # checksums, dm-crypt, dm-integrity), which 7.2 moved into its crypto
 # library; the UKI's .linux is the package's kernel image. The sources
-# are the archive's with Check-Valid-Until: no (frozen_sources,
-# tests/lib.sh). Needs the archive or the test cache; the boot is `make
-# check-boot RELEASE=forky` (tests/boot.t).
+# are $SOURCES (tests/lib.sh: the archive's with Check-Valid-Until: no).
+# Needs the archive or the test cache; the boot is `make check-boot
+# RELEASE=forky` (tests/boot.t).
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -21,10 +21,9 @@ if ! need make modprobe zstd cpio objcopy; then
 fi
 CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
 mkdir -p "$CACHE"
-frozen_sources frozen.sources
 mk() {
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" OUTROOT="$T/out" \
-	    CACHE="$CACHE" SOURCES="$T/frozen.sources" RELEASE=forky "$@"
+	    CACHE="$CACHE" SOURCES="$SOURCES" RELEASE=forky "$@"
 }
 if ! mk PROFILE=debian-basic >basic.out 2>&1; then
 	if offline basic.out; then

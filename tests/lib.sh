@@ -167,14 +167,22 @@ offline() {
 }
 
 # frozen_sources FILE: profiles/debian.sources with Check-Valid-Until: no
-# in every entry, for the tests of forky. Testing's Release is valid for
-# a week (Valid-Until), and a frozen mirror's or a snapshot's has passed
-# that: apt, and so pkgroot, refuses it, as it should for a user of the
-# live archive (profiles/debian.sources checks). The tests check the
-# chain, not the archive's age; the signatures are still checked.
+# in every entry. The Release files of testing and of the -updates and
+# -security suites are valid for a week (Valid-Until), and a frozen
+# mirror's or a snapshot's has passed that: apt, and so pkgroot, refuses
+# them, as it should for a user of the live archive (profiles/
+# debian.sources checks). The tests check the chain, not the archive's
+# age; the signatures are still checked. It is $SOURCES, which every
+# profile build of the tests reads (mk/profile.mk's SOURCES ?=), unless
+# SOURCES= was given.
 frozen_sources() {
 	sed '/^Types:/a Check-Valid-Until: no' "$top/profiles/debian.sources" >"$1"
 }
+if [ -z "${SOURCES:-}" ]; then
+	frozen_sources "$T/debian.sources"
+	SOURCES=$T/debian.sources
+fi
+export SOURCES
 
 # A loop device that could not be had (systemd-dissect, systemd-repart in
 # a container): not what they say of an image they read.

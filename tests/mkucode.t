@@ -171,7 +171,7 @@ fi
 # same bytes twice. The cache of its own: the sources differ from those
 # the other tests give pkgroot for trixie.
 if ! INITKIT_TEST_CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}/nff \
-    archive_get real "" -r trixie -S "$top/profiles/debian.sources" \
+    archive_get real "" -r trixie -S "$SOURCES" \
     -C main,non-free-firmware intel-microcode amd64-microcode; then
 	t_archive "real: trixie's intel-microcode and amd64-microcode" "$GET_WHY"
 elif ! need iucode_tool bsdcpio; then

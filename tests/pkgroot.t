@@ -564,6 +564,26 @@ t_eq "... and taken with Check-Valid-Until: no (deb822)" "$(cut -f1,2 r1.tsv)" \
     sh -c 'pkgroot -a amd64 -r expired -S exp-no.sources -K "$KEY" -c "$T/cache-e" -o expn app >/dev/null && cut -f1,2 expn.tsv'
 t_eq "... and with [check-valid-until=no] (one-line)" "$(cut -f1,2 r1.tsv)" \
     sh -c 'pkgroot -a amd64 -r expired -S exp-no.list -K "$KEY" -c "$T/cache-e2" -o expl app >/dev/null && cut -f1,2 expl.tsv'
+# ... and from the host's sources when the host's apt says
+# Acquire::Check-Valid-Until "false" (a builder on a frozen mirror), not
+# otherwise: another /etc/apt in a mount namespace.
+if need unshare && unshare -rm true 2>/dev/null; then
+	mkdir -p hostapt/sources.list.d hostapt/apt.conf.d
+	printf 'deb copy:%s/repo expired main\n' "$T" >hostapt/sources.list.d/t.list
+	host_apt() {
+		unshare -rm sh -c 'mount --bind "$0" /etc/apt && exec "$@"' \
+		    "$T/hostapt" "$@"
+	}
+	t_err "the host's expired Release: refused by default" 1 'pkgroot: .*(expired|Valid-Until|no longer valid)' \
+	    host_apt pkgroot -a amd64 -r expired -K "$KEY" -c "$T/cache-h" -o exph app
+	echo 'Acquire::Check-Valid-Until "false";' >hostapt/apt.conf.d/50frozen
+	t_eq "... taken where the host's apt says Check-Valid-Until \"false\"" "$(cut -f1,2 r1.tsv)" \
+	    host_apt sh -c 'pkgroot -a amd64 -r expired -K "$KEY" -c "$T/cache-h" -o exph app >/dev/null && cut -f1,2 exph.tsv'
+	t_err "... but not for -S, whose entries say for themselves" 1 'pkgroot: .*(expired|Valid-Until|no longer valid)' \
+	    host_apt pkgroot -a amd64 -r expired -S exp.sources -K "$KEY" -c "$T/cache-h2" -o exps app
+else
+	t_skip "the host's sources in a mount namespace" "unshare -rm does not run here"
+fi
 t_err "Check-Valid-Until neither yes nor no" 1 '^pkgroot: copy:.*: Check-Valid-Until: maybe: not yes or no$' \
     sh -c 'sed "s/: no/: maybe/" exp-no.sources >exp-inval.sources && pkgroot -a amd64 -r expired -S exp-inval.sources -K "$KEY" -c "$T/cache-e" -o expb app'
 
