@@ -388,8 +388,12 @@ fi
 IN_ROOT=chroot
 [ "$(id -u)" = 0 ] || IN_ROOT="unshare -r chroot"
 export IN_ROOT
+# trixie-backports' Release is valid for a week: Check-Valid-Until: no, as
+# in $SOURCES (tests/lib.sh).
+printf 'Types: deb\nURIs: %s\nSuites: trixie trixie-backports\nComponents: main\nCheck-Valid-Until: no\n' \
+    "$DEBIAN_MIRROR" >"$T/backports.sources"
 if archive_get spdxroot "" -r trixie,trixie-backports \
-    -m "$DEBIAN_MIRROR" python3-spdx-tools; then
+    -S "$T/backports.sources" python3-spdx-tools; then
 	mkdir -p "$T/spdxroot/docs" && cp docs/*.spdx.json "$T/spdxroot/docs/"
 	jq '.packages[0].primaryPackagePurpose = "OS"' docs/img.spdx.json >"$T/spdxroot/docs/bad-purpose.json"
 	jq '.relationships[0].relatedSpdxElement = "SPDXRef-none"' docs/img.spdx.json >"$T/spdxroot/docs/bad-ref.json"
