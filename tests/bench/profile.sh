@@ -128,7 +128,7 @@ mkosi_conf() {
 	cat <<EOF
 [Distribution]
 Distribution=debian
-Release=bookworm
+Release=$rel
 
 [Output]
 Format=cpio
@@ -137,9 +137,7 @@ Output=$2
 
 [Content]
 WithDocs=no
-Packages=$(sed -n '/^PACKAGES/,/[^\\]$/p' "$top/profiles/debian-basic.mk" |
-	sed 's/^PACKAGES =//; s/\\$//; s/usr-is-merged//' | tr -s ' \t\n' ',' |
-	sed 's/^,//; s/,$//')
+Packages=$(cut -f1 "$o/packages.tsv" | grep -vx usr-is-merged | paste -sd, -)
 EOF
 }
 run_mkosi() {
@@ -149,6 +147,8 @@ run_mkosi() {
 	    build) >"$w/mkosi/log" 2>&1
 }
 mkosi_v=$(mkosi --version 2>/dev/null || echo mkosi unknown)
+# The release make built (RELEASE=, or the profiles' default).
+rel=$(sed -n 's/^VERSION_CODENAME=//p' "$o/root/usr/lib/os-release")
 mkosi_conf zstd initrd.cpio.zst >"$w/mkosi/mkosi.conf"
 ts1=
 if _s=$(now) && run_mkosi; then
