@@ -69,7 +69,7 @@ static int verbose;
 static NORETURN void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: modroot [-fv] -r kver [-m glob] [-M modname] "
+	fprintf(status ? stderr : stdout, "usage: modroot [-fkv] -r kver [-m glob] [-M modname] "
 	    "[-x glob] [-F firmware-root]\n"
 	    "               [-t epoch] -o outdir kernel-root\n");
 	exit(status);
@@ -506,7 +506,7 @@ main(int argc, char *argv[])
 	struct rule *rules = NULL;
 	const char **names = NULL;
 	size_t nrules = 0, nnames = 0;
-	int ch, flags = 0;
+	int ch, flags = 0, keep_going = 0;
 	char *src = NULL, *work, *idx, *outmods, **fwmod = NULL, tmpl[PATH_MAX];
 	const char *config[] = { NULL, NULL, NULL, NULL };
 	struct kmod_ctx *ctx;
@@ -518,7 +518,7 @@ main(int argc, char *argv[])
 	struct out o;
 	int64_t epoch, newest = 0;
 
-	while ((ch = getopt_long(argc, argv, "hF:M:fm:o:r:t:vx:",
+	while ((ch = getopt_long(argc, argv, "hF:M:fkm:o:r:t:vx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'F':
@@ -531,6 +531,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			flags |= OUT_FORCE;
+			break;
+		case 'k':
+			keep_going = 1;
 			break;
 		case 'm':
 		case 'x':
@@ -651,10 +654,16 @@ main(int argc, char *argv[])
 		free(kdir);
 	}
 	builtin_rules(src, rules, nrules);
-	for (size_t i = 0; i < nrules; i++)
-		if (rules[i].include && !rules[i].matched)
-			errx(1, "-m %s: matches no module of %s", rules[i].glob,
-			    kver);
+	for (size_t i = 0; i < nrules; i++) {
+		if (!rules[i].include || rules[i].matched)
+			continue;
+		if (!keep_going)
+			errx(1, "-m %s: matches no module of %s",
+			    rules[i].glob, kver);
+		if (verbose)
+			warnx("-m %s: matches no module of %s: left out",
+			    rules[i].glob, kver);
+	}
 	for (size_t i = 0; i < nnames; i++) {
 		struct kmod_list *list = NULL;
 

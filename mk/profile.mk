@@ -424,10 +424,16 @@ $(OUT)/modules.flags: FORCE
 	@printf '%s\n' $(foreach m,$(MODULES),'$(m)') >$@.new; \
 	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
+# The module lists are made for the architecture's default flavour
+# (KERNEL=$(ARCH)): for another (cloud-amd64: no SATA, USB or physical
+# network drivers), what it lacks of them is left out (modroot -k).
+MODULES_KEEP_GOING = $(if $(filter $(ARCH),$(KERNEL)),,-k)
+
 $(OUT)/modules.mtree: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/modroot \
 	$(PROFILE_MK) $(OUT)/modules.flags
 	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f \
-	    -t $(KERNEL_EPOCH) -r $(KVER) $(foreach m,$(MODULES),-m '$(m)') \
+	    -t $(KERNEL_EPOCH) -r $(KVER) $(MODULES_KEEP_GOING) \
+	    $(foreach m,$(MODULES),-m '$(m)') \
 	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp 2>$@.err && \
 	  mv $@.tmp $@; rc=$$?; grep -v 'firmware .* not found' $@.err >&2; \
 	  rm -f $@.err; exit $$rc

@@ -127,6 +127,12 @@ t_ok "the same bytes: modules, indexes and firmware from lib/firmware" \
 # Bad input: one line, exit 1, no output directory.
 t_err "a -m glob that matches no module" 1 "^modroot: -m drivers/nope/\\*: matches no module of $K\$" \
     modroot -r $K -m 'drivers/top/*' -m 'drivers/nope/*' -o bad kr
+t_ok "-k: a glob that matches no module is left out (a flavour without that hardware): the rest as without it" \
+    sh -c "modroot -k -t 1700000000 -r $K -m 'drivers/top/*' -m 'drivers/nope/*' -F fw -o outk kr >outk.mtree 2>outk.err &&
+	! grep -q nope outk.err && modroot -t 1700000000 -r $K -m 'drivers/top/*' -F fw -o outk2 kr >outk2.mtree 2>/dev/null &&
+	diff -r outk outk2 && sed 's,contents=outk/,contents=outk2/,' outk.mtree | cmp - outk2.mtree"
+t_eq "-k -v: a warning names it" "modroot: -m drivers/nope/*: matches no module of $K: left out" \
+    sh -c "modroot -k -v -r $K -m 'drivers/top/*' -m 'drivers/nope/*' -o outkv kr 2>&1 >/dev/null | grep -F 'drivers/nope'"
 t_err "a typo among globs that match is named" 1 "^modroot: -m lib/typo\\.ko: matches no module" \
     modroot -r $K -m 'lib/*' -x 'lib/base.ko' -m 'lib/typo.ko' -o bad kr
 t_ok "a -m glob whose modules a later -x excludes is not an error" \
