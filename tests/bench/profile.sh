@@ -60,7 +60,8 @@ mk() { "$MAKE" -C "$top" PROFILE=debian-basic OUTROOT="$w/out" "$@"; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 size() { wc -c <"$1"; }
 raw() { zstd -dc "$1" | wc -c; }
-kos() { zstd -dc "$1" | cpio -it --quiet 2>/dev/null | grep -c '\.ko$' || :; }
+# Modules, compressed too (6.12's are .ko.xz).
+kos() { zstd -dc "$1" | cpio -it --quiet 2>/dev/null | grep -Ec '\.ko(\.xz|\.zst|\.gz)?$' || :; }
 once() { _r=${RUNS:-3}; RUNS=1; best "$@"; RUNS=$_r; }
 row() { printf '%-44s %7s %9s %9s %5s\n' "$@"; }
 
@@ -78,7 +79,7 @@ mods=$(size "$o/modules-$K.cpio.zst")
 uki=$(size "$o/$K.efi")
 irdraw=$(raw "$o/initrd.cpio.zst")
 modsraw=$(raw "$o/modules-$K.cpio.zst")
-modsko=$(grep -c '\.ko ' "$o/modules.mtree" || :)
+modsko=$(grep -Ec '\.ko(\.xz|\.zst|\.gz)? ' "$o/modules.mtree" || :)
 
 # 3. A kernel update: the kernel's package root removed, so make unpacks the
 # kernel again and rebuilds the modules cpio and the UKI; the initrd must
