@@ -53,7 +53,7 @@ kept() {
 			t_pass "$_v: $_name: KeepConfiguration=yes for each of $(echo $_files)"
 		else
 			t_fail "$_v: $_name: no KeepConfiguration=yes drop-in for$_miss"
-			cat "$_name.tf" | _diag
+			_diag <"$_name.tf"
 		fi
 	done <<-EOC
 	iscsi-dhcp|ip=dhcp root=UUID=b38f6179-e4a0-4cf1-a5d8-7091bdc0c1de netroot=iscsi:10.0.2.4::::iqn.2024-01.org.initkit:root rd.iscsi.initiator=iqn.2024-01.org.initkit:guest
