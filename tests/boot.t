@@ -265,11 +265,11 @@ t_ok "boot: the ESP holds the boot loader and the whole UKI" \
 cp $FWVARS enrolled.vars
 boot good enrolled.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic|Access Denied|Security Violation'
 t_ok "boot: systemd-boot enrolled our PK, KEK and db" \
-    sh -c 'grep -aiEq "Enrolling (custom )?Secure Boot keys" good.log || { tail -c 3000 good.log >&2; exit 1; }'
+    sh -c 'grep -aiEq "Enrolling (custom )?Secure Boot keys" good.log || { tail -c 1800 good.log >&2; exit 1; }'
 t_ok "boot: the kernel runs under Secure Boot, locked down" \
     sh -c 'grep -aq "secureboot: Secure boot enabled" good.log && grep -aq "Kernel is locked down from EFI Secure Boot" good.log'
 t_ok "boot: systemd in our initrd opened the verity root and switched to it" \
-    sh -c 'grep -aq "\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 3000 good.log >&2; exit 1; }'
+    sh -c 'grep -aq "\] INITKIT-ROOT secureboot=1 root=/dev/mapper/root dm=root fstype=squashfs " good.log || { tail -c 1800 good.log >&2; exit 1; }'
 t_ok "boot: the machine is $ARCH" \
     grep -aq "INITKIT-ROOT .* arch=$([ $ARCH = amd64 ] && echo x86_64 || echo aarch64) " good.log
 t_ok "boot: a credential from qemu's SMBIOS reached the root" \
@@ -338,7 +338,7 @@ disk unsigned 0 $X/debian-initrd-debug.sysext.raw
 cp enrolled.vars unsigned.vars
 boot unsigned unsigned.vars 'Access Denied|Security Violation|access denied' '\] INITKIT-ROOT |Linux version'
 t_ok "boot: an unsigned UKI is refused under Secure Boot" \
-    sh -c 'grep -aEiq "access denied|security violation" unsigned.log && ! grep -aq "Linux version" unsigned.log || { tail -c 2000 unsigned.log >&2; exit 1; }'
+    sh -c 'grep -aEiq "access denied|security violation" unsigned.log && ! grep -aq "Linux version" unsigned.log || { tail -c 1800 unsigned.log >&2; exit 1; }'
 
 # One byte of the root file system changed: verity must refuse it. The
 # byte is flipped (a fixed value may be what is there already).
@@ -351,6 +351,6 @@ disk bad 1 $X/debian-initrd-debug.sysext.raw bad-fs.img
 cp enrolled.vars bad.vars
 boot bad bad.vars 'device-mapper: verity: .*data block [0-9]+ is corrupted' 'INITKIT-ROOT'
 t_ok "boot: a changed byte of the root: the kernel reports the corrupted block" \
-    sh -c 'grep -aEq "device-mapper: verity: .*data block [0-9]+ is corrupted" bad.log || { tail -c 3000 bad.log >&2; exit 1; }'
+    sh -c 'grep -aEq "device-mapper: verity: .*data block [0-9]+ is corrupted" bad.log || { tail -c 1800 bad.log >&2; exit 1; }'
 t_ok "boot: ... and the marker never appears" sh -c '! grep -aq INITKIT-ROOT bad.log'
 t_done

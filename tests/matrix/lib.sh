@@ -101,7 +101,7 @@ initrd storage basic.initrd ext-debian-initrd-storage.cpio
 vm() {
 	_n=$1 _c=$2 _i=$3
 	shift 3
-	rm -f $_n.s.in $_n.s.out $_n.console
+	rm -f $_n.s.in $_n.s.out $_n.console $_n.end $_n.why
 	mkfifo $_n.s.in $_n.s.out
 	cat $_n.s.out >$_n.console &
 	if [ "$_i" != - ]; then
@@ -116,7 +116,8 @@ vm() {
 see() {
 	_i=0
 	while :; do
-		[ "$(grep -acE "$2" $1.console 2>/dev/null)" -ge ${4:-1} ] && return 0
+		_c=$(grep -acE "$2" $1.console 2>/dev/null)
+		[ "${_c:-0}" -ge ${4:-1} ] && return 0
 		[ $_i -lt $3 ] && kill -0 $(cat $1.pid) 2>/dev/null || return 1
 		sleep 1
 		_i=$((_i + 1))
@@ -125,16 +126,36 @@ see() {
 # type NAME TEXT: typed on the serial console, then Enter.
 type_in() { printf '%s\r' "$2" >$1.s.in; }
 # vm_done NAME [SECONDS]: the machine stopped (or is stopped after 60
-# seconds); NAME.log.
+# seconds); NAME.log, and NAME.end saying how qemu ended.
 vm_done() {
-	_i=0
-	while [ $_i -lt ${2:-60} ] && kill -0 $(cat $1.pid) 2>/dev/null; do
+	_i=0 _pid=$(cat $1.pid)
+	while [ $_i -lt ${2:-60} ] && kill -0 $_pid 2>/dev/null; do
 		sleep 1
 		_i=$((_i + 1))
 	done
-	kill $(cat $1.pid) 2>/dev/null
+	if kill $_pid 2>/dev/null; then
+		echo "stopped by the test, still running ${2:-60} s after the wait" >$1.end
+		sleep 5
+		kill -9 $_pid 2>/dev/null
+	fi
+	wait $_pid 2>/dev/null
+	_rc=$?
+	# 127: not this shell's child, its status unknown.
+	[ -s $1.end ] || echo "qemu exited by itself, status $_rc" >$1.end
 	sleep 1
 	tr -d '\r' <$1.console >$1.log
+	vm_why $1
+}
+# vm_why NAME: NAME.why, how the machine ended and the first lines of
+# $FAIL it printed, shown first in a failed case's report (which keeps
+# 2000 bytes).
+vm_why() {
+	{
+		echo "$1: $(cat $1.end 2>/dev/null)"
+		head -c 300 $1.qemu 2>/dev/null
+		grep -aE "$FAIL" $1.log | head -3 | cut -c 1-200
+	} >$1.why 2>/dev/null
+	return 0
 }
 FAIL='emergency mode|Kernel panic|Cannot open access to console|Timed out waiting for device|Dependency failed for .*(Root|/sysroot|Initrd)'
 # boot NAME CMDLINE INITRD QEMU-ARG...: a boot to the root's report.
@@ -159,5 +180,5 @@ bg() {
 
 # root NAME DESC REGEX: the root's report matches.
 root() {
-	t_ok "$1: $2" sh -c "grep -aEq 'INITKIT-MATRIX $3' $1.log || { grep -a 'INITKIT-MATRIX' $1.log >&2; tail -c 3000 $1.log >&2; exit 1; }"
+	t_ok "$1: $2" sh -c "grep -aEq 'INITKIT-MATRIX $3' $1.log || { cat $1.why >&2; grep -a 'INITKIT-MATRIX' $1.log >&2; tail -c 1200 $1.log >&2; exit 1; }"
 }

@@ -156,7 +156,7 @@ vm mkdisks "" mkdisks.initrd \
 see mkdisks "INITKIT-MKDISKS-DONE|$FAIL|Failed to start initkit" 900
 vm_done mkdisks
 t_ok "the helper guest made the disks (sfdisk, mkfs, cryptsetup, lvm, mdadm)" \
-    sh -c 'grep -aq "INITKIT-MKDISKS-DONE" mkdisks.log || { grep -av "systemd-shutdown\|audit" mkdisks.log | tail -c 4000 >&2; exit 1; }'
+    sh -c 'grep -aq "INITKIT-MKDISKS-DONE" mkdisks.log || { cat mkdisks.why >&2; grep -av "systemd-shutdown\|audit" mkdisks.log | tail -c 1400 >&2; exit 1; }'
 if ! grep -aq "INITKIT-MKDISKS-DONE" mkdisks.log; then
 	t_done
 fi
