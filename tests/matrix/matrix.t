@@ -49,10 +49,14 @@ set -eux -o pipefail
 shopt -s inherit_errexit
 udevadm settle
 d() { echo /dev/disk/by-id/virtio-\$1; }
-# part DISK PARTUUID: one GPT partition over the whole disk.
+# part DISK PARTUUID: one GPT partition over the whole disk. Under
+# udevadm lock: else udevd, seeing the disk closed after writing,
+# rereads the table once more after sfdisk did, and the partition's
+# link can vanish between udevadm wait and its first use.
 part() {
-	printf 'label: gpt\ntype=L, uuid=%s\n' "\$2" | sfdisk -q "\$(d \$1)"
-	udevadm wait -t 60 "\$(d \$1)-part1"
+	printf 'label: gpt\ntype=L, uuid=%s\n' "\$2" |
+	    udevadm lock -d "\$(d \$1)" sfdisk -q "\$(d \$1)"
+	udevadm wait --settle -t 60 "\$(d \$1)-part1"
 	echo "\$(d \$1)-part1"
 }
 fill() { mount "\$@" /mnt; cp -a /src/. /mnt/; umount /mnt; }
@@ -150,11 +154,9 @@ for k in $DISKS; do
 	rm -f $k.raw && truncate -s 512M $k.raw
 	args="$args -drive if=none,id=$k,format=raw,file=$k.raw -device virtio-blk-pci,drive=$k,serial=$k"
 done
-vm mkdisks "" mkdisks.initrd \
+vm_run mkdisks "INITKIT-MKDISKS-DONE|Failed to start initkit" 900 "" mkdisks.initrd \
     -drive if=none,id=src,format=raw,readonly=on,file=out/mxroot$SFX/fs.img \
     -device virtio-blk-pci,drive=src,serial=src $args
-see mkdisks "INITKIT-MKDISKS-DONE|$FAIL|Failed to start initkit" 900
-vm_done mkdisks
 t_ok "the helper guest made the disks (sfdisk, mkfs, cryptsetup, lvm, mdadm)" \
     sh -c 'grep -aq "INITKIT-MKDISKS-DONE" mkdisks.log || { cat mkdisks.why >&2; grep -av "systemd-shutdown\|audit" mkdisks.log | tail -c 1400 >&2; exit 1; }'
 if ! grep -aq "INITKIT-MKDISKS-DONE" mkdisks.log; then
