@@ -52,7 +52,9 @@ usage(int status)
 	    "[-U ucode | -M ucode]\n"
 	    "             [-C text | @file] "
 	    "[-r os-release] [-u uname] [-S sbat] [-A name=file]\n"
-	    "             [-k key -c cert] [-p passfile] -o out.efi\n"
+	    "             [-K pcrkey [-B bank,...]] [-T phase:...] "
+	    "[-k key -c cert] [-p passfile]\n"
+	    "             -o out.efi\n"
 	    "       mkuki -a [-f] -s addon-stub [-C text | @file] [-i initrd] "
 	    "[-U ucode] [-u uname]\n"
 	    "             [-S sbat] [-A name=file] [-k key -c cert] "
@@ -388,17 +390,6 @@ hex_encode_to(const uint8_t v[32], char hex[65])
 	free(h);
 }
 
-static void
-extend(uint8_t pcr[32], const void *data, size_t len)
-{
-	uint8_t buf[64];
-
-	memcpy(buf, pcr, 32);
-	if (EVP_Digest(data, len, buf + 32, NULL, EVP_sha256(), NULL) != 1 ||
-	    EVP_Digest(buf, 64, pcr, NULL, EVP_sha256(), NULL) != 1)
-		errx_ssl("pcr");
-}
-
 /*
  * The sections systemd-stub measures into PCR 11, in the order it does
  * (its UnifiedSection enumeration, src/fundamental/uki.h), with the
@@ -416,51 +407,129 @@ static const struct {
 	{ ".dtbauto", 257 }, { ".hwids", 257 },
 };
 
+/* The phase paths systemd-measure signs and lists by default (252 and
+ * 257 alike: up to "ready"). */
+static const char *const default_phases[] = { "enter-initrd",
+	"enter-initrd:leave-initrd", "enter-initrd:leave-initrd:sysinit",
+	"enter-initrd:leave-initrd:sysinit:ready" };
+
 /*
- * PCR 11 as systemd-stub extends it: for each section it knows, the name
- * with its NUL, then the section as loaded (VirtualSize bytes). Then the
- * phases systemd-pcrphase extends, as systemd-measure calculate lists
- * them by default (252 and 257 alike: up to "ready").
+ * PCR 11 of bank md, into pcr, as systemd-stub extends it: for each
+ * section it knows, the name with its NUL, then the section as loaded
+ * (VirtualSize bytes). late: a section not in pe yet (.linux, while the
+ * .pcrsig that goes before it is made), or NULL. With print, each
+ * section's SHA-256 on standard output.
  */
 static void
-print_pcr(const struct pe *pe, int version)
+measure_sections(const struct pe *pe, const struct sect *late, int version,
+    const EVP_MD *md, uint8_t *pcr, int print)
 {
-	static const char *const phases[] = { "enter-initrd", "leave-initrd",
-	    "sysinit", "ready" };
-	uint8_t pcr[32] = { 0 };
-	char hex[65], *path = xstrdup("");
+	char hex[65];
 
+	memset(pcr, 0, (size_t)EVP_MD_get_size(md));
 	for (size_t n = 0; n < sizeof(measured) / sizeof(measured[0]); n++) {
 		const char *name = measured[n].name;
-		uint8_t *d;
+		uint8_t *d, *own = NULL;
 		size_t len;
 		int i;
 
-		if (version < measured[n].since || (i = pe_find(pe, name)) < 0)
+		if (version < measured[n].since)
 			continue;
-		d = pe_section_data(pe, i, &len);
-		if (len == 0) {
-			free(d);
+		if (late != NULL && strcmp(late->name, name) == 0)
+			d = late->data, len = late->len;
+		else if ((i = pe_find(pe, name)) >= 0)
+			d = own = pe_section_data(pe, i, &len);
+		else
 			continue;
+		if (len > 0) {
+			pcr_extend(md, pcr, name, strlen(name) + 1);
+			pcr_extend(md, pcr, d, len);
+			if (print) {
+				sha256_hex(d, len, hex);
+				printf("section\t%s\t%s\n", name, hex);
+			}
 		}
-		extend(pcr, name, strlen(name) + 1);
-		extend(pcr, d, len);
-		sha256_hex(d, len, hex);
-		printf("section\t%s\t%s\n", name, hex);
-		free(d);
+		free(own);
 	}
-	hex_encode_to(pcr, hex);
-	printf("pcr11\t%s\n", hex);
-	for (size_t n = 0; n < sizeof(phases) / sizeof(phases[0]); n++) {
-		char *p = xasprintf("%s%s%s", path, n ? ":" : "", phases[n]);
+}
 
-		free(path);
-		path = p;
-		extend(pcr, phases[n], strlen(phases[n]));
-		hex_encode_to(pcr, hex);
-		printf("pcr11\t%s\t%s\n", hex, path);
+/* Then each phase of path ("enter-initrd:leave-initrd"), as
+ * systemd-pcrphase extends the words, without a NUL. */
+static void
+measure_phases(const EVP_MD *md, uint8_t *pcr, const char *path)
+{
+	for (const char *p = path;;) {
+		const char *e = strchrnul(p, ':');
+
+		pcr_extend(md, pcr, p, (size_t)(e - p));
+		if (*e == '\0')
+			break;
+		p = e + 1;
 	}
-	free(path);
+}
+
+/* -T: words of printable ASCII joined by ':'. */
+static void
+phase_check(const char *path)
+{
+	const char *p = path;
+
+	for (;; p++) {
+		if (*p == ':' || *p == '\0') {
+			if (p == path || p[-1] == ':')
+				errx_usage("-T %s: an empty phase", path);
+			if (*p == '\0')
+				return;
+		} else if (*p <= ' ' || *p >= 0x7f)
+			errx_usage("-T %s: a phase is printable ASCII", path);
+	}
+}
+
+/* -P: the sections, PCR 11 after the stub, and at each phase path. */
+static void
+print_pcr(const struct pe *pe, int version, const char *const *phases,
+    size_t nphase)
+{
+	uint8_t base[32], pcr[32];
+	char hex[65];
+
+	measure_sections(pe, NULL, version, EVP_sha256(), base, 1);
+	hex_encode_to(base, hex);
+	printf("pcr11\t%s\n", hex);
+	for (size_t n = 0; n < nphase; n++) {
+		memcpy(pcr, base, sizeof(pcr));
+		measure_phases(EVP_sha256(), pcr, phases[n]);
+		hex_encode_to(pcr, hex);
+		printf("pcr11\t%s\t%s\n", hex, phases[n]);
+	}
+}
+
+/*
+ * .pcrsig: for each bank, PCR 11 at each phase path, its TPM2_PolicyPCR
+ * digest signed with key, as systemd-measure sign writes it.
+ */
+static char *
+pcrsig_make(const struct pe *pe, const struct sect *late, int version,
+    EVP_PKEY *key, const char *keyname, unsigned banks,
+    const char *const *phases, size_t nphase, size_t *len)
+{
+	uint8_t base[EVP_MAX_MD_SIZE], pcr[EVP_MAX_MD_SIZE];
+	const struct pcr_bank *b = NULL;
+	struct pcrsig s;
+
+	pcrsig_begin(&s, key, keyname);
+	while ((b = pcr_banks_next(banks, b)) != NULL) {
+		const EVP_MD *md = pcr_bank_md(b);
+		size_t size = (size_t)EVP_MD_get_size(md);
+
+		measure_sections(pe, late, version, md, base, 0);
+		for (size_t n = 0; n < nphase; n++) {
+			memcpy(pcr, base, size);
+			measure_phases(md, pcr, phases[n]);
+			pcrsig_add(&s, b, 11, pcr, size);
+		}
+	}
+	return pcrsig_end(&s, len);
 }
 
 /* A section name for people: printable ASCII, '?' for anything else. */
@@ -642,7 +711,7 @@ initrd_join(const char *const *paths, size_t n, size_t *len)
 
 /* -A name=file: a section no other option adds. */
 static void
-extra_add(struct sect *sects, size_t *n, const char *arg)
+extra_add(struct sect *sects, size_t *n, const char *arg, int pcrkey)
 {
 	static const char *const own[] = { ".linux", ".initrd", ".ucode",
 	    ".sbat", ".osrel", ".cmdline", ".uname" };
@@ -658,6 +727,9 @@ extra_add(struct sect *sects, size_t *n, const char *arg)
 		if (strcmp(name, own[i]) == 0)
 			errx_usage("-A %s: use the option for that section",
 			    name);
+	if (pcrkey && (strcmp(name, ".pcrsig") == 0 ||
+	    strcmp(name, ".pcrpkey") == 0))
+		errx_usage("-A %s: -K makes it", name);
 	sects[*n].own = name;
 	sect_add(sects, n, name, NULL, 0);
 	sects[*n - 1].data = readall(eq + 1, &sects[*n - 1].len);
@@ -845,24 +917,39 @@ main(int argc, char *argv[])
 	const char *osrel = NULL, *uname = NULL, *sbatarg = NULL;
 	const char *keyarg = NULL, *certarg = NULL, *passfile = NULL;
 	const char *outpath = NULL, *ucode = NULL, *early = NULL;
-	const char **initrds = NULL, **extras = NULL;
-	size_t ninitrd = 0, nextra = 0, nsect = 0, len;
+	const char *pcrkeyarg = NULL, *banksarg = NULL;
+	const char **initrds = NULL, **extras = NULL, **phases = NULL;
+	size_t ninitrd = 0, nextra = 0, nsect = 0, nphase = 0, len;
 	int ch, flags = 0, pcr = 0, insp = 0, json = 0, addon = 0, version;
+	unsigned banks;
 	struct sect *sects;
 	struct pe stub, kernel;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *pcrkey = NULL;
 	X509 *cert = NULL;
 	uint8_t *d;
 	char *sbat, *rel;
 	struct out o;
 
 	while ((ch = getopt_long(argc, argv,
-	    "hA:C:IM:PS:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts, NULL)) != -1) {
+	    "hA:B:C:IK:M:PS:T:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'A':
 			extras = xreallocarray(extras, nextra + 1,
 			    sizeof(*extras));
 			extras[nextra++] = optarg;
+			break;
+		case 'B':
+			banksarg = optarg;
+			break;
+		case 'K':
+			pcrkeyarg = optarg;
+			break;
+		case 'T':
+			phase_check(optarg);
+			phases = xreallocarray(phases, nphase + 1,
+			    sizeof(*phases));
+			phases[nphase++] = optarg;
 			break;
 		case 'C':
 			cmdarg = optarg;
@@ -935,9 +1022,21 @@ main(int argc, char *argv[])
 			usage(2);
 		return inspect(argv[0], json);
 	}
-	if (addon && (kpath != NULL || osrel != NULL || pcr || early))
+	if (addon && (kpath != NULL || osrel != NULL || pcr || early ||
+	    pcrkeyarg != NULL))
 		errx_usage("-a builds an addon: no -%c", kpath != NULL ? 'l' :
-		    osrel != NULL ? 'r' : pcr ? 'P' : 'M');
+		    osrel != NULL ? 'r' : pcr ? 'P' : early ? 'M' : 'K');
+	if (pcrkeyarg == NULL && banksarg != NULL)
+		errx_usage("-B: the banks of -K's signatures: give -K");
+	if (nphase > 0 && pcrkeyarg == NULL && !pcr)
+		errx_usage("-T: the phases of -K's signatures or -P: give "
+		    "one of them");
+	banks = pcr_banks_parse(banksarg != NULL ? banksarg : "sha256");
+	if (nphase == 0) {
+		phases = xreallocarray(NULL, 4, sizeof(*phases));
+		for (; nphase < 4; nphase++)
+			phases[nphase] = default_phases[nphase];
+	}
 	if (ucode != NULL && early != NULL)
 		errx_usage("-U and -M: give one of them");
 	if (stubpath == NULL || (kpath == NULL && !addon) ||
@@ -966,6 +1065,8 @@ main(int argc, char *argv[])
 		cert = sign_cert(certarg);
 		key = sign_key(keyarg, passfile, cert, certarg);
 	}
+	if (pcrkeyarg != NULL)
+		pcrkey = sign_private_key(pcrkeyarg, passfile);
 	version = stub_load(&stub, stubpath, addon);
 	if (early != NULL)
 		early_place(early, version, &ucode, &initrds, &ninitrd);
@@ -973,7 +1074,7 @@ main(int argc, char *argv[])
 	if (!addon)
 		kernel_load(&kernel, kpath, &stub);
 
-	sects = xcalloc(8 + nextra, sizeof(*sects));
+	sects = xcalloc(9 + nextra, sizeof(*sects));
 	if (osrel != NULL) {
 		d = readall(osrel, &len);
 		sect_add(sects, &nsect, ".osrel", d, len);
@@ -985,7 +1086,11 @@ main(int argc, char *argv[])
 	if ((rel = uname_get(uname, addon ? NULL : &kernel, kpath)) != NULL)
 		sect_add(sects, &nsect, ".uname", (uint8_t *)rel, strlen(rel));
 	for (size_t n = 0; n < nextra; n++)
-		extra_add(sects, &nsect, extras[n]);
+		extra_add(sects, &nsect, extras[n], pcrkey != NULL);
+	if (pcrkey != NULL) {
+		d = (uint8_t *)pcr_public_pem(pcrkey, pcrkeyarg, &len);
+		sect_add(sects, &nsect, ".pcrpkey", d, len);
+	}
 	if ((sbat = sbat_merge(&stub, stubpath, addon ? NULL : &kernel,
 	    kpath, sbatarg, addon)) != NULL)
 		sbat_place(&stub, sbat, sects, &nsect);
@@ -1012,7 +1117,17 @@ main(int argc, char *argv[])
 		pe_add_section(&stub, sects[n].name, sects[n].data,
 		    sects[n].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
 	/* The kernel last, as code: older kernels run in place through the
-	 * EFI handover protocol. */
+	 * EFI handover protocol. .pcrsig, which signs what the stub will
+	 * measure, the kernel too, goes before it. */
+	if (pcrkey != NULL) {
+		struct sect linux = { ".linux", NULL, kernel.buf, kernel.len };
+		char *sig = pcrsig_make(&stub, &linux, version, pcrkey,
+		    pcrkeyarg, banks, phases, nphase, &len);
+
+		pe_add_section(&stub, ".pcrsig", sig, len,
+		    PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
+		free(sig);
+	}
 	if (!addon)
 		pe_add_section(&stub, ".linux", kernel.buf, kernel.len,
 		    PE_SCN_MEM_READ | PE_SCN_CNT_CODE);
@@ -1027,7 +1142,7 @@ main(int argc, char *argv[])
 		free(der);
 	}
 	if (pcr)
-		print_pcr(&stub, version);
+		print_pcr(&stub, version, phases, nphase);
 	if (outpath != NULL) {
 		out_open(&o, outpath, flags);
 		out_write(&o, stub.buf, stub.len);
@@ -1044,7 +1159,9 @@ main(int argc, char *argv[])
 		free(kernel.buf);
 	free(initrds);
 	free(extras);
+	free(phases);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(pcrkey);
 	X509_free(cert);
 	if (fclose(stdout) != 0)
 		err(1, "stdout");

@@ -16,6 +16,8 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linu
 	coreutils strace efitools dosfstools mtools e2fsprogs \
 	openssh-client nfs-ganesha nfs-ganesha-vfs tgt iucode-tool \
 	clang libclang-rt-14-dev python3-jsonschema \
+	swtpm swtpm-tools libtss2-esys-3.0.2-0 libtss2-rc0 libtss2-mu0 \
+	libtss2-tcti-swtpm0 \
 	$(if $(shell command -v npm 2>/dev/null),,npm)
 NPMDIR = build/npm
 

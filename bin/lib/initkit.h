@@ -313,6 +313,42 @@ void json_uint(struct json *, uint64_t);
 void json_bool(struct json *, int);
 
 /*
+ * pcrsig.c: TPM PCR banks, extends and PolicyPCR digests; the .pcrsig
+ * JSON of signed PCR 11 policies, as systemd-measure sign writes it.
+ */
+struct evp_md_st;
+struct evp_pkey_st;
+struct pcr_bank {
+	const char *name;	/* "sha256" */
+	uint16_t alg;		/* TPM_ALG_ID */
+};
+const struct pcr_bank *pcr_bank(const char *name);	/* NULL: unknown */
+unsigned pcr_banks_parse(const char *list);	/* a set; usage error */
+const struct pcr_bank *pcr_banks_next(unsigned set,
+    const struct pcr_bank *after);	/* NULL after the last */
+const struct evp_md_st *pcr_bank_md(const struct pcr_bank *);
+void pcr_extend(const struct evp_md_st *, uint8_t *pcr, const void *, size_t);
+void pcr_policy(const struct pcr_bank *, unsigned index,
+    const uint8_t *value, size_t len, uint8_t pol[32]);
+char *pcr_public_pem(struct evp_pkey_st *, const char *keyname,
+    size_t *len);
+struct pcrsig {
+	struct json j;
+	struct evp_pkey_st *key;
+	const char *keyname;
+	const struct pcr_bank *bank;	/* whose array is open */
+	char pkfp[65], *buf;
+	size_t len;
+};
+/* Exit 1 naming keyname unless it is an RSA key. */
+void pcrsig_begin(struct pcrsig *, struct evp_pkey_st *,
+    const char *keyname);
+/* Entries of one bank together, banks in pcr_banks_next order. */
+void pcrsig_add(struct pcrsig *, const struct pcr_bank *, unsigned index,
+    const uint8_t *value, size_t len);
+char *pcrsig_end(struct pcrsig *, size_t *len);	/* the JSON, a newline */
+
+/*
  * version.c: --help (the tool's -h) and --version for getopt_long, beside
  * each tool's short options; --version prints "tool (initkit) VERSION".
  */
@@ -468,6 +504,8 @@ struct evp_pkey_st;
 struct x509_st *sign_cert(const char *path);
 struct evp_pkey_st *sign_key(const char *arg, const char *passfile,
     struct x509_st *cert, const char *certname);
+/* A key alone, no certificate to match (mkuki -K). */
+struct evp_pkey_st *sign_private_key(const char *arg, const char *passfile);
 /*
  * An Authenticode signature (PKCS#7 SignedData of SpcIndirectDataContent)
  * over a PE image's SHA-256 Authenticode digest, DER in a new buffer.

@@ -131,13 +131,18 @@ sign_cert(const char *path)
 }
 
 EVP_PKEY *
+sign_private_key(const char *arg, const char *passfile)
+{
+	return strncmp(arg, "pkcs11:", 7) == 0 ? token_key(arg) :
+	    file_key(arg, passfile);
+}
+
+EVP_PKEY *
 sign_key(const char *arg, const char *passfile, X509 *cert,
     const char *certname)
 {
-	EVP_PKEY *key;
+	EVP_PKEY *key = sign_private_key(arg, passfile);
 
-	key = strncmp(arg, "pkcs11:", 7) == 0 ? token_key(arg) :
-	    file_key(arg, passfile);
 	if (X509_check_private_key(cert, key) != 1)
 		errx(1, "%s: key does not match certificate %s", arg,
 		    certname);
