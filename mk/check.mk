@@ -18,18 +18,19 @@ MANS := $(wildcard bin/*.1 bin/*.5)
 lint:
 	$(call msg,LINT,$(MANS)) mandoc -Tlint -W warning $(MANS)
 
-# SANITIZE=1 leaves the boot test out: its images are built by the same
+# SANITIZE=1 leaves the boot tests out: their images are built by the same
 # sanitized tools in tests/reproducible.t, and nothing sanitized runs in
 # the guest (the boots take a quarter of the pass).
 check: all $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run $(if $(SANITIZE),$(filter-out \
-	    tests/boot.t,$(wildcard tests/*.t)) $(UNITS))
+	    tests/boot.t tests/tpm.t,$(wildcard tests/*.t)) $(UNITS))
 
-# The boot test alone (it is part of check too, for amd64).
+# The boot tests alone (part of check too, for amd64): boot.t, and for
+# amd64 the TPM unlock (tpm.t), side by side.
 check-boot: all
 	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(BOOT_ARCH) \
 	    INITKIT_RELEASE=$(if $(filter command line,$(origin RELEASE)),$(RELEASE)) \
-	    tests/run tests/boot.t
+	    tests/run tests/boot.t $(if $(filter amd64,$(BOOT_ARCH)),tests/tpm.t)
 
 check-boot-matrix: all
 	@B=$(CURDIR)/$(B) \

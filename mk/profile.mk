@@ -32,6 +32,9 @@
 # bookworm; forky), SOURCES (apt sources of every release: profiles/debian.sources)
 # or MIRROR (one suite), KEY, CERT (PEM or PKCS#11 URI;
 # without them a development key from "make keys"), KEYRING,
+# PCR_KEY (PEM or PKCS#11 URI: the UKI carries PCR 11 policies signed
+# with it, mkuki -K, for disks enrolled against its public key; best not
+# KEY) and PCR_BANKS (mkuki -B, default sha256),
 # CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), COMPONENTS (the archive components, pkgroot
 # -C), UCODE (yes or no: the CPU microcode in the UKI), UPDATE=1
@@ -247,10 +250,12 @@ endif
 # UPDATE=1 always does.
 # The root's and the kernel's apart: another KERNEL rebuilds only the
 # kernel's outputs.
-FLAGS_LINE = $(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL) UCODE=$(UCODE_PACKAGES),LOCK=$(LOCK))
-$(OUT)/pkgroot.flags $(OUT)/kernel.flags: FORCE
+# uki.flags: the UKI's signing knobs, so that a new key signs it again
+# (hashed: a PKCS#11 URI may hold a PIN).
+FLAGS_LINE = $(if $(filter %uki.flags,$@),KEY=$(KEY) CERT=$(CERT) PCR_KEY=$(PCR_KEY) PCR_BANKS=$(PCR_BANKS),$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL) UCODE=$(UCODE_PACKAGES),LOCK=$(LOCK)))
+$(OUT)/pkgroot.flags $(OUT)/kernel.flags $(OUT)/uki.flags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(FLAGS_LINE)' >$@.new; \
+	@echo '$(FLAGS_LINE)' $(if $(filter %uki.flags,$@),| sha256sum) >$@.new; \
 	  if [ -z "$(UPDATE)" ] && cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 # The package root and its spec, rebuilt when the profile or lock changes.
@@ -452,7 +457,7 @@ $(OUT)/ucode.cpio: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/mkucode
 	    $(OUT)/kernel/usr/lib/firmware
 
 $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
-	$(UCODE_CPIO) $(OUT)/kernel.flags \
+	$(UCODE_CPIO) $(OUT)/kernel.flags $(OUT)/uki.flags \
 	$(PBIN)/mkuki $(PROFILE_MK) $(if $(KEY),,$(DEVKEY))
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
@@ -460,7 +465,8 @@ $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	    -l $(VMLINUZ) -u $(KVER) $(if $(UCODE_CPIO),-M $(UCODE_CPIO)) \
 	    -i $(OUT)/initrd.cpio.zst \
 	    -i $(OUT)/modules-$(KVER).cpio.zst -C '$(CMDLINE)' \
-	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) -o $@
+	    -r $(OUT)/root/usr/lib/os-release -k $(SIGN_KEY) -c $(SIGN_CERT) \
+	    $(if $(PCR_KEY),-K $(PCR_KEY) $(if $(PCR_BANKS),-B $(PCR_BANKS))) -o $@
 else
 # Under make -n the first stage only said what it would do: no kernel
 # release yet, nothing to say for the second.

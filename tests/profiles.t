@@ -123,6 +123,17 @@ t_eq "LOCK: the locked version, though the repository has a newer one" "testutil
     sh -c "grep '^testutil' $O/packages.tsv | cut -f1,2"
 t_eq "without LOCK the newer one" "testutil	2.0" \
     sh -c "./mk PROFILE=testinit UPDATE=1 >/dev/null 2>&1 && grep '^testutil' $O/packages.tsv | cut -f1,2"
+# PCR_KEY: the UKI's PCR 11 policies signed with a key of their own; a
+# change of the knob alone makes the UKI again.
+t_ok "PCR_KEY, PCR_BANKS: .pcrpkey is its public key, .pcrsig has the banks asked for" \
+    sh -c "./mk PROFILE=testinit PCR_KEY=$T/own.key PCR_BANKS=sha1,sha256 >pcr.out 2>&1 &&
+	objcopy -O binary --only-section=.pcrpkey $O/$K.efi pcr.pub &&
+	openssl pkey -in own.key -pubout | cmp - pcr.pub &&
+	objcopy -O binary --only-section=.pcrsig $O/$K.efi pcr.sig &&
+	jq -e 'keys == [\"sha1\", \"sha256\"] and (.sha256 | length) == 4' pcr.sig >/dev/null ||
+	{ cat pcr.out >&2; exit 1; }"
+t_ok "without PCR_KEY the UKI is made again, without them" \
+    sh -c "./mk PROFILE=testinit >/dev/null 2>&1 && ! objdump -h $O/$K.efi | grep -q pcrsig"
 
 # A system extension of testinit, and a verity root.
 cat >profiles/testext.mk <<'EOF'

@@ -107,6 +107,9 @@ pcr_policy(const struct pcr_bank *b, unsigned index, const uint8_t *value,
 {
 	uint8_t buf[32 + 4 + 4 + 2 + 1 + PCR_SELECT_BYTES + 32], *p = buf;
 
+	if (index >= 8 * PCR_SELECT_BYTES)
+		errx(1, "PCR %u: beyond the %d a selection covers", index,
+		    8 * PCR_SELECT_BYTES);
 	memset(p, 0, 32);
 	p += 32;
 	p[0] = TPM_CC_POLICY_PCR >> 24, p[1] = TPM_CC_POLICY_PCR >> 16 & 0xff;

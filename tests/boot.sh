@@ -1,0 +1,161 @@
+# tests/boot.sh: what the boot tests (boot.t, tpm.t) share, sourced by
+# them in $T after lib.sh. The machine of INITKIT_ARCH (qemu, its
+# firmware and variable store); debian-basic of INITKIT_RELEASE (default:
+# the profiles') built by the project's profiles, and bootroot, the
+# debian-root image with a unit that prints what the booted root sees
+# (INITKIT-ROOT: Secure Boot, the root's device, dm name and file system,
+# the machine, PCR 11 of the TPM if there is one, a credential, the
+# command line) and powers off; Secure Boot keys (PK, KEK, db) and the
+# auth files systemd-boot enrolls them from; esp() and boot() below.
+
+ARCH=${INITKIT_ARCH:-amd64}
+SLOW= WAIT=480
+REL=${INITKIT_RELEASE:-}
+case $ARCH in
+amd64)
+	QEMU=qemu-system-x86_64 FWPKG="qemu-system-x86, ovmf"
+	FW=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+	FWVARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+	EFI=x64 BOOTEFI=BOOTX64.EFI CONSOLE=ttyS0
+	# q35 with SMM: the variable store only the firmware can write.
+	MACHINE="-machine q35,smm=on -global ICH9-LPC.disable_s3=1
+	    -global driver=cfi.pflash01,property=secure,value=on" ;;
+arm64)
+	QEMU=qemu-system-aarch64 FWPKG="qemu-system-arm, qemu-efi-aarch64"
+	FW=/usr/share/AAVMF/AAVMF_CODE.fd
+	FWVARS=/usr/share/AAVMF/AAVMF_VARS.fd
+	EFI=aa64 BOOTEFI=BOOTAA64.EFI CONSOLE=ttyAMA0
+	# Emulated arm64 is slow (trixie's coldplug loaded virtio_blk 130 s
+	# into the boot on this 2-core machine under load): the initrd
+	# waits for the root's partitions 300 s instead of systemd's 90.
+	SLOW=" systemd.default_device_timeout_sec=300" WAIT=900
+	MACHINE="-machine virt" ;;
+*)
+	t_ok "boot: INITKIT_ARCH=$ARCH" sh -c 'echo "INITKIT_ARCH: amd64 or arm64" >&2; exit 1'
+	t_done ;;
+esac
+if ! need make $QEMU sfdisk jq sbsign cert-to-efi-sig-list \
+    sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $FW ]; then
+	t_skip "boot ($ARCH)" "$FWPKG, sbsigntool, efitools, dosfstools or mtools not installed"
+	t_done
+fi
+CACHE=${INITKIT_TEST_CACHE:-$top/build/cache}
+mkdir -p "$CACHE" profiles/bootroot/etc/systemd/system/multi-user.target.wants
+
+# The root: debian-root and a unit that reports and powers off.
+cat >profiles/bootroot.mk <<EOF
+include $top/profiles/debian-root.mk
+EOF
+cat >profiles/bootroot/etc/systemd/system/initkit-marker.service <<'EOF'
+[Unit]
+Description=initkit boot test marker
+After=multi-user.target
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null | tr A-F a-f) credential=$(cat /run/credentials/@system/initkit.test) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+EOF
+ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
+chmod -R u=rwX,go=rX profiles
+
+mk() {
+	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" PROFILES="$T/profiles" \
+	    OUTROOT="$T/out" CACHE="$CACHE" ARCH=$ARCH ${REL:+RELEASE=$REL} \
+	    SOURCES="$SOURCES" "$@"
+}
+# debian-basic from the project's own profiles, the root from ours.
+if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
+	if offline basic.out; then
+		t_skip "boot" "Debian archive unreachable: $(grep -m1 pkgroot basic.out | head -c 200)"
+		t_done
+	fi
+	t_fail "make PROFILE=debian-basic" basic.out
+	t_done
+fi
+mk PROFILE=bootroot >root.out 2>&1; rc=$?
+t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
+# ARCH= (and RELEASE=) given: the outputs are out/NAME[-RELEASE]-ARCH.
+SFX=${REL:+-$REL}-$ARCH
+B0=out/debian-basic$SFX
+KVER=$(cat $B0/kver)
+# /boot/vmlinuz-KVER up to trixie, /usr/lib/modules/KVER/vmlinuz in forky.
+VMLINUZ=$B0/kernel/boot/vmlinuz-$KVER
+[ -f $VMLINUZ ] || VMLINUZ=$B0/kernel/usr/lib/modules/$KVER/vmlinuz
+
+R=out/bootroot$SFX
+ROOTHASH=$(cat $R/roothash)
+STUBDIR=$B0/kernel/usr/lib/systemd/boot/efi
+
+# Secure Boot keys, and their auth files for systemd-boot to enroll.
+G=$(cat /proc/sys/kernel/random/uuid)
+for k in PK KEK db; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout $k.key -out $k.crt \
+	    -days 3650 -subj "/CN=initkit boot test $k" 2>/dev/null
+	cert-to-efi-sig-list -g $G $k.crt $k.esl
+done
+sign-efi-sig-list -g $G -k PK.key -c PK.crt PK PK.esl PK.auth >/dev/null
+sign-efi-sig-list -g $G -k PK.key -c PK.crt KEK KEK.esl KEK.auth >/dev/null
+sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
+
+# esp NAME UKI [FILE...]: NAME.vfat, an ESP with systemd-boot (signed
+# with db.key) set to enroll PK, KEK and db, the UKI as
+# EFI/Linux/initkit.efi, the FILEs beside it (initkit.efi.extra.d/).
+esp() {
+	_n=$1 _u=$2
+	shift 2
+	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux/initkit.efi.extra.d \
+	    $_n.esp/loader/keys/auto
+	sbsign --key db.key --cert db.crt --output $_n.esp/EFI/BOOT/$BOOTEFI \
+	    $STUBDIR/systemd-boot$EFI.efi >/dev/null 2>&1
+	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
+	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
+	cp $_u $_n.esp/EFI/Linux/initkit.efi
+	[ $# -eq 0 ] || cp "$@" $_n.esp/EFI/Linux/initkit.efi.extra.d/
+	rm -f $_n.vfat
+	# 256 MiB: the arm64 UKI is about 71 MB, and a full ESP made a
+	# missing BOOTAA64.EFI, not an error.
+	mkfs.vfat -C -n ESP $_n.vfat 262144 >/dev/null
+	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/ || echo "$_n.vfat: mcopy failed" >&2
+}
+# boot NAME VARS PASS-REGEX FAIL-REGEX [PROMPT TEXT]: qemu in the
+# background on NAME.raw with the variable store VARS and $QEMU_EXTRA (a
+# TPM, more credentials by SMBIOS), the serial console (a pipe) watched
+# until a match or WAIT seconds (a boot that merges a sysext and a
+# confext under TCG took over 300 s here beside other jobs; trixie's
+# arm64 boot reached the root only after 330 s); TEXT typed there, then
+# Enter, once the console shows PROMPT; NAME.log.
+boot() {
+	_n=$1 _vars=$2 _pass=$3 _fail=$4 _prompt=${5:-} _text=${6:-}
+	rm -f $_n.s.in $_n.s.out $_n.serial
+	mkfifo $_n.s.in $_n.s.out
+	cat $_n.s.out >$_n.serial &
+	$QEMU $MACHINE \
+	    -accel tcg -cpu max -smp 2 -m 1024 -nographic -net none \
+	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$FW \
+	    -drive if=pflash,format=raw,unit=1,file=$_vars \
+	    -drive if=virtio,format=raw,file=$_n.raw \
+	    -smbios type=11,value=io.systemd.credential:initkit.test=from-smbios \
+	    ${QEMU_EXTRA:-} -serial pipe:$_n.s -monitor none </dev/null >$_n.qemu 2>&1 &
+	_pid=$!
+	_i=0
+	while [ $_i -lt $((WAIT / 2)) ] && kill -0 $_pid 2>/dev/null; do
+		if grep -aEq "$_pass|$_fail" $_n.serial 2>/dev/null; then
+			sleep 2
+			break
+		fi
+		if [ -n "$_prompt" ] && grep -aEq "$_prompt" $_n.serial 2>/dev/null; then
+			sleep 1
+			# (A qemu gone since would leave the FIFO without a reader.)
+			timeout 10 sh -c 'printf "%s\r" "$1" >"$2"' sh "$_text" $_n.s.in
+			_prompt=
+		fi
+		sleep 2
+		_i=$((_i + 1))
+	done
+	kill $_pid 2>/dev/null
+	wait $_pid 2>/dev/null
+	sleep 1
+	tr -d '\r' <$_n.serial >$_n.log
+}
