@@ -42,7 +42,8 @@ export PATH LC_ALL TZ
 unset SOURCE_DATE_EPOCH
 T=$(mktemp -d "${TMPDIR:-/tmp}/initkit-test.XXXXXX")
 export T
-trap 'rm -rf "$T"' EXIT
+# INITKIT_KEEP=1: the work directory stays, for a look at a failure.
+trap '[ -n "${INITKIT_KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"' EXIT
 umask 022
 echo "# start of $0"
 
