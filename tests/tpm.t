@@ -147,7 +147,7 @@ fallback() {
 	cp enrolled.vars $1.vars
 	cp -r tpm $1.tpm
 	tpm_start $1.tpm qemu
-	QEMU_EXTRA=$(tpm_qemu $1.tpm) boot $1 $1.vars 'Finished .*systemd-cryptsetup@root' \
+	QEMU_EXTRA=$(tpm_qemu $1.tpm) boot $1 $1.vars 'Finished .*Cryptography Setup for root' \
 	    'emergency mode|Kernel panic|Access Denied|Security Violation' 'Please enter passphrase' $PASS
 	tpm_stop $1.tpm
 }
@@ -160,7 +160,7 @@ for c in "otherkey:PCR policies signed by another key" \
     "tampered:the command line changed after the policies were signed"; do
 	t_ok "tpm: ${c#*:}: the TPM did not unlock, the passphrase typed on the console did" \
 	    sh -c "grep -aq 'Please enter passphrase' ${c%%:*}.log &&
-		sed -n '/Please enter passphrase/,\$p' ${c%%:*}.log | grep -aq 'Finished .*systemd-cryptsetup@root' ||
+		sed -n '/Please enter passphrase/,\$p' ${c%%:*}.log | grep -aq 'Finished .*Cryptography Setup for root' ||
 		{ tail -c 1800 ${c%%:*}.log >&2; exit 1; }"
 done
 t_done
