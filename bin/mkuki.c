@@ -52,7 +52,7 @@ usage(int status)
 	    "[-U ucode | -M ucode]\n"
 	    "             [-C text | @file] "
 	    "[-r os-release] [-u uname] [-S sbat] [-A name=file]\n"
-	    "             [-K pcrkey [-B bank,...]] [-T phase:...] "
+	    "             [-K pcrkey [-B bank,...]] [-T phase[:...]] "
 	    "[-k key -c cert] [-p passfile]\n"
 	    "             -o out.efi\n"
 	    "       mkuki -a [-f] -s addon-stub [-C text | @file] [-i initrd] "
