@@ -33,9 +33,24 @@ struct line {
 	char *type;		/* effective "type=" value or NULL */
 	char *contents;		/* effective "contents=" value or NULL */
 	char *size;		/* effective "size=" value or NULL */
+	unsigned given;		/* GIVEN_*: keywords in effect, /set too */
 	size_t lineno;
 	size_t order;
 };
+
+/* Keywords whose absence matters for ".": see root_defaults. */
+#define GIVEN_UID	1u
+#define GIVEN_GID	2u
+#define GIVEN_TIME	4u
+#define GIVEN_MODE	8u
+
+static unsigned
+given_bit(const char *key)
+{
+	return strcmp(key, "uid") == 0 ? GIVEN_UID : strcmp(key, "gid") == 0 ?
+	    GIVEN_GID : strcmp(key, "time") == 0 ? GIVEN_TIME :
+	    strcmp(key, "mode") == 0 ? GIVEN_MODE : 0;
+}
 
 struct scan {
 	struct line *v;
@@ -153,6 +168,7 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 {
 	char *pos = buf, *l, *tok, *save, *key, *val;
 	char *g_type = NULL, *g_contents = NULL, *g_size = NULL;
+	unsigned g_given = 0;
 	size_t lineno = 0, start;
 
 	for (;;) {
@@ -174,10 +190,15 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 				val = strchr(tok, '=');
 				if (val != NULL)
 					*val++ = '\0';
+				if (set)
+					g_given |= given_bit(key);
+				else
+					g_given &= ~given_bit(key);
 				if (!set && strcmp(key, "all") == 0) {
 					opt_set(&g_type, NULL);
 					opt_set(&g_contents, NULL);
 					opt_set(&g_size, NULL);
+					g_given = 0;
 				} else if (strcmp(key, "type") == 0)
 					opt_set(&g_type, set ? val : NULL);
 				else if (strcmp(key, "contents") == 0 ||
@@ -198,11 +219,13 @@ scan_spec(struct scan *sc, const char *name, char *buf)
 		e->type = g_type ? xstrdup(g_type) : NULL;
 		e->contents = g_contents ? xstrdup(g_contents) : NULL;
 		e->size = g_size ? xstrdup(g_size) : NULL;
+		e->given = g_given;
 		while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
 			key = tok;
 			val = strchr(tok, '=');
 			if (val != NULL)
 				*val++ = '\0';
+			e->given |= given_bit(key);
 			if (strcmp(key, "type") == 0)
 				opt_set(&e->type, val);
 			else if (strcmp(key, "contents") == 0 ||
@@ -402,19 +425,14 @@ set_source(struct node *n, const char *file, size_t lineno,
 static const char *
 empty_dir(void)
 {
-	static struct out o;
+	static char *dir;
 
-	if (o.tmp == NULL) {
-		const char *tmp = getenv("TMPDIR");
-		char *base = xasprintf("%s/initkit-spec",
-		    tmp && *tmp ? tmp : "/tmp");
-
-		out_dir_open(&o, base, OUT_FORCE);
-		free(base);
-		if (chmod(o.tmp, 0500) < 0)
-			err(1, "%s", o.tmp);
+	if (dir == NULL) {
+		dir = scratch_dir(NULL, "initkit-spec");
+		if (chmod(dir, 0500) < 0)
+			err(1, "%s", dir);
 	}
-	return o.tmp;
+	return dir;
 }
 
 /*
@@ -438,6 +456,33 @@ by_path(struct scan *sc, const char *raw, size_t len)
 			type = e->type;
 	free(name);
 	return contents == NULL && (type == NULL || strcmp(type, "file") == 0);
+}
+
+/*
+ * ".": the one entry libarchive always finds on disk when it checks the
+ * file system, the empty directory it reads in. What the spec leaves out
+ * of it is taken as for any entry not on disk (owner 0:0, time 0, no
+ * permission bits), not from that directory: the builder's uid, the time
+ * of the run, 0500.
+ */
+static void
+root_defaults(struct node *n, struct scan *sc, const char *name)
+{
+	const char *contents, *size;
+	const struct line *e = scan_find(sc, name, &contents, &size);
+	unsigned given = 0;
+
+	for (; e != NULL && e < sc->v + sc->n && strcmp(e->name, name) == 0;
+	    e++)
+		given |= e->given;
+	if (!(given & GIVEN_UID))
+		n->uid = 0;
+	if (!(given & GIVEN_GID))
+		n->gid = 0;
+	if (!(given & GIVEN_TIME))
+		n->mtime = 0;
+	if (!(given & GIVEN_MODE))
+		n->mode &= S_IFMT;
 }
 
 /*
@@ -609,6 +654,8 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 		n->uid = archive_entry_uid(ae);
 		n->gid = archive_entry_gid(ae);
 		n->mtime = archive_entry_mtime(ae);
+		if (strcmp(p, ".") == 0)
+			root_defaults(n, &sc, p);
 		switch (n->mode & S_IFMT) {
 		case S_IFREG:
 			n->size = archive_entry_size(ae);
