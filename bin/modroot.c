@@ -507,14 +507,13 @@ main(int argc, char *argv[])
 	const char **names = NULL;
 	size_t nrules = 0, nnames = 0;
 	int ch, flags = 0, keep_going = 0;
-	char *src = NULL, *work, *idx, *outmods, **fwmod = NULL, tmpl[PATH_MAX];
+	char *src = NULL, *work, *idx, *outmods, **fwmod = NULL;
 	const char *config[] = { NULL, NULL, NULL, NULL };
 	struct kmod_ctx *ctx;
 	struct set s = { 0 };
 	struct fw fw = { 0 };
 	struct tree t = { 0 };
 	struct stat st;
-	static struct out wo;	/* its temporary is removed at exit */
 	struct out o;
 	int64_t epoch, newest = 0;
 
@@ -608,10 +607,7 @@ main(int argc, char *argv[])
 	 * kernel/ links to the package's modules: Debian's package ships
 	 * none, and the kernel root is an input, never written.
 	 */
-	snprintf(tmpl, sizeof(tmpl), "%s/modroot",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	out_dir_open(&wo, tmpl, OUT_FORCE);	/* removed at exit, never kept */
-	work = wo.tmp;
+	work = scratch_dir(NULL, "modroot");
 	idx = xasprintf("%s/src/%s", work, kver);
 	mkdir_parents(work, "src/x");
 	if (mkdir(idx, 0755) < 0)

@@ -1373,11 +1373,11 @@ main(int argc, char *argv[])
 	static const char *root, *tsv, *cachearg, *mirror, *lockf, *basef;
 	static const char *sourcesf;
 	static char *arch, *release, *sources, *cache, *state, *conf;
-	static char **keyrings, **excl, **args, *work_tmp;
+	static char **keyrings, **excl, **args, *work;
 	static size_t nkeys, nexcl, nargs, nlocal;
 	static struct pkgs lock, base, ps;
 	static struct pkg *local;
-	static struct out rootout, tsvout, work;
+	static struct out rootout, tsvout;
 	static struct tree t;
 	char *out, *p;
 	int ch, force = 0, update = 0, lockfd;
@@ -1678,12 +1678,11 @@ main(int argc, char *argv[])
 	out_dir_open(&rootout, root, force ? OUT_FORCE : 0);
 	out_open(&tsvout, tsv, OUT_FORCE);
 	skeleton(rootout.tmp, &t);
-	work_tmp = xasprintf("%s/work", state);
-	out_dir_open(&work, work_tmp, OUT_FORCE);	/* never committed */
-	unpack_all(&ps, rootout.tmp, work.tmp, excl, nexcl);
+	work = scratch_dir(state, "work");
+	unpack_all(&ps, rootout.tmp, work, excl, nexcl);
 	for (size_t i = 0; i < ps.n; i++) {
 		size_t len;
-		char *path = xasprintf("%s/%zu", work.tmp, i), *text, *nl;
+		char *path = xasprintf("%s/%zu", work, i), *text, *nl;
 
 		text = xreadfile(path, &len);
 		if ((nl = strchr(text, '\n')) == NULL)

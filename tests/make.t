@@ -141,4 +141,19 @@ t_ok "make PROFILE=testroot clean removes out/testroot" \
 rm -rf out/keys
 t_eq "make keys: db.key 0600, db.crt 0644" "600 644" \
     sh -c "(umask 077 && ./mk PROFILE=testinit keys >/dev/null) && stat -c %a out/keys/db.key out/keys/db.crt | tr '\n' ' ' | sed 's/ \$//'"
+
+# Only the tools that read tree specs or packages load libarchive (and
+# with it libxml2, ICU, nettle, ...): the others link none of it
+# (-Wl,--as-needed; nothing they take from bin/lib reaches unpack.c or
+# spec.c).
+if need readelf; then
+	t_eq "tools that read no spec or package do not link libarchive" "" \
+	    sh -c "for t in mkverity mkgpt pkcs7sign mkuki mkucode; do
+		readelf -d $B/bin/\$t | grep -q 'NEEDED.*libarchive' && echo \$t || :; done"
+	t_eq "... and those that do, do" "mkcpio mksqfs modroot pkgroot manifest" \
+	    sh -c "for t in mkcpio mksqfs modroot pkgroot manifest; do
+		readelf -d $B/bin/\$t | grep -q 'NEEDED.*libarchive' && printf '%s ' \$t; done | sed 's/ \$//'"
+else
+	t_skip "libarchive linked by spec readers only" "binutils not installed"
+fi
 t_done

@@ -85,6 +85,9 @@ void out_dir_commit(struct out *);
  * old file is removed before the directory is renamed in, the new file
  * renamed in last, so a file there always describes the directory. */
 void out_dir_commit_with(struct out *dir, struct out *file);
+/* A private working directory, never an output: DIR/NAME.XXXXXX (DIR
+ * NULL: $TMPDIR or /tmp), removed at exit or on a fatal signal. */
+char *scratch_dir(const char *dir, const char *name);
 
 /*
  * num.c: strict number parsing (no sign surprises, no trailing junk, no

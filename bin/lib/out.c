@@ -319,6 +319,26 @@ out_dir_open(struct out *o, const char *path, int flags)
 }
 
 /*
+ * A working directory that is never an output: DIR/NAME.XXXXXX (DIR
+ * NULL: $TMPDIR, or /tmp when that is unset or empty), mode 0700, removed
+ * with everything in it at exit or on a fatal signal, as a temporary.
+ */
+char *
+scratch_dir(const char *dir, const char *name)
+{
+	const char *base = dir != NULL ? dir : getenv("TMPDIR");
+	char *path = xasprintf("%s/%s.XXXXXX", base != NULL && *base ? base :
+	    "/tmp", name);
+
+	track(path, NULL, 1);
+	if (mkdtemp(path) == NULL) {
+		track(NULL, path, 1);
+		err(1, "%s", path);
+	}
+	return path;
+}
+
+/*
  * The tree's data and metadata to disk before it takes the name, as for a
  * file: syncfs(2) of its file system, one call for thousands of files.
  */
