@@ -459,8 +459,6 @@ void pe_section(const struct pe *, int i, struct pe_section *);
 int pe_find(const struct pe *, const char *name);
 /* A section as loaded (VirtualSize bytes), in a new buffer. */
 uint8_t *pe_section_data(const struct pe *, int i, size_t *len);
-/* File (file != 0) or section alignment. */
-uint32_t pe_alignment(const struct pe *, int file);
 /* The certificate table's file offset and size (0 if unsigned). */
 void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
 /*

@@ -142,12 +142,6 @@ pe_cert_table(const struct pe *pe, uint32_t *off, uint32_t *size)
 	}
 }
 
-uint32_t
-pe_alignment(const struct pe *pe, int file)
-{
-	return opt32(pe, file ? OPT_FILE_ALIGN : OPT_SECT_ALIGN);
-}
-
 /* The section data as loaded: VirtualSize bytes, zero past the raw data. */
 uint8_t *
 pe_section_data(const struct pe *pe, int i, size_t *len)
