@@ -80,9 +80,7 @@ t_ok "make PROFILE=bootroot (debian-root and the marker unit)" sh -c "[ $rc -eq 
 SFX=${REL:+-$REL}-$ARCH
 B0=out/debian-basic$SFX
 KVER=$(cat $B0/kver)
-# /boot/vmlinuz-KVER up to trixie, /usr/lib/modules/KVER/vmlinuz in forky.
-VMLINUZ=$B0/kernel/boot/vmlinuz-$KVER
-[ -f $VMLINUZ ] || VMLINUZ=$B0/kernel/usr/lib/modules/$KVER/vmlinuz
+VMLINUZ=$(kernel_image $B0/kernel $KVER)
 
 R=out/bootroot$SFX
 ROOTHASH=$(cat $R/roothash)

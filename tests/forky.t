@@ -41,8 +41,7 @@ t_eq "the initrd is forky's (initrd-release)" "VERSION_CODENAME=forky" \
     sh -c "zstd -dc $O/initrd.cpio.zst | cpio -i --quiet --to-stdout etc/initrd-release | grep ^VERSION_CODENAME="
 
 # The kernel image is where the package put it, and the UKI carries it.
-V=$O/kernel/boot/vmlinuz-$K
-[ -f $V ] || V=$O/kernel/usr/lib/modules/$K/vmlinuz
+V=$(kernel_image $O/kernel $K)
 t_ok "the UKI's .linux is the kernel package's image" \
     sh -c "objcopy -O binary --only-section=.linux $O/$K.efi linux.bin && cmp linux.bin $V"
 

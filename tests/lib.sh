@@ -163,6 +163,16 @@ need() {
 
 # apt's words for a network it could not use (pkgroot passes them on):
 # an archive that answered with an error is no absence.
+# kernel_image ROOT KVER: the path of Debian's kernel image in the
+# kernel root ROOT (a profile's out/NAME/kernel): /boot/vmlinuz-KVER up
+# to trixie, /usr/lib/modules/KVER/vmlinuz from forky on.
+kernel_image() {
+	if [ -f "$1/boot/vmlinuz-$2" ]; then
+		echo "$1/boot/vmlinuz-$2"
+	else
+		echo "$1/usr/lib/modules/$2/vmlinuz"
+	fi
+}
 offline() {
 	grep -Eq 'Could not resolve|Cannot initiate the connection|Temporary failure resolving|Could not connect|Unable to connect|Network is unreachable|No route to host|Connection timed out|Connection refused' "$1"
 }

@@ -67,9 +67,7 @@ for p in debian-initrd-storage debian-initrd-network mxroot; do
 done
 B0=out/debian-basic$SFX
 KVER=$(cat $B0/kver)
-# Debian's kernel image: /boot until trixie, /usr/lib/modules/KVER after.
-KERNEL=$B0/kernel/boot/vmlinuz-$KVER
-[ -f $KERNEL ] || KERNEL=$B0/kernel/usr/lib/modules/$KVER/vmlinuz
+KERNEL=$(kernel_image $B0/kernel $KVER)
 
 # ext NAME...: the cpio systemd-stub makes of the extensions beside a UKI.
 ext() {
