@@ -910,102 +910,151 @@ early_place(const char *early, int version, const char **ucode,
 	(*ninitrd)++;
 }
 
-int
-main(int argc, char *argv[])
-{
-	const char *stubpath = NULL, *kpath = NULL, *cmdarg = NULL;
-	const char *osrel = NULL, *uname = NULL, *sbatarg = NULL;
-	const char *keyarg = NULL, *certarg = NULL, *passfile = NULL;
-	const char *outpath = NULL, *ucode = NULL, *early = NULL;
-	const char *pcrkeyarg = NULL, *banksarg = NULL;
-	const char **initrds = NULL, **extras = NULL, **phases = NULL;
-	size_t ninitrd = 0, nextra = 0, nsect = 0, nphase = 0, len;
-	int ch, flags = 0, pcr = 0, insp = 0, json = 0, addon = 0, version;
-	unsigned banks;
-	struct sect *sects;
+/* The command line. */
+struct args {
+	const char *stub, *kernel, *cmdline, *osrel, *uname, *sbat;
+	const char *key, *cert, *pass, *out, *ucode, *early, *pcrkey, *banks;
+	const char **initrds, **extras, **phases;
+	size_t ninitrd, nextra, nphase;
+	int flags, pcr, inspect, json, addon;
+};
+
+/* What is being built: the stub, growing into the image. */
+struct uki {
 	struct pe stub, kernel;
-	EVP_PKEY *key = NULL, *pcrkey = NULL;
-	X509 *cert = NULL;
-	uint8_t *d;
-	char *sbat, *rel;
-	struct out o;
+	int version;			/* the stub's systemd release */
+	struct sect *sects;		/* ours, before .pcrsig and .linux */
+	size_t nsect;
+	EVP_PKEY *key, *pcrkey;
+	X509 *cert;
+	unsigned banks;
+};
+
+/* The combinations that make no image; -T's default. */
+static void
+args_check(struct args *a, int argc)
+{
+	if (a->addon && (a->kernel != NULL || a->osrel != NULL || a->pcr ||
+	    a->early || a->pcrkey != NULL))
+		errx_usage("-a builds an addon: no -%c", a->kernel != NULL ?
+		    'l' : a->osrel != NULL ? 'r' : a->pcr ? 'P' : a->early ?
+		    'M' : 'K');
+	if (a->pcrkey == NULL && a->banks != NULL)
+		errx_usage("-B: the banks of -K's signatures: give -K");
+	if (a->nphase > 0 && a->pcrkey == NULL && !a->pcr)
+		errx_usage("-T: the phases of -K's signatures or -P: give "
+		    "one of them");
+	if (a->nphase == 0) {
+		a->phases = xreallocarray(NULL, 4, sizeof(*a->phases));
+		for (; a->nphase < 4; a->nphase++)
+			a->phases[a->nphase] = default_phases[a->nphase];
+	}
+	if (a->ucode != NULL && a->early != NULL)
+		errx_usage("-U and -M: give one of them");
+	if (a->stub == NULL || (a->kernel == NULL && !a->addon) ||
+	    (a->out == NULL && !a->pcr)) {
+		warnx("%s is required", a->stub == NULL ? "-s stub" :
+		    a->kernel == NULL && !a->addon ? "-l vmlinuz" :
+		    a->addon ? "-o name.addon.efi" : "-o out.efi (or -P)");
+		usage(2);
+	}
+	if (a->addon && a->cmdline == NULL && a->ninitrd == 0 &&
+	    a->ucode == NULL && a->nextra == 0) {
+		warnx("-C, -i, -U or -A is required for an addon");
+		usage(2);
+	}
+	if ((a->key == NULL) != (a->cert == NULL)) {
+		warnx("-k and -c go together");
+		usage(2);
+	}
+	if (argc != 0 || a->json)
+		usage(2);
+	if (a->pcr && a->out != NULL && strcmp(a->out, "-") == 0)
+		errx_usage("-P prints to standard output: give -o a file");
+}
+
+/* Options, then whatever a usage error is; -I leaves a->inspect set. */
+static void
+args_parse(struct args *a, int argc, char *argv[])
+{
+	int ch;
 
 	while ((ch = getopt_long(argc, argv,
 	    "hA:B:C:IK:M:PS:T:U:ac:fi:jk:l:o:p:r:s:u:", std_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'A':
-			extras = xreallocarray(extras, nextra + 1,
-			    sizeof(*extras));
-			extras[nextra++] = optarg;
+			a->extras = xreallocarray(a->extras, a->nextra + 1,
+			    sizeof(*a->extras));
+			a->extras[a->nextra++] = optarg;
 			break;
 		case 'B':
-			banksarg = optarg;
+			a->banks = optarg;
 			break;
 		case 'K':
-			pcrkeyarg = optarg;
+			a->pcrkey = optarg;
 			break;
 		case 'T':
 			phase_check(optarg);
-			phases = xreallocarray(phases, nphase + 1,
-			    sizeof(*phases));
-			phases[nphase++] = optarg;
+			a->phases = xreallocarray(a->phases, a->nphase + 1,
+			    sizeof(*a->phases));
+			a->phases[a->nphase++] = optarg;
 			break;
 		case 'C':
-			cmdarg = optarg;
+			a->cmdline = optarg;
 			break;
 		case 'I':
-			insp = 1;
+			a->inspect = 1;
 			break;
 		case 'M':
-			early = optarg;
+			a->early = optarg;
 			break;
 		case 'P':
-			pcr = 1;
+			a->pcr = 1;
 			break;
 		case 'S':
-			sbatarg = optarg;
+			a->sbat = optarg;
 			break;
 		case 'U':
-			ucode = optarg;
+			a->ucode = optarg;
 			break;
 		case 'a':
-			addon = 1;
+			a->addon = 1;
 			break;
 		case 'c':
-			certarg = optarg;
+			a->cert = optarg;
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'i':
-			initrds = xreallocarray(initrds, ninitrd + 1,
-			    sizeof(*initrds));
-			initrds[ninitrd++] = optarg;
+			a->initrds = xreallocarray(a->initrds, a->ninitrd + 1,
+			    sizeof(*a->initrds));
+			a->initrds[a->ninitrd++] = optarg;
 			break;
 		case 'j':
-			json = 1;
+			a->json = 1;
 			break;
 		case 'k':
-			keyarg = optarg;
+			a->key = optarg;
 			break;
 		case 'l':
-			kpath = optarg;
+			a->kernel = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			a->out = optarg;
 			break;
 		case 'p':
-			passfile = optarg;
+			a->pass = optarg;
 			break;
 		case 'r':
-			osrel = optarg;
+			a->osrel = optarg;
 			break;
 		case 's':
-			stubpath = optarg;
+			a->stub = optarg;
 			break;
 		case 'u':
-			uname = optarg;
+			a->uname = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -1017,152 +1066,164 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (insp) {
-		if (argc != 1 || stubpath || kpath || outpath || pcr || addon)
+	if (a->inspect) {
+		if (argc != 1 || a->stub || a->kernel || a->out || a->pcr ||
+		    a->addon)
 			usage(2);
-		return inspect(argv[0], json);
+		a->out = argv[0];	/* the image to inspect */
+		return;
 	}
-	if (addon && (kpath != NULL || osrel != NULL || pcr || early ||
-	    pcrkeyarg != NULL))
-		errx_usage("-a builds an addon: no -%c", kpath != NULL ? 'l' :
-		    osrel != NULL ? 'r' : pcr ? 'P' : early ? 'M' : 'K');
-	if (pcrkeyarg == NULL && banksarg != NULL)
-		errx_usage("-B: the banks of -K's signatures: give -K");
-	if (nphase > 0 && pcrkeyarg == NULL && !pcr)
-		errx_usage("-T: the phases of -K's signatures or -P: give "
-		    "one of them");
-	banks = pcr_banks_parse(banksarg != NULL ? banksarg : "sha256");
-	if (nphase == 0) {
-		phases = xreallocarray(NULL, 4, sizeof(*phases));
-		for (; nphase < 4; nphase++)
-			phases[nphase] = default_phases[nphase];
-	}
-	if (ucode != NULL && early != NULL)
-		errx_usage("-U and -M: give one of them");
-	if (stubpath == NULL || (kpath == NULL && !addon) ||
-	    (outpath == NULL && !pcr)) {
-		warnx("%s is required", stubpath == NULL ? "-s stub" :
-		    kpath == NULL && !addon ? "-l vmlinuz" :
-		    addon ? "-o name.addon.efi" : "-o out.efi (or -P)");
-		usage(2);
-	}
-	if (addon && cmdarg == NULL && ninitrd == 0 && ucode == NULL &&
-	    nextra == 0) {
-		warnx("-C, -i, -U or -A is required for an addon");
-		usage(2);
-	}
-	if ((keyarg == NULL) != (certarg == NULL)) {
-		warnx("-k and -c go together");
-		usage(2);
-	}
-	if (argc != 0 || json)
-		usage(2);
-	if (pcr && outpath != NULL && strcmp(outpath, "-") == 0)
-		errx_usage("-P prints to standard output: give -o a file");
+	args_check(a, argc);
+}
 
-	/* Everything read and checked before the output is opened. */
-	if (certarg != NULL) {
-		cert = sign_cert(certarg);
-		key = sign_key(keyarg, passfile, cert, certarg);
+/*
+ * The inputs, read and checked: keys, stub, kernel; the early microcode
+ * placed where the stub wants it.
+ */
+static void
+inputs_load(struct uki *u, struct args *a)
+{
+	u->banks = pcr_banks_parse(a->banks != NULL ? a->banks : "sha256");
+	if (a->cert != NULL) {
+		u->cert = sign_cert(a->cert);
+		u->key = sign_key(a->key, a->pass, u->cert, a->cert);
 	}
-	if (pcrkeyarg != NULL)
-		pcrkey = sign_private_key(pcrkeyarg, passfile);
-	version = stub_load(&stub, stubpath, addon);
-	if (early != NULL)
-		early_place(early, version, &ucode, &initrds, &ninitrd);
-	stub_takes(stubpath, version, addon, ucode != NULL, ninitrd > 0);
-	if (!addon)
-		kernel_load(&kernel, kpath, &stub);
+	if (a->pcrkey != NULL)
+		u->pcrkey = sign_private_key(a->pcrkey, a->pass);
+	u->version = stub_load(&u->stub, a->stub, a->addon);
+	if (a->early != NULL)
+		early_place(a->early, u->version, &a->ucode, &a->initrds,
+		    &a->ninitrd);
+	stub_takes(a->stub, u->version, a->addon, a->ucode != NULL,
+	    a->ninitrd > 0);
+	if (!a->addon)
+		kernel_load(&u->kernel, a->kernel, &u->stub);
+}
 
-	sects = xcalloc(9 + nextra, sizeof(*sects));
-	if (osrel != NULL) {
-		d = readall(osrel, &len);
-		sect_add(sects, &nsect, ".osrel", d, len);
-	}
-	if (cmdarg != NULL) {
-		d = cmdline_read(cmdarg, &len);
-		sect_add(sects, &nsect, ".cmdline", d, len);
-	}
-	if ((rel = uname_get(uname, addon ? NULL : &kernel, kpath)) != NULL)
-		sect_add(sects, &nsect, ".uname", (uint8_t *)rel, strlen(rel));
-	for (size_t n = 0; n < nextra; n++)
-		extra_add(sects, &nsect, extras[n], pcrkey != NULL);
-	if (pcrkey != NULL) {
-		d = (uint8_t *)pcr_public_pem(pcrkey, pcrkeyarg, &len);
-		sect_add(sects, &nsect, ".pcrpkey", d, len);
-	}
-	if ((sbat = sbat_merge(&stub, stubpath, addon ? NULL : &kernel,
-	    kpath, sbatarg, addon)) != NULL)
-		sbat_place(&stub, sbat, sects, &nsect);
-	if (ucode != NULL) {
-		d = readall(ucode, &len);
-		sect_add(sects, &nsect, ".ucode", d, len);
-	}
-	if (ninitrd > 0) {
-		d = initrd_join(initrds, ninitrd, &len);
-		sect_add(sects, &nsect, ".initrd", d, len);
-	}
-	for (size_t n = 0; n < nsect; n++) {
-		for (size_t m = 0; m < n; m++)
-			if (strcmp(sects[m].name, sects[n].name) == 0)
-				errx(1, "%s: section given twice",
-				    sects[n].name);
-		if (pe_find(&stub, sects[n].name) >= 0)
-			errx(1, "%s: stub already has a %s section", stubpath,
-			    sects[n].name);
-	}
+/* Our sections, in the order they are added; none twice, none the
+ * stub's. The merged SBAT may go over the stub's own. */
+static void
+sections_collect(struct uki *u, const struct args *a)
+{
+	const struct pe *kernel = a->addon ? NULL : &u->kernel;
+	struct sect *v = u->sects = xcalloc(9 + a->nextra, sizeof(*v));
+	size_t *n = &u->nsect, len;
+	char *sbat, *rel;
+	uint8_t *d;
 
-	pe_strip_tail(&stub);
-	for (size_t n = 0; n < nsect; n++)
-		pe_add_section(&stub, sects[n].name, sects[n].data,
-		    sects[n].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
-	/* The kernel last, as code: older kernels run in place through the
-	 * EFI handover protocol. .pcrsig, which signs what the stub will
-	 * measure, the kernel too, goes before it. */
-	if (pcrkey != NULL) {
-		struct sect linux = { ".linux", NULL, kernel.buf, kernel.len };
-		char *sig = pcrsig_make(&stub, &linux, version, pcrkey,
-		    pcrkeyarg, banks, phases, nphase, &len);
+	if (a->osrel != NULL) {
+		d = readall(a->osrel, &len);
+		sect_add(v, n, ".osrel", d, len);
+	}
+	if (a->cmdline != NULL) {
+		d = cmdline_read(a->cmdline, &len);
+		sect_add(v, n, ".cmdline", d, len);
+	}
+	if ((rel = uname_get(a->uname, kernel, a->kernel)) != NULL)
+		sect_add(v, n, ".uname", (uint8_t *)rel, strlen(rel));
+	for (size_t i = 0; i < a->nextra; i++)
+		extra_add(v, n, a->extras[i], u->pcrkey != NULL);
+	if (u->pcrkey != NULL) {
+		d = (uint8_t *)pcr_public_pem(u->pcrkey, a->pcrkey, &len);
+		sect_add(v, n, ".pcrpkey", d, len);
+	}
+	if ((sbat = sbat_merge(&u->stub, a->stub, kernel, a->kernel, a->sbat,
+	    a->addon)) != NULL)
+		sbat_place(&u->stub, sbat, v, n);
+	if (a->ucode != NULL) {
+		d = readall(a->ucode, &len);
+		sect_add(v, n, ".ucode", d, len);
+	}
+	if (a->ninitrd > 0) {
+		d = initrd_join(a->initrds, a->ninitrd, &len);
+		sect_add(v, n, ".initrd", d, len);
+	}
+	for (size_t i = 0; i < *n; i++) {
+		for (size_t m = 0; m < i; m++)
+			if (strcmp(v[m].name, v[i].name) == 0)
+				errx(1, "%s: section given twice", v[i].name);
+		if (pe_find(&u->stub, v[i].name) >= 0)
+			errx(1, "%s: stub already has a %s section", a->stub,
+			    v[i].name);
+	}
+}
 
-		pe_add_section(&stub, ".pcrsig", sig, len,
+/*
+ * The image: the stub without what follows its sections, ours, then
+ * .pcrsig (which signs what the stub will measure, the kernel too), and
+ * the kernel last, as code (older kernels run in place through the EFI
+ * handover protocol); signed for Secure Boot when there is a key.
+ */
+static void
+image_assemble(struct uki *u, const struct args *a)
+{
+	size_t len;
+
+	pe_strip_tail(&u->stub);
+	for (size_t i = 0; i < u->nsect; i++)
+		pe_add_section(&u->stub, u->sects[i].name, u->sects[i].data,
+		    u->sects[i].len, PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
+	if (u->pcrkey != NULL) {
+		struct sect linux = { ".linux", NULL, u->kernel.buf,
+		    u->kernel.len };
+		char *sig = pcrsig_make(&u->stub, &linux, u->version,
+		    u->pcrkey, a->pcrkey, u->banks, a->phases, a->nphase, &len);
+
+		pe_add_section(&u->stub, ".pcrsig", sig, len,
 		    PE_SCN_MEM_READ | PE_SCN_CNT_IDATA);
 		free(sig);
 	}
-	if (!addon)
-		pe_add_section(&stub, ".linux", kernel.buf, kernel.len,
+	if (!a->addon)
+		pe_add_section(&u->stub, ".linux", u->kernel.buf, u->kernel.len,
 		    PE_SCN_MEM_READ | PE_SCN_CNT_CODE);
-	pe_finish(&stub);
-	if (key != NULL) {
+	pe_finish(&u->stub);
+	if (u->key != NULL) {
 		uint8_t md[32], *der;
 
-		pe_check_covered(&stub);
-		pe_digest(&stub, md);
-		der = sign_authenticode(key, cert, md, &len);
-		pe_append_signature(&stub, der, len);
+		pe_check_covered(&u->stub);
+		pe_digest(&u->stub, md);
+		der = sign_authenticode(u->key, u->cert, md, &len);
+		pe_append_signature(&u->stub, der, len);
 		free(der);
 	}
-	if (pcr)
-		print_pcr(&stub, version, phases, nphase);
-	if (outpath != NULL) {
-		out_open(&o, outpath, flags);
-		out_write(&o, stub.buf, stub.len);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	struct uki u = { 0 };
+	struct out o;
+
+	args_parse(&a, argc, argv);
+	if (a.inspect)
+		return inspect(a.out, a.json);
+	/* Everything read and checked before the output is opened. */
+	inputs_load(&u, &a);
+	sections_collect(&u, &a);
+	image_assemble(&u, &a);
+	if (a.pcr)
+		print_pcr(&u.stub, u.version, a.phases, a.nphase);
+	if (a.out != NULL) {
+		out_open(&o, a.out, a.flags);
+		out_write(&o, u.stub.buf, u.stub.len);
 		out_commit(&o);
 	}
 
-	for (size_t n = 0; n < nsect; n++) {
-		free(sects[n].data);
-		free(sects[n].own);
+	for (size_t i = 0; i < u.nsect; i++) {
+		free(u.sects[i].data);
+		free(u.sects[i].own);
 	}
-	free(sects);
-	free(stub.buf);
-	if (!addon)
-		free(kernel.buf);
-	free(initrds);
-	free(extras);
-	free(phases);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(pcrkey);
-	X509_free(cert);
+	free(u.sects);
+	free(u.stub.buf);
+	if (!a.addon)
+		free(u.kernel.buf);
+	free(a.initrds);
+	free(a.extras);
+	free(a.phases);
+	EVP_PKEY_free(u.key);
+	EVP_PKEY_free(u.pcrkey);
+	X509_free(u.cert);
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;
