@@ -446,21 +446,325 @@ verify(const char *path)
 	return 0;
 }
 
+/* repart's default label: the type's name, with the architecture for
+ * the root, usr and their verity types ("root-x86-64-verity"); a type
+ * given as a UUID: "linux-generic". */
+static void
+default_label(struct part *p, const char *arch)
+{
+	const char *n;
+	size_t base;
+
+	if (p->kind < 0) {
+		strcpy(p->label, "linux-generic");
+		return;
+	}
+	n = types[p->kind].name;
+	if (strcmp(n, "esp") == 0 || strcmp(n, "xbootldr") == 0 ||
+	    strcmp(n, "linux-generic") == 0) {
+		strcpy(p->label, n);
+		return;
+	}
+	base = strcspn(n, "-");
+	snprintf(p->label, sizeof(p->label), "%.*s-%s%s", (int)base, n, arch,
+	    n + base);
+}
+
+/*
+ * One partition of the command line, type[@size][:label]=file, checked
+ * with its payload before any output; a verity signature partition's
+ * root hash into roothex when that is still empty.
+ */
+static void
+part_parse(struct part *p, const char *arg, const char *arch,
+    char roothex[129])
+{
+	char *spec = xstrdup(arg), *eq = strchr(spec, '='), *colon, *at;
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	p->spec = arg;
+	p->kind = -1;
+	if (eq == NULL)
+		errx_usage("%s: want type[@size][:label]=file", arg);
+	*eq = '\0';
+	p->file = xstrdup(eq + 1);
+	if ((at = strchr(spec, '@')) != NULL &&
+	    (colon = strchr(spec, ':')) != NULL && colon < at)
+		at = NULL;	/* an '@' in the label */
+	if ((colon = strchr(spec, ':')) != NULL) {
+		*colon = '\0';
+		if (strlen(colon + 1) > 36)
+			errx(1, "%s: label longer than 36 characters", arg);
+		for (const char *c = colon + 1; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				errx(1, "%s: label is not printable ASCII", arg);
+		strcpy(p->label, colon + 1);
+	}
+	if (at != NULL) {
+		*at = '\0';
+		p->want = size_parse(at + 1, arg);
+		if (p->want == 0)
+			errx_usage("%s: a partition of size 0", arg);
+	}
+	for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
+		if (strcmp(spec, types[t].name) == 0) {
+			p->kind = (int)t;
+			uuid_parse(strcmp(arch, "arm64") ? types[t].x86 :
+			    types[t].arm, p->type);
+		}
+	if (p->kind < 0 && uuid_parse(spec, p->type) != 0)
+		errx(1, "%s: %s: neither a partition designator nor a UUID",
+		    arg, spec);
+	if (colon == NULL)
+		default_label(p, arch);
+	if (stat(p->file, &st) != 0)
+		err(1, "%s", p->file);
+	if (!S_ISREG(st.st_mode))
+		errx(1, "%s: not a regular file", p->file);
+	if (st.st_size == 0)
+		errx(1, "%s: empty payload", p->file);
+	p->size = (uint64_t)st.st_size;
+	if (p->want != 0 && p->size > p->want)
+		errx(1, "%s: payload of %" PRIu64 " bytes is larger than the %"
+		    PRIu64 "-byte partition", arg, p->size, p->want);
+	if (p->kind >= 0 && types[p->kind].verity == 2 && roothex[0] == '\0' &&
+	    sig_root_hash(p->file, roothex) != 0)
+		errx(1, "%s: not a verity signature (no rootHash)", p->file);
+	free(spec);
+}
+
+/* The partition list on stdin, one a line ('#' comments): the lines,
+ * pointing into *text. */
+static char **
+parts_from_stdin(char **text, int *n)
+{
+	char **lines = NULL, *l, *save;
+	size_t len;
+
+	*n = 0;
+	*text = xreadfile(NULL, &len);
+	for (l = strtok_r(*text, "\n", &save); l; l = strtok_r(NULL, "\n",
+	    &save)) {
+		if (*l == '#' || *l == '\0')
+			continue;
+		lines = xreallocarray(lines, (size_t)*n + 1, sizeof(*lines));
+		lines[(*n)++] = l;
+	}
+	return lines;
+}
+
+/* The root hash (-r, or the signature partition's), as bytes; its
+ * length, 0 if there is none. */
+static int
+root_hash_get(const char *rootarg, char roothex[129], uint8_t root[64])
+{
+	size_t n;
+
+	if (rootarg != NULL)
+		snprintf(roothex, 129, "%s", rootarg);
+	if (roothex[0] == '\0')
+		return 0;
+	n = strlen(roothex);
+	if (n % 2 || n < 32 || n > 128 ||
+	    strspn(roothex, "0123456789abcdef") != n)
+		errx_usage("root hash %s: not lowercase hex", roothex);
+	hex_decode(roothex, root, 64);
+	return (int)(n / 2);
+}
+
+/*
+ * Identities, as systemd-repart derives them from its seed: a verity
+ * data partition (the root or usr type) and its hash partition take
+ * theirs from the root hash's halves; every other the HMAC of the seed
+ * and its type (and, for the Nth of a type after the first, N).
+ */
+static void
+uuids_derive(struct part *parts, size_t np, const uint8_t seed[16],
+    const uint8_t *root, int rootlen)
+{
+	for (size_t i = 0; i < np; i++) {
+		struct part *p = &parts[i];
+		int verity = p->kind >= 0 ? types[p->kind].verity : 0;
+		int data = p->kind >= 0 && (strcmp(types[p->kind].name,
+		    "root") == 0 || strcmp(types[p->kind].name, "usr") == 0);
+		size_t nth = 0;
+		uint8_t msg[24];
+
+		if ((data || verity == 1) && rootlen >= 32) {
+			memcpy(p->uuid, data ? root : root + rootlen - 16, 16);
+			continue;
+		}
+		if (verity == 1)
+			errx(1, "%s: a verity partition needs the root hash "
+			    "(-r, or a verity signature partition)", p->spec);
+		for (size_t j = 0; j < i; j++)
+			nth += memcmp(parts[j].type, p->type, 16) == 0;
+		memcpy(msg, p->type, 16);
+		if (nth > 0) {
+			uint64_t le = htole64(nth);
+
+			memcpy(msg + 16, &le, 8);
+		}
+		derive(seed, msg, nth > 0 ? 24 : 16, p->uuid);
+	}
+}
+
+/*
+ * Layout: entries after the primary header, partitions 4 KiB aligned and
+ * sized to their payload, then the backup. (repart 252 gets 1 MiB
+ * alignment from libfdisk on disks over 4 MiB and makes partitions at
+ * least 10 MiB: mkgpt.1, COMPATIBILITY.) Returns the disk's sectors.
+ */
+static uint64_t
+layout(struct part *parts, size_t np, uint32_t ss, uint64_t entries_lbas)
+{
+	uint64_t lba = round_up((2 + entries_lbas) * ss, ALIGN) / ss;
+
+	for (size_t i = 0; i < np; i++) {
+		parts[i].first = lba;
+		lba += round_up(parts[i].want ? parts[i].want : parts[i].size,
+		    ALIGN) / ss;
+		parts[i].last = lba - 1;
+	}
+	return round_up((lba + entries_lbas + 1) * ss, ALIGN) / ss;
+}
+
+/*
+ * Onto a disk (a USB stick, a loop device): the table is the disk's, its
+ * backup in the disk's last sectors, in the disk's sector size. Returns
+ * the disk's sectors, or total for a file.
+ */
+static uint64_t
+disk_sectors(int fd, const char *path, uint32_t ss, uint64_t total)
+{
+	uint64_t bytes;
+	int lss;
+
+	if (ioctl(fd, BLKSSZGET, &lss) < 0 ||
+	    ioctl(fd, BLKGETSIZE64, &bytes) < 0)
+		err(1, "%s", path);
+	if ((uint32_t)lss != ss)
+		errx(1, "%s: a disk of %d-byte sectors; use -b %d", path, lss,
+		    lss);
+	if (bytes / ss < total)
+		errx(1, "%s: %" PRIu64 " bytes, the image needs %" PRIu64, path,
+		    bytes, total * ss);
+	return bytes / ss;
+}
+
+/* The partition entries, and the primary header for them (its own and
+ * its alternate's LBA not yet set). */
+static struct gpt_entry *
+table_build(const struct part *parts, size_t np, const uint8_t disk[16],
+    uint64_t total, uint64_t entries_lbas, struct gpt_header *h)
+{
+	struct gpt_entry *ents = xcalloc(NENTRIES, ENTRY_SIZE);
+
+	for (size_t i = 0; i < np; i++) {
+		const struct part *p = &parts[i];
+		struct gpt_entry *e = &ents[i];
+
+		to_gpt(p->type, e->type);
+		to_gpt(p->uuid, e->uuid);
+		e->first_lba = htole64(p->first);
+		e->last_lba = htole64(p->last);
+		if (p->kind >= 0 && types[p->kind].verity)
+			e->attributes = htole64(ATTR_RO);
+		for (size_t c = 0; p->label[c]; c++)
+			e->name[c] = htole16((uint16_t)p->label[c]);
+	}
+	memset(h, 0, sizeof(*h));
+	memcpy(h->signature, "EFI PART", 8);
+	h->revision = htole32(0x00010000);
+	h->header_size = htole32(sizeof(*h));
+	h->first_usable = htole64(2 + entries_lbas);
+	h->last_usable = htole64(total - 2 - entries_lbas);
+	to_gpt(disk, h->disk_guid);
+	h->nentries = htole32(NENTRIES);
+	h->entry_size = htole32(ENTRY_SIZE);
+	h->entries_crc = htole32((uint32_t)crc32(0, (const Bytef *)ents,
+	    NENTRIES * ENTRY_SIZE));
+	return ents;
+}
+
+/* The payloads; on a disk, zeros after each to its partition's end (the
+ * last sector's tail written, the rest zeroed out). */
+static void
+payloads_write(int fd, const char *path, const struct part *parts,
+    size_t np, uint32_t ss, int blk)
+{
+	static const uint8_t zeros[4096];
+
+	for (size_t i = 0; i < np; i++) {
+		uint64_t end = parts[i].first * ss + parts[i].size;
+		uint64_t range[2] = { round_up(end, ss), 0 };
+
+		copy_in(fd, path, &parts[i], (off_t)(parts[i].first * ss), blk);
+		if (!blk)
+			continue;
+		range[1] = (parts[i].last + 1) * ss - range[0];
+		pwrite_all(fd, path, zeros, range[0] - end, (off_t)end);
+		if (range[1] > 0 && ioctl(fd, BLKZEROOUT, range) < 0)
+			err(1, "%s", path);
+	}
+}
+
+/*
+ * The protective MBR (one partition of type 0xEE over the disk) in
+ * sector 0; the primary header at 1, its entries at 2; the backup's
+ * entries, then its header in the last sector.
+ */
+static void
+tables_write(int fd, const char *path, uint32_t ss, uint64_t total,
+    uint64_t entries_lbas, struct gpt_header *h,
+    const struct gpt_entry *ents)
+{
+	uint8_t *sector = xcalloc(1, ss);
+	uint32_t start = htole32(1), count = htole32(total - 1 > 0xffffffffULL ?
+	    0xffffffff : (uint32_t)(total - 1));
+
+	memcpy(sector + 446, "\x00\x00\x02\x00\xee\xff\xff\xff", 8);
+	memcpy(sector + 446 + 8, &start, 4);
+	memcpy(sector + 446 + 12, &count, 4);
+	sector[510] = 0x55;
+	sector[511] = 0xaa;
+	pwrite_all(fd, path, sector, ss, 0);
+
+	h->my_lba = htole64(1);
+	h->alternate_lba = htole64(total - 1);
+	h->entries_lba = htole64(2);
+	header_crc(h);
+	memset(sector, 0, ss);
+	memcpy(sector, h, sizeof(*h));
+	pwrite_all(fd, path, sector, ss, ss);
+	pwrite_all(fd, path, ents, NENTRIES * ENTRY_SIZE, 2 * ss);
+
+	h->my_lba = htole64(total - 1);
+	h->alternate_lba = htole64(1);
+	h->entries_lba = htole64(total - 1 - entries_lbas);
+	header_crc(h);
+	memset(sector, 0, ss);
+	memcpy(sector, h, sizeof(*h));
+	pwrite_all(fd, path, ents, NENTRIES * ENTRY_SIZE,
+	    (off_t)((total - 1 - entries_lbas) * ss));
+	pwrite_all(fd, path, sector, ss, (off_t)((total - 1) * ss));
+	free(sector);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *outpath = NULL, *arch = "x86-64", *seedarg = NULL;
 	const char *rootarg = NULL;
 	struct part parts[MAXPARTS];
-	size_t np = 0, nlines = 0;
-	uint8_t seed[16] = { 0 }, root[64], disk_uuid[16], *mbr;
-	char roothex[129] = "";
+	uint8_t seed[16] = { 0 }, root[64], disk_uuid[16];
+	char roothex[129] = "", **lines = NULL, *text = NULL;
 	uint32_t ss = 512;
-	int ch, flags = 0, check = 0, rootlen = 0;
-	uint64_t lba, entries_lbas, total_lbas;
+	int ch, flags = 0, check = 0, rootlen, blk;
+	uint64_t entries_lbas, total;
 	struct gpt_entry *ents;
 	struct gpt_header h;
-	char **lines = NULL, *text = NULL;
 	struct out o;
 	struct stat ost;
 
@@ -513,268 +817,41 @@ main(int argc, char *argv[])
 		errx_usage("-a %s: x86-64 or arm64", arch);
 	if (seedarg != NULL && uuid_parse(seedarg, seed) != 0)
 		errx_usage("-S %s: not a UUID", seedarg);
-	if (argc == 0) {
-		/* The partition list on stdin, one a line. */
-		size_t len;
-		char *l, *save;
-
-		text = xreadfile(NULL, &len);
-		for (l = strtok_r(text, "\n", &save); l;
-		    l = strtok_r(NULL, "\n", &save)) {
-			if (*l == '#' || *l == '\0')
-				continue;
-			lines = xreallocarray(lines, nlines + 1, sizeof(*lines));
-			lines[nlines++] = l;
-		}
-		argv = lines;
-		argc = (int)nlines;
-	}
+	if (argc == 0)
+		argv = lines = parts_from_stdin(&text, &argc);
 	if (argc == 0)
 		errx_usage("no partitions");
 	if (argc > MAXPARTS)
 		errx(1, "%d partitions: a GPT here holds at most %d", argc,
 		    MAXPARTS);
 
-	/* Every partition: type, label, payload, before any output. */
-	for (int i = 0; i < argc; i++) {
-		struct part *p = &parts[np++];
-		char *spec = xstrdup(argv[i]), *eq = strchr(spec, '='), *colon;
-		char *at;
-		struct stat st;
-
-		memset(p, 0, sizeof(*p));
-		p->spec = argv[i];
-		p->kind = -1;
-		if (eq == NULL)
-			errx_usage("%s: want type[@size][:label]=file", argv[i]);
-		*eq = '\0';
-		p->file = xstrdup(eq + 1);
-		if ((at = strchr(spec, '@')) != NULL &&
-		    (colon = strchr(spec, ':')) != NULL && colon < at)
-			at = NULL;	/* an '@' in the label */
-		if ((colon = strchr(spec, ':')) != NULL) {
-			*colon = '\0';
-			if (strlen(colon + 1) > 36)
-				errx(1, "%s: label longer than 36 characters",
-				    argv[i]);
-			for (const char *c = colon + 1; *c; c++)
-				if ((unsigned char)*c < 0x20 ||
-				    (unsigned char)*c > 0x7e)
-					errx(1, "%s: label is not printable "
-					    "ASCII", argv[i]);
-			strcpy(p->label, colon + 1);
-		}
-		if (at != NULL) {
-			*at = '\0';
-			p->want = size_parse(at + 1, argv[i]);
-			if (p->want == 0)
-				errx_usage("%s: a partition of size 0", argv[i]);
-		}
-		for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
-			if (strcmp(spec, types[t].name) == 0) {
-				p->kind = (int)t;
-				uuid_parse(strcmp(arch, "arm64") ? types[t].x86 :
-				    types[t].arm, p->type);
-			}
-		if (p->kind < 0 && uuid_parse(spec, p->type) != 0)
-			errx(1, "%s: %s: neither a partition designator nor a "
-			    "UUID", argv[i], spec);
-		if (colon == NULL) {
-			/* repart's default: the type's name. */
-			if (p->kind < 0)
-				strcpy(p->label, "linux-generic");
-			else if (strcmp(types[p->kind].name, "esp") == 0 ||
-			    strcmp(types[p->kind].name, "xbootldr") == 0 ||
-			    strcmp(types[p->kind].name, "linux-generic") == 0)
-				strcpy(p->label, types[p->kind].name);
-			else {
-				const char *n = types[p->kind].name;
-				size_t base = strcspn(n, "-");
-
-				snprintf(p->label, sizeof(p->label), "%.*s-%s%s",
-				    (int)base, n, arch, n + base);
-			}
-		}
-		if (stat(p->file, &st) != 0)
-			err(1, "%s", p->file);
-		if (!S_ISREG(st.st_mode))
-			errx(1, "%s: not a regular file", p->file);
-		if (st.st_size == 0)
-			errx(1, "%s: empty payload", p->file);
-		p->size = (uint64_t)st.st_size;
-		if (p->want != 0 && p->size > p->want)
-			errx(1, "%s: payload of %" PRIu64 " bytes is larger than "
-			    "the %" PRIu64 "-byte partition", argv[i], p->size,
-			    p->want);
-		if (p->kind >= 0 && types[p->kind].verity == 2 &&
-		    roothex[0] == '\0' && sig_root_hash(p->file, roothex) != 0)
-			errx(1, "%s: not a verity signature (no rootHash)",
-			    p->file);
-		free(spec);
-	}
-	if (rootarg != NULL)
-		snprintf(roothex, sizeof(roothex), "%s", rootarg);
-	if (roothex[0] != '\0') {
-		size_t n = strlen(roothex);
-
-		if (n % 2 || n < 32 || n > 128 ||
-		    strspn(roothex, "0123456789abcdef") != n)
-			errx_usage("root hash %s: not lowercase hex", roothex);
-		hex_decode(roothex, root, sizeof(root));
-		rootlen = (int)(n / 2);
-	}
-
-	/* Identities, as systemd-repart derives them from its seed. */
+	/* Every partition, its payload and identity, before any output. */
+	for (int i = 0; i < argc; i++)
+		part_parse(&parts[i], argv[i], arch, roothex);
+	rootlen = root_hash_get(rootarg, roothex, root);
 	derive(seed, "disk-uuid", 9, disk_uuid);
-	for (size_t i = 0; i < np; i++) {
-		struct part *p = &parts[i];
-		int verity = p->kind >= 0 ? types[p->kind].verity : 0;
-		size_t nth = 0;
-		uint8_t msg[24];
-
-		/* A verity data partition: the root or usr type the hash
-		 * partition of the same image protects. */
-		int data = p->kind >= 0 && (strcmp(types[p->kind].name,
-		    "root") == 0 || strcmp(types[p->kind].name, "usr") == 0);
-
-		if ((data || verity == 1) && rootlen >= 32) {
-			memcpy(p->uuid, data ? root : root + rootlen - 16, 16);
-			continue;
-		}
-		if (verity == 1)
-			errx(1, "%s: a verity partition needs the root hash "
-			    "(-r, or a verity signature partition)", p->spec);
-		for (size_t j = 0; j < i; j++)
-			nth += memcmp(parts[j].type, p->type, 16) == 0;
-		memcpy(msg, p->type, 16);
-		if (nth > 0) {
-			uint64_t le = htole64(nth);
-
-			memcpy(msg + 16, &le, 8);
-		}
-		derive(seed, msg, nth > 0 ? 24 : 16, p->uuid);
-	}
-
-	/* Layout: entries after the primary header, partitions 4 KiB
-	 * aligned and sized to their payload, then the backup. (repart 252
-	 * gets 1 MiB alignment from libfdisk on disks over 4 MiB and makes
-	 * partitions at least 10 MiB: mkgpt.1, COMPATIBILITY.) */
+	uuids_derive(parts, (size_t)argc, seed, root, rootlen);
 	entries_lbas = (NENTRIES * ENTRY_SIZE + ss - 1) / ss;
-	lba = round_up((2 + entries_lbas) * ss, ALIGN) / ss;
-	for (size_t i = 0; i < np; i++) {
-		parts[i].first = lba;
-		lba += round_up(parts[i].want ? parts[i].want : parts[i].size,
-		    ALIGN) / ss;
-		parts[i].last = lba - 1;
-	}
-	total_lbas = round_up((lba + entries_lbas + 1) * ss, ALIGN) / ss;
+	total = layout(parts, (size_t)argc, ss, entries_lbas);
 
-	/*
-	 * Onto a disk (a USB stick, a loop device): the table is the disk's,
-	 * its backup in the disk's last sectors, in the disk's sector size.
-	 */
 	out_open(&o, outpath, flags | OUT_SEEK);
 	if (fstat(o.fd, &ost) < 0)
 		err(1, "%s", outpath);
-	if (S_ISBLK(ost.st_mode)) {
-		uint64_t bytes;
-		int lss;
-
-		if (ioctl(o.fd, BLKSSZGET, &lss) < 0 ||
-		    ioctl(o.fd, BLKGETSIZE64, &bytes) < 0)
-			err(1, "%s", outpath);
-		if ((uint32_t)lss != ss)
-			errx(1, "%s: a disk of %d-byte sectors; use -b %d",
-			    outpath, lss, lss);
-		if (bytes / ss < total_lbas)
-			errx(1, "%s: %" PRIu64 " bytes, the image needs %" PRIu64,
-			    outpath, bytes, total_lbas * ss);
-		total_lbas = bytes / ss;
-	}
-
-	ents = xcalloc(NENTRIES, ENTRY_SIZE);
-	for (size_t i = 0; i < np; i++) {
-		struct part *p = &parts[i];
-		struct gpt_entry *e = &ents[i];
-
-		to_gpt(p->type, e->type);
-		to_gpt(p->uuid, e->uuid);
-		e->first_lba = htole64(p->first);
-		e->last_lba = htole64(p->last);
-		if (p->kind >= 0 && types[p->kind].verity)
-			e->attributes = htole64(ATTR_RO);
-		for (size_t c = 0; p->label[c]; c++)
-			e->name[c] = htole16((uint16_t)p->label[c]);
-	}
-	memset(&h, 0, sizeof(h));
-	memcpy(h.signature, "EFI PART", 8);
-	h.revision = htole32(0x00010000);
-	h.header_size = htole32(sizeof(h));
-	h.first_usable = htole64(2 + entries_lbas);
-	h.last_usable = htole64(total_lbas - 2 - entries_lbas);
-	to_gpt(disk_uuid, h.disk_guid);
-	h.nentries = htole32(NENTRIES);
-	h.entry_size = htole32(ENTRY_SIZE);
-	h.entries_crc = htole32((uint32_t)crc32(0, (const Bytef *)ents,
-	    NENTRIES * ENTRY_SIZE));
-
-	if (S_ISREG(ost.st_mode) && ftruncate(o.fd, (off_t)(total_lbas * ss)) <
+	blk = S_ISBLK(ost.st_mode);
+	if (blk)
+		total = disk_sectors(o.fd, outpath, ss, total);
+	else if (S_ISREG(ost.st_mode) && ftruncate(o.fd, (off_t)(total * ss)) <
 	    0)
 		err(1, "%s", outpath);
-	/* Protective MBR: one partition of type 0xEE over the disk. */
-	mbr = xcalloc(1, ss);
-	{
-		uint32_t start = htole32(1), count = htole32(total_lbas - 1 >
-		    0xffffffffULL ? 0xffffffff : (uint32_t)(total_lbas - 1));
-
-		memcpy(mbr + 446, "\x00\x00\x02\x00\xee\xff\xff\xff", 8);
-		memcpy(mbr + 446 + 8, &start, 4);
-		memcpy(mbr + 446 + 12, &count, 4);
-		mbr[510] = 0x55;
-		mbr[511] = 0xaa;
-	}
-	pwrite_all(o.fd, outpath, mbr, ss, 0);
-	for (size_t i = 0; i < np; i++) {
-		static const uint8_t zeros[4096];
-		uint64_t end = parts[i].first * ss + parts[i].size;
-		uint64_t range[2] = { round_up(end, ss), 0 };
-
-		copy_in(o.fd, outpath, &parts[i], (off_t)(parts[i].first * ss),
-		    S_ISBLK(ost.st_mode));
-		if (!S_ISBLK(ost.st_mode))
-			continue;
-		/* On a disk, zeros after the payload to the partition's end:
-		 * the last sector's tail written, the rest zeroed out. */
-		range[1] = (parts[i].last + 1) * ss - range[0];
-		pwrite_all(o.fd, outpath, zeros, range[0] - end, (off_t)end);
-		if (range[1] > 0 && ioctl(o.fd, BLKZEROOUT, range) < 0)
-			err(1, "%s", outpath);
-	}
-	/* Primary: header at 1, entries at 2; backup: entries, then header
-	 * in the last sector. */
-	h.my_lba = htole64(1);
-	h.alternate_lba = htole64(total_lbas - 1);
-	h.entries_lba = htole64(2);
-	header_crc(&h);
-	memset(mbr, 0, ss);
-	memcpy(mbr, &h, sizeof(h));
-	pwrite_all(o.fd, outpath, mbr, ss, ss);
-	pwrite_all(o.fd, outpath, ents, NENTRIES * ENTRY_SIZE, 2 * ss);
-	h.my_lba = htole64(total_lbas - 1);
-	h.alternate_lba = htole64(1);
-	h.entries_lba = htole64(total_lbas - 1 - entries_lbas);
-	header_crc(&h);
-	memset(mbr, 0, ss);
-	memcpy(mbr, &h, sizeof(h));
-	pwrite_all(o.fd, outpath, ents, NENTRIES * ENTRY_SIZE,
-	    (off_t)((total_lbas - 1 - entries_lbas) * ss));
-	pwrite_all(o.fd, outpath, mbr, ss, (off_t)((total_lbas - 1) * ss));
+	ents = table_build(parts, (size_t)argc, disk_uuid, total, entries_lbas,
+	    &h);
+	payloads_write(o.fd, outpath, parts, (size_t)argc, ss, blk);
+	tables_write(o.fd, outpath, ss, total, entries_lbas, &h, ents);
 	out_commit(&o);
-	free(mbr);
 	free(ents);
 	free(lines);
 	free(text);
-	for (size_t i = 0; i < np; i++)
+	for (int i = 0; i < argc; i++)
 		free((char *)parts[i].file);
 	return 0;
 }
