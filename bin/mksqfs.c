@@ -238,6 +238,149 @@ link_tree(struct fs *fs)
 	}
 }
 
+/* -z and -l: the compressor's configuration; its libsquashfs id. */
+static int
+compressor_config(const char *comp, const char *level_arg,
+    size_t block_size, sqfs_compressor_config_t *cfg)
+{
+	int id;
+
+	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "gzip")
+	    && strcmp(comp, "lz4"))
+		errx_usage("-z %s: unknown compressor (zstd, xz, gzip, lz4)",
+		    comp);
+	id = sqfs_compressor_id_from_name(comp);
+	if (id < 0 || sqfs_compressor_config_init(cfg, (SQFS_COMPRESSOR)id,
+	    block_size, 0) != 0)
+		errx_usage("-z %s: not supported by this libsquashfs", comp);
+	if (level_arg != NULL) {
+		if (strcmp(comp, "lz4") == 0)
+			errx_usage("-l: lz4 takes no level");
+		cfg->level = (sqfs_u32)num_parse(level_arg, strcmp(comp, "xz") ?
+		    1 : 0, strcmp(comp, "zstd") == 0 ? 22 : 9, "-l");
+	}
+	return id;
+}
+
+/*
+ * The tree, decided before the first byte is written: the specs or
+ * directories given (a spec on stdin without), a root the spec did not
+ * name (0755, root's), every entry checked against what squashfs holds;
+ * then fs's view of it: an inode per file, its links, its number.
+ */
+static void
+tree_load(struct tree *t, struct fs *fs, int argc, char *argv[],
+    int64_t epoch)
+{
+	uint32_t maxino = 0;
+	size_t i;
+
+	if (argc == 0)
+		tree_add_spec(t, "-");
+	for (int a = 0; a < argc; a++)
+		tree_add(t, argv[a]);
+	for (i = 0; i < t->n && strcmp(t->v[i].path, ".") != 0; i++)
+		;
+	if (i == t->n) {
+		struct node *n = tree_new(t);
+
+		n->path = xstrdup(".");
+		n->mode = S_IFDIR | 0755;
+		n->mtime = epoch > 0 ? epoch : 0;
+	}
+	tree_finish(t, epoch);
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].mtime < 0 || t->v[i].mtime > UINT32_MAX)
+			errx(1, "%s: mtime %jd does not fit squashfs",
+			    t->v[i].path, (intmax_t)t->v[i].mtime);
+		if (strlen(base_name(t->v[i].path)) > 256)
+			errx(1, "%s: name longer than 256 bytes", t->v[i].path);
+		if (t->v[i].ino > maxino)
+			maxino = t->v[i].ino;
+	}
+	fs->t = t;
+	fs->sn = xcalloc(maxino + 1, sizeof(*fs->sn));
+	for (i = t->n; i-- > 0;) {
+		fs->sn[t->v[i].ino].first = i;
+		fs->sn[t->v[i].ino].links++;
+	}
+	link_tree(fs);
+	number(fs, 0);
+}
+
+/* File data, in path order; a hard link's bytes once. */
+static void
+data_write(struct fs *fs, sqfs_block_processor_t *proc)
+{
+	const struct tree *t = fs->t;
+	uint8_t *buf = xmalloc(1 << 20);
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct node *n = &t->v[i];
+		struct snode *s = &fs->sn[n->ino];
+		uint64_t left = n->size;
+		int fd = -1;
+
+		if (!S_ISREG(n->mode) || s->first != i)
+			continue;
+		check(sqfs_block_processor_begin_file(proc, &s->file, NULL, 0),
+		    n->path);
+		if (n->src != NULL)
+			fd = open_input(n->src, n->size);
+		while (left > 0) {
+			ssize_t got = read(fd, buf, left < (1 << 20) ? left :
+			    (1 << 20));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				err(1, "%s", n->src);
+			if (got == 0)
+				errx(1, "%s: shrank while building", n->src);
+			check(sqfs_block_processor_append(proc, buf,
+			    (size_t)got), n->path);
+			left -= (uint64_t)got;
+		}
+		if (fd >= 0)
+			input_done(fd, n->src, n->size);
+		check(sqfs_block_processor_end_file(proc), n->path);
+	}
+	free(buf);
+	check(sqfs_block_processor_finish(proc), fs->out);
+}
+
+/* Inodes and directories, then the tables, then the superblock again,
+ * the image padded to the device block. */
+static void
+tables_write(struct fs *fs, sqfs_file_t *file, sqfs_super_t *super,
+    sqfs_frag_table_t *frags)
+{
+	const struct snode *root = &fs->sn[fs->t->v[0].ino];
+	const char *outpath = fs->out;
+
+	super->inode_count = fs->next_num;
+	super->inode_table_start = file->get_size(file);
+	serialize(fs, 0);
+	check(sqfs_meta_writer_flush(fs->im), outpath);
+	check(sqfs_meta_writer_flush(fs->dm), outpath);
+	super->root_inode_ref = root->ref;
+	super->directory_table_start = file->get_size(file);
+	check(sqfs_meta_write_write_to_file(fs->dm), outpath);
+	check(sqfs_frag_table_write(frags, file, super, fs->cmp), outpath);
+	check(sqfs_dir_writer_write_export_table(fs->dirwr, file, fs->cmp,
+	    root->num, root->ref, super), outpath);
+	check(sqfs_id_table_write(fs->ids, file, super, fs->cmp), outpath);
+	super->flags |= SQFS_FLAG_NO_XATTRS;
+	super->bytes_used = file->get_size(file);
+	check(sqfs_super_write(super, file), outpath);
+	if (super->bytes_used % DEVBLK != 0) {
+		static const uint8_t zero[DEVBLK];
+
+		check(file->write_at(file, super->bytes_used, zero,
+		    DEVBLK - super->bytes_used % DEVBLK), outpath);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -255,8 +398,6 @@ main(int argc, char *argv[])
 	sqfs_block_writer_t *bw;
 	sqfs_frag_table_t *frags;
 	sqfs_block_processor_t *proc;
-	uint8_t *buf;
-	uint32_t maxino = 0;
 
 	while ((ch = getopt_long(argc, argv, "hb:C:fj:l:o:t:z:",
 	    std_longopts, NULL)) != -1) {
@@ -306,60 +447,10 @@ main(int argc, char *argv[])
 	/* libsquashfs opens the image by name. */
 	if (strcmp(outpath, "-") == 0)
 		errx_usage("-o -: the image is written at offsets; give a file");
-	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "gzip")
-	    && strcmp(comp, "lz4"))
-		errx_usage("-z %s: unknown compressor (zstd, xz, gzip, lz4)",
-		    comp);
-	id = sqfs_compressor_id_from_name(comp);
-	if (id < 0 || sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)id,
-	    block_size, 0) != 0)
-		errx_usage("-z %s: not supported by this libsquashfs", comp);
-	if (level_arg != NULL) {
-		if (strcmp(comp, "lz4") == 0)
-			errx_usage("-l: lz4 takes no level");
-		cfg.level = (sqfs_u32)num_parse(level_arg, strcmp(comp, "xz") ?
-		    1 : 0, strcmp(comp, "zstd") == 0 ? 22 : 9, "-l");
-	}
+	id = compressor_config(comp, level_arg, block_size, &cfg);
 	epoch = epoch_get(epoch_arg);
-
-	/* The tree, decided before the first byte is written. */
-	if (argc == 0)
-		tree_add_spec(&t, "-");
-	for (int i = 0; i < argc; i++)
-		tree_add(&t, argv[i]);
-	{
-		size_t i;
-
-		for (i = 0; i < t.n && strcmp(t.v[i].path, ".") != 0; i++)
-			;
-		if (i == t.n) {
-			/* A root the spec did not name: 0755, root's. */
-			struct node *n = tree_new(&t);
-
-			n->path = xstrdup(".");
-			n->mode = S_IFDIR | 0755;
-			n->mtime = epoch > 0 ? epoch : 0;
-		}
-	}
-	tree_finish(&t, epoch);
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.v[i].mtime < 0 || t.v[i].mtime > UINT32_MAX)
-			errx(1, "%s: mtime %jd does not fit squashfs",
-			    t.v[i].path, (intmax_t)t.v[i].mtime);
-		if (strlen(base_name(t.v[i].path)) > 256)
-			errx(1, "%s: name longer than 256 bytes", t.v[i].path);
-		if (t.v[i].ino > maxino)
-			maxino = t.v[i].ino;
-	}
-	fs.t = &t;
 	fs.out = outpath;
-	fs.sn = xcalloc(maxino + 1, sizeof(*fs.sn));
-	for (size_t i = t.n; i-- > 0;) {
-		fs.sn[t.v[i].ino].first = i;
-		fs.sn[t.v[i].ino].links++;
-	}
-	link_tree(&fs);
-	number(&fs, 0);
+	tree_load(&t, &fs, argc, argv, epoch);
 
 	/* Superblock and compressor options first, the tables at the end. */
 	out_open(&out, outpath, flags | OUT_SEEK);
@@ -390,64 +481,9 @@ main(int argc, char *argv[])
 	    (fs.dirwr = sqfs_dir_writer_create(fs.dm,
 	    SQFS_DIR_WRITER_CREATE_EXPORT_TABLE)) == NULL)
 		errx_sqfs(SQFS_ERROR_ALLOC, outpath);
+	data_write(&fs, proc);
+	tables_write(&fs, file, &super, frags);
 
-	/* File data, in path order; a hard link's bytes once. */
-	buf = xmalloc(1 << 20);
-	for (size_t i = 0; i < t.n; i++) {
-		struct node *n = &t.v[i];
-		struct snode *s = &fs.sn[n->ino];
-		uint64_t left = n->size;
-		int fd = -1;
-
-		if (!S_ISREG(n->mode) || s->first != i)
-			continue;
-		check(sqfs_block_processor_begin_file(proc, &s->file, NULL, 0),
-		    n->path);
-		if (n->src != NULL)
-			fd = open_input(n->src, n->size);
-		while (left > 0) {
-			ssize_t got = read(fd, buf, left < (1 << 20) ? left :
-			    (1 << 20));
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0)
-				err(1, "%s", n->src);
-			if (got == 0)
-				errx(1, "%s: shrank while building", n->src);
-			check(sqfs_block_processor_append(proc, buf,
-			    (size_t)got), n->path);
-			left -= (uint64_t)got;
-		}
-		if (fd >= 0)
-			input_done(fd, n->src, n->size);
-		check(sqfs_block_processor_end_file(proc), n->path);
-	}
-	free(buf);
-	check(sqfs_block_processor_finish(proc), outpath);
-
-	/* Inodes and directories, then the tables, then the superblock. */
-	super.inode_count = fs.next_num;
-	super.inode_table_start = file->get_size(file);
-	serialize(&fs, 0);
-	check(sqfs_meta_writer_flush(fs.im), outpath);
-	check(sqfs_meta_writer_flush(fs.dm), outpath);
-	super.root_inode_ref = fs.sn[t.v[0].ino].ref;
-	super.directory_table_start = file->get_size(file);
-	check(sqfs_meta_write_write_to_file(fs.dm), outpath);
-	check(sqfs_frag_table_write(frags, file, &super, fs.cmp), outpath);
-	check(sqfs_dir_writer_write_export_table(fs.dirwr, file, fs.cmp,
-	    fs.sn[t.v[0].ino].num, fs.sn[t.v[0].ino].ref, &super), outpath);
-	check(sqfs_id_table_write(fs.ids, file, &super, fs.cmp), outpath);
-	super.flags |= SQFS_FLAG_NO_XATTRS;
-	super.bytes_used = file->get_size(file);
-	check(sqfs_super_write(&super, file), outpath);
-	if (super.bytes_used % DEVBLK != 0) {
-		static const uint8_t zero[DEVBLK];
-
-		check(file->write_at(file, super.bytes_used, zero,
-		    DEVBLK - super.bytes_used % DEVBLK), outpath);
-	}
 	sqfs_destroy(fs.dirwr);
 	sqfs_destroy(fs.dm);
 	sqfs_destroy(fs.im);
