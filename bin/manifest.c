@@ -654,6 +654,54 @@ diff(const char *a, const char *b)
 	return changed;
 }
 
+/* -F, -N, -r and -a, checked. */
+static void
+options_check(const char *format, const char *version, const char *release,
+    const char *arch)
+{
+	if (strcmp(format, "json") && strcmp(format, "spdx") &&
+	    strcmp(format, "cyclonedx") && strcmp(format, "text"))
+		errx_usage("-F %s: json, spdx, cyclonedx or text", format);
+	if (version != NULL && !json_valid_utf8(version))
+		errx_usage("-N: not valid UTF-8");
+	if (release != NULL && !json_valid_utf8(release))
+		errx_usage("-r: not valid UTF-8");
+	if (arch != NULL && (*arch == '\0' || strspn(arch,
+	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arch)))
+		errx_usage("-a %s: not an architecture name", arch);
+}
+
+/* Without -n: the list's file name without ".tsv". */
+static char *
+default_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *base = xstrdup(slash ? slash + 1 : path);
+	size_t n = strlen(base);
+
+	if (n > 4 && strcmp(base + n - 4, ".tsv") == 0)
+		base[n - 4] = '\0';
+	return base;
+}
+
+/* -F text: a column per field, the tree's summary last. */
+static void
+write_text(FILE *fp, const struct list *l, const struct summary *sum)
+{
+	int w = 4;
+
+	for (size_t i = 0; i < l->n; i++)
+		if ((int)strlen(l->v[i].name) > w)
+			w = (int)strlen(l->v[i].name);
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(fp, "%-*s %-24s %-6s %12" PRIu64 "\n", w, l->v[i].name,
+		    l->v[i].version, l->v[i].arch, l->v[i].size);
+	if (sum->have)
+		fprintf(fp, "# tree: %" PRIu64 " entries, %" PRIu64 " files, %"
+		    PRIu64 " bytes, sha256 %s\n", sum->entries, sum->files,
+		    sum->bytes, sum->sha256);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -723,26 +771,11 @@ main(int argc, char *argv[])
 	}
 	if (argc != 1)
 		usage(2);
-	if (strcmp(format, "json") && strcmp(format, "spdx") &&
-	    strcmp(format, "cyclonedx") && strcmp(format, "text"))
-		errx_usage("-F %s: json, spdx, cyclonedx or text", format);
-	if (version != NULL && !json_valid_utf8(version))
-		errx_usage("-N: not valid UTF-8");
-	if (release != NULL && !json_valid_utf8(release))
-		errx_usage("-r: not valid UTF-8");
-	if (arch != NULL && (*arch == '\0' || strspn(arch,
-	    "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arch)))
-		errx_usage("-a %s: not an architecture name", arch);
+	options_check(format, version, release, arch);
 
 	l = read_list(argv[0]);
-	if (name == NULL) {
-		base = strrchr(argv[0], '/');
-		base = xstrdup(base ? base + 1 : argv[0]);
-		if (strlen(base) > 4 && strcmp(base + strlen(base) - 4,
-		    ".tsv") == 0)
-			base[strlen(base) - 4] = '\0';
-		name = base;
-	}
+	if (name == NULL)
+		name = base = default_name(argv[0]);
 	distro = rid = ext ? release_id(ext) : NULL;
 	if (distro == NULL || strcmp(distro, "_any") == 0)
 		distro = "debian";
@@ -761,27 +794,14 @@ main(int argc, char *argv[])
 	j.fp = open_memstream(&buf, &len);
 	j.what = argv[0];
 	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, mkosi_arch(arch, &l), version, release, distro, oformat,
-		    ext, &sum);
+		write_mkosi(&j, &l, name, mkosi_arch(arch, &l), version,
+		    release, distro, oformat, ext, &sum);
 	else if (strcmp(format, "spdx") == 0)
 		write_spdx(&j, &l, name, distro, stamp, hash);
 	else if (strcmp(format, "cyclonedx") == 0)
 		write_cyclonedx(&j, &l, name, distro, stamp, hash);
-	else {
-		int w = 4;
-
-		for (size_t i = 0; i < l.n; i++)
-			if ((int)strlen(l.v[i].name) > w)
-				w = (int)strlen(l.v[i].name);
-		for (size_t i = 0; i < l.n; i++)
-			fprintf(j.fp, "%-*s %-24s %-6s %12" PRIu64 "\n", w,
-			    l.v[i].name, l.v[i].version, l.v[i].arch,
-			    l.v[i].size);
-		if (sum.have)
-			fprintf(j.fp, "# tree: %" PRIu64 " entries, %" PRIu64
-			    " files, %" PRIu64 " bytes, sha256 %s\n",
-			    sum.entries, sum.files, sum.bytes, sum.sha256);
-	}
+	else
+		write_text(j.fp, &l, &sum);
 	if (strcmp(format, "text") != 0)
 		fputc('\n', j.fp);
 	fclose(j.fp);
