@@ -498,6 +498,194 @@ depmod(const char *work, const char *moddir_parent, const char *kver,
 	free(base);
 }
 
+/* The kernel root's module directory for kver, absolute (symlinks in
+ * the work directory point into it). */
+static char *
+modules_dir(const char *kroot, const char *kver)
+{
+	char *abs = realpath(kroot, NULL), *src = NULL;
+	struct stat st;
+
+	if (abs == NULL)
+		err(1, "%s", kroot);
+	for (size_t i = 0; i < sizeof(moddirs) / sizeof(moddirs[0]); i++) {
+		src = xasprintf("%s/%s/%s", abs, moddirs[i], kver);
+		if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+			break;
+		free(src);
+		src = NULL;
+	}
+	free(abs);
+	if (src == NULL)
+		errx(1, "%s: no modules for %s (neither " MODDIR "/%s nor "
+		    "lib/modules/%s)", kroot, kver, kver, kver);
+	return src;
+}
+
+/*
+ * The kernel's own indexes, made in a private directory whose kernel/
+ * links to the package's modules: Debian's package ships none, and the
+ * kernel root is an input, never written. Returns that module directory.
+ */
+static char *
+index_build(const char *work, const char *kver, const char *src)
+{
+	char *idx = xasprintf("%s/src/%s", work, kver);
+	char *from = xasprintf("%s/kernel", src);
+	char *to = xasprintf("%s/kernel", idx);
+	char *parent = xasprintf("%s/src", work);
+
+	mkdir_parents(work, "src/x");
+	if (mkdir(idx, 0755) < 0)
+		err(1, "%s", idx);
+	if (symlink(from, to) < 0)
+		err(1, "%s", to);
+	/* depmod makes no builtin index without the list: an empty one
+	 * stands in, for libkmod. */
+	copy_shipped(src, idx, 1);
+	depmod(work, parent, kver, src);
+	free(from);
+	free(to);
+	free(parent);
+	return idx;
+}
+
+/* libkmod on that index, with the configuration of the kernel root only,
+ * never the host's. */
+static struct kmod_ctx *
+kmod_open(const char *kroot, const char *idx, const char *src,
+    char *config[4])
+{
+	struct kmod_ctx *ctx;
+
+	config[0] = xasprintf("%s/etc/modprobe.d", kroot);
+	config[1] = xasprintf("%s/usr/lib/modprobe.d", kroot);
+	config[2] = xasprintf("%s/lib/modprobe.d", kroot);
+	config[3] = NULL;
+	if ((ctx = kmod_new(idx, (const char *const *)config)) == NULL)
+		errx(1, "%s: libkmod cannot use it", src);
+	kmod_set_log_fn(ctx, kmod_log, NULL);
+	if (kmod_load_resources(ctx) < 0)
+		errx(1, "%s: cannot load the module indexes", src);
+	return ctx;
+}
+
+/* The modules -m/-x select and -M names, closed over their
+ * dependencies; the firmware they ask for into fw (and fwmod, whose). */
+static void
+modules_select(struct kmod_ctx *ctx, const char *idx, const char *src,
+    const char *kver, struct rule *rules, size_t nrules,
+    const char **names, size_t nnames, int keep_going, struct set *s,
+    struct fw *fw, char ***fwmod)
+{
+	char *kdir = xasprintf("%s/kernel", src);
+	struct stat st;
+
+	if (stat(kdir, &st) == 0)
+		walk(idx, "kernel", rules, nrules, s);
+	free(kdir);
+	builtin_rules(src, rules, nrules);
+	for (size_t i = 0; i < nrules; i++) {
+		if (!rules[i].include || rules[i].matched)
+			continue;
+		if (!keep_going)
+			errx(1, "-m %s: matches no module of %s",
+			    rules[i].glob, kver);
+		if (verbose)
+			warnx("-m %s: matches no module of %s: left out",
+			    rules[i].glob, kver);
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		struct kmod_list *list = NULL;
+
+		if (kmod_module_new_from_lookup(ctx, names[i], &list) < 0 ||
+		    list == NULL)
+			errx(1, "%s: no such module or alias in %s", names[i],
+			    kver);
+		add_list(s, list, idx, "-M");
+		kmod_module_unref_list(list);
+	}
+	close_over(ctx, s, idx, fw, fwmod);
+}
+
+/* The selected modules and the shipped files into dir's module
+ * directory; returns the newest module's time. */
+static int64_t
+modules_write(const char *dir, const char *src, const char *kver,
+    const struct set *s)
+{
+	char *outmods = xasprintf("%s/" MODDIR "/%s", dir, kver);
+	int64_t newest = 0;
+	struct stat st;
+
+	mkdir_parents(dir, MODDIR "/x");
+	if (mkdir(outmods, 0755) < 0)
+		err(1, "%s", outmods);
+	for (size_t i = 0; i < s->n; i++) {
+		char *from = xasprintf("%s/%s", src, s->v[i].rel);
+		char *to = xasprintf("%s/%s", outmods, s->v[i].rel);
+
+		if (stat(from, &st) == 0 && st.st_mtime > newest)
+			newest = st.st_mtime;
+		mkdir_parents(outmods, s->v[i].rel);
+		copy(from, to);
+		free(from);
+		free(to);
+	}
+	copy_shipped(src, outmods, 0);
+	free(outmods);
+	return newest;
+}
+
+/* The firmware the modules ask for, from fwroot, into dir; a file not
+ * there is said, not fatal. */
+static void
+firmware_write(const char *dir, const char *fwroot, const struct fw *fw,
+    char **fwmod)
+{
+	for (size_t i = 0; fwroot != NULL && i < fw->n; i++) {
+		char *rel = NULL, *real, *to;
+
+		if ((real = firmware_find(fwroot, fw->v[i], &rel)) == NULL) {
+			warnx("%s: firmware %s not found in %s", fwmod[i],
+			    fw->v[i], fwroot);
+			continue;
+		}
+		to = xasprintf("%s/%s", dir, rel);
+		if (access(to, F_OK) != 0) {
+			mkdir_parents(dir, rel);
+			copy(real, to);
+			note("%s (firmware of %s)", rel, fwmod[i]);
+		}
+		free(to);
+		free(rel);
+		free(real);
+	}
+}
+
+/*
+ * The spec of tmp (to be outdir): owners root, times no later than the
+ * newest module and clamped to -t or SOURCE_DATE_EPOCH, the bytes named
+ * by the final path.
+ */
+static void
+spec_make(struct tree *t, const char *tmp, const char *outdir,
+    int64_t newest, int64_t epoch)
+{
+	tree_add_dir(t, tmp);
+	for (size_t i = 0; i < t->n; i++) {
+		char *p = t->v[i].src;
+
+		if (newest > 0 && t->v[i].mtime > newest)
+			t->v[i].mtime = newest;
+		if (p != NULL && strncmp(p, tmp, strlen(tmp)) == 0) {
+			t->v[i].src = xasprintf("%s%s", outdir, p + strlen(tmp));
+			free(p);
+		}
+	}
+	tree_finish(t, epoch);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -507,15 +695,14 @@ main(int argc, char *argv[])
 	const char **names = NULL;
 	size_t nrules = 0, nnames = 0;
 	int ch, flags = 0, keep_going = 0;
-	char *src = NULL, *work, *idx, *outmods, **fwmod = NULL;
-	const char *config[] = { NULL, NULL, NULL, NULL };
+	char *src, *work, *idx, **fwmod = NULL, *config[4];
 	struct kmod_ctx *ctx;
 	struct set s = { 0 };
 	struct fw fw = { 0 };
 	struct tree t = { 0 };
 	struct stat st;
 	struct out o;
-	int64_t epoch, newest = 0;
+	int64_t epoch, newest;
 
 	while ((ch = getopt_long(argc, argv, "hF:M:fkm:o:r:t:vx:",
 	    std_longopts, NULL)) != -1) {
@@ -579,162 +766,26 @@ main(int argc, char *argv[])
 	/* Files 0644 and directories 0755 (ours and depmod's), as the spec
 	 * takes them from disk: never the caller's umask. */
 	umask(022);
-
-	{
-		char *abs = realpath(kroot, NULL);
-
-		/* Absolute: symlinks in the work directory point here. */
-		if (abs == NULL)
-			err(1, "%s", kroot);
-		for (size_t i = 0; i < sizeof(moddirs) / sizeof(moddirs[0]);
-		    i++) {
-			src = xasprintf("%s/%s/%s", abs, moddirs[i], kver);
-			if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
-				break;
-			free(src);
-			src = NULL;
-		}
-		free(abs);
-	}
-	if (src == NULL)
-		errx(1, "%s: no modules for %s (neither " MODDIR "/%s nor "
-		    "lib/modules/%s)", kroot, kver, kver, kver);
+	src = modules_dir(kroot, kver);
 	if (fwroot != NULL && (stat(fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
 		errx(1, "%s: not a directory", fwroot);
-
-	/*
-	 * The kernel's own indexes, made in a private directory whose
-	 * kernel/ links to the package's modules: Debian's package ships
-	 * none, and the kernel root is an input, never written.
-	 */
 	work = scratch_dir(NULL, "modroot");
-	idx = xasprintf("%s/src/%s", work, kver);
-	mkdir_parents(work, "src/x");
-	if (mkdir(idx, 0755) < 0)
-		err(1, "%s", idx);
-	{
-		char *from = xasprintf("%s/kernel", src);
-		char *to = xasprintf("%s/kernel", idx);
-
-		if (symlink(from, to) < 0)
-			err(1, "%s", to);
-		free(from);
-		free(to);
-	}
-	/* depmod makes no builtin index without the list: an empty one
-	 * stands in, for libkmod. */
-	copy_shipped(src, idx, 1);
-	{
-		char *parent = xasprintf("%s/src", work);
-
-		depmod(work, parent, kver, src);
-		free(parent);
-	}
-
-	/* Configuration from the kernel root only, never the host's. */
-	config[0] = xasprintf("%s/etc/modprobe.d", kroot);
-	config[1] = xasprintf("%s/usr/lib/modprobe.d", kroot);
-	config[2] = xasprintf("%s/lib/modprobe.d", kroot);
-	if ((ctx = kmod_new(idx, config)) == NULL)
-		errx(1, "%s: libkmod cannot use it", src);
-	kmod_set_log_fn(ctx, kmod_log, NULL);
-	if (kmod_load_resources(ctx) < 0)
-		errx(1, "%s: cannot load the module indexes", src);
-
-	/* Select, then close over dependencies. */
-	{
-		char *kdir = xasprintf("%s/kernel", src);
-
-		if (stat(kdir, &st) == 0)
-			walk(idx, "kernel", rules, nrules, &s);
-		free(kdir);
-	}
-	builtin_rules(src, rules, nrules);
-	for (size_t i = 0; i < nrules; i++) {
-		if (!rules[i].include || rules[i].matched)
-			continue;
-		if (!keep_going)
-			errx(1, "-m %s: matches no module of %s",
-			    rules[i].glob, kver);
-		if (verbose)
-			warnx("-m %s: matches no module of %s: left out",
-			    rules[i].glob, kver);
-	}
-	for (size_t i = 0; i < nnames; i++) {
-		struct kmod_list *list = NULL;
-
-		if (kmod_module_new_from_lookup(ctx, names[i], &list) < 0 ||
-		    list == NULL)
-			errx(1, "%s: no such module or alias in %s", names[i],
-			    kver);
-		add_list(&s, list, idx, "-M");
-		kmod_module_unref_list(list);
-	}
-	close_over(ctx, &s, idx, &fw, &fwmod);
+	idx = index_build(work, kver, src);
+	ctx = kmod_open(kroot, idx, src, config);
+	modules_select(ctx, idx, src, kver, rules, nrules, names, nnames,
+	    keep_going, &s, &fw, &fwmod);
 
 	/* The output: modules, shipped files, firmware, new indexes. */
 	out_dir_open(&o, outdir, flags);
-	outmods = xasprintf("%s/" MODDIR "/%s", o.tmp, kver);
-	mkdir_parents(o.tmp, MODDIR "/x");
-	if (mkdir(outmods, 0755) < 0)
-		err(1, "%s", outmods);
-	for (size_t i = 0; i < s.n; i++) {
-		char *from = xasprintf("%s/%s", src, s.v[i].rel);
-		char *to = xasprintf("%s/%s", outmods, s.v[i].rel);
-
-		if (stat(from, &st) == 0 && st.st_mtime > newest)
-			newest = st.st_mtime;
-		mkdir_parents(outmods, s.v[i].rel);
-		copy(from, to);
-		free(from);
-		free(to);
-	}
-	copy_shipped(src, outmods, 0);
-	for (size_t i = 0; i < fw.n; i++) {
-		char *rel = NULL, *real = NULL, *to;
-
-		if (fwroot == NULL)
-			break;
-		if ((real = firmware_find(fwroot, fw.v[i], &rel)) == NULL) {
-			warnx("%s: firmware %s not found in %s", fwmod[i],
-			    fw.v[i], fwroot);
-			continue;
-		}
-		to = xasprintf("%s/%s", o.tmp, rel);
-		if (access(to, F_OK) != 0) {
-			mkdir_parents(o.tmp, rel);
-			copy(real, to);
-			note("%s (firmware of %s)", rel, fwmod[i]);
-		}
-		free(to);
-		free(rel);
-		free(real);
-	}
+	newest = modules_write(o.tmp, src, kver, &s);
+	firmware_write(o.tmp, fwroot, &fw, fwmod);
 	{
 		char *parent = xasprintf("%s/" MODDIR, o.tmp);
 
 		depmod(work, parent, kver, outdir);
 		free(parent);
 	}
-
-	/*
-	 * The spec: owners root, times no later than the newest module and
-	 * clamped to -t or SOURCE_DATE_EPOCH, the bytes named by the final
-	 * path.
-	 */
-	tree_add_dir(&t, o.tmp);
-	for (size_t i = 0; i < t.n; i++) {
-		char *p = t.v[i].src;
-
-		if (newest > 0 && t.v[i].mtime > newest)
-			t.v[i].mtime = newest;
-		if (p != NULL && strncmp(p, o.tmp, strlen(o.tmp)) == 0) {
-			t.v[i].src = xasprintf("%s%s", outdir,
-			    p + strlen(o.tmp));
-			free(p);
-		}
-	}
-	tree_finish(&t, epoch);
+	spec_make(&t, o.tmp, outdir, newest, epoch);
 	out_dir_commit(&o);
 	tree_write_spec(&t, stdout);
 
@@ -753,10 +804,8 @@ main(int argc, char *argv[])
 	free(s.v);
 	free(rules);
 	free(names);
-	free((char *)config[0]);
-	free((char *)config[1]);
-	free((char *)config[2]);
-	free(outmods);
+	for (int i = 0; i < 3; i++)
+		free(config[i]);
 	free(idx);
 	free(src);
 	if (fclose(stdout) != 0)
