@@ -25,6 +25,11 @@ if ! need strace || ! strace -f -qq -o /dev/null -e trace=write \
 	t_skip "faults" "strace not installed or not permitted"
 	t_done
 fi
+# A tool killed there leaves its working directories (the spec reader's
+# empty one) in TMPDIR: this script's own, removed with $T.
+mkdir -p "$T/tmp"
+TMPDIR=$T/tmp
+export TMPDIR
 # LeakSanitizer cannot run under a tracer.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
