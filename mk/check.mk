@@ -2,7 +2,8 @@
 # make check-boot [ARCH=arm64] [RELEASE=trixie]: only the boot test, for
 # amd64 or arm64, of the profiles' default release or the one given.
 # make check-boot-matrix [RELEASE=bookworm]: the generic initrd against the
-# roots people have (tests/matrix/*.t, about 20 minutes; not part of check).
+# roots people have (tests/matrix/*.t and the TPM unlock, tests/tpm.t,
+# about 20 minutes; not part of check).
 # make lint: mandoc -Tlint on every man page, the tools' and the formats'.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -18,24 +19,27 @@ MANS := $(wildcard bin/*.1 bin/*.5)
 lint:
 	$(call msg,LINT,$(MANS)) mandoc -Tlint -W warning $(MANS)
 
-# SANITIZE=1 leaves the boot tests out: their images are built by the same
-# sanitized tools in tests/reproducible.t, and nothing sanitized runs in
-# the guest (the boots take a quarter of the pass).
+# The TPM unlock (tests/tpm.t) runs with check-boot and check-boot-matrix,
+# not here. SANITIZE=1 leaves the boot test out too: its images are built
+# by the same sanitized tools in tests/reproducible.t, and nothing
+# sanitized runs in the guest (the boots take a quarter of the pass).
 check: all $(UNITS)
-	@B=$(CURDIR)/$(B) tests/run $(if $(SANITIZE),$(filter-out \
-	    tests/boot.t tests/tpm.t,$(wildcard tests/*.t)) $(UNITS))
+	@B=$(CURDIR)/$(B) tests/run $(filter-out tests/tpm.t \
+	    $(if $(SANITIZE),tests/boot.t),$(wildcard tests/*.t)) $(UNITS)
 
-# The boot tests alone (part of check too, for amd64): boot.t, and for
-# amd64 the TPM unlock (tpm.t), side by side.
+# The boot test alone (part of check too, for amd64), and for amd64 the
+# TPM unlock (tpm.t) beside it.
 check-boot: all
 	@B=$(CURDIR)/$(B) INITKIT_ARCH=$(BOOT_ARCH) \
 	    INITKIT_RELEASE=$(if $(filter command line,$(origin RELEASE)),$(RELEASE)) \
 	    tests/run tests/boot.t $(if $(filter amd64,$(BOOT_ARCH)),tests/tpm.t)
 
+# The matrix, and the root unlocked through the TPM (tpm.t) with it: it
+# runs beside the matrix's longest script and adds no time.
 check-boot-matrix: all
 	@B=$(CURDIR)/$(B) \
 	    INITKIT_RELEASE=$(if $(filter command line,$(origin RELEASE)),$(RELEASE)) \
-	    tests/run tests/matrix/*.t
+	    tests/run tests/matrix/*.t tests/tpm.t
 
 # ARCH from the command line only: kernel builders export ARCH=x86_64.
 BOOT_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),amd64)
