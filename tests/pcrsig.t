@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/kernel.sh"
 . "$top/tests/token.sh"
+. "$top/tests/swtpm.sh"
 cd "$T" || exit 1
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
@@ -106,18 +107,8 @@ t_ok "-K with -k: the same .pcrsig, under the Authenticode signature" \
 
 # systemd 252 on this machine: systemd-measure sign asks a TPM for the
 # policy digest, a software TPM on a free local port here.
-swtpm_start() {
-	_p=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	mkdir -p tpm
-	swtpm socket --tpm2 --tpmstate dir=tpm --flags startup-clear,not-need-init \
-	    --server type=tcp,port=$_p,bindaddr=127.0.0.1 \
-	    --ctrl type=tcp,port=$((_p + 1)),bindaddr=127.0.0.1 >swtpm.log 2>&1 &
-	echo $! >swtpm.pid
-	TCTI=swtpm:host=127.0.0.1,port=$_p
-	sleep 1
-	kill -0 $(cat swtpm.pid) 2>/dev/null
-}
-if [ -x $MEASURE ] && need swtpm && swtpm_start; then
+mkdir -p tpm
+if [ -x $MEASURE ] && need swtpm && tpm_start tpm host; then
 	sign252() {
 		$MEASURE sign --tpm2-device=$TCTI --linux=vmlinuz --osrel=osrel \
 		    --cmdline=cmdline --initrd=initrd --pcrpkey=pcr.pub \
@@ -130,7 +121,7 @@ if [ -x $MEASURE ] && need swtpm && swtpm_start; then
 	    --phase=enter-initrd --phase=sysinit:foo >want-b.pcrsig
 	t_ok "252: and with four banks and two phases of our own" \
 	    sh -c '[ -s want-b.pcrsig ] || { cat measure.err >&2; exit 1; }; cmp want-b.pcrsig b.pcrsig'
-	kill $(cat swtpm.pid)
+	tpm_stop tpm
 else
 	t_skip "252: systemd-measure sign" "systemd-measure or swtpm not installed, or swtpm did not start"
 fi

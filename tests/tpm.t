@@ -34,6 +34,7 @@ if ! need swtpm cryptsetup systemd-cryptenroll; then
 	t_done
 fi
 . "$top/tests/boot.sh"
+. "$top/tests/swtpm.sh"
 
 PASS=initkit-tpm-passphrase
 U=3a9d1f0e-5b6c-4d7e-8f90-a1b2c3d4e5f6
@@ -50,29 +51,7 @@ t_ok "the root file system encrypted offline (cryptsetup reencrypt --encrypt, LU
 	--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file pass luks.img >luks.out 2>&1 ||
 	{ cat luks.out >&2; exit 1; }"
 
-# tpm_start NAME host|qemu: swtpm on the state in NAME/, for
-# systemd-cryptenroll here (TCP, TCTI) or for qemu (NAME.sock, qemu's
-# tpm-tis): the same TPM. tpm_stop NAME.
 mkdir -p tpm
-tpm_start() {
-	rm -f $1.sock
-	if [ "$2" = host ]; then
-		_p=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-		swtpm socket --tpm2 --tpmstate dir=$1 --flags startup-clear,not-need-init \
-		    --server type=tcp,port=$_p,bindaddr=127.0.0.1 \
-		    --ctrl type=tcp,port=$((_p + 1)),bindaddr=127.0.0.1 >>$1.log 2>&1 &
-		TCTI=swtpm:host=127.0.0.1,port=$_p
-	else
-		swtpm socket --tpm2 --tpmstate dir=$1 --terminate \
-		    --ctrl type=unixio,path=$1.sock >>$1.log 2>&1 &
-	fi
-	echo $! >$1.pid
-	sleep 1
-	kill -0 $(cat $1.pid) 2>/dev/null
-}
-tpm_stop() { kill $(cat $1.pid) 2>/dev/null; wait $(cat $1.pid) 2>/dev/null; }
-# qemu's arguments for the TPM of tpm_start NAME qemu.
-tpm_qemu() { echo "-chardev socket,id=chrtpm,path=$1.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0"; }
 tpm_start tpm host
 t_ok "systemd-cryptenroll: a TPM2 key slot against the PCR key, PCR 11 signed, no literal PCRs" \
     sh -c "systemd-cryptenroll --unlock-key-file=pass --tpm2-device=$TCTI --tpm2-pcrs= \
