@@ -24,7 +24,6 @@
 struct archive;
 NORETURN void errx_archive(struct archive *, const char *obj);
 NORETURN void errx_ssl(const char *obj);
-NORETURN void errx_crypt(int r, const char *obj);
 NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
