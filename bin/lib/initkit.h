@@ -36,6 +36,9 @@ NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
 void progress_line(const char *fmt, va_list);
 void progress_clear(void);
 
+/* ncpus.c: usable CPUs (affinity mask), at least 1. */
+int ncpus(void);
+
 /* xalloc.c: allocation that exits on failure. */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
@@ -193,8 +196,6 @@ struct sink {
 int comp_parse(const char *);
 /* The default and valid level range of a compressor. */
 void comp_levels(enum comp, int *def, int *min, int *max);
-/* Usable CPUs (affinity mask), at least 1. */
-int ncpus(void);
 /*
  * Start a stream; size is the exact uncompressed length when known
  * (recorded in the zstd frame header), or -1.
