@@ -32,17 +32,22 @@ hex_decode(const char *s, uint8_t *out, size_t max)
 }
 
 char *
-hex_encode(const uint8_t *p, size_t n)
+hex_format(char *out, const uint8_t *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
-	char *s = xmalloc(2 * n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
 	}
-	s[2 * n] = '\0';
-	return s;
+	out[2 * n] = '\0';
+	return out;
+}
+
+char *
+hex_encode(const uint8_t *p, size_t n)
+{
+	return hex_format(xmalloc(2 * n + 1), p, n);
 }
 
 int

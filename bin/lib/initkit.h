@@ -292,8 +292,10 @@ void input_done(int fd, const char *path, uint64_t size);
 /* hex.c: hex and UUIDs. */
 /* Bytes of an even-length hex string of at most max bytes; -1 if not. */
 int hex_decode(const char *, uint8_t *out, size_t max);
-/* Lowercase hex, a new string. */
-char *hex_encode(const uint8_t *, size_t);
+/* n bytes as lowercase hex into out (2n + 1 bytes); returns out. */
+char *hex_format(char *out, const uint8_t *, size_t n);
+/* The same, a new string. */
+char *hex_encode(const uint8_t *, size_t n);
 /* A UUID, 8-4-4-4-12 or 32 digits, in RFC 4122 byte order; -1 if not. */
 int uuid_parse(const char *, uint8_t out[16]);
 
