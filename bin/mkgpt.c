@@ -24,9 +24,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "initkit.h"
 
 #define ALIGN		4096	/* partitions and the disk, as repart */
@@ -123,20 +120,6 @@ to_gpt(const uint8_t in[16], uint8_t out[16])
 
 	for (int i = 0; i < 16; i++)
 		out[i] = in[order[i]];
-}
-
-/* systemd-repart: HMAC-SHA256(seed, msg), first 16 bytes, version 4. */
-static void
-derive(const uint8_t seed[16], const void *msg, size_t len, uint8_t out[16])
-{
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-
-	if (HMAC(EVP_sha256(), seed, 16, msg, len, md, &mdlen) == NULL)
-		errx_ssl("hmac");
-	memcpy(out, md, 16);
-	out[6] = (out[6] & 0x0f) | 0x40;
-	out[8] = (out[8] & 0x3f) | 0x80;
 }
 
 /* The rootHash of a verity signature partition's JSON payload. */
@@ -510,10 +493,10 @@ part_parse(struct part *p, const char *arg, const char *arch,
 	for (size_t t = 0; t < sizeof(types) / sizeof(*types); t++)
 		if (strcmp(spec, types[t].name) == 0) {
 			p->kind = (int)t;
-			uuid_parse(strcmp(arch, "arm64") ? types[t].x86 :
+			uuid_read(strcmp(arch, "arm64") ? types[t].x86 :
 			    types[t].arm, p->type);
 		}
-	if (p->kind < 0 && uuid_parse(spec, p->type) != 0)
+	if (p->kind < 0 && uuid_read(spec, p->type) != 0)
 		errx(1, "%s: %s: neither a partition designator nor a UUID",
 		    arg, spec);
 	if (colon == NULL)
@@ -606,7 +589,7 @@ uuids_derive(struct part *parts, size_t np, const uint8_t seed[16],
 
 			memcpy(msg + 16, &le, 8);
 		}
-		derive(seed, msg, nth > 0 ? 24 : 16, p->uuid);
+		uuid_derive(seed, msg, nth > 0 ? 24 : 16, p->uuid);
 	}
 }
 
@@ -815,7 +798,7 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(arch, "x86-64") != 0 && strcmp(arch, "arm64") != 0)
 		errx_usage("-a %s: x86-64 or arm64", arch);
-	if (seedarg != NULL && uuid_parse(seedarg, seed) != 0)
+	if (seedarg != NULL && uuid_read(seedarg, seed) != 0)
 		errx_usage("-S %s: not a UUID", seedarg);
 	if (argc == 0)
 		argv = lines = parts_from_stdin(&text, &argc);
@@ -829,7 +812,7 @@ main(int argc, char *argv[])
 	for (int i = 0; i < argc; i++)
 		part_parse(&parts[i], argv[i], arch, roothex);
 	rootlen = root_hash_get(rootarg, roothex, root);
-	derive(seed, "disk-uuid", 9, disk_uuid);
+	uuid_derive(seed, "disk-uuid", 9, disk_uuid);
 	uuids_derive(parts, (size_t)argc, seed, root, rootlen);
 	entries_lbas = (NENTRIES * ENTRY_SIZE + ss - 1) / ss;
 	total = layout(parts, (size_t)argc, ss, entries_lbas);

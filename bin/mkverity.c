@@ -36,7 +36,7 @@ usage(int status)
 static void
 parse_uuid(const char *s, uint8_t out[16], const char *what)
 {
-	if (uuid_parse(s, out) != 0)
+	if (uuid_read(s, out) != 0)
 		errx_usage("%s %s: not a UUID", what, s);
 }
 

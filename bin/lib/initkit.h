@@ -289,15 +289,26 @@ void mkdir_parents(const char *base, const char *rel);
 int open_input(const char *path, uint64_t size);
 void input_done(int fd, const char *path, uint64_t size);
 
-/* hex.c: hex and UUIDs. */
+/* hex.c: hex strings. */
 /* Bytes of an even-length hex string of at most max bytes; -1 if not. */
 int hex_decode(const char *, uint8_t *out, size_t max);
 /* n bytes as lowercase hex into out (2n + 1 bytes); returns out. */
 char *hex_format(char *out, const uint8_t *, size_t n);
 /* The same, a new string. */
 char *hex_encode(const uint8_t *, size_t n);
-/* A UUID, 8-4-4-4-12 or 32 digits, in RFC 4122 byte order; -1 if not. */
-int uuid_parse(const char *, uint8_t out[16]);
+
+/*
+ * uuid.c: UUIDs in RFC 4122 byte order (libuuid's uuid_t; GPT's mixed
+ * endian form is gpt.c's business).
+ */
+/* 8-4-4-4-12 or the 32 digits alone; -1 if not a UUID. */
+int uuid_read(const char *, uint8_t out[16]);
+/* systemd-repart's derivation from its --seed: HMAC-SHA256(seed, msg). */
+void seed_hmac(const uint8_t seed[16], const void *msg, size_t len,
+    uint8_t out[32]);
+/* Its first 16 bytes, marked as a version 4 UUID: repart's identities. */
+void uuid_derive(const uint8_t seed[16], const void *msg, size_t len,
+    uint8_t out[16]);
 
 /*
  * json.c: a JSON writer. Strings must be valid UTF-8 (else exit 1 naming

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "initkit.h"
 
@@ -69,20 +68,10 @@ verity_layout(struct verity *v)
 void
 verity_seed(struct verity *v, const uint8_t seed[16])
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
 	/* As systemd-repart derives them from its --seed. */
-	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-salt", 11,
-	    v->salt, &len) == NULL)
-		errx_ssl("verity salt");
-	v->salt_size = (uint16_t)len;
-	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-uuid", 11,
-	    md, &len) == NULL)
-		errx_ssl("verity uuid");
-	memcpy(v->uuid, md, 16);
-	v->uuid[6] = (v->uuid[6] & 0x0f) | 0x40;	/* RFC 4122 version 4 */
-	v->uuid[8] = (v->uuid[8] & 0x3f) | 0x80;	/* and variant */
+	seed_hmac(seed, "verity-salt", 11, v->salt);
+	v->salt_size = 32;
+	uuid_derive(seed, "verity-uuid", 11, v->uuid);
 }
 
 /* A digest context with the salt absorbed, to be copied per block. */
