@@ -141,12 +141,6 @@ sig_root_hash(const char *file, char out[129])
 	return 0;
 }
 
-static uint64_t
-round_up(uint64_t v, uint64_t a)
-{
-	return (v + a - 1) / a * a;
-}
-
 static void
 pwrite_all(int fd, const char *name, const void *buf, size_t len, off_t off)
 {

@@ -107,6 +107,8 @@ int64_t epoch_get(const char *opt);
  * the kernel's initramfs unpacker made root's: 0..2^32-2.
  */
 int owner_valid(int64_t uid, int64_t gid);
+/* v rounded up to a multiple of a (layout: sectors, alignments). */
+uint64_t round_up(uint64_t v, uint64_t a);
 
 /*
  * spec.c: the tree spec, mtree(5) as libarchive reads it, and directory
