@@ -434,6 +434,32 @@ void verity_superblock(const struct verity *, uint8_t out[512]);
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
 
 /*
+ * gpt.c: the GUID Partition Table (UEFI 2.10 5.2.3 protective MBR, 5.3
+ * header and partition entries): written with 128 entries for mkgpt, and
+ * read back strictly for mkgpt -V.
+ */
+#define GPT_ENTRIES	128	/* UEFI: at least 16 KiB of entries */
+struct gpt_part {
+	uint8_t type[16];	/* RFC 4122 byte order */
+	uint8_t uuid[16];
+	uint64_t first, last;	/* LBAs, inclusive */
+	uint64_t attributes;
+	char label[37];		/* printable ASCII */
+};
+/* The sectors one entry array takes. */
+uint64_t gpt_array_sectors(uint32_t sector_size);
+/*
+ * The protective MBR, both headers and both entry arrays of a disk of
+ * sectors sectors (exit 1 naming path if a write fails); the partitions
+ * lie where their LBAs say, with their entries in the order given.
+ */
+void gpt_write(int fd, const char *path, uint32_t sector_size,
+    uint64_t sectors, const uint8_t disk[16], const struct gpt_part *,
+    size_t n);
+/* mkgpt -V: exit 1 naming path and the first thing wrong with its GPT. */
+void gpt_check(const char *path);
+
+/*
  * pe.c: a PE/COFF image in memory (mkuki). pe_parse checks every offset
  * against the file and exits 1 naming what is wrong; the struct owns buf.
  */
