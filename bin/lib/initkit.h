@@ -432,6 +432,19 @@ void verity_superblock(const struct verity *, uint8_t out[512]);
 /* 0, -1 if not a verity superblock, -2 if one this code does not take,
  * -3 if it covers no data blocks. */
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
+/* The blocks of bs bytes of data in fd: a whole, non-zero number of them
+ * (exit 1 naming name if not). */
+uint64_t verity_data_blocks(int fd, const char *name, uint32_t bs);
+/* Where a hash area of blocks of bs bytes that mkverity appended to a file
+ * of size bytes begins, or -1 if it ends in none. */
+off_t verity_appended(int fd, const char *name, uint32_t bs, off_t size);
+/*
+ * mkverity -V: the superblock at hoff of hname, its tree from the root
+ * down and the data of dname against it; exit 1 naming the first thing
+ * that does not match.
+ */
+void verity_check(const char *dname, const char *hname, off_t hoff,
+    const uint8_t root[32]);
 
 /*
  * gpt.c: the GUID Partition Table (UEFI 2.10 5.2.3 protective MBR, 5.3
