@@ -25,7 +25,7 @@ SANITIZE =
 V =
 
 # Libraries, found with pkg-config
-PKGS = libarchive libcrypto libzstd zlib liblzma uuid libcryptsetup libsquashfs1 libkmod
+PKGS = libarchive libcrypto libzstd zlib liblzma uuid libsquashfs1 libkmod
 
 # Image defaults for mk/ rule chains
 COMPRESS = zstd

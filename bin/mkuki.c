@@ -380,16 +380,6 @@ stub_version(const struct pe *stub, int *addon)
 	return v;
 }
 
-/* A 32-byte value as lowercase hex. */
-static void
-hex_encode_to(const uint8_t v[32], char hex[65])
-{
-	char *h = hex_encode(v, 32);
-
-	memcpy(hex, h, 65);
-	free(h);
-}
-
 /*
  * The sections systemd-stub measures into PCR 11, in the order it does
  * (its UnifiedSection enumeration, src/fundamental/uki.h), with the
@@ -494,12 +484,12 @@ print_pcr(const struct pe *pe, int version, const char *const *phases,
 	char hex[65];
 
 	measure_sections(pe, NULL, version, EVP_sha256(), base, 1);
-	hex_encode_to(base, hex);
+	hex_format(hex, base, 32);
 	printf("pcr11\t%s\n", hex);
 	for (size_t n = 0; n < nphase; n++) {
 		memcpy(pcr, base, sizeof(pcr));
 		measure_phases(EVP_sha256(), pcr, phases[n]);
-		hex_encode_to(pcr, hex);
+		hex_format(hex, pcr, 32);
 		printf("pcr11\t%s\t%s\n", hex, phases[n]);
 	}
 }

@@ -5,8 +5,9 @@
  * output is the verity partition, its root hash what pkcs7sign signs.
  *
  * Implements: dm-verity format 1 (Documentation/admin-guide/device-mapper/
- * verity.rst) with the superblock of cryptsetup's veritysetup(8), SHA-256;
- * salt and UUID derivation of systemd-repart(8) (its --seed).
+ * verity.rst) with the superblock of cryptsetup's veritysetup(8), SHA-256,
+ * in bin/lib/verity.c; salt and UUID derivation of systemd-repart(8) (its
+ * --seed, bin/lib/uuid.c).
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -36,165 +37,8 @@ usage(int status)
 static void
 parse_uuid(const char *s, uint8_t out[16], const char *what)
 {
-	if (uuid_parse(s, out) != 0)
+	if (uuid_read(s, out) != 0)
 		errx_usage("%s %s: not a UUID", what, s);
-}
-
-static void
-read_at(int fd, const char *name, void *buf, size_t len, off_t off)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done,
-		    off + (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err(1, "%s", name);
-		if (r == 0)
-			errx(1, "%s: too short for its hash tree", name);
-		done += r;
-	}
-}
-
-/* The data's block count: a whole, non-zero number of blocks. */
-static uint64_t
-data_blocks(int fd, const char *name, uint32_t bs)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		err(1, "%s", name);
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		errx(1, "%s: not a regular file", name);
-	if (st.st_size == 0)
-		errx(1, "%s: empty", name);
-	if (st.st_size % bs != 0)
-		errx(1, "%s: %jd bytes, not a multiple of the %u-byte block "
-		    "size (a partial last block would not be protected)", name,
-		    (intmax_t)st.st_size, bs);
-	return (uint64_t)st.st_size / bs;
-}
-
-/*
- * Where a hash area this tool appended before begins in a file of size
- * bytes, or -1: the one data size n whose data, superblock and tree end
- * exactly at the file's end, with a superblock there that describes
- * exactly n blocks of bs bytes. (Data, superblock and tree grow with n,
- * so a binary search finds n.)
- */
-static off_t
-old_tree(int fd, const char *name, uint32_t bs, off_t size)
-{
-	struct verity v = { .block_size = bs }, sb;
-	uint64_t lo = 1, hi = (uint64_t)size / bs, n;
-	uint8_t buf[512];
-	off_t end;
-
-	while (lo <= hi) {
-		n = lo + (hi - lo) / 2;
-		v.data_blocks = n;
-		verity_layout(&v);
-		end = (off_t)(n * bs + v.sb_size + v.tree_size);
-		if (end == size)
-			break;
-		if (end < size)
-			lo = n + 1;
-		else
-			hi = n - 1;
-	}
-	if (lo > hi)
-		return -1;
-	read_at(fd, name, buf, sizeof(buf), (off_t)(n * bs));
-	if (verity_parse_superblock(&sb, buf) != 0 || sb.block_size != bs ||
-	    sb.data_blocks != n)
-		return -1;
-	return (off_t)(n * bs);
-}
-
-/*
- * Check the stored tree top-down, as the kernel would: the root against
- * the top block, every block against its digest one level up. Then the
- * data against level 0, naming the first bad block.
- */
-static int
-verify(const char *dname, const char *hname, const char *roothex, off_t hoff)
-{
-	struct verity v;
-	uint8_t sb[512], root[32], want[32], *stored, *fresh;
-	size_t bs, per;
-	int dfd, hfd, r;
-
-	if (strlen(roothex) != 64 || hex_decode(roothex, want, 32) != 32)
-		errx_usage("%s: not a SHA-256 root hash", roothex);
-	if ((dfd = open(dname, O_RDONLY | O_CLOEXEC)) < 0)
-		err(1, "%s", dname);
-	if ((hfd = open(hname, O_RDONLY | O_CLOEXEC)) < 0)
-		err(1, "%s", hname);
-	read_at(hfd, hname, sb, sizeof(sb), hoff);
-	if ((r = verity_parse_superblock(&v, sb)) == -1)
-		errx(1, "%s: no verity superblock at offset %jd", hname,
-		    (intmax_t)hoff);
-	if (r == -3)
-		errx(1, "%s: verity superblock covers no data blocks", hname);
-	if (r < 0)
-		errx(1, "%s: verity superblock of a kind this tool does not "
-		    "check (format 1, sha256, equal block sizes)", hname);
-	if (data_blocks(dfd, dname, v.block_size) < v.data_blocks)
-		errx(1, "%s: shorter than the %" PRIu64 " blocks of its hash "
-		    "tree", dname, v.data_blocks);
-	verity_layout(&v);
-	bs = v.block_size;
-	per = bs / 32;
-	stored = xmalloc(v.sb_size + v.tree_size);
-	fresh = xmalloc(v.sb_size + v.tree_size);
-	read_at(hfd, hname, stored, v.sb_size + v.tree_size, hoff);
-	for (size_t i = 512; i < v.sb_size; i++)
-		if (stored[i] != 0)
-			errx(1, "%s: superblock padding is not zero", hname);
-	verity_superblock(&v, fresh);
-	if (memcmp(fresh, stored, 512) != 0)
-		errx(1, "%s: superblock has non-zero reserved bytes", hname);
-
-	/* The stored tree, from the root down. */
-	if (v.levels > 0) {
-		uint8_t d[32];
-		int l = v.levels - 1;
-
-		verity_digest(&v, stored + v.level_offset[l], d);
-		if (memcmp(d, want, 32) != 0)
-			errx(1, "%s: root hash does not match the top of the "
-			    "hash tree (wrong root hash, or hash block 0 of "
-			    "level %d is corrupt)", hname, l);
-		for (; l > 0; l--)
-			for (uint64_t i = 0; i < v.level_blocks[l - 1]; i++) {
-				verity_digest(&v, stored +
-				    v.level_offset[l - 1] + i * bs, d);
-				if (memcmp(d, stored + v.level_offset[l] +
-				    (i / per) * bs + (i % per) * 32, 32) != 0)
-					errx(1, "%s: hash block %" PRIu64 " of "
-					    "level %d is corrupt", hname, i,
-					    l - 1);
-			}
-	}
-	/* The data against level 0 (or the root, for a single block). */
-	verity_hash(&v, dfd, dname, fresh, root);
-	for (uint64_t i = 0; v.levels > 0 && i < v.data_blocks; i++) {
-		uint64_t at = v.level_offset[0] + (i / per) * bs +
-		    (i % per) * 32;
-
-		if (memcmp(fresh + at, stored + at, 32) != 0)
-			errx(1, "%s: block %" PRIu64 " (bytes %" PRIu64 "..%"
-			    PRIu64 ") does not match its hash", dname, i,
-			    i * bs, (i + 1) * bs - 1);
-	}
-	if (memcmp(root, want, 32) != 0)
-		errx(1, "%s: block 0 does not match the root hash", dname);
-	free(stored);
-	free(fresh);
-	close(dfd);
-	close(hfd);
-	return 0;
 }
 
 /* Salt and UUID: from the seed (all zero unless -S), then -s, -u. */
@@ -235,9 +79,9 @@ data_and_offset(struct verity *v, int dfd, const char *data,
 {
 	uint64_t size;
 
-	v->data_blocks = data_blocks(dfd, data, v->block_size);
+	v->data_blocks = verity_data_blocks(dfd, data, v->block_size);
 	if (out == NULL && hoff_arg == NULL) {
-		off_t at = old_tree(dfd, data, v->block_size,
+		off_t at = verity_appended(dfd, data, v->block_size,
 		    (off_t)(v->data_blocks * v->block_size));
 
 		if (at >= 0 && !force)
@@ -306,7 +150,7 @@ main(int argc, char *argv[])
 	const char *out = NULL, *salt = NULL, *seed = NULL, *uuid = NULL;
 	const char *hoff_arg = NULL;
 	uint8_t root[32], *tree;
-	char *p;
+	char hex[65];
 	int ch, force = 0, check = 0, dfd;
 	off_t hoff;
 
@@ -354,8 +198,10 @@ main(int argc, char *argv[])
 	if (check) {
 		if (argc != 3 || out || salt || seed || uuid || force)
 			usage(2);
-		if (verify(argv[0], argv[1], argv[2], hoff) == 0 &&
-		    fclose(stdout) != 0)
+		if (strlen(argv[2]) != 64 || hex_decode(argv[2], root, 32) != 32)
+			errx_usage("%s: not a SHA-256 root hash", argv[2]);
+		verity_check(argv[0], argv[1], hoff, root);
+		if (fclose(stdout) != 0)
 			err(1, "stdout");
 		return 0;
 	}
@@ -380,9 +226,7 @@ main(int argc, char *argv[])
 		    v.tree_size, hoff, (off_t)(v.data_blocks * v.block_size));
 	free(tree);
 	close(dfd);
-	p = hex_encode(root, 32);
-	puts(p);
-	free(p);
+	puts(hex_format(hex, root, 32));
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

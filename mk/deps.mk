@@ -5,7 +5,7 @@
 # is none). Idempotent and quick when everything is there already.
 
 DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
-	libzstd-dev zlib1g-dev liblzma-dev uuid-dev libcryptsetup-dev \
+	libzstd-dev zlib1g-dev liblzma-dev uuid-dev \
 	libsquashfs-dev libkmod-dev
 DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \

@@ -6,8 +6,8 @@
 #   deb     .deb reader and tar unpacker; sentinels beside the root
 #   tsv     pkgroot's and manifest's packages.tsv readers, strict split
 #   pe      mkuki's PE paths: kernel release, stub version, -I
-#   gpt     mkgpt -V
-#   verity  the verity superblock and mkverity -V
+#   gpt     mkgpt -V (bin/lib/gpt.c)
+#   verity  the verity superblock and mkverity -V (bin/lib/verity.c)
 #   json    the JSON writer; its output parsed back to the calls made
 #   ucode   mkucode's Intel and AMD microcode readers
 #
@@ -40,8 +40,6 @@ FB := build/fuzz
 FUZZ_EXTRA_tsv := tests/fuzz/tsv-manifest.c
 FUZZ_TOOL_tsv := bin/pkgroot.c bin/manifest.c
 FUZZ_TOOL_pe := bin/mkuki.c
-FUZZ_TOOL_gpt := bin/mkgpt.c
-FUZZ_TOOL_verity := bin/mkverity.c
 FUZZ_HDRS := tests/fuzz/fuzz.h tests/fuzz/tree.h
 fuzz_src = tests/fuzz/$(1).c tests/fuzz/common.c $(FUZZ_EXTRA_$(1))
 

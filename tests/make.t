@@ -153,6 +153,8 @@ if need readelf; then
 	t_eq "... and those that do, do" "mkcpio mksqfs modroot pkgroot manifest" \
 	    sh -c "for t in mkcpio mksqfs modroot pkgroot manifest; do
 		readelf -d $B/bin/\$t | grep -q 'NEEDED.*libarchive' && printf '%s ' \$t; done | sed 's/ \$//'"
+	t_eq "mkverity links no compressor (ncpus is not sink.c's)" "" \
+	    sh -c "readelf -d $B/bin/mkverity | grep -E 'NEEDED.*(libzstd|liblzma|libz\.)' || :"
 else
 	t_skip "libarchive linked by spec readers only" "binutils not installed"
 fi

@@ -8,18 +8,6 @@
 
 #include "initkit.h"
 
-static void
-to_hex(const unsigned char *md, unsigned int len, char *hex)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (unsigned int i = 0; i < len; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[2 * len] = '\0';
-}
-
 void
 sha256_hex(const void *data, size_t len, char hex[65])
 {
@@ -28,7 +16,7 @@ sha256_hex(const void *data, size_t len, char hex[65])
 
 	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
 		errx_ssl("sha256");
-	to_hex(md, mdlen, hex);
+	hex_format(hex, md, mdlen);
 }
 
 void
@@ -56,5 +44,5 @@ sha256_file(const char *path, char hex[65])
 		errx_ssl(path);
 	EVP_MD_CTX_free(ctx);
 	close(fd);
-	to_hex(md, mdlen, hex);
+	hex_format(hex, md, mdlen);
 }

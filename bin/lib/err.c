@@ -5,18 +5,8 @@
  */
 #include <err.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "initkit.h"
-
-/* libcryptsetup returns negative errno values. */
-void
-errx_crypt(int r, const char *obj)
-{
-	errx(1, "%s: %s", obj, strerror(r < 0 ? -r : r));
-}
 
 void
 errx_usage(const char *fmt, ...)

@@ -1,4 +1,4 @@
-/* hex.c: hex strings and UUIDs (RFC 4122 text form) to bytes and back. */
+/* hex.c: hex strings to bytes and back. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,36 +32,20 @@ hex_decode(const char *s, uint8_t *out, size_t max)
 }
 
 char *
-hex_encode(const uint8_t *p, size_t n)
+hex_format(char *out, const uint8_t *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
-	char *s = xmalloc(2 * n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
 	}
-	s[2 * n] = '\0';
-	return s;
+	out[2 * n] = '\0';
+	return out;
 }
 
-int
-uuid_parse(const char *s, uint8_t out[16])
+char *
+hex_encode(const uint8_t *p, size_t n)
 {
-	char hex[33];
-	size_t n = 0, len = strlen(s);
-
-	/* 8-4-4-4-12, or the 32 digits alone. */
-	if (len != 36 && len != 32)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23)) {
-			if (s[i] != '-')
-				return -1;
-			continue;
-		}
-		hex[n++] = s[i];
-	}
-	hex[n] = '\0';
-	return hex_decode(hex, out, 16) == 16 ? 0 : -1;
+	return hex_format(xmalloc(2 * n + 1), p, n);
 }

@@ -24,7 +24,6 @@
 struct archive;
 NORETURN void errx_archive(struct archive *, const char *obj);
 NORETURN void errx_ssl(const char *obj);
-NORETURN void errx_crypt(int r, const char *obj);
 NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
@@ -36,6 +35,9 @@ NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
  */
 void progress_line(const char *fmt, va_list);
 void progress_clear(void);
+
+/* ncpus.c: usable CPUs (affinity mask), at least 1. */
+int ncpus(void);
 
 /* xalloc.c: allocation that exits on failure. */
 void *xmalloc(size_t);
@@ -105,6 +107,8 @@ int64_t epoch_get(const char *opt);
  * the kernel's initramfs unpacker made root's: 0..2^32-2.
  */
 int owner_valid(int64_t uid, int64_t gid);
+/* v rounded up to a multiple of a (layout: sectors, alignments). */
+uint64_t round_up(uint64_t v, uint64_t a);
 
 /*
  * spec.c: the tree spec, mtree(5) as libarchive reads it, and directory
@@ -194,8 +198,6 @@ struct sink {
 int comp_parse(const char *);
 /* The default and valid level range of a compressor. */
 void comp_levels(enum comp, int *def, int *min, int *max);
-/* Usable CPUs (affinity mask), at least 1. */
-int ncpus(void);
 /*
  * Start a stream; size is the exact uncompressed length when known
  * (recorded in the zstd frame header), or -1.
@@ -289,13 +291,26 @@ void mkdir_parents(const char *base, const char *rel);
 int open_input(const char *path, uint64_t size);
 void input_done(int fd, const char *path, uint64_t size);
 
-/* hex.c: hex and UUIDs. */
+/* hex.c: hex strings. */
 /* Bytes of an even-length hex string of at most max bytes; -1 if not. */
 int hex_decode(const char *, uint8_t *out, size_t max);
-/* Lowercase hex, a new string. */
-char *hex_encode(const uint8_t *, size_t);
-/* A UUID, 8-4-4-4-12 or 32 digits, in RFC 4122 byte order; -1 if not. */
-int uuid_parse(const char *, uint8_t out[16]);
+/* n bytes as lowercase hex into out (2n + 1 bytes); returns out. */
+char *hex_format(char *out, const uint8_t *, size_t n);
+/* The same, a new string. */
+char *hex_encode(const uint8_t *, size_t n);
+
+/*
+ * uuid.c: UUIDs in RFC 4122 byte order (libuuid's uuid_t; GPT's mixed
+ * endian form is gpt.c's business).
+ */
+/* 8-4-4-4-12 or the 32 digits alone; -1 if not a UUID. */
+int uuid_read(const char *, uint8_t out[16]);
+/* systemd-repart's derivation from its --seed: HMAC-SHA256(seed, msg). */
+void seed_hmac(const uint8_t seed[16], const void *msg, size_t len,
+    uint8_t out[32]);
+/* Its first 16 bytes, marked as a version 4 UUID: repart's identities. */
+void uuid_derive(const uint8_t seed[16], const void *msg, size_t len,
+    uint8_t out[16]);
 
 /*
  * json.c: a JSON writer. Strings must be valid UTF-8 (else exit 1 naming
@@ -417,6 +432,45 @@ void verity_superblock(const struct verity *, uint8_t out[512]);
 /* 0, -1 if not a verity superblock, -2 if one this code does not take,
  * -3 if it covers no data blocks. */
 int verity_parse_superblock(struct verity *, const uint8_t in[512]);
+/* The blocks of bs bytes of data in fd: a whole, non-zero number of them
+ * (exit 1 naming name if not). */
+uint64_t verity_data_blocks(int fd, const char *name, uint32_t bs);
+/* Where a hash area of blocks of bs bytes that mkverity appended to a file
+ * of size bytes begins, or -1 if it ends in none. */
+off_t verity_appended(int fd, const char *name, uint32_t bs, off_t size);
+/*
+ * mkverity -V: the superblock at hoff of hname, its tree from the root
+ * down and the data of dname against it; exit 1 naming the first thing
+ * that does not match.
+ */
+void verity_check(const char *dname, const char *hname, off_t hoff,
+    const uint8_t root[32]);
+
+/*
+ * gpt.c: the GUID Partition Table (UEFI 2.10 5.2.3 protective MBR, 5.3
+ * header and partition entries): written with 128 entries for mkgpt, and
+ * read back strictly for mkgpt -V.
+ */
+#define GPT_ENTRIES	128	/* UEFI: at least 16 KiB of entries */
+struct gpt_part {
+	uint8_t type[16];	/* RFC 4122 byte order */
+	uint8_t uuid[16];
+	uint64_t first, last;	/* LBAs, inclusive */
+	uint64_t attributes;
+	char label[37];		/* printable ASCII */
+};
+/* The sectors one entry array takes. */
+uint64_t gpt_array_sectors(uint32_t sector_size);
+/*
+ * The protective MBR, both headers and both entry arrays of a disk of
+ * sectors sectors (exit 1 naming path if a write fails); the partitions
+ * lie where their LBAs say, with their entries in the order given.
+ */
+void gpt_write(int fd, const char *path, uint32_t sector_size,
+    uint64_t sectors, const uint8_t disk[16], const struct gpt_part *,
+    size_t n);
+/* mkgpt -V: exit 1 naming path and the first thing wrong with its GPT. */
+void gpt_check(const char *path);
 
 /*
  * pe.c: a PE/COFF image in memory (mkuki). pe_parse checks every offset

@@ -2,7 +2,7 @@
  * num.c: strict number parsing and SOURCE_DATE_EPOCH
  * (https://reproducible-builds.org/specs/source-date-epoch/: a decimal
  * count of seconds since the Unix epoch; anything else is an error), and
- * the range of owners.
+ * the range of owners; rounding up for layouts.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -86,4 +86,10 @@ int
 owner_valid(int64_t uid, int64_t gid)
 {
 	return uid >= 0 && uid < UINT32_MAX && gid >= 0 && gid < UINT32_MAX;
+}
+
+uint64_t
+round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
 }

@@ -74,12 +74,6 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)(v >> 16));
 }
 
-static uint64_t
-round_up(uint64_t v, uint32_t a)
-{
-	return (v + a - 1) / a * a;
-}
-
 /* Optional header field offsets that differ between PE32 and PE32+. */
 static size_t
 opt_dirs(const struct pe *pe)

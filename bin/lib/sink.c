@@ -11,8 +11,6 @@
  * - xz: check CRC32 (the kernel accepts only CRC32 or none), LZMA2 filter.
  */
 
-#include <sched.h>
-
 #include <err.h>
 #include <lzma.h>
 #include <stdlib.h>
@@ -55,19 +53,6 @@ comp_levels(enum comp c, int *def, int *min, int *max)
 	default:
 		*def = *min = *max = 0;
 	}
-}
-
-int
-ncpus(void)
-{
-	cpu_set_t set;
-	int n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
-	    (n = CPU_COUNT(&set)) > 0)
-		return n;
-	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? n : 1;
 }
 
 static void

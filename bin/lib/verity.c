@@ -8,19 +8,21 @@
  * hashed the same way into the next, until a level is one block: its
  * digest is the root hash. On disk: the superblock (512 bytes, padded to
  * a hash block) at the hash offset, then the levels, top level first.
+ * verity_check reads it all back, as mkverity -V.
  */
 #include <sys/stat.h>
 
 #include <endian.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "initkit.h"
 
@@ -69,20 +71,10 @@ verity_layout(struct verity *v)
 void
 verity_seed(struct verity *v, const uint8_t seed[16])
 {
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
 	/* As systemd-repart derives them from its --seed. */
-	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-salt", 11,
-	    v->salt, &len) == NULL)
-		errx_ssl("verity salt");
-	v->salt_size = (uint16_t)len;
-	if (HMAC(EVP_sha256(), seed, 16, (const uint8_t *)"verity-uuid", 11,
-	    md, &len) == NULL)
-		errx_ssl("verity uuid");
-	memcpy(v->uuid, md, 16);
-	v->uuid[6] = (v->uuid[6] & 0x0f) | 0x40;	/* RFC 4122 version 4 */
-	v->uuid[8] = (v->uuid[8] & 0x3f) | 0x80;	/* and variant */
+	seed_hmac(seed, "verity-salt", 11, v->salt);
+	v->salt_size = 32;
+	uuid_derive(seed, "verity-uuid", 11, v->uuid);
 }
 
 /* A digest context with the salt absorbed, to be copied per block. */
@@ -263,4 +255,186 @@ verity_parse_superblock(struct verity *v, const uint8_t in[512])
 	memcpy(v->salt, sb.salt, v->salt_size);
 	memcpy(v->uuid, sb.uuid, 16);
 	return 0;
+}
+
+static void
+read_at(int fd, const char *name, void *buf, size_t len, off_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err(1, "%s", name);
+		if (r == 0)
+			errx(1, "%s: too short for its hash tree", name);
+		done += r;
+	}
+}
+
+uint64_t
+verity_data_blocks(int fd, const char *name, uint32_t bs)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		err(1, "%s", name);
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		errx(1, "%s: not a regular file", name);
+	if (st.st_size == 0)
+		errx(1, "%s: empty", name);
+	if (st.st_size % bs != 0)
+		errx(1, "%s: %jd bytes, not a multiple of the %u-byte block "
+		    "size (a partial last block would not be protected)", name,
+		    (intmax_t)st.st_size, bs);
+	return (uint64_t)st.st_size / bs;
+}
+
+/*
+ * The one data size n whose data, superblock and tree end exactly at the
+ * file's end, with a superblock there that describes exactly n blocks of
+ * bs bytes. (Data, superblock and tree grow with n, so a binary search
+ * finds n.)
+ */
+off_t
+verity_appended(int fd, const char *name, uint32_t bs, off_t size)
+{
+	struct verity v = { .block_size = bs }, sb;
+	uint64_t lo = 1, hi = (uint64_t)size / bs, n;
+	uint8_t buf[SB_SIZE];
+	off_t end;
+
+	while (lo <= hi) {
+		n = lo + (hi - lo) / 2;
+		v.data_blocks = n;
+		verity_layout(&v);
+		end = (off_t)(n * bs + v.sb_size + v.tree_size);
+		if (end == size)
+			break;
+		if (end < size)
+			lo = n + 1;
+		else
+			hi = n - 1;
+	}
+	if (lo > hi)
+		return -1;
+	read_at(fd, name, buf, sizeof(buf), (off_t)(n * bs));
+	if (verity_parse_superblock(&sb, buf) != 0 || sb.block_size != bs ||
+	    sb.data_blocks != n)
+		return -1;
+	return (off_t)(n * bs);
+}
+
+/* The superblock at hoff, of a kind this code checks. */
+static void
+sb_read(struct verity *v, int hfd, const char *hname, off_t hoff)
+{
+	uint8_t sb[SB_SIZE];
+	int r;
+
+	read_at(hfd, hname, sb, sizeof(sb), hoff);
+	if ((r = verity_parse_superblock(v, sb)) == -1)
+		errx(1, "%s: no verity superblock at offset %jd", hname,
+		    (intmax_t)hoff);
+	if (r == -3)
+		errx(1, "%s: verity superblock covers no data blocks", hname);
+	if (r < 0)
+		errx(1, "%s: verity superblock of a kind this tool does not "
+		    "check (format 1, sha256, equal block sizes)", hname);
+}
+
+/* The hash area as stored: the superblock as verity_superblock would
+ * write it (reserved bytes and padding zero), then the tree. */
+static uint8_t *
+area_read(const struct verity *v, int hfd, const char *hname, off_t hoff)
+{
+	uint8_t *stored = xmalloc(v->sb_size + v->tree_size), sb[SB_SIZE];
+
+	read_at(hfd, hname, stored, v->sb_size + v->tree_size, hoff);
+	for (size_t i = SB_SIZE; i < v->sb_size; i++)
+		if (stored[i] != 0)
+			errx(1, "%s: superblock padding is not zero", hname);
+	verity_superblock(v, sb);
+	if (memcmp(sb, stored, SB_SIZE) != 0)
+		errx(1, "%s: superblock has non-zero reserved bytes", hname);
+	return stored;
+}
+
+/* The stored tree top-down, as the kernel would: the root against the
+ * top block, every block against its digest one level up. */
+static void
+tree_check(const struct verity *v, const uint8_t *stored, const char *hname,
+    const uint8_t want[32])
+{
+	size_t bs = v->block_size, per = bs / DIGEST;
+	uint8_t d[DIGEST];
+	int l = v->levels - 1;
+
+	if (v->levels == 0)
+		return;
+	verity_digest(v, stored + v->level_offset[l], d);
+	if (memcmp(d, want, DIGEST) != 0)
+		errx(1, "%s: root hash does not match the top of the hash tree "
+		    "(wrong root hash, or hash block 0 of level %d is corrupt)",
+		    hname, l);
+	for (; l > 0; l--)
+		for (uint64_t i = 0; i < v->level_blocks[l - 1]; i++) {
+			verity_digest(v, stored + v->level_offset[l - 1] +
+			    i * bs, d);
+			if (memcmp(d, stored + v->level_offset[l] +
+			    (i / per) * bs + (i % per) * DIGEST, DIGEST) != 0)
+				errx(1, "%s: hash block %" PRIu64 " of level "
+				    "%d is corrupt", hname, i, l - 1);
+		}
+}
+
+/* The data against level 0 (or the root, for a single block), naming the
+ * first bad block. */
+static void
+data_check(const struct verity *v, int dfd, const char *dname,
+    const uint8_t *stored, const uint8_t want[32])
+{
+	size_t bs = v->block_size, per = bs / DIGEST;
+	uint8_t *fresh = xmalloc(v->sb_size + v->tree_size), root[DIGEST];
+
+	verity_hash(v, dfd, dname, fresh, root);
+	for (uint64_t i = 0; v->levels > 0 && i < v->data_blocks; i++) {
+		uint64_t at = v->level_offset[0] + (i / per) * bs +
+		    (i % per) * DIGEST;
+
+		if (memcmp(fresh + at, stored + at, DIGEST) != 0)
+			errx(1, "%s: block %" PRIu64 " (bytes %" PRIu64 "..%"
+			    PRIu64 ") does not match its hash", dname, i,
+			    i * bs, (i + 1) * bs - 1);
+	}
+	if (memcmp(root, want, DIGEST) != 0)
+		errx(1, "%s: block 0 does not match the root hash", dname);
+	free(fresh);
+}
+
+void
+verity_check(const char *dname, const char *hname, off_t hoff,
+    const uint8_t root[32])
+{
+	struct verity v;
+	uint8_t *stored;
+	int dfd, hfd;
+
+	if ((dfd = open(dname, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", dname);
+	if ((hfd = open(hname, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", hname);
+	sb_read(&v, hfd, hname, hoff);
+	if (verity_data_blocks(dfd, dname, v.block_size) < v.data_blocks)
+		errx(1, "%s: shorter than the %" PRIu64 " blocks of its hash "
+		    "tree", dname, v.data_blocks);
+	verity_layout(&v);
+	stored = area_read(&v, hfd, hname, hoff);
+	tree_check(&v, stored, hname, root);
+	data_check(&v, dfd, dname, stored, root);
+	free(stored);
+	close(dfd);
+	close(hfd);
 }

@@ -1,16 +1,16 @@
 /*
- * gpt.c: fuzz the GPT reader of mkgpt -V (bin/mkgpt.c's verify and
- * read_side, compiled in with main renamed): the input is a disk image.
- * A disk -V accepts is read again here, independently: its backup entry
- * array must be the primary's byte for byte, and its protective MBR as
- * UEFI 2.10 5.2.3 defines it (Tables 5-3, 5-4: one record of type 0xEE,
- * not bootable, at LBA 1 and CHS 0x000200, covering the disk but LBA 0 or
- * 0xFFFFFFFF sectors; the other three zero; 0xAA55).
+ * gpt.c: fuzz the GPT reader of mkgpt -V (gpt_check, bin/lib/gpt.c): the
+ * input is a disk image. A disk gpt_check accepts is read again here,
+ * independently: its backup entry array must be the primary's byte for
+ * byte, and its protective MBR as UEFI 2.10 5.2.3 defines it (Tables 5-3,
+ * 5-4: one record of type 0xEE, not bootable, at LBA 1 and CHS 0x000200,
+ * covering the disk but LBA 0 or 0xFFFFFFFF sectors; the other three
+ * zero; 0xAA55).
  */
-#define main mkgpt_main
-#include "../../bin/mkgpt.c"
-#undef main
+#include <stdint.h>
+#include <string.h>
 
+#include "initkit.h"
 #include "fuzz.h"
 
 static char *path;
@@ -72,7 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (path == NULL)
 		path = fuzz_path("disk.raw");
 	fuzz_write(path, data, size);
-	FUZZ_RUN(ok, verify(path));
+	FUZZ_RUN(ok, gpt_check(path));
 	if (ok)
 		check(data, size);
 	return 0;

@@ -41,12 +41,6 @@ ssl_empty(void *arg)
 }
 
 static void
-crypt_fail(void *arg)
-{
-	errx_crypt(-ENOENT, arg);
-}
-
-static void
 usage_fail(void *arg)
 {
 	errx_usage("-z %s: unknown compressor", (char *)arg);
@@ -97,8 +91,6 @@ main(void)
 	    "key.pem", "OpenSSL queue: the earliest error, the cause");
 	exits(1, "err: key.pem: failed", ssl_empty, "key.pem",
 	    "OpenSSL with an empty queue still says something");
-	exits(1, "err: /dev/vda: No such file or directory", crypt_fail,
-	    "/dev/vda", "libcryptsetup negative errno");
 	exits(2, "err: -z lz4: unknown compressor", usage_fail, "lz4",
 	    "usage error exits 2");
 

@@ -1,4 +1,5 @@
-/* Unit tests for bin/lib/num.c: strict numbers, sizes, SOURCE_DATE_EPOCH. */
+/* Unit tests for bin/lib/num.c: strict numbers, sizes, SOURCE_DATE_EPOCH,
+ * round_up. */
 #include <stdint.h>
 
 #include "initkit.h"
@@ -59,5 +60,9 @@ main(void)
 	ok(epoch_get(NULL) == 4294967295LL, "SOURCE_DATE_EPOCH 2^32 - 1 read");
 	exits(2, "SOURCE_DATE_EPOCH: 4294967296: out of range 0..4294967295",
 	    p_epoch, "4294967296", "SOURCE_DATE_EPOCH 2^32 refused");
+
+	ok(round_up(0, 4096) == 0 && round_up(1, 4096) == 4096 &&
+	    round_up(4096, 4096) == 4096 && round_up(4097, 512) == 4608,
+	    "round_up");
 	return unit_done();
 }
