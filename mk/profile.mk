@@ -380,14 +380,17 @@ $(OUT)/modules.flags: FORCE
 # network drivers), what it lacks of them is left out (modroot -k).
 MODULES_KEEP_GOING = $(if $(filter $(ARCH),$(KERNEL)),,-k)
 
+# The firmware the modules declare and the packages lack (most of it: a
+# driver names every firmware its devices might load) is left out
+# unsaid, modroot -q.
+
 $(OUT)/modules.mtree: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/modroot \
 	$(PROFILE_MK) $(OUT)/modules.flags
-	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f \
+	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f -q \
 	    -t $(KERNEL_EPOCH) -r $(KVER) $(MODULES_KEEP_GOING) \
 	    $(foreach m,$(MODULES),-m '$(m)') \
-	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp 2>$@.err && \
-	  mv $@.tmp $@; rc=$$?; grep -v 'firmware .* not found' $@.err >&2; \
-	  rm -f $@.err; exit $$rc
+	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp && \
+	  mv $@.tmp $@
 
 $(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(OUT)/kernel.epoch \
 	$(PBIN)/mkcpio
