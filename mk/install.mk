@@ -54,5 +54,4 @@ uninstall:
 	    $(DESTDIR)$(KERNELINSTALLDIR)/50-initkit.install
 	rm -rf $(DESTDIR)$(INITKIT_SHARE)
 
-.PHONY: install install-tools install-chains install-profiles install-plugin \
-	uninstall
+.PHONY: install install-tools install-chains install-profiles install-plugin uninstall

@@ -198,15 +198,11 @@ profile:
 profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
-# A confext for a base whose systemd predates them: nothing there reads
-# it, and 252's stub hands every *.raw to systemd-sysext as a system
-# extension. Refused.
+# A confext for a base whose systemd predates them is refused
+# (libexec/extension base).
 $(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
-	$(if $(filter confext,$(KIND)),@v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(BASE_TSV)); \
-	  if [ -n "$$v" ] && dpkg --compare-versions "$$v" lt 254; then \
-	    echo "$(BASE_TSV): systemd $$v has no configuration extensions (254 and later):" \
-	      "$(PROFILE) needs RELEASE=trixie or later" >&2; exit 1; fi)
+	$(if $(filter confext,$(KIND)),@$(LIBEXEC)/extension base $(KIND) $(PROFILE) $(BASE_TSV))
 	+@$(SUBMAKE) PROFILE= $(KIND) SYSEXT_CLASS=$(KIND) SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
@@ -346,19 +342,14 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 # The kernel, the stub, firmware and microcode: packages too, never the
 # host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
-	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags
+	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags $(LIBEXEC)/kernel-release
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
 	    -p $(OUT)/kernel.tsv -o $(OUT)/kernel linux-image-$(KERNEL) \
 	    systemd-boot-efi firmware-linux-free $(UCODE_PACKAGES) \
 	    >$(OUT)/kernel.mtree.tmp && \
-	  set -- $(OUT)/kernel/boot/vmlinuz-*; [ -f "$$1" ] || \
-	    set -- $(OUT)/kernel/usr/lib/modules/*/vmlinuz; \
-	  [ -f "$$1" ] && [ $$# -eq 1 ] || { echo "$(OUT)/kernel: not one" \
-	    "/boot/vmlinuz-* or /usr/lib/modules/*/vmlinuz" >&2; exit 1; }; \
-	  k=$${1##*/vmlinuz-}; [ "$$k" != "$$1" ] || { k=$${1%/vmlinuz}; k=$${k##*/}; }; \
-	  echo $$k >$(OUT)/kver.tmp && \
+	  $(LIBEXEC)/kernel-release $(OUT)/kernel >$(OUT)/kver.tmp && \
 	  mv $(OUT)/kernel.mtree.tmp $(OUT)/kernel.mtree && mv $(OUT)/kver.tmp $(OUT)/kver
 
 # The second stage, once the kernel release is known. The kernel image is
@@ -432,13 +423,7 @@ endif
 CRED_KEY ?= auto-initrd
 creds:
 	$(if $(CREDS),,$(error CREDS= must name a directory of credentials, one file each))
-	@mkdir -p $(OUT)/creds
-	$(call msg,CREDS,$(OUT)/creds) set -e; umask 077; for f in $(CREDS)/*; do \
-	  [ -f "$$f" ] || { echo "$$f: not a file" >&2; exit 1; }; n=$${f##*/}; \
-	  systemd-creds encrypt --with-key=$(CRED_KEY) --name="$$n" "$$f" \
-	      $(OUT)/creds/"$$n".cred.tmp 2>$(OUT)/creds/.err || \
-	    { echo "$$f: $$(tail -n 1 $(OUT)/creds/.err)" >&2; rm -f $(OUT)/creds/.err $(OUT)/creds/"$$n".cred.tmp; exit 1; }; \
-	  mv $(OUT)/creds/"$$n".cred.tmp $(OUT)/creds/"$$n".cred; done; rm -f $(OUT)/creds/.err
+	$(call msg,CREDS,$(OUT)/creds) $(LIBEXEC)/creds $(CRED_KEY) $(CREDS) $(OUT)/creds
 
 clean-profile:
 	rm -rf $(OUT)
