@@ -114,7 +114,7 @@ t_ok "make help names the profiles there are" grep -q 'testinit' help.out
 # A library pkg-config does not find: make stops naming it, before any
 # compiler error; make help and make deps work without it.
 t_err "a library pkg-config does not find: one line naming it" 2 \
-    'pkg-config finds no initkit-nosuch-lib (PKGS of config\.mk): make deps installs them\.  Stop\.$' \
+    'pkg-config finds no initkit-nosuch-lib \(PKGS of config\.mk\): make deps installs them\.  Stop\.$' \
     ./mk PKGS='libarchive initkit-nosuch-lib'
 t_ok "make help without it" ./mk PKGS='libarchive initkit-nosuch-lib' help
 
