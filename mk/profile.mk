@@ -306,7 +306,8 @@ TOOLS_ROOT := $(if $(filter $(HOST_ARCH),$(ARCH)),$(OUT)/root,$(OUT)/tools)
 # The image's systemd for this machine, when the image is of another
 # architecture and has systemd's tools (else no tools/): the version the
 # image's packages.tsv lists, without /usr/share.
-$(OUT)/tools.stamp: $(OUT)/packages.tsv $(OUT)/pkgroot.flags $(PBIN)/pkgroot
+$(OUT)/tools.stamp: $(OUT)/packages.tsv $(OUT)/pkgroot.flags $(PBIN)/pkgroot \
+	$(LIBEXEC)/image-tools
 	$(call msg,PKGROOT,$(OUT)/tools) $(LIBEXEC)/image-tools $(OUT) \
 	    $(call PKGROOT_FOR,$(HOST_ARCH)) && touch $@
 
@@ -316,7 +317,7 @@ $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	$(LIBEXEC)/image-config
 	$(call msg,CONFIG,$(OUT)/config) $(LIBEXEC)/image-config \
 	    $(if $(filter initrd,$(KIND)),-I $(SIGN_CERT)) \
-	    -a $(TOOLS_ARCH) -r $(TOOLS_ROOT) $(OUT) && touch $@
+	    $(if $(TOOLS_ARCH),-a $(TOOLS_ARCH) -r $(TOOLS_ROOT)) $(OUT) && touch $@
 
 $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(OUT)/epoch \
 	$(PBIN)/mkcpio $(ADDITION_FILES)

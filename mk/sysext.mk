@@ -11,15 +11,10 @@
 #   make confext ...   the same, SYSEXT_CLASS=confext
 #
 # A system extension (systemd-sysext) keeps only /usr and /opt of the
-# spec (all systemd-sysext merges; an image with /usr/lib/os-release it
-# refuses, so that goes too), and the release file is added as
-# usr/lib/extension-release.d/extension-release.NAME and, for systemd 252
-# (bookworm), which names an image by stripping only ".raw", as
-# extension-release.NAME.sysext too. A configuration extension
-# (systemd-confext, systemd 254 and later) keeps only /etc (less
-# etc/os-release), its release file is
-# etc/extension-release.d/extension-release.NAME, and its keys
-# CONFEXT_SCOPE and CONFEXT_LEVEL (os-release(5), systemd-sysext(8)).
+# spec, a configuration extension (systemd-confext, systemd 254 and
+# later) only /etc, and each carries its release file where its systemd
+# looks (libexec/extension says which), with the keys SYSEXT_ or
+# CONFEXT_SCOPE and _LEVEL (os-release(5), systemd-sysext(8)).
 # SYSEXT_DIRS are directories of files added over the spec (a profile's
 # NAME/), holding nothing but usr/ and opt/ (etc/ for a confext):
 # anything else would be left out of the merge unseen, so it is an
