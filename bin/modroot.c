@@ -63,13 +63,23 @@ struct set {
 	size_t n;
 };
 
-static int verbose;
+/* The command line. */
+struct args {
+	const char *kver, *outdir, *fwroot, *kroot, *tflag;
+	struct rule *rules;
+	size_t nrules;
+	const char **names;
+	size_t nnames;
+	int flags, keep_going;
+};
+
+static int verbose, quiet;
 
 /* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
 static NORETURN void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: modroot [-fkv] -r kver [-m glob] [-M modname] "
+	fprintf(status ? stderr : stdout, "usage: modroot [-fkqv] -r kver [-m glob] [-M modname] "
 	    "[-x glob] [-F firmware-root]\n"
 	    "               [-t epoch] -o outdir kernel-root\n");
 	exit(status);
@@ -638,7 +648,7 @@ modules_write(const char *dir, const char *src, const char *kver,
 }
 
 /* The firmware the modules ask for, from fwroot, into dir; a file not
- * there is said, not fatal. */
+ * there is said (not with -q), not fatal. */
 static void
 firmware_write(const char *dir, const char *fwroot, const struct fw *fw,
     char **fwmod)
@@ -647,8 +657,9 @@ firmware_write(const char *dir, const char *fwroot, const struct fw *fw,
 		char *rel = NULL, *real, *to;
 
 		if ((real = firmware_find(fwroot, fw->v[i], &rel)) == NULL) {
-			warnx("%s: firmware %s not found in %s", fwmod[i],
-			    fw->v[i], fwroot);
+			if (!quiet)
+				warnx("%s: firmware %s not found in %s",
+				    fwmod[i], fw->v[i], fwroot);
 			continue;
 		}
 		to = xasprintf("%s/%s", dir, rel);
@@ -686,57 +697,48 @@ spec_make(struct tree *t, const char *tmp, const char *outdir,
 	tree_finish(t, epoch);
 }
 
-int
-main(int argc, char *argv[])
+/* The options and the operand into a; a usage error exits 2. */
+static void
+args_parse(int argc, char *argv[], struct args *a)
 {
-	const char *kver = NULL, *outdir = NULL, *fwroot = NULL, *kroot;
-	const char *tflag = NULL;
-	struct rule *rules = NULL;
-	const char **names = NULL;
-	size_t nrules = 0, nnames = 0;
-	int ch, flags = 0, keep_going = 0;
-	char *src, *work, *idx, **fwmod = NULL, *config[4];
-	struct kmod_ctx *ctx;
-	struct set s = { 0 };
-	struct fw fw = { 0 };
-	struct tree t = { 0 };
-	struct stat st;
-	struct out o;
-	int64_t epoch, newest;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hF:M:fkm:o:r:t:vx:",
+	while ((ch = getopt_long(argc, argv, "hF:M:fkm:o:qr:t:vx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'F':
-			fwroot = optarg;
+			a->fwroot = optarg;
 			break;
 		case 'M':
-			names = xreallocarray(names, nnames + 1,
-			    sizeof(*names));
-			names[nnames++] = optarg;
+			a->names = xreallocarray(a->names, a->nnames + 1,
+			    sizeof(*a->names));
+			a->names[a->nnames++] = optarg;
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'k':
-			keep_going = 1;
+			a->keep_going = 1;
 			break;
 		case 'm':
 		case 'x':
-			rules = xreallocarray(rules, nrules + 1,
-			    sizeof(*rules));
-			rules[nrules].include = ch == 'm';
-			rules[nrules].matched = 0;
-			rules[nrules++].glob = optarg;
+			a->rules = xreallocarray(a->rules, a->nrules + 1,
+			    sizeof(*a->rules));
+			a->rules[a->nrules].include = ch == 'm';
+			a->rules[a->nrules].matched = 0;
+			a->rules[a->nrules++].glob = optarg;
 			break;
 		case 'o':
-			outdir = optarg;
+			a->outdir = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'r':
-			kver = optarg;
+			a->kver = optarg;
 			break;
 		case 't':
-			tflag = optarg;
+			a->tflag = optarg;
 			break;
 		case 'v':
 			verbose = 1;
@@ -751,41 +753,58 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (kver == NULL || outdir == NULL || argc == 0) {
-		warnx("%s is required", kver == NULL ? "-r kver" :
-		    outdir == NULL ? "-o outdir" : "a kernel-root operand");
+	if (a->kver == NULL || a->outdir == NULL || argc == 0) {
+		warnx("%s is required", a->kver == NULL ? "-r kver" :
+		    a->outdir == NULL ? "-o outdir" : "a kernel-root operand");
 		usage(2);
 	}
 	if (argc != 1)
 		usage(2);
-	kroot = argv[0];
-	if (*kver == '\0' || strchr(kver, '/') != NULL ||
-	    strcmp(kver, ".") == 0 || strcmp(kver, "..") == 0)
-		errx_usage("-r %s: not a kernel release", kver);
-	epoch = epoch_get(tflag);
+	a->kroot = argv[0];
+	if (*a->kver == '\0' || strchr(a->kver, '/') != NULL ||
+	    strcmp(a->kver, ".") == 0 || strcmp(a->kver, "..") == 0)
+		errx_usage("-r %s: not a kernel release", a->kver);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	char *src, *work, *idx, **fwmod = NULL, *config[4];
+	struct kmod_ctx *ctx;
+	struct set s = { 0 };
+	struct fw fw = { 0 };
+	struct tree t = { 0 };
+	struct stat st;
+	struct out o;
+	int64_t epoch, newest;
+
+	args_parse(argc, argv, &a);
+	epoch = epoch_get(a.tflag);
 	/* Files 0644 and directories 0755 (ours and depmod's), as the spec
 	 * takes them from disk: never the caller's umask. */
 	umask(022);
-	src = modules_dir(kroot, kver);
-	if (fwroot != NULL && (stat(fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
-		errx(1, "%s: not a directory", fwroot);
+	src = modules_dir(a.kroot, a.kver);
+	if (a.fwroot != NULL &&
+	    (stat(a.fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
+		errx(1, "%s: not a directory", a.fwroot);
 	work = scratch_dir(NULL, "modroot");
-	idx = index_build(work, kver, src);
-	ctx = kmod_open(kroot, idx, src, config);
-	modules_select(ctx, idx, src, kver, rules, nrules, names, nnames,
-	    keep_going, &s, &fw, &fwmod);
+	idx = index_build(work, a.kver, src);
+	ctx = kmod_open(a.kroot, idx, src, config);
+	modules_select(ctx, idx, src, a.kver, a.rules, a.nrules, a.names,
+	    a.nnames, a.keep_going, &s, &fw, &fwmod);
 
 	/* The output: modules, shipped files, firmware, new indexes. */
-	out_dir_open(&o, outdir, flags);
-	newest = modules_write(o.tmp, src, kver, &s);
-	firmware_write(o.tmp, fwroot, &fw, fwmod);
+	out_dir_open(&o, a.outdir, a.flags);
+	newest = modules_write(o.tmp, src, a.kver, &s);
+	firmware_write(o.tmp, a.fwroot, &fw, fwmod);
 	{
 		char *parent = xasprintf("%s/" MODDIR, o.tmp);
 
-		depmod(work, parent, kver, outdir);
+		depmod(work, parent, a.kver, a.outdir);
 		free(parent);
 	}
-	spec_make(&t, o.tmp, outdir, newest, epoch);
+	spec_make(&t, o.tmp, a.outdir, newest, epoch);
 	out_dir_commit(&o);
 	tree_write_spec(&t, stdout);
 
@@ -802,8 +821,8 @@ main(int argc, char *argv[])
 	free(fw.v);
 	free(fwmod);
 	free(s.v);
-	free(rules);
-	free(names);
+	free(a.rules);
+	free(a.names);
 	for (int i = 0; i < 3; i++)
 		free(config[i]);
 	free(idx);

@@ -8,6 +8,8 @@
 
 TOOLBIN ?= $(CURDIR)/$(B)/bin
 INITKIT_DATA ?= $(CURDIR)
+# The chains' scripts (libexec/), beside the rule chains when installed.
+LIBEXEC ?= $(INITKIT_DATA)/libexec
 SUBMAKE = $(MAKE) --no-print-directory -f $(INITKIT_MAKEFILE)
 
 ifeq ($(V),1)

@@ -21,22 +21,21 @@ DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linu
 	$(if $(shell command -v npm 2>/dev/null),,npm)
 NPMDIR = build/npm
 
+# What of them dpkg has not installed (asked by make deps only).
+DEPS_MISSING = $(filter-out $(shell dpkg-query -W -f='$${db:Status-Status} $${Package}\n' \
+	$(DEPS_BUILD) $(DEPS_TEST) 2>/dev/null | sed -n 's/^installed //p'),$(DEPS_BUILD) $(DEPS_TEST))
+SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	$(SUDO) apt-get install -y -qq --no-install-recommends
+NPM_CI = rm -rf $(NPMDIR) && mkdir -p $(NPMDIR) && \
+	cp tests/npm/package.json tests/npm/package-lock.json $(NPMDIR)/ && \
+	(cd $(NPMDIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+
+# npm's packages are made anew, removed when npm ci fails.
 deps:
-	@missing=$$(for p in $(DEPS_BUILD) $(DEPS_TEST); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-		grep -q '^install ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "deps: all installed"; else \
-	echo "deps: installing" $$missing; \
-	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	$$sudo apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-		--no-install-recommends $$missing; fi
-	@if [ -d $(NPMDIR)/node_modules ] && \
-	    cmp -s tests/npm/package-lock.json $(NPMDIR)/package-lock.json; then \
-	  echo "deps: npm packages installed"; else \
-	  echo "deps: npm ci into $(NPMDIR)"; rm -rf $(NPMDIR) && mkdir -p $(NPMDIR) && \
-	  cp tests/npm/package.json tests/npm/package-lock.json $(NPMDIR)/ && \
-	  (cd $(NPMDIR) && npm ci --ignore-scripts --no-audit --no-fund \
-	      --loglevel=error) || { rm -rf $(NPMDIR); exit 1; }; fi
+	@$(if $(DEPS_MISSING),echo "deps: installing $(DEPS_MISSING)" && $(APT_INSTALL) $(DEPS_MISSING),echo "deps: all installed")
+	@if [ -d $(NPMDIR)/node_modules ] && cmp -s tests/npm/package-lock.json $(NPMDIR)/package-lock.json; \
+	then echo "deps: npm packages installed"; \
+	else echo "deps: npm ci into $(NPMDIR)"; $(NPM_CI) || { rm -rf $(NPMDIR); exit 1; }; fi
 
 .PHONY: deps

@@ -20,6 +20,10 @@ Targets:
   fuzz                 every fuzz target for FUZZ_TIME seconds (mk/fuzz.mk)
   fuzz-build           only build the fuzz targets
   install              the tools, man pages, rule chains and profiles, kernel-install plugin
+  install-tools        its parts: the tools and man pages,
+  install-chains       the rule chains and their scripts, config.mk,
+  install-profiles     the profiles,
+  install-plugin       the kernel-install plugin
   uninstall            remove what install put there
   help                 this
 

@@ -198,15 +198,11 @@ profile:
 profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \
 	$(OUT)/sbom.spdx.json
 
-# A confext for a base whose systemd predates them: nothing there reads
-# it, and 252's stub hands every *.raw to systemd-sysext as a system
-# extension. Refused.
+# A confext for a base whose systemd predates them is refused
+# (libexec/extension base).
 $(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
-	$(if $(filter confext,$(KIND)),@v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(BASE_TSV)); \
-	  if [ -n "$$v" ] && dpkg --compare-versions "$$v" lt 254; then \
-	    echo "$(BASE_TSV): systemd $$v has no configuration extensions (254 and later):" \
-	      "$(PROFILE) needs RELEASE=trixie or later" >&2; exit 1; fi)
+	$(if $(filter confext,$(KIND)),@$(LIBEXEC)/extension base $(KIND) $(PROFILE) $(BASE_TSV))
 	+@$(SUBMAKE) PROFILE= $(KIND) SYSEXT_CLASS=$(KIND) SYSEXT_NAME=$(PROFILE) \
 	    SYSEXT_SPEC=$(OUT)/root.mtree SYSEXT_OUT=$(OUT) SYSEXT_DIRS='$(ADDITIONS)' \
 	    SYSEXT_KEY=$(SIGN_KEY) SYSEXT_CERT=$(SIGN_CERT) \
@@ -293,88 +289,35 @@ $(OUT)/epoch $(OUT)/kernel.epoch:
 	@$(if $(SOURCE_DATE_EPOCH),echo $(SOURCE_DATE_EPOCH),$(call newest,$<)) >$@.new; \
 	  if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
-# What the maintainer scripts would have done, made in the root by the
-# tools systemd ships for that (they only write files), then moved out
-# into config/ so that root/ stays what pkgroot made. An initrd gets the
-# signing certificate in /etc/verity.d, where systemd (since 250) looks
-# for it to check an extension's verity signature in userspace when the
-# kernel's keyrings do not know the key, as Debian's do not (that 252 then
-# merges the extension is not proven by the boot test yet). /var/run and
-# /var/lock are links into /run, as base-files' postinst makes them (a
-# directory there taints systemd: "var-run-bad"): image.mtree is
-# root.mtree without base-files' two directories. What an
-# interrupted run left in the root's etc/ (newer than root.mtree) goes
-# first, or a rerun would find those files older than its start and leave
-# them out. Modes are set here, not left to the umask. ld.so.cache is not
-# made (ldconfig -r needs chroot, so root): Debian's ld.so searches the
-# multiarch directories.
-#
-# The tools are the image's own systemd's (sysusers.d and presets are read
-# as that release's systemd reads them: 257's "u!" is not 252's), run
-# here through the image's dynamic loader and libraries when the image is
-# of this machine's architecture and has them. An image of another
-# architecture gets the same systemd (the image's version, of this
-# machine's architecture) from the same archive: pkgroot installs it
-# into $(OUT)/tools/, and its systemd-sysusers and systemctl run through
-# that root's loader, with --root on the image. An image without them (a
-# profile of no systemd) gets the host's.
+# What the maintainer scripts would have done: config/ and image.mtree
+# (libexec/image-config says what they hold), made by the tools systemd
+# ships for that (they only write files) on a scratch copy of the root.
+# The tools are the image's own systemd's, run through the image's
+# dynamic loader and libraries when the image is of this machine's
+# architecture and has them. An image of another architecture gets the
+# same systemd (the image's version, of this machine's architecture) from
+# the same archive: pkgroot installs it into $(OUT)/tools/, whose loader
+# runs it, with --root on the image. An image without them (a profile of
+# no systemd) gets the host's.
 HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
-LDSO_amd64 := usr/lib64/ld-linux-x86-64.so.2
-LDSO_arm64 := usr/lib/ld-linux-aarch64.so.1
-TRIPLET_amd64 := x86_64-linux-gnu
-TRIPLET_arm64 := aarch64-linux-gnu
-# ROOT_RUN,DIR,ARCH: run a program of root DIR through its own loader
-# and libraries (systemd's private ones too).
-ROOT_RUN = $(1)/$(LDSO_$(2)) \
-	--library-path $(1)/usr/lib/$(TRIPLET_$(2)):$(1)/usr/lib/$(TRIPLET_$(2))/systemd
 TOOLS_ARCH := $(if $(filter $(HOST_ARCH),$(ARCH)),$(ARCH),$(HOST_ARCH))
-TOOLS_ROOT := $(if $(filter $(HOST_ARCH),$(ARCH)),$$r,$(OUT)/tools)
-TOOLS_RUN = $(if $(LDSO_$(TOOLS_ARCH)),$(call ROOT_RUN,$(TOOLS_ROOT),$(TOOLS_ARCH)))
+TOOLS_ROOT := $(if $(filter $(HOST_ARCH),$(ARCH)),$(OUT)/root,$(OUT)/tools)
 
 # The image's systemd for this machine, when the image is of another
 # architecture and has systemd's tools (else no tools/): the version the
 # image's packages.tsv lists, without /usr/share.
-$(OUT)/tools.stamp: $(OUT)/packages.tsv $(OUT)/pkgroot.flags $(PBIN)/pkgroot
-	$(call msg,PKGROOT,$(OUT)/tools) set -e; rm -rf $(OUT)/tools $(OUT)/tools.tmp; \
-	  v=$$(awk -F '\t' '$$1 == "systemd" { print $$2 }' $(OUT)/packages.tsv); \
-	  if [ -n "$$v" ] && [ -x $(OUT)/root/usr/bin/systemd-sysusers ] && \
-	      [ -x $(OUT)/root/usr/bin/systemctl ]; then \
-	    $(call PKGROOT_FOR,$(HOST_ARCH)) -x '/usr/share/*' -p $(OUT)/tools.tsv -o $(OUT)/tools.tmp \
-	      systemd=$$v >/dev/null; mv $(OUT)/tools.tmp $(OUT)/tools; fi; touch $@
+$(OUT)/tools.stamp: $(OUT)/packages.tsv $(OUT)/pkgroot.flags $(PBIN)/pkgroot \
+	$(LIBEXEC)/image-tools
+	$(call msg,PKGROOT,$(OUT)/tools) $(LIBEXEC)/image-tools $(OUT) \
+	    $(call PKGROOT_FOR,$(HOST_ARCH)) && touch $@
 
 $(OUT)/config.stamp: $(OUT)/root.mtree $(OUT)/epoch \
 	$(if $(filter initrd,$(KIND)),$(SIGN_CERT)) \
-	$(if $(filter $(HOST_ARCH),$(ARCH)),,$(OUT)/tools.stamp)
-	$(call msg,CONFIG,$(OUT)/config) set -e; r=$(OUT)/root; c=$(OUT)/config; \
-	  rm -rf $$c $$c.tmp; mkdir -p $$c.tmp/etc; \
-	  { [ ! -d $$r/etc ] || (cd $$r && find etc -newer ../root.mtree \
-	      \( -type f -o -type l \) -print); } | \
-	  while read -r f; do rm -f "$$r/$$f"; done; touch $(OUT)/config.start; \
-	  $(if $(filter initrd,$(KIND)),{ grep -E \
-	      '^(NAME|ID|ID_LIKE|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' \
-	      $$r/usr/lib/os-release; \
-	    echo 'VARIANT="initkit initrd"'; echo VARIANT_ID=initkit; } \
-	    >$$c.tmp/etc/initrd-release; \
-	  ln -s usr/lib/systemd/systemd $$c.tmp/init; \
-	  mkdir -p $$c.tmp/etc/verity.d; \
-	  cp $(SIGN_CERT) $$c.tmp/etc/verity.d/initkit.crt;, \
-	  : >$$c.tmp/etc/machine-id;) mkdir -p $$r/etc $$c.tmp/var; \
-	  ln -s ../run $$c.tmp/var/run; ln -s ../run/lock $$c.tmp/var/lock; \
-	  grep -Ev '^\./var/(run|lock) ' $(OUT)/root.mtree >$(OUT)/image.mtree; \
-	  sysusers=systemd-sysusers systemctl=systemctl; t=$(TOOLS_ROOT); \
-	  if [ -n "$(TOOLS_RUN)" ] && [ -x $$t/$(LDSO_$(TOOLS_ARCH)) ] && \
-	      [ -x $$t/usr/bin/systemd-sysusers ] && [ -x $$t/usr/bin/systemctl ]; then \
-	    sysusers="$(TOOLS_RUN) $$t/usr/bin/systemd-sysusers"; \
-	    systemctl="$(TOOLS_RUN) $$t/usr/bin/systemctl"; fi; \
-	  SOURCE_DATE_EPOCH=$(EPOCH) SYSTEMD_LOG_LEVEL=warning \
-	    $$sysusers --root=$$r >/dev/null; \
-	  SYSTEMD_LOG_LEVEL=warning $$systemctl --root=$$r preset-all >/dev/null 2>&1; \
-	  (cd $$r && find etc -newer ../config.start \( -type f -o -type l \) -print) | \
-	  while read -r f; do mkdir -p $$c.tmp/$${f%/*}; mv $$r/$$f $$c.tmp/$$f; done; \
-	  find $$c.tmp -type d -exec chmod 0755 {} +; \
-	  find $$c.tmp -type f -exec chmod 0644 {} +; \
-	  chmod 0000 $$c.tmp/etc/shadow $$c.tmp/etc/gshadow 2>/dev/null || :; \
-	  rm -f $(OUT)/config.start $$c.tmp/etc/.pwd.lock; mv $$c.tmp $$c; touch $@
+	$(if $(filter $(HOST_ARCH),$(ARCH)),,$(OUT)/tools.stamp) \
+	$(LIBEXEC)/image-config
+	$(call msg,CONFIG,$(OUT)/config) $(LIBEXEC)/image-config \
+	    $(if $(filter initrd,$(KIND)),-I $(SIGN_CERT)) \
+	    $(if $(TOOLS_ARCH),-a $(TOOLS_ARCH) -r $(TOOLS_ROOT)) $(OUT) && touch $@
 
 $(OUT)/initrd.cpio.zst: $(OUT)/root.mtree $(OUT)/config.stamp $(OUT)/epoch \
 	$(PBIN)/mkcpio $(ADDITION_FILES)
@@ -400,19 +343,14 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 # The kernel, the stub, firmware and microcode: packages too, never the
 # host's.
 $(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
-	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags
+	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags $(LIBEXEC)/kernel-release
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
 	    $(if $(KERNEL_LOCK),-L $(KERNEL_LOCK)) -x '/usr/share/*' \
 	    -p $(OUT)/kernel.tsv -o $(OUT)/kernel linux-image-$(KERNEL) \
 	    systemd-boot-efi firmware-linux-free $(UCODE_PACKAGES) \
 	    >$(OUT)/kernel.mtree.tmp && \
-	  set -- $(OUT)/kernel/boot/vmlinuz-*; [ -f "$$1" ] || \
-	    set -- $(OUT)/kernel/usr/lib/modules/*/vmlinuz; \
-	  [ -f "$$1" ] && [ $$# -eq 1 ] || { echo "$(OUT)/kernel: not one" \
-	    "/boot/vmlinuz-* or /usr/lib/modules/*/vmlinuz" >&2; exit 1; }; \
-	  k=$${1##*/vmlinuz-}; [ "$$k" != "$$1" ] || { k=$${1%/vmlinuz}; k=$${k##*/}; }; \
-	  echo $$k >$(OUT)/kver.tmp && \
+	  $(LIBEXEC)/kernel-release $(OUT)/kernel >$(OUT)/kver.tmp && \
 	  mv $(OUT)/kernel.mtree.tmp $(OUT)/kernel.mtree && mv $(OUT)/kver.tmp $(OUT)/kver
 
 # The second stage, once the kernel release is known. The kernel image is
@@ -434,14 +372,17 @@ $(OUT)/modules.flags: FORCE
 # network drivers), what it lacks of them is left out (modroot -k).
 MODULES_KEEP_GOING = $(if $(filter $(ARCH),$(KERNEL)),,-k)
 
+# The firmware the modules declare and the packages lack (most of it: a
+# driver names every firmware its devices might load) is left out
+# unsaid, modroot -q.
+
 $(OUT)/modules.mtree: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/modroot \
 	$(PROFILE_MK) $(OUT)/modules.flags
-	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f \
+	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f -q \
 	    -t $(KERNEL_EPOCH) -r $(KVER) $(MODULES_KEEP_GOING) \
 	    $(foreach m,$(MODULES),-m '$(m)') \
-	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp 2>$@.err && \
-	  mv $@.tmp $@; rc=$$?; grep -v 'firmware .* not found' $@.err >&2; \
-	  rm -f $@.err; exit $$rc
+	    -F $(OUT)/kernel -o $(OUT)/modules $(OUT)/kernel >$@.tmp && \
+	  mv $@.tmp $@
 
 $(OUT)/modules-$(KVER).cpio.zst: $(OUT)/modules.mtree $(OUT)/kernel.epoch \
 	$(PBIN)/mkcpio
@@ -483,13 +424,7 @@ endif
 CRED_KEY ?= auto-initrd
 creds:
 	$(if $(CREDS),,$(error CREDS= must name a directory of credentials, one file each))
-	@mkdir -p $(OUT)/creds
-	$(call msg,CREDS,$(OUT)/creds) set -e; umask 077; for f in $(CREDS)/*; do \
-	  [ -f "$$f" ] || { echo "$$f: not a file" >&2; exit 1; }; n=$${f##*/}; \
-	  systemd-creds encrypt --with-key=$(CRED_KEY) --name="$$n" "$$f" \
-	      $(OUT)/creds/"$$n".cred.tmp 2>$(OUT)/creds/.err || \
-	    { echo "$$f: $$(tail -n 1 $(OUT)/creds/.err)" >&2; rm -f $(OUT)/creds/.err $(OUT)/creds/"$$n".cred.tmp; exit 1; }; \
-	  mv $(OUT)/creds/"$$n".cred.tmp $(OUT)/creds/"$$n".cred; done; rm -f $(OUT)/creds/.err
+	$(call msg,CREDS,$(OUT)/creds) $(LIBEXEC)/creds $(CRED_KEY) $(CREDS) $(OUT)/creds
 
 clean-profile:
 	rm -rf $(OUT)

@@ -11,15 +11,10 @@
 #   make confext ...   the same, SYSEXT_CLASS=confext
 #
 # A system extension (systemd-sysext) keeps only /usr and /opt of the
-# spec (all systemd-sysext merges; an image with /usr/lib/os-release it
-# refuses, so that goes too), and the release file is added as
-# usr/lib/extension-release.d/extension-release.NAME and, for systemd 252
-# (bookworm), which names an image by stripping only ".raw", as
-# extension-release.NAME.sysext too. A configuration extension
-# (systemd-confext, systemd 254 and later) keeps only /etc (less
-# etc/os-release), its release file is
-# etc/extension-release.d/extension-release.NAME, and its keys
-# CONFEXT_SCOPE and CONFEXT_LEVEL (os-release(5), systemd-sysext(8)).
+# spec, a configuration extension (systemd-confext, systemd 254 and
+# later) only /etc, and each carries its release file where its systemd
+# looks (libexec/extension says which), with the keys SYSEXT_ or
+# CONFEXT_SCOPE and _LEVEL (os-release(5), systemd-sysext(8)).
 # SYSEXT_DIRS are directories of files added over the spec (a profile's
 # NAME/), holding nothing but usr/ and opt/ (etc/ for a confext):
 # anything else would be left out of the merge unseen, so it is an
@@ -46,14 +41,7 @@ endif
 SX := $(SYSEXT_OUT)
 SXBIN := $(TOOLBIN)
 SX_EPOCH = $(if $(SOURCE_DATE_EPOCH),$(SOURCE_DATE_EPOCH),$$($(call newest,$(SYSEXT_SPEC))))
-# What each class merges, where its release file lives, and the prefix
-# of its release keys.
-SX_TOP := $(if $(filter confext,$(SYSEXT_CLASS)),etc,usr|opt)
-SX_TOPDIRS := $(if $(filter confext,$(SYSEXT_CLASS)),etc,usr opt)
-SX_WHAT := $(if $(filter confext,$(SYSEXT_CLASS)),etc/ (a configuration extension),usr/ and opt/)
-SX_OSREL := $(if $(filter confext,$(SYSEXT_CLASS)),./etc/os-release,./usr/lib/os-release)
-SX_RELDIRS := $(if $(filter confext,$(SYSEXT_CLASS)),./etc ./etc/extension-release.d,./usr ./usr/lib ./usr/lib/extension-release.d)
-SX_RELNAMES := $(SYSEXT_NAME) $(if $(filter sysext,$(SYSEXT_CLASS)),$(SYSEXT_NAME).sysext)
+# The prefix of the class's release keys.
 SX_KEY := $(if $(filter confext,$(SYSEXT_CLASS)),CONFEXT,SYSEXT)
 # The added files, so that an edit there rebuilds (symlinks left out, as
 # in profile.mk).
@@ -70,22 +58,17 @@ $(SX)/extension-release: FORCE
 	  { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 
 # The spec: "." and what is under the directories the class merges,
-# then the release file.
-$(SX)/$(SYSEXT_CLASS).mtree: $(SYSEXT_SPEC) $(SX)/extension-release
+# then the release file (libexec/extension).
+$(SX)/$(SYSEXT_CLASS).mtree: $(SYSEXT_SPEC) $(SX)/extension-release \
+	$(LIBEXEC)/extension
 	$(if $(SYSEXT_NAME),,$(error SYSEXT_NAME is not set))
 	$(if $(SYSEXT_SPEC),,$(error SYSEXT_SPEC is not set))
-	$(call msg,SPEC,$@) { grep -E '^(#mtree|/set |/unset |\. |\./($(SX_TOP))([/ ]|$$))' $(SYSEXT_SPEC) | \
-	    grep -v '^$(subst .,\.,$(SX_OSREL)) '; \
-	  for p in $(SX_RELDIRS); do \
-	    echo "$$p type=dir mode=0755 uid=0 gid=0 time=$(SX_EPOCH).0"; done; \
-	  for n in $(SX_RELNAMES); do \
-	    echo "$(lastword $(SX_RELDIRS))/extension-release.$$n type=file mode=0644 uid=0 gid=0 time=$(SX_EPOCH).0 contents=$(SX)/extension-release"; done; \
-	  } >$@.tmp && mv $@.tmp $@
+	$(call msg,SPEC,$@) $(LIBEXEC)/extension spec $(SYSEXT_CLASS) \
+	    $(SYSEXT_NAME) $(SX_EPOCH) $(SX)/extension-release $(SYSEXT_SPEC) \
+	    >$@.tmp && mv $@.tmp $@
 
 $(SX)/fs.img: $(SX)/$(SYSEXT_CLASS).mtree $(SXBIN)/mksqfs $(SX_DIR_FILES)
-	$(if $(SYSEXT_DIRS),@for d in $(SYSEXT_DIRS); do \
-	  bad=$$(find "$$d" -mindepth 1 -maxdepth 1 $(foreach t,$(SX_TOPDIRS),! -name $(t)) -printf ' %f'); \
-	  [ -z "$$bad" ] || { echo "$$d:$$bad: an extension carries only $(SX_WHAT)" >&2; exit 1; }; done)
+	$(if $(SYSEXT_DIRS),@$(LIBEXEC)/extension dirs $(SYSEXT_CLASS) $(SYSEXT_DIRS))
 	$(call msg,MKSQFS,$@) $(SXBIN)/mksqfs -f -t $(SX_EPOCH) -o $@ $< $(SYSEXT_DIRS)
 
 $(SX)/hash.img $(SX)/roothash &: $(SX)/fs.img $(SXBIN)/mkverity

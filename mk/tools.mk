@@ -17,6 +17,16 @@ LIBOBJ := $(LIBSRC:bin/lib/%.c=$(B)/lib/%.o)
 SANOBJ := $(if $(SANITIZE),$(B)/lib/sanitize.o)
 LIBA := $(B)/lib/libinitkit.a
 
+# The libraries (config.mk's PKGS): a missing one stops make, named,
+# before any compiler error it would cause; not for the goals that build
+# nothing with them (make deps installs them).
+NOLIB_GOALS := deps help clean uninstall lint
+ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo y),)
+PKGS_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
+$(error pkg-config finds no $(PKGS_MISSING) (PKGS of config.mk)$(if $(shell command -v pkg-config),, and is not installed): make deps installs them)
+endif
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -28,6 +28,8 @@ t_ok "the rule chains, config and profiles under DATADIR/initkit" \
     ls "$S/GNUmakefile" "$S/config.mk" "$S/mk/profile.mk" "$S/mk/sysext.mk" \
     "$S/mk/common.mk" "$S/profiles/debian-basic.mk" "$S/profiles/modules-generic.list" \
     "$S/profiles/debian-basic.bookworm/etc/tmpfiles.d/initkit-stub-extensions.conf" "$S/profiles/debian.sources"
+t_ok "the chains' scripts, executable, beside them" \
+    sh -c "for f in $top/libexec/*; do [ -x $S/libexec/\${f##*/} ] || { echo \$f; exit 1; }; done"
 t_ok "a profile's symlinks stay symlinks" \
     test -L "$S/profiles/debian-basic.bookworm/etc/systemd/system/sysinit.target.wants/initkit-stub-extensions.service"
 t_ok "the kernel-install plugin, executable, its paths filled in" \

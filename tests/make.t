@@ -111,6 +111,13 @@ t_ok "make help names every knob of config.mk" sh -c "for k in $(echo $knobs); d
 	grep -Eq \"^ +\$k( |=|\\\$)\" help.out || { echo \"missing: \$k\"; exit 1; }; done"
 t_ok "make help names the profiles there are" grep -q 'testinit' help.out
 
+# A library pkg-config does not find: make stops naming it, before any
+# compiler error; make help and make deps work without it.
+t_err "a library pkg-config does not find: one line naming it" 2 \
+    'pkg-config finds no initkit-nosuch-lib \(PKGS of config\.mk\): make deps installs them\.  Stop\.$' \
+    ./mk PKGS='libarchive initkit-nosuch-lib'
+t_ok "make help without it" ./mk PKGS='libarchive initkit-nosuch-lib' help
+
 # An unknown profile: one line that says which profiles there are.
 t_err "PROFILE=nosuch: one line listing the profiles" 2 \
     'nosuch\.mk: no such profile; profiles: testext testinit testroot\.  Stop\.$' \

@@ -92,6 +92,11 @@ t_ok "mkcpio takes the spec; bsdcpio lists the modules" \
 t_ok "the same inputs: the same spec and the same index bytes" \
     sh -c "modroot -t 1700000000 -r $K -m 'drivers/top/*' -F fw -o out2 kr 2>/dev/null | sed 's,contents=out2/,contents=out/,' | cmp - out.mtree &&
 	for f in \$(cd out && find . -type f); do cmp out/\$f out2/\$f || exit 1; done"
+t_ok "-q: a missing firmware is left out unsaid, the output the same" \
+    sh -c "modroot -q -t 1700000000 -r $K -m 'drivers/top/*' -F fw -o outq kr >outq.mtree 2>outq.err &&
+	[ ! -s outq.err ] && diff -r out outq && sed 's,contents=outq/,contents=out/,' outq.mtree | cmp - out.mtree"
+t_err "-q: an error is still said" 1 "^modroot: -m drivers/nope/\\*: matches no module of $K\$" \
+    modroot -q -r $K -m 'drivers/nope/*' -F fw -o bad kr
 
 # Selection rules.
 t_eq "-m then -x: the last matching rule wins" \

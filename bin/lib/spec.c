@@ -553,77 +553,153 @@ absolute_contents(struct scan *sc, const char *buf, size_t len,
 	return out;
 }
 
-void
-tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
-    size_t len)
+/* The spec's lines, sorted by path, their types checked. */
+static void
+spec_scan(struct scan *sc, const char *file, const char *buf, size_t len)
 {
-	struct scan sc = { 0 };
-	struct archive *a;
-	struct archive_entry *ae;
-	const struct line *ln;
-	const char *contents, *size, *p;
-	char *copy, *cwd, *abs;
-	size_t abslen;
-	struct node *n;
-	int r, cwdfd;
+	char *copy;
 
-	if (len == 0)
-		return;		/* an empty spec is an empty tree */
 	if (memchr(buf, '\0', len) != NULL)
 		errx(1, "%s: NUL byte in spec", file);
 	copy = xmalloc(len + 1);
 	memcpy(copy, buf, len);
 	copy[len] = '\0';
-	scan_spec(&sc, file, copy);
-	if (sc.n > 1)
-		qsort(sc.v, sc.n, sizeof(*sc.v), line_cmp);
-	scan_check(&sc, file);
+	scan_spec(sc, file, copy);
+	free(copy);
+	if (sc->n > 1)
+		qsort(sc->v, sc->n, sizeof(*sc->v), line_cmp);
+	scan_check(sc, file);
+}
 
-	/*
-	 * Relative paths in the spec are under base: the working directory,
-	 * or the tree's base (-C).
-	 */
+static void
+scan_free(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		free(sc->v[i].name);
+		free(sc->v[i].type);
+		free(sc->v[i].contents);
+		free(sc->v[i].size);
+	}
+	free(sc->v);
+}
+
+/*
+ * Where relative paths in the spec are: the working directory, or the
+ * tree's base (-C).
+ */
+static char *
+spec_base(const struct tree *t)
+{
+	char *base;
+
 	if (t->base != NULL)
-		cwd = realpath(t->base, NULL);
+		base = realpath(t->base, NULL);
 	else
-		cwd = getcwd(NULL, 0);
-	if (cwd == NULL)
+		base = getcwd(NULL, 0);
+	if (base == NULL)
 		err(1, "%s", t->base ? t->base : "getcwd");
+	return base;
+}
 
-	/*
-	 * libarchive opens a file's contents= (or its path) to learn its
-	 * type and size, and open(2) of a FIFO waits for a writer: that is
-	 * refused before (other types libarchive names itself).
-	 */
-	for (size_t i = 0; i < sc.n; i++) {
-		const char *c = sc.v[i].contents;
+/*
+ * libarchive opens a file's contents= (or its path) to learn its type and
+ * size, and open(2) of a FIFO waits for a writer: that is refused before
+ * (other types libarchive names itself).
+ */
+static void
+fifos_refuse(const struct scan *sc, const char *file, const char *base)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		const char *c = sc->v[i].contents;
 		struct stat st;
 		char *at;
 
-		if (c == NULL && sc.v[i].type != NULL &&
-		    strcmp(sc.v[i].type, "file") != 0)
+		if (c == NULL && sc->v[i].type != NULL &&
+		    strcmp(sc->v[i].type, "file") != 0)
 			continue;
 		if (c == NULL)
-			c = sc.v[i].name;
-		at = c[0] == '/' ? xstrdup(c) : xasprintf("%s/%s", cwd, c);
+			c = sc->v[i].name;
+		at = c[0] == '/' ? xstrdup(c) : xasprintf("%s/%s", base, c);
 		if (stat(at, &st) == 0 && S_ISFIFO(st.st_mode))
 			errx(1, "%s:%zu: %s%s: not a regular file", file,
-			    sc.v[i].lineno, sc.v[i].contents ? "contents=" :
+			    sc->v[i].lineno, sc->v[i].contents ? "contents=" :
 			    "", spec_encode(c));
 		free(at);
 	}
+}
 
-	/*
-	 * libarchive looks at the path of every entry without contents= in
-	 * the current directory (to check its type, and take a regular
-	 * file's bytes): a spec's "./bin" symlink against a source tree's
-	 * bin/, or "./etc/passwd" against the host's. So it reads in an
-	 * empty directory, with relative contents= made absolute, and a
-	 * file entry without contents= (type=file, or no type) given its
-	 * path under base as contents=, as bsdtar reads it: its bytes, and
-	 * the keywords the spec leaves out, from that file.
-	 */
-	abs = absolute_contents(&sc, buf, len, cwd, &abslen);
+/* The node of the entry libarchive read. */
+static void
+entry_add(struct tree *t, struct scan *sc, const char *file,
+    struct archive_entry *ae, const char *base)
+{
+	const char *contents, *size, *p = archive_entry_pathname(ae);
+	const struct line *ln;
+	struct node *n;
+
+	if (p == NULL || (ln = scan_find(sc, p, &contents, &size)) == NULL)
+		errx(1, "%s: %s: entry not found in the spec text", file,
+		    p ? p : "(null)");
+	n = tree_new(t);
+	n->path = norm_path(file, ln->lineno, p);
+	/* libarchive keeps mode= bits above 07777 beside the type. */
+	n->mode = archive_entry_mode(ae) & (S_IFMT | 07777);
+	/* uid_t is 32 bits: 4294967296 must not become root. */
+	if (!owner_valid(archive_entry_uid(ae), archive_entry_gid(ae)))
+		errx(1, "%s:%zu: %s: owner %jd:%jd out of range", file,
+		    ln->lineno, n->path, (intmax_t)archive_entry_uid(ae),
+		    (intmax_t)archive_entry_gid(ae));
+	n->uid = archive_entry_uid(ae);
+	n->gid = archive_entry_gid(ae);
+	n->mtime = archive_entry_mtime(ae);
+	if (strcmp(p, ".") == 0)
+		root_defaults(n, sc, p);
+	switch (n->mode & S_IFMT) {
+	case S_IFREG:
+		n->size = archive_entry_size(ae);
+		set_source(n, file, ln->lineno, contents, p, size, base,
+		    t->base != NULL);
+		break;
+	case S_IFLNK:
+		if (archive_entry_symlink(ae) == NULL ||
+		    *archive_entry_symlink(ae) == '\0')
+			errx(1, "%s:%zu: %s: symlink without link=", file,
+			    ln->lineno, n->path);
+		n->link = xstrdup(archive_entry_symlink(ae));
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		n->rdev = archive_entry_rdev(ae);
+		break;
+	case S_IFDIR:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	default:
+		errx(1, "%s:%zu: %s: unknown file type", file, ln->lineno,
+		    n->path);
+	}
+}
+
+/*
+ * libarchive looks at the path of every entry without contents= in the
+ * current directory (to check its type, and take a regular file's bytes):
+ * a spec's "./bin" symlink against a source tree's bin/, or "./etc/passwd"
+ * against the host's. So it reads in an empty directory, with relative
+ * contents= made absolute, and a file entry without contents= (type=file,
+ * or no type) given its path under base as contents=, as bsdtar reads it:
+ * its bytes, and the keywords the spec leaves out, from that file.
+ */
+static void
+spec_read(struct tree *t, struct scan *sc, const char *file,
+    const char *buf, size_t len, const char *base)
+{
+	struct archive *a;
+	struct archive_entry *ae;
+	size_t abslen;
+	char *abs = absolute_contents(sc, buf, len, base, &abslen);
+	int r, cwdfd;
+
 	if ((cwdfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    chdir(empty_dir()) < 0)
 		err(1, "%s", file);
@@ -637,65 +713,30 @@ tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
 	while ((r = archive_read_next_header(a, &ae)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK)
 			errx_archive(a, file);
-		p = archive_entry_pathname(ae);
-		if (p == NULL || (ln = scan_find(&sc, p, &contents, &size)) ==
-		    NULL)
-			errx(1, "%s: %s: entry not found in the spec text",
-			    file, p ? p : "(null)");
-		n = tree_new(t);
-		n->path = norm_path(file, ln->lineno, p);
-		/* libarchive keeps mode= bits above 07777 beside the type. */
-		n->mode = archive_entry_mode(ae) & (S_IFMT | 07777);
-		/* uid_t is 32 bits: 4294967296 must not become root. */
-		if (!owner_valid(archive_entry_uid(ae), archive_entry_gid(ae)))
-			errx(1, "%s:%zu: %s: owner %jd:%jd out of range", file,
-			    ln->lineno, n->path, (intmax_t)archive_entry_uid(ae),
-			    (intmax_t)archive_entry_gid(ae));
-		n->uid = archive_entry_uid(ae);
-		n->gid = archive_entry_gid(ae);
-		n->mtime = archive_entry_mtime(ae);
-		if (strcmp(p, ".") == 0)
-			root_defaults(n, &sc, p);
-		switch (n->mode & S_IFMT) {
-		case S_IFREG:
-			n->size = archive_entry_size(ae);
-			set_source(n, file, ln->lineno, contents, p, size,
-			    cwd, t->base != NULL);
-			break;
-		case S_IFLNK:
-			if (archive_entry_symlink(ae) == NULL ||
-			    *archive_entry_symlink(ae) == '\0')
-				errx(1, "%s:%zu: %s: symlink without link=",
-				    file, ln->lineno, n->path);
-			n->link = xstrdup(archive_entry_symlink(ae));
-			break;
-		case S_IFCHR:
-		case S_IFBLK:
-			n->rdev = archive_entry_rdev(ae);
-			break;
-		case S_IFDIR:
-		case S_IFIFO:
-		case S_IFSOCK:
-			break;
-		default:
-			errx(1, "%s:%zu: %s: unknown file type", file,
-			    ln->lineno, n->path);
-		}
+		entry_add(t, sc, file, ae, base);
 	}
 	archive_read_free(a);
 	if (fchdir(cwdfd) < 0)
-		err(1, "%s", cwd);
+		err(1, "%s", base);
 	close(cwdfd);
-	free(cwd);
 	free(abs);
-	for (size_t i = 0; i < sc.n; i++) {
-		free(sc.v[i].name);
-		free(sc.v[i].type);
-		free(sc.v[i].contents);
-		free(sc.v[i].size);
-	}
-	free(sc.v);
-	free(copy);
+}
+
+void
+tree_add_spec_mem(struct tree *t, const char *file, const char *buf,
+    size_t len)
+{
+	struct scan sc = { 0 };
+	char *base;
+
+	if (len == 0)
+		return;		/* an empty spec is an empty tree */
+	spec_scan(&sc, file, buf, len);
+	base = spec_base(t);
+	fifos_refuse(&sc, file, base);
+	spec_read(t, &sc, file, buf, len, base);
+	free(base);
+	scan_free(&sc);
 }
 
 void
