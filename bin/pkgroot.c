@@ -46,7 +46,9 @@ struct pkg {
 	int fetch;		/* not in the cache whole: apt fetches it */
 	char sha[65];
 	off_t size;
-	struct deb_info info;
+	struct deb_info info;	/* a local operand's control fields */
+	struct tsv_pkg row;	/* its line of packages.tsv, in row_line */
+	char *row_line;
 	size_t seq0, seq1;	/* its nodes' seq numbers */
 };
 
@@ -614,35 +616,21 @@ apt(const char *tool, char **args, size_t nargs, char **out,
 	return r;
 }
 
-/* Read packages.tsv (lock or base): name, version, arch per line. */
+/* A lock or a base (packages.tsv): each line's name, version and arch. */
 static struct pkgs
 read_tsv(const char *path)
 {
 	struct pkgs ps = { 0 };
-	size_t len, lineno = 0;
-	char *text = xreadfile(path, &len), *line, *save, *f[3], *s2;
+	struct tsv l;
 
-	for (line = strtok_r(text, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		/* strsep: an empty field must not shift the next one in. */
-		s2 = line;
-		f[0] = strsep(&s2, "\t");
-		f[1] = s2 ? strsep(&s2, "\t") : NULL;
-		f[2] = s2 ? strsep(&s2, "\t") : NULL;
-		if (!f[1] || !f[2] || !*f[0] || !*f[1] || !*f[2])
-			errx(1, "%s:%zu: want name, version and architecture "
-			    "separated by tabs", path, lineno);
-		ps.v = xreallocarray(ps.v, ps.n + 1, sizeof(*ps.v));
-		memset(&ps.v[ps.n], 0, sizeof(ps.v[0]));
-		ps.v[ps.n].name = xstrdup(f[0]);
-		ps.v[ps.n].version = xstrdup(f[1]);
-		ps.v[ps.n].arch = xstrdup(f[2]);
-		ps.n++;
+	tsv_read(&l, path);
+	ps.v = xcalloc(l.n + 1, sizeof(*ps.v));
+	for (ps.n = 0; ps.n < l.n; ps.n++) {
+		ps.v[ps.n].name = xstrdup(l.v[ps.n].name);
+		ps.v[ps.n].version = xstrdup(l.v[ps.n].version);
+		ps.v[ps.n].arch = xstrdup(l.v[ps.n].arch);
 	}
-	free(text);
+	tsv_free(&l);
 	return ps;
 }
 
@@ -928,7 +916,7 @@ static void
 index_lookup(const char *state, struct pkgs *ps)
 {
 	char *file = xasprintf("%s/resolved.index", state), *text, *line, *save;
-	char *f[5], *s2;
+	char *f[5];
 	FILE *fp;
 	size_t len, hit = 0;
 
@@ -937,10 +925,9 @@ index_lookup(const char *state, struct pkgs *ps)
 		if (strncmp(text, resolution, 64) == 0 && text[64] == '\n') {
 			for (line = strtok_r(text + 65, "\n", &save); line;
 			    line = strtok_r(NULL, "\n", &save)) {
-				f[0] = strtok_r(line, "\t", &s2);
-				for (int i = 1; i < 5; i++)
-					f[i] = strtok_r(NULL, "\t", &s2);
-				for (size_t i = 0; f[4] && i < ps->n; i++) {
+				int nf = tsv_split(line, f, 5);
+
+				for (size_t i = 0; nf == 5 && i < ps->n; i++) {
 					struct pkg *k = &ps->v[i];
 
 					if (k->want_sha || strcmp(k->name, f[0]) ||
@@ -1100,7 +1087,7 @@ fetch(const struct pkgs *ps, const char *state, char **args, size_t nargs)
  * A worker process: take the next package of order[] until there is none
  * (next counts the packages taken, by all the workers), unpack each, and
  * leave its nodes as a spec in work/NUMBER, headed by the package's
- * control fields. One byte to notify per package done.
+ * line of packages.tsv. One byte to notify per package done.
  */
 static void
 worker(struct pkgs *ps, const uint32_t *order, atomic_uint *next,
@@ -1118,6 +1105,7 @@ worker(struct pkgs *ps, const uint32_t *order, atomic_uint *next,
 			.excl = excl, .nexcl = nexcl,
 		};
 		struct deb_info info;
+		struct tsv_pkg row;
 		char *path = xasprintf("%s/%" PRIu32, work, i);
 		FILE *fp;
 
@@ -1129,8 +1117,13 @@ worker(struct pkgs *ps, const uint32_t *order, atomic_uint *next,
 		close(u.rootfd);
 		if ((fp = fopen(path, "w")) == NULL)
 			err(1, "%s", path);
-		fprintf(fp, "%s\t%s\t%s\t%s\t%" PRIu64 "\n", info.package,
-		    info.version, info.arch, info.source, info.installed_size);
+		row.name = info.package;
+		row.version = info.version;
+		row.arch = info.arch;
+		row.source = info.source;
+		row.size = info.installed_size * 1024;
+		row.sha256 = p->sha;
+		tsv_write(fp, &row);
 		tree_write_spec(&t, fp);
 		if (fclose(fp) != 0)
 			err(1, "%s", path);
@@ -1363,6 +1356,27 @@ add_parents(struct tree *t)
 		t->v[out++] = t->v[i];
 	}
 	t->n = out;
+}
+
+/* packages.tsv: the packages by name and architecture. */
+static void
+write_packages_tsv(struct out *o, const struct pkgs *ps)
+{
+	struct tsv_pkg *rows = xcalloc(ps->n + 1, sizeof(*rows));
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	for (size_t i = 0; i < ps->n; i++)
+		rows[i] = ps->v[i].row;
+	qsort(rows, ps->n, sizeof(*rows), tsv_cmp);
+	fp = open_memstream(&text, &len);
+	for (size_t i = 0; i < ps->n; i++)
+		tsv_write(fp, &rows[i]);
+	fclose(fp);
+	out_write(o, text, len);
+	free(text);
+	free(rows);
 }
 
 int
@@ -1687,19 +1701,8 @@ main(int argc, char *argv[])
 		text = xreadfile(path, &len);
 		if ((nl = strchr(text, '\n')) == NULL)
 			errx(1, "%s: truncated", path);
-		*nl = '\0';
-		{
-			char *f[5], *s2;
-
-			f[0] = strtok_r(text, "\t", &s2);
-			for (int k = 1; k < 5; k++)
-				f[k] = strtok_r(NULL, "\t", &s2);
-			ps.v[i].info.package = xstrdup(f[0]);
-			ps.v[i].info.version = xstrdup(f[1]);
-			ps.v[i].info.arch = xstrdup(f[2]);
-			ps.v[i].info.source = xstrdup(f[3]);
-			ps.v[i].info.installed_size = strtoull(f[4], NULL, 10);
-		}
+		ps.v[i].row_line = xasprintf("%.*s", (int)(nl - text), text);
+		tsv_parse(&ps.v[i].row, ps.v[i].row_line, path, 1);
 		ps.v[i].seq0 = t.seq;
 		tree_add_spec_mem(&t, ps.v[i].deb, nl + 1,
 		    len - (size_t)(nl + 1 - text));
@@ -1722,35 +1725,7 @@ main(int argc, char *argv[])
 		}
 	}
 
-	/* packages.tsv, by name; sizes in bytes. */
-	{
-		FILE *fp;
-		char *text = NULL;
-		size_t len = 0;
-
-		fp = open_memstream(&text, &len);
-		for (size_t i = 0; i < ps.n; i++) {
-			size_t best = i;
-
-			for (size_t j = i + 1; j < ps.n; j++)
-				if (strcmp(ps.v[j].info.package,
-				    ps.v[best].info.package) < 0)
-					best = j;
-			if (best != i) {
-				struct pkg x = ps.v[i];
-
-				ps.v[i] = ps.v[best];
-				ps.v[best] = x;
-			}
-			fprintf(fp, "%s\t%s\t%s\t%s\t%" PRIu64 "\t%s\n",
-			    ps.v[i].info.package, ps.v[i].info.version,
-			    ps.v[i].info.arch, ps.v[i].info.source,
-			    ps.v[i].info.installed_size * 1024, ps.v[i].sha);
-		}
-		fclose(fp);
-		out_write(&tsvout, text, len);
-		free(text);
-	}
+	write_packages_tsv(&tsvout, &ps);
 	/* An interrupted run leaves a root without a list: make reruns it. */
 	out_dir_commit_with(&rootout, &tsvout);
 	/* The spec may go to the terminal the progress line is on. */

@@ -367,6 +367,34 @@ int debver_valid(const char *);
 int debname_valid(const char *);
 int debarch_valid(const char *);
 
+/*
+ * tsv.c: packages.tsv (packages.tsv(5)), read and written. tsv_read takes
+ * a whole file ("-": stdin) in its order, each line held to the format's
+ * rules (exit 1 naming file, line and field); the fields point into
+ * l->copy, l->text is the file as read. tsv_parse is one line of it,
+ * tsv_split the one way a tab line is cut (an empty field is a field):
+ * the number of fields, max + 1 when there are more.
+ */
+struct tsv_pkg {
+	char *name, *version, *arch, *source, *sha256;
+	uint64_t size;		/* installed size, bytes */
+	size_t lineno;
+};
+struct tsv {
+	struct tsv_pkg *v;
+	size_t n;
+	char *text, *copy;
+	size_t len;
+};
+int tsv_split(char *line, char **f, int max);
+void tsv_parse(struct tsv_pkg *, char *line, const char *path, size_t lineno);
+void tsv_read(struct tsv *, const char *path);
+/* By name, then architecture: the order packages.tsv is written in. */
+int tsv_cmp(const void *, const void *);
+void tsv_sort(struct tsv *);
+void tsv_free(struct tsv *);
+void tsv_write(FILE *, const struct tsv_pkg *);
+
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);
 void sha256_hex(const void *, size_t, char hex[65]);
