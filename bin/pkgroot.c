@@ -1379,84 +1379,75 @@ write_packages_tsv(struct out *o, const struct pkgs *ps)
 	free(rows);
 }
 
-int
-main(int argc, char *argv[])
-{
-	/* static: the run's state lives as long as the process, which exits
-	 * without freeing it (and leak checkers know it is reachable). */
-	static const char *root, *tsv, *cachearg, *mirror, *lockf, *basef;
-	static const char *sourcesf;
-	static char *arch, *release, *sources, *cache, *state, *conf;
-	static char **keyrings, **excl, **args, *work;
-	static size_t nkeys, nexcl, nargs, nlocal;
-	static struct pkgs lock, base, ps;
-	static struct pkg *local;
-	static struct out rootout, tsvout;
-	static struct tree t;
-	char *out, *p;
-	int ch, force = 0, update = 0, lockfd;
+/* The options and operands. */
+struct args {
+	const char *root, *tsv, *cache, *mirror, *lock, *base, *sources;
+	char *arch, *release;
+	char **keyrings, **excl, **pkgs;
+	size_t nkeys, nexcl, npkgs;
+	int force, update;
+};
 
-	/*
-	 * libarchive hands out a pax header's UTF-8 names in the locale's
-	 * charset, ASCII in the C locale a program starts in: read them as
-	 * UTF-8, whatever the environment says (where C.UTF-8 is missing,
-	 * a name beyond ASCII is refused).
-	 */
-	setlocale(LC_CTYPE, "C.UTF-8");
+static void
+args_parse(struct args *a, int argc, char *argv[])
+{
+	int ch;
+
 	while ((ch = getopt_long(argc, argv, "ha:b:C:c:fK:L:m:o:p:r:S:uvx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			free(arch);
-			arch = xstrdup(optarg);
+			free(a->arch);
+			a->arch = xstrdup(optarg);
 			break;
 		case 'b':
-			basef = optarg;
+			a->base = optarg;
 			break;
 		case 'C':
 			comps_parse(optarg);
 			break;
 		case 'c':
-			cachearg = optarg;
+			a->cache = optarg;
 			break;
 		case 'f':
-			force = 1;
+			a->force = 1;
 			break;
 		case 'K':
 			if (access(optarg, R_OK) != 0)
 				err(1, "%s", optarg);
-			keyrings = xreallocarray(keyrings, nkeys + 1,
-			    sizeof(*keyrings));
-			keyrings[nkeys++] = absolute(optarg);
+			a->keyrings = xreallocarray(a->keyrings, a->nkeys + 1,
+			    sizeof(*a->keyrings));
+			a->keyrings[a->nkeys++] = absolute(optarg);
 			break;
 		case 'L':
-			lockf = optarg;
+			a->lock = optarg;
 			break;
 		case 'm':
-			mirror = optarg;
+			a->mirror = optarg;
 			break;
 		case 'o':
-			root = optarg;
+			a->root = optarg;
 			break;
 		case 'p':
-			tsv = optarg;
+			a->tsv = optarg;
 			break;
 		case 'r':
-			free(release);	/* the last -r counts */
-			release = xstrdup(optarg);
+			free(a->release);	/* the last -r counts */
+			a->release = xstrdup(optarg);
 			break;
 		case 'S':
-			sourcesf = optarg;
+			a->sources = optarg;
 			break;
 		case 'u':
-			update = 1;
+			a->update = 1;
 			break;
 		case 'v':
 			verbose = 1;
 			break;
 		case 'x':
-			excl = xreallocarray(excl, nexcl + 1, sizeof(*excl));
-			excl[nexcl++] = optarg;
+			a->excl = xreallocarray(a->excl, a->nexcl + 1,
+			    sizeof(*a->excl));
+			a->excl[a->nexcl++] = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -1466,101 +1457,97 @@ main(int argc, char *argv[])
 			usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (root == NULL || argc == 0)
+	if (a->root == NULL || argc == optind)
 		usage(2);
+	a->pkgs = argv + optind;
+	a->npkgs = (size_t)(argc - optind);
 	progress = isatty(2);
-	if (arch == NULL)
-		arch = host_arch();
-	if (release == NULL)
-		release = host_release();
-	check_releases(release);
-	if (tsv == NULL)
-		tsv = xasprintf("%s.tsv", root);
-	if (lockf != NULL)
-		lock = read_tsv(lockf);
-	if (basef != NULL)
-		base = read_tsv(basef);
-	/* Local .deb operands: read whole by our reader, whose errors name
-	 * the file, before apt sees them. */
-	local = xcalloc((size_t)argc + 1, sizeof(*local));
-	for (int i = 0; i < argc; i++)
-		if (is_deb(argv[i])) {
-			deb_read(argv[i], &local[nlocal].info, skip_entry, NULL);
-			local[nlocal++].deb = xstrdup(argv[i]);
-		}
+	if (a->arch == NULL)
+		a->arch = host_arch();
+	if (a->release == NULL)
+		a->release = host_release();
+	check_releases(a->release);
+	if (a->tsv == NULL)
+		a->tsv = xasprintf("%s.tsv", a->root);
+}
 
-	/* The private apt state: nothing of the host's is read or written. */
-	for (size_t i = 0; i < nkeys; i++)
-		extra_keys = xasprintf("%s,%s", extra_keys, keyrings[i]);
-	if (mirror != NULL && sourcesf != NULL)
-		errx(1, "-m %s and -S %s: give one of them", mirror, sourcesf);
-	if (mirror != NULL) {
-		char *signed_by = xasprintf("%s%s", DEBIAN_KEYRING, extra_keys);
-		char *comps = xstrdup("main");
+/*
+ * Local .deb operands: read whole by our reader, whose errors name the
+ * file, before apt sees them.
+ */
+static struct pkgs
+read_local(const struct args *a)
+{
+	struct pkgs local = { xcalloc(a->npkgs + 1, sizeof(struct pkg)), 0 };
 
-		for (size_t i = 0; i < ncomps; i++) {
-			p = xasprintf("%s%s%s", i ? comps : "", i ? " " : "",
-			    comps_want[i]);
-			free(comps);
-			comps = p;
+	for (size_t i = 0; i < a->npkgs; i++)
+		if (is_deb(a->pkgs[i])) {
+			deb_read(a->pkgs[i], &local.v[local.n].info,
+			    skip_entry, NULL);
+			local.v[local.n++].deb = xstrdup(a->pkgs[i]);
 		}
-		for (const char *r = release; *r != '\0'; r += *r == ',') {
-			size_t n = strcspn(r, ",");
+	return local;
+}
 
-			p = xasprintf("%sdeb [signed-by=%s] %s %.*s %s\n",
-			    sources ? sources : "", signed_by, mirror, (int)n,
-			    r, comps);
-			free(sources);
-			sources = p;
-			r += n;
-		}
+/* -m: one line for each suite of -r, with -C's components or main. */
+static char *
+mirror_sources(const char *mirror, const char *release)
+{
+	char *signed_by = xasprintf("%s%s", DEBIAN_KEYRING, extra_keys);
+	char *comps = xstrdup("main"), *lines = NULL, *more;
+
+	for (size_t i = 0; i < ncomps; i++) {
+		more = xasprintf("%s%s%s", i ? comps : "", i ? " " : "",
+		    comps_want[i]);
 		free(comps);
-		free(signed_by);
-	} else if (sourcesf != NULL) {
-		if (access(sourcesf, R_OK) != 0)
-			err(1, "%s", sourcesf);
-		sources_file(&sources, sourcesf, release);
-		if (sources == NULL && ncomps > 0)
-			comps_check(sourcesf, release);
-		if (sources == NULL)
-			errx(1, "%s: no source for suite %s", sourcesf,
-			    release);
-		comps_check(sourcesf, release);
-	} else
-		sources = host_sources(release);
-	cache = cachearg ? absolute(cachearg) : user_cache();
-	state = xasprintf("%s/apt-%s-%s", cache, release, arch);
-	for (p = state + strlen(cache); *p; p++)
-		if (*p == '/' && p > state + strlen(cache))
-			*p = '_';
-	/*
-	 * One run at a time on a state directory (make -j builds two roots
-	 * from one cache): the lock is held until exit.
-	 */
-	mkdir_p(state);
-	p = xasprintf("%s/lock", state);
-	if ((lockfd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		err(1, "%s", p);
-	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
-			err(1, "%s", p);
-		say("waiting for another pkgroot on %s", cache);
-		if (flock(lockfd, LOCK_EX) < 0)
-			err(1, "%s", p);
+		comps = more;
 	}
-	free(p);
-	for (const char *const *d = (const char *const[]){ "lists/partial",
-	    "archives/partial", "empty/partial", "etc/apt.conf.d",
-	    "etc/preferences.d", "etc/sources.list.d", "etc/trusted.gpg.d",
-	    NULL }; *d; d++) {
-		p = xasprintf("%s/%s", state, *d);
-		mkdir_p(p);
-		free(p);
+	for (const char *r = release; *r != '\0'; r += *r == ',') {
+		size_t n = strcspn(r, ",");
+
+		more = xasprintf("%sdeb [signed-by=%s] %s %.*s %s\n",
+		    lines ? lines : "", signed_by, mirror, (int)n, r, comps);
+		free(lines);
+		lines = more;
+		r += n;
 	}
-	conf = xasprintf("%s/apt.conf", state);
-	p = xasprintf(
+	free(comps);
+	free(signed_by);
+	return lines;
+}
+
+/* The sources.list of the private state: from -m, -S or the host's. */
+static char *
+apt_sources(const struct args *a)
+{
+	char *sources = NULL;
+
+	for (size_t i = 0; i < a->nkeys; i++)
+		extra_keys = xasprintf("%s,%s", extra_keys, a->keyrings[i]);
+	if (a->mirror != NULL && a->sources != NULL)
+		errx(1, "-m %s and -S %s: give one of them", a->mirror,
+		    a->sources);
+	if (a->mirror != NULL)
+		return mirror_sources(a->mirror, a->release);
+	if (a->sources == NULL)
+		return host_sources(a->release);
+	if (access(a->sources, R_OK) != 0)
+		err(1, "%s", a->sources);
+	sources_file(&sources, a->sources, a->release);
+	if (sources == NULL && ncomps > 0)
+		comps_check(a->sources, a->release);
+	if (sources == NULL)
+		errx(1, "%s: no source for suite %s", a->sources, a->release);
+	comps_check(a->sources, a->release);
+	return sources;
+}
+
+/* apt.conf: every directory apt reads or writes is in state. */
+static void
+write_apt_conf(const char *state, const char *arch)
+{
+	char *conf = xasprintf("%s/apt.conf", state);
+	char *text = xasprintf(
 	    "Dir \"%1$s/\";\n"
 	    "Dir::Etc \"%1$s/etc/\";\n"
 	    "Dir::Etc::Main \"/dev/null\";\n"
@@ -1590,141 +1577,269 @@ main(int argc, char *argv[])
 	    "Acquire::Retries \"2\";\n"
 	    "Debug::NoLocking \"true\";\n",
 	    state, arch);
-	write_file(conf, p);
-	free(p);
+
+	write_file(conf, text);
+	free(text);
 	apt_env[0] = xasprintf("APT_CONFIG=%s", conf);
 	apt_env[1] = "LC_ALL=C";
+	free(conf);
+}
 
-	/* Refresh the lists only when asked, new, or the sources changed. */
-	p = xasprintf("%s/etc/sources.list", state);
-	if (access(p, R_OK) == 0) {
+/*
+ * The private apt state, CACHE/apt-RELEASE-ARCH: nothing of the host's is
+ * read or written. One run at a time on it (make -j builds two roots from
+ * one cache): the lock is held until exit.
+ */
+static char *
+apt_state_open(const struct args *a)
+{
+	char *cache = a->cache ? absolute(a->cache) : user_cache();
+	char *state = xasprintf("%s/apt-%s-%s", cache, a->release, a->arch);
+	char *lock, *dir;
+	int fd;
+
+	for (char *c = state + strlen(cache); *c; c++)
+		if (*c == '/' && c > state + strlen(cache))
+			*c = '_';
+	mkdir_p(state);
+	lock = xasprintf("%s/lock", state);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		err(1, "%s", lock);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			err(1, "%s", lock);
+		say("waiting for another pkgroot on %s", cache);
+		if (flock(fd, LOCK_EX) < 0)
+			err(1, "%s", lock);
+	}
+	free(lock);
+	for (const char *const *d = (const char *const[]){ "lists/partial",
+	    "archives/partial", "empty/partial", "etc/apt.conf.d",
+	    "etc/preferences.d", "etc/sources.list.d", "etc/trusted.gpg.d",
+	    NULL }; *d; d++) {
+		dir = xasprintf("%s/%s", state, *d);
+		mkdir_p(dir);
+		free(dir);
+	}
+	write_apt_conf(state, a->arch);
+	free(cache);
+	return state;
+}
+
+/* Refresh the lists only when asked, new, or the sources changed. */
+static void
+apt_update(const char *state, const char *sources, int update,
+    const char *mirror)
+{
+	char *list = xasprintf("%s/etc/sources.list", state), *lists, *out;
+
+	if (access(list, R_OK) == 0) {
 		size_t len;
-		char *old = xreadfile(p, &len);
+		char *old = xreadfile(list, &len);
 
 		update |= strcmp(old, sources) != 0;
 		free(old);
 	} else
 		update = 1;
-	if (update) {
-		char *lists = xasprintf("%s/lists", state);
-
-		/* Stale lists of other sources must not be trusted. */
-		rmtree_at(AT_FDCWD, lists);
-		mkdir_p(lists);
-		free(lists);
-		lists = xasprintf("%s/lists/partial", state);
-		mkdir_p(lists);
-		free(lists);
-		write_file(p, sources);
-		say("updating package lists");
-		if (apt("apt-get", (char *[]){ "-q", "update" }, 2, &out, NULL,
-		    NULL) != 0 || strstr(out, "\nW: ") ||
-		    strncmp(out, "W: ", 3) == 0) {
-			/* Any warning here is a missing or bad signature or a
-			 * failed fetch: nothing may go on from that state. */
-			unlink(p);
-			free(p);
-			apt_fail(mirror ? mirror : "apt-get update", out);
-		}
-		free(out);
+	if (!update) {
+		free(list);
+		return;
 	}
-	free(p);
+	/* Stale lists of other sources must not be trusted. */
+	lists = xasprintf("%s/lists", state);
+	rmtree_at(AT_FDCWD, lists);
+	mkdir_p(lists);
+	free(lists);
+	lists = xasprintf("%s/lists/partial", state);
+	mkdir_p(lists);
+	free(lists);
+	write_file(list, sources);
+	say("updating package lists");
+	if (apt("apt-get", (char *[]){ "-q", "update" }, 2, &out, NULL,
+	    NULL) != 0 || strstr(out, "\nW: ") || strncmp(out, "W: ", 3) == 0) {
+		/* Any warning here is a missing or bad signature or a failed
+		 * fetch: nothing may go on from that state. */
+		unlink(list);
+		free(list);
+		apt_fail(mirror ? mirror : "apt-get update", out);
+	}
+	free(out);
+	free(list);
+}
 
-	write_status(state, &base, basef);
+/*
+ * apt-get's arguments: install the operands and the lock's exact
+ * versions; room after them for the options of a step (resolve, fetch).
+ */
+static char **
+install_args(const struct args *a, const struct pkgs *lock, size_t *nargs)
+{
+	char **args = xcalloc(a->npkgs + lock->n + 8, sizeof(*args));
+	size_t n = 0;
 
-	/* What to install: the operands and the lock's exact versions. */
-	args = xcalloc((size_t)argc + lock.n + 8, sizeof(*args));
-	nargs = 0;
-	args[nargs++] = "-q";
-	args[nargs++] = "-y";
-	args[nargs++] = "install";
-	for (size_t i = 0; i < lock.n; i++)
-		args[nargs++] = pin(&lock.v[i], arch);
+	args[n++] = "-q";
+	args[n++] = "-y";
+	args[n++] = "install";
+	for (size_t i = 0; i < lock->n; i++)
+		args[n++] = pin(&lock->v[i], a->arch);
 	/* A locked package named again keeps its locked version. */
-	for (int i = 0; i < argc; i++) {
+	for (size_t i = 0; i < a->npkgs; i++) {
 		int locked = 0;
 
-		for (size_t k = 0; k < lock.n; k++)
-			locked |= strcmp(lock.v[k].name, argv[i]) == 0;
+		for (size_t k = 0; k < lock->n; k++)
+			locked |= strcmp(lock->v[k].name, a->pkgs[i]) == 0;
 		if (!locked)
-			args[nargs++] = is_deb(argv[i]) ? absolute(argv[i]) :
-			    argv[i];
+			args[n++] = is_deb(a->pkgs[i]) ? absolute(a->pkgs[i]) :
+			    a->pkgs[i];
 	}
+	*nargs = n;
+	return args;
+}
+
+/*
+ * What apt would install, each with its .deb: in the archive directory,
+ * or a local operand, which our reader checked instead of an index.
+ */
+static struct pkgs
+resolve_install(const char *state, char **args, size_t nargs,
+    const struct pkgs *local)
+{
+	struct pkgs ps;
+	char *out, *archives;
 
 	say("resolving");
 	args[nargs] = "--print-uris";
 	args[nargs + 1] = "-o";
 	args[nargs + 2] = xasprintf("Dir::Cache::Archives=%s/empty/", state);
 	out = resolve(state, args, nargs + 3);
-	p = xasprintf("%s/archives", state);
-	ps = parse_uris(out, p);
-	free(p);
+	archives = xasprintf("%s/archives", state);
+	ps = parse_uris(out, archives);
+	free(archives);
 	free(out);
 	if (ps.n == 0)
 		errx(1, "nothing to install: everything is in the base");
-	/* Local operands are checked by our reader, not against an index. */
 	for (size_t i = 0; i < ps.n; i++) {
 		ps.v[i].indexed = 1;
-		for (size_t l = 0; l < nlocal; l++)
-			if (strcmp(local[l].info.package, ps.v[i].name) == 0 &&
-			    strcmp(local[l].info.version, ps.v[i].version) == 0 &&
-			    strcmp(local[l].info.arch, ps.v[i].arch) == 0) {
+		for (size_t l = 0; l < local->n; l++) {
+			const struct pkg *d = &local->v[l];
+
+			if (strcmp(d->info.package, ps.v[i].name) == 0 &&
+			    strcmp(d->info.version, ps.v[i].version) == 0 &&
+			    strcmp(d->info.arch, ps.v[i].arch) == 0) {
 				free(ps.v[i].deb);
-				ps.v[i].deb = xstrdup(local[l].deb);
+				ps.v[i].deb = xstrdup(d->deb);
 				ps.v[i].indexed = 0;
-				ps.v[i].work = local[l].info.installed_size;
+				ps.v[i].work = d->info.installed_size;
 			}
+		}
 	}
 	say("resolved %zu packages", ps.n);
-	index_lookup(state, &ps);
-	say("read the index");
+	return ps;
+}
 
-	/* A warm cache needs no apt-get: every .deb is there, with the
-	 * SHA256 of the signed index. Otherwise apt fetches what is not. */
-	if (verify(&ps, 0) > 0) {
+/*
+ * A warm cache needs no apt-get: every .deb is there, with the SHA256 of
+ * the signed index. Otherwise apt fetches what is not.
+ */
+static void
+fetch_verified(struct pkgs *ps, const char *state, char **args,
+    size_t nargs)
+{
+	if (verify(ps, 0) > 0) {
 		args[nargs] = "--download-only";
-		fetch(&ps, state, args, nargs + 1);
-		verify(&ps, 1);
+		fetch(ps, state, args, nargs + 1);
+		verify(ps, 1);
 	}
 	say("verified");
+}
 
-	/* Unpack beside the target, then rename it in whole. */
-	out_dir_open(&rootout, root, force ? OUT_FORCE : 0);
-	out_open(&tsvout, tsv, OUT_FORCE);
-	skeleton(rootout.tmp, &t);
-	work = scratch_dir(state, "work");
-	unpack_all(&ps, rootout.tmp, work, excl, nexcl);
-	for (size_t i = 0; i < ps.n; i++) {
+/*
+ * Each worker's file: the package's line of packages.tsv, then the spec
+ * of its nodes, which go into t numbered in package order.
+ */
+static void
+read_worker_specs(struct pkgs *ps, const char *work, struct tree *t)
+{
+	for (size_t i = 0; i < ps->n; i++) {
 		size_t len;
 		char *path = xasprintf("%s/%zu", work, i), *text, *nl;
 
 		text = xreadfile(path, &len);
 		if ((nl = strchr(text, '\n')) == NULL)
 			errx(1, "%s: truncated", path);
-		ps.v[i].row_line = xasprintf("%.*s", (int)(nl - text), text);
-		tsv_parse(&ps.v[i].row, ps.v[i].row_line, path, 1);
-		ps.v[i].seq0 = t.seq;
-		tree_add_spec_mem(&t, ps.v[i].deb, nl + 1,
+		ps->v[i].row_line = xasprintf("%.*s", (int)(nl - text), text);
+		tsv_parse(&ps->v[i].row, ps->v[i].row_line, path, 1);
+		ps->v[i].seq0 = t->seq;
+		tree_add_spec_mem(t, ps->v[i].deb, nl + 1,
 		    len - (size_t)(nl + 1 - text));
-		ps.v[i].seq1 = t.seq;
+		ps->v[i].seq1 = t->seq;
 		free(text);
 		free(path);
 	}
 	say("read the workers' specs");
-	merge(&t, &ps);
-	add_parents(&t);
-	/* Name the bytes by the root's final path. */
-	for (size_t i = 0; i < t.n; i++) {
-		char *src = t.v[i].src;
+}
 
-		if (src != NULL && strncmp(src, rootout.tmp,
-		    strlen(rootout.tmp)) == 0) {
-			t.v[i].src = xasprintf("%s%s", root,
-			    src + strlen(rootout.tmp));
+/* Name the bytes by the root's final path. */
+static void
+tree_rebase(struct tree *t, const char *tmp, const char *final)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		char *src = t->v[i].src;
+
+		if (src != NULL && strncmp(src, tmp, strlen(tmp)) == 0) {
+			t->v[i].src = xasprintf("%s%s", final,
+			    src + strlen(tmp));
 			free(src);
 		}
 	}
+}
 
+int
+main(int argc, char *argv[])
+{
+	/* static: the run's state lives as long as the process, which exits
+	 * without freeing it (and leak checkers know it is reachable). */
+	static struct args a;
+	static struct pkgs lock, base, local, ps;
+	static struct out rootout, tsvout;
+	static struct tree t;
+	static char *sources, *state, **args, *work;
+	static size_t nargs;
+
+	/*
+	 * libarchive hands out a pax header's UTF-8 names in the locale's
+	 * charset, ASCII in the C locale a program starts in: read them as
+	 * UTF-8, whatever the environment says (where C.UTF-8 is missing,
+	 * a name beyond ASCII is refused).
+	 */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	args_parse(&a, argc, argv);
+	if (a.lock != NULL)
+		lock = read_tsv(a.lock);
+	if (a.base != NULL)
+		base = read_tsv(a.base);
+	local = read_local(&a);
+
+	sources = apt_sources(&a);
+	state = apt_state_open(&a);
+	apt_update(state, sources, a.update, a.mirror);
+	write_status(state, &base, a.base);
+	args = install_args(&a, &lock, &nargs);
+	ps = resolve_install(state, args, nargs, &local);
+	index_lookup(state, &ps);
+	say("read the index");
+	fetch_verified(&ps, state, args, nargs);
+
+	/* Unpack beside the target, then rename it in whole. */
+	out_dir_open(&rootout, a.root, a.force ? OUT_FORCE : 0);
+	out_open(&tsvout, a.tsv, OUT_FORCE);
+	skeleton(rootout.tmp, &t);
+	work = scratch_dir(state, "work");
+	unpack_all(&ps, rootout.tmp, work, a.excl, a.nexcl);
+	read_worker_specs(&ps, work, &t);
+	merge(&t, &ps);
+	add_parents(&t);
+	tree_rebase(&t, rootout.tmp, a.root);
 	write_packages_tsv(&tsvout, &ps);
 	/* An interrupted run leaves a root without a list: make reruns it. */
 	out_dir_commit_with(&rootout, &tsvout);
