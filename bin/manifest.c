@@ -299,6 +299,54 @@ write_mkosi(struct json *j, const struct tsv *l, const char *name,
 	json_close(j, '}');
 }
 
+/* The SPDX package of the n-th line, with its checksum and purl. */
+static void
+spdx_package(struct json *j, const struct tsv_pkg *pkg, size_t n,
+    const char *distro)
+{
+	char *id = xasprintf("SPDXRef-Package-%zu", n);
+	char *p = purl(pkg, distro);
+	char *src = xasprintf("built package from: %s", pkg->source);
+
+	json_open(j, '{');
+	json_key(j, "SPDXID");
+	json_string(j, id);
+	json_key(j, "name");
+	json_string(j, pkg->name);
+	json_key(j, "versionInfo");
+	json_string(j, pkg->version);
+	json_key(j, "downloadLocation");
+	json_string(j, "NOASSERTION");
+	json_key(j, "filesAnalyzed");
+	json_bool(j, 0);
+	json_key(j, "sourceInfo");
+	json_string(j, src);
+	json_key(j, "checksums");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "algorithm");
+	json_string(j, "SHA256");
+	json_key(j, "checksumValue");
+	json_string(j, pkg->sha256);
+	json_close(j, '}');
+	json_close(j, ']');
+	json_key(j, "externalRefs");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "referenceCategory");
+	json_string(j, "PACKAGE-MANAGER");
+	json_key(j, "referenceType");
+	json_string(j, "purl");
+	json_key(j, "referenceLocator");
+	json_string(j, p);
+	json_close(j, '}');
+	json_close(j, ']');
+	json_close(j, '}');
+	free(id);
+	free(p);
+	free(src);
+}
+
 static void
 write_spdx(struct json *j, const struct tsv *l, const char *name,
     const char *distro, const char *stamp, const char *hash)
@@ -339,49 +387,8 @@ write_spdx(struct json *j, const struct tsv *l, const char *name,
 	json_key(j, "primaryPackagePurpose");
 	json_string(j, "OPERATING_SYSTEM");
 	json_close(j, '}');
-	for (size_t i = 0; i < l->n; i++) {
-		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);
-		char *p = purl(&l->v[i], distro);
-		char *src = xasprintf("built package from: %s", l->v[i].source);
-
-		json_open(j, '{');
-		json_key(j, "SPDXID");
-		json_string(j, id);
-		json_key(j, "name");
-		json_string(j, l->v[i].name);
-		json_key(j, "versionInfo");
-		json_string(j, l->v[i].version);
-		json_key(j, "downloadLocation");
-		json_string(j, "NOASSERTION");
-		json_key(j, "filesAnalyzed");
-		json_bool(j, 0);
-		json_key(j, "sourceInfo");
-		json_string(j, src);
-		json_key(j, "checksums");
-		json_open(j, '[');
-		json_open(j, '{');
-		json_key(j, "algorithm");
-		json_string(j, "SHA256");
-		json_key(j, "checksumValue");
-		json_string(j, l->v[i].sha256);
-		json_close(j, '}');
-		json_close(j, ']');
-		json_key(j, "externalRefs");
-		json_open(j, '[');
-		json_open(j, '{');
-		json_key(j, "referenceCategory");
-		json_string(j, "PACKAGE-MANAGER");
-		json_key(j, "referenceType");
-		json_string(j, "purl");
-		json_key(j, "referenceLocator");
-		json_string(j, p);
-		json_close(j, '}');
-		json_close(j, ']');
-		json_close(j, '}');
-		free(id);
-		free(p);
-		free(src);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		spdx_package(j, &l->v[i], i + 1, distro);
 	json_close(j, ']');
 	json_key(j, "relationships");
 	json_open(j, '[');
@@ -596,57 +603,57 @@ write_text(FILE *fp, const struct tsv *l, const struct summary *sum)
 		    sum->bytes, sum->sha256);
 }
 
-int
-main(int argc, char *argv[])
-{
-	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
-	const char *version = NULL, *release = NULL, *arch = NULL;
-	const char *oformat = "cpio", *specpath = NULL;
-	struct summary sum = { 0 };
-	int ch, flags = OUT_TTY, difference = 0;
-	char *distro, stamp[32], hash[65], *base = NULL, *rid = NULL;
-	struct tsv l;
-	struct json j = { 0 };
-	struct out o;
-	time_t t;
-	char *buf = NULL;
-	size_t len = 0;
+/* The options. */
+struct args {
+	const char *format, *name, *ext, *out, *version, *release, *arch;
+	const char *oformat, *spec;
+	int flags, difference;
+};
 
+/* Options into a; returns the index of the first operand. */
+static int
+args_parse(struct args *a, int argc, char *argv[])
+{
+	int ch;
+
+	a->format = "json";
+	a->oformat = "cpio";
+	a->flags = OUT_TTY;
 	while ((ch = getopt_long(argc, argv, "ha:de:fF:n:N:o:O:r:s:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			arch = optarg;
+			a->arch = optarg;
 			break;
 		case 'd':
-			difference = 1;
+			a->difference = 1;
 			break;
 		case 'e':
-			ext = optarg;
+			a->ext = optarg;
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'F':
-			format = optarg;
+			a->format = optarg;
 			break;
 		case 'n':
-			name = optarg;
+			a->name = optarg;
 			break;
 		case 'N':
-			version = optarg;
+			a->version = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			a->out = optarg;
 			break;
 		case 'O':
-			oformat = optarg;
+			a->oformat = optarg;
 			break;
 		case 'r':
-			release = optarg;
+			a->release = optarg;
 			break;
 		case 's':
-			specpath = optarg;
+			a->spec = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -656,53 +663,78 @@ main(int argc, char *argv[])
 			usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (difference) {
+	return optind;
+}
+
+/* The document of -F, as one string of *len bytes. */
+static char *
+document(const struct args *a, const struct tsv *l, const char *path,
+    const char *name, const char *distro, const struct summary *sum,
+    size_t *len)
+{
+	struct json j = { .what = path };
+	char stamp[32], hash[65], *key, *buf = NULL;
+	time_t t;
+
+	/* Deterministic: the time and the ids from the input. */
+	t = creation_time(path, sum);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	key = xasprintf("%s\n%s", name, l->text);
+	sha256_hex(key, strlen(key), hash);
+	free(key);
+
+	j.fp = open_memstream(&buf, len);
+	if (strcmp(a->format, "json") == 0)
+		write_mkosi(&j, l, name, mkosi_arch(a->arch, l), a->version,
+		    a->release, distro, a->oformat, a->ext, sum);
+	else if (strcmp(a->format, "spdx") == 0)
+		write_spdx(&j, l, name, distro, stamp, hash);
+	else if (strcmp(a->format, "cyclonedx") == 0)
+		write_cyclonedx(&j, l, name, distro, stamp, hash);
+	else
+		write_text(j.fp, l, sum);
+	if (strcmp(a->format, "text") != 0)
+		fputc('\n', j.fp);
+	fclose(j.fp);
+	return buf;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	struct summary sum = { 0 };
+	const char *name, *distro;
+	char *base = NULL, *rid = NULL, *doc;
+	int first = args_parse(&a, argc, argv);
+	size_t len;
+	struct tsv l;
+	struct out o;
+
+	argc -= first;
+	argv += first;
+	if (a.difference) {
 		if (argc != 2)
 			usage(2);
 		return diff(argv[0], argv[1]);
 	}
 	if (argc != 1)
 		usage(2);
-	options_check(format, version, release, arch);
+	options_check(a.format, a.version, a.release, a.arch);
 
 	l = read_list(argv[0]);
-	if (name == NULL)
+	if ((name = a.name) == NULL)
 		name = base = default_name(argv[0]);
-	distro = rid = ext ? release_id(ext) : NULL;
+	distro = rid = a.ext ? release_id(a.ext) : NULL;
 	if (distro == NULL || strcmp(distro, "_any") == 0)
 		distro = "debian";
-	/* Deterministic: the time and the ids from the input. */
-	if (specpath != NULL)
-		summarize(specpath, &sum);
-	t = creation_time(argv[0], &sum);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	{
-		char *key = xasprintf("%s\n%s", name, l.text);
-
-		sha256_hex(key, strlen(key), hash);
-		free(key);
-	}
-
-	j.fp = open_memstream(&buf, &len);
-	j.what = argv[0];
-	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, mkosi_arch(arch, &l), version,
-		    release, distro, oformat, ext, &sum);
-	else if (strcmp(format, "spdx") == 0)
-		write_spdx(&j, &l, name, distro, stamp, hash);
-	else if (strcmp(format, "cyclonedx") == 0)
-		write_cyclonedx(&j, &l, name, distro, stamp, hash);
-	else
-		write_text(j.fp, &l, &sum);
-	if (strcmp(format, "text") != 0)
-		fputc('\n', j.fp);
-	fclose(j.fp);
-	out_open(&o, outpath, flags);
-	out_write(&o, buf, len);
+	if (a.spec != NULL)
+		summarize(a.spec, &sum);
+	doc = document(&a, &l, argv[0], name, distro, &sum, &len);
+	out_open(&o, a.out, a.flags);
+	out_write(&o, doc, len);
 	out_commit(&o);
-	free(buf);
+	free(doc);
 	free(base);
 	free(rid);
 	tsv_free(&l);
