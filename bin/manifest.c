@@ -8,12 +8,9 @@
  * CycloneDX 1.5 JSON; package URLs (purl-spec, type "deb"); Debian
  * version order (Policy 5.6.12).
  */
-#include <sys/param.h>
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <err.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +19,6 @@
 #include <unistd.h>
 
 #include "initkit.h"
-
-struct pkg {
-	char *name, *version, *arch, *source, *sha256;
-	uint64_t size;
-	size_t lineno;
-};
 
 /* What the tree spec says of the image: counts, bytes, a digest of it all. */
 struct summary {
@@ -117,21 +108,6 @@ write_summary(struct json *j, const struct summary *s)
 	json_close(j, '}');
 }
 
-struct list {
-	struct pkg *v;		/* fields point into copy */
-	size_t n;
-	char *text, *copy;
-	size_t len;
-};
-
-static void
-list_free(struct list *l)
-{
-	free(l->v);
-	free(l->text);
-	free(l->copy);
-}
-
 /* -h: on stdout, exit 0; a usage error: on stderr, exit 2. */
 static NORETURN void
 usage(int status)
@@ -145,96 +121,14 @@ usage(int status)
 	exit(status);
 }
 
-static int
-pkg_cmp(const void *a, const void *b)
-{
-	const struct pkg *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : strcmp(x->arch, y->arch);
-}
-
-/*
- * A field of packages.tsv is checked against the syntax its kind has in
- * Debian (manifest(1)), so that no byte of a forged control file, an
- * escape sequence or invalid UTF-8, reaches a document or a terminal.
- */
-static void
-check_field(const char *path, size_t lineno, const char *what,
-    const char *v, int ok)
-{
-	if (!ok)
-		errx(1, "%s:%zu: %s %s: invalid", path, lineno, what,
-		    spec_encode(v));
-}
-
-static int
-sha256_valid(const char *s)
-{
-	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
-}
-
-/*
- * packages.tsv: name, version, arch, source, size, sha256; by name.
- * Exactly six fields: a tab inside a field or an empty field would
- * otherwise shift the rest into the wrong places. One package name and
- * architecture is installed once.
- */
-static struct list
+/* packages.tsv, by name and architecture. */
+static struct tsv
 read_list(const char *path)
 {
-	struct list l = { 0 };
-	char *lines, *line, *f[7], *rest, *end;
-	size_t lineno = 0;
-	int nf;
+	struct tsv l;
 
-	l.text = xreadfile(path, &l.len);
-	lines = l.copy = xstrdup(l.text);
-	while ((line = strsep(&lines, "\n")) != NULL) {
-		lineno++;
-		if (*line == '#' || *line == '\0')
-			continue;
-		rest = line;
-		for (nf = 0; nf < 7 && rest != NULL; nf++)
-			f[nf] = strsep(&rest, "\t");
-		if (nf != 6)
-			errx(1, "%s:%zu: want six tab-separated fields", path,
-			    lineno);
-		for (int i = 0; i < 6; i++)
-			if (*f[i] == '\0')
-				errx(1, "%s:%zu: field %d is empty", path,
-				    lineno, i + 1);
-		l.v = xreallocarray(l.v, l.n + 1, sizeof(*l.v));
-		l.v[l.n].name = f[0];
-		l.v[l.n].version = f[1];
-		l.v[l.n].arch = f[2];
-		l.v[l.n].source = f[3];
-		errno = 0;
-		l.v[l.n].size = strtoull(f[4], &end, 10);
-		if (!isdigit((unsigned char)*f[4]) || *end != '\0' ||
-		    errno == ERANGE)
-			errx(1, "%s:%zu: installed size %s: not a number",
-			    path, lineno, f[4]);
-		l.v[l.n].sha256 = f[5];
-		check_field(path, lineno, "package name", f[0],
-		    debname_valid(f[0]));
-		check_field(path, lineno, "version", f[1], debver_valid(f[1]));
-		check_field(path, lineno, "architecture", f[2],
-		    debarch_valid(f[2]));
-		check_field(path, lineno, "source package name", f[3],
-		    debname_valid(f[3]));
-		check_field(path, lineno, "SHA-256", f[5], sha256_valid(f[5]));
-		l.v[l.n].lineno = lineno;
-		l.n++;
-	}
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof(*l.v), pkg_cmp);
-	for (size_t i = 1; i < l.n; i++)
-		if (pkg_cmp(&l.v[i - 1], &l.v[i]) == 0)
-			errx(1, "%s:%zu: package %s:%s listed again (line %zu)",
-			    path, MAX(l.v[i - 1].lineno, l.v[i].lineno),
-			    l.v[i].name, l.v[i].arch,
-			    MIN(l.v[i - 1].lineno, l.v[i].lineno));
+	tsv_read(&l, path);
+	tsv_sort(&l);
 	return l;
 }
 
@@ -243,7 +137,7 @@ read_list(const char *path)
  * first package not of "all", else x86-64.
  */
 static const char *
-mkosi_arch(const char *arch, const struct list *l)
+mkosi_arch(const char *arch, const struct tsv *l)
 {
 	static const char *const map[][2] = {
 		{ "amd64", "x86-64" }, { "arm64", "arm64" }, { "i386", "x86" },
@@ -270,7 +164,7 @@ mkosi_arch(const char *arch, const struct list *l)
  * other byte, UTF-8 included, becomes %XX.
  */
 static char *
-purl(const struct pkg *p, const char *distro)
+purl(const struct tsv_pkg *p, const char *distro)
 {
 	size_t cap = 64 + strlen(distro) + 3 * (strlen(p->name) +
 	    strlen(p->version) + strlen(p->arch));
@@ -347,7 +241,7 @@ release_id(const char *path)
  * only when set, as mkosi does.
  */
 static void
-write_mkosi(struct json *j, const struct list *l, const char *name,
+write_mkosi(struct json *j, const struct tsv *l, const char *name,
     const char *arch, const char *version, const char *release,
     const char *distro, const char *format, const char *ext,
     const struct summary *sum)
@@ -405,8 +299,56 @@ write_mkosi(struct json *j, const struct list *l, const char *name,
 	json_close(j, '}');
 }
 
+/* The SPDX package of the n-th line, with its checksum and purl. */
 static void
-write_spdx(struct json *j, const struct list *l, const char *name,
+spdx_package(struct json *j, const struct tsv_pkg *pkg, size_t n,
+    const char *distro)
+{
+	char *id = xasprintf("SPDXRef-Package-%zu", n);
+	char *p = purl(pkg, distro);
+	char *src = xasprintf("built package from: %s", pkg->source);
+
+	json_open(j, '{');
+	json_key(j, "SPDXID");
+	json_string(j, id);
+	json_key(j, "name");
+	json_string(j, pkg->name);
+	json_key(j, "versionInfo");
+	json_string(j, pkg->version);
+	json_key(j, "downloadLocation");
+	json_string(j, "NOASSERTION");
+	json_key(j, "filesAnalyzed");
+	json_bool(j, 0);
+	json_key(j, "sourceInfo");
+	json_string(j, src);
+	json_key(j, "checksums");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "algorithm");
+	json_string(j, "SHA256");
+	json_key(j, "checksumValue");
+	json_string(j, pkg->sha256);
+	json_close(j, '}');
+	json_close(j, ']');
+	json_key(j, "externalRefs");
+	json_open(j, '[');
+	json_open(j, '{');
+	json_key(j, "referenceCategory");
+	json_string(j, "PACKAGE-MANAGER");
+	json_key(j, "referenceType");
+	json_string(j, "purl");
+	json_key(j, "referenceLocator");
+	json_string(j, p);
+	json_close(j, '}');
+	json_close(j, ']');
+	json_close(j, '}');
+	free(id);
+	free(p);
+	free(src);
+}
+
+static void
+write_spdx(struct json *j, const struct tsv *l, const char *name,
     const char *distro, const char *stamp, const char *hash)
 {
 	char *ns = xasprintf("https://spdx.initkit.invalid/%s-%s", name, hash);
@@ -445,49 +387,8 @@ write_spdx(struct json *j, const struct list *l, const char *name,
 	json_key(j, "primaryPackagePurpose");
 	json_string(j, "OPERATING_SYSTEM");
 	json_close(j, '}');
-	for (size_t i = 0; i < l->n; i++) {
-		char *id = xasprintf("SPDXRef-Package-%zu", i + 1);
-		char *p = purl(&l->v[i], distro);
-		char *src = xasprintf("built package from: %s", l->v[i].source);
-
-		json_open(j, '{');
-		json_key(j, "SPDXID");
-		json_string(j, id);
-		json_key(j, "name");
-		json_string(j, l->v[i].name);
-		json_key(j, "versionInfo");
-		json_string(j, l->v[i].version);
-		json_key(j, "downloadLocation");
-		json_string(j, "NOASSERTION");
-		json_key(j, "filesAnalyzed");
-		json_bool(j, 0);
-		json_key(j, "sourceInfo");
-		json_string(j, src);
-		json_key(j, "checksums");
-		json_open(j, '[');
-		json_open(j, '{');
-		json_key(j, "algorithm");
-		json_string(j, "SHA256");
-		json_key(j, "checksumValue");
-		json_string(j, l->v[i].sha256);
-		json_close(j, '}');
-		json_close(j, ']');
-		json_key(j, "externalRefs");
-		json_open(j, '[');
-		json_open(j, '{');
-		json_key(j, "referenceCategory");
-		json_string(j, "PACKAGE-MANAGER");
-		json_key(j, "referenceType");
-		json_string(j, "purl");
-		json_key(j, "referenceLocator");
-		json_string(j, p);
-		json_close(j, '}');
-		json_close(j, ']');
-		json_close(j, '}');
-		free(id);
-		free(p);
-		free(src);
-	}
+	for (size_t i = 0; i < l->n; i++)
+		spdx_package(j, &l->v[i], i + 1, distro);
 	json_close(j, ']');
 	json_key(j, "relationships");
 	json_open(j, '[');
@@ -518,7 +419,7 @@ write_spdx(struct json *j, const struct list *l, const char *name,
 }
 
 static void
-write_cyclonedx(struct json *j, const struct list *l, const char *name,
+write_cyclonedx(struct json *j, const struct tsv *l, const char *name,
     const char *distro, const char *stamp, const char *hash)
 {
 	char *serial = xasprintf("urn:uuid:%.8s-%.4s-4%.3s-8%.3s-%.12s", hash,
@@ -614,12 +515,12 @@ write_cyclonedx(struct json *j, const struct list *l, const char *name,
 static int
 diff(const char *a, const char *b)
 {
-	struct list o = read_list(a), n = read_list(b);
+	struct tsv o = read_list(a), n = read_list(b);
 	size_t i = 0, k = 0;
 	int changed = 0;
 
 	while (i < o.n || k < n.n) {
-		int c = i == o.n ? 1 : k == n.n ? -1 : pkg_cmp(&o.v[i], &n.v[k]);
+		int c = i == o.n ? 1 : k == n.n ? -1 : tsv_cmp(&o.v[i], &n.v[k]);
 
 		if (c < 0) {
 			printf("- %s %s %s\n", o.v[i].name, o.v[i].arch,
@@ -647,8 +548,8 @@ diff(const char *a, const char *b)
 		}
 		changed = 1;
 	}
-	list_free(&o);
-	list_free(&n);
+	tsv_free(&o);
+	tsv_free(&n);
 	if (fclose(stdout) != 0)
 		err(2, "stdout");
 	return changed;
@@ -686,7 +587,7 @@ default_name(const char *path)
 
 /* -F text: a column per field, the tree's summary last. */
 static void
-write_text(FILE *fp, const struct list *l, const struct summary *sum)
+write_text(FILE *fp, const struct tsv *l, const struct summary *sum)
 {
 	int w = 4;
 
@@ -702,57 +603,57 @@ write_text(FILE *fp, const struct list *l, const struct summary *sum)
 		    sum->bytes, sum->sha256);
 }
 
-int
-main(int argc, char *argv[])
-{
-	const char *format = "json", *name = NULL, *ext = NULL, *outpath = NULL;
-	const char *version = NULL, *release = NULL, *arch = NULL;
-	const char *oformat = "cpio", *specpath = NULL;
-	struct summary sum = { 0 };
-	int ch, flags = OUT_TTY, difference = 0;
-	char *distro, stamp[32], hash[65], *base = NULL, *rid = NULL;
-	struct list l;
-	struct json j = { 0 };
-	struct out o;
-	time_t t;
-	char *buf = NULL;
-	size_t len = 0;
+/* The options. */
+struct args {
+	const char *format, *name, *ext, *out, *version, *release, *arch;
+	const char *oformat, *spec;
+	int flags, difference;
+};
 
+/* Options into a; returns the index of the first operand. */
+static int
+args_parse(struct args *a, int argc, char *argv[])
+{
+	int ch;
+
+	a->format = "json";
+	a->oformat = "cpio";
+	a->flags = OUT_TTY;
 	while ((ch = getopt_long(argc, argv, "ha:de:fF:n:N:o:O:r:s:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			arch = optarg;
+			a->arch = optarg;
 			break;
 		case 'd':
-			difference = 1;
+			a->difference = 1;
 			break;
 		case 'e':
-			ext = optarg;
+			a->ext = optarg;
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'F':
-			format = optarg;
+			a->format = optarg;
 			break;
 		case 'n':
-			name = optarg;
+			a->name = optarg;
 			break;
 		case 'N':
-			version = optarg;
+			a->version = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			a->out = optarg;
 			break;
 		case 'O':
-			oformat = optarg;
+			a->oformat = optarg;
 			break;
 		case 'r':
-			release = optarg;
+			a->release = optarg;
 			break;
 		case 's':
-			specpath = optarg;
+			a->spec = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -762,56 +663,81 @@ main(int argc, char *argv[])
 			usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (difference) {
+	return optind;
+}
+
+/* The document of -F, as one string of *len bytes. */
+static char *
+document(const struct args *a, const struct tsv *l, const char *path,
+    const char *name, const char *distro, const struct summary *sum,
+    size_t *len)
+{
+	struct json j = { .what = path };
+	char stamp[32], hash[65], *key, *buf = NULL;
+	time_t t;
+
+	/* Deterministic: the time and the ids from the input. */
+	t = creation_time(path, sum);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	key = xasprintf("%s\n%s", name, l->text);
+	sha256_hex(key, strlen(key), hash);
+	free(key);
+
+	j.fp = open_memstream(&buf, len);
+	if (strcmp(a->format, "json") == 0)
+		write_mkosi(&j, l, name, mkosi_arch(a->arch, l), a->version,
+		    a->release, distro, a->oformat, a->ext, sum);
+	else if (strcmp(a->format, "spdx") == 0)
+		write_spdx(&j, l, name, distro, stamp, hash);
+	else if (strcmp(a->format, "cyclonedx") == 0)
+		write_cyclonedx(&j, l, name, distro, stamp, hash);
+	else
+		write_text(j.fp, l, sum);
+	if (strcmp(a->format, "text") != 0)
+		fputc('\n', j.fp);
+	fclose(j.fp);
+	return buf;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	struct summary sum = { 0 };
+	const char *name, *distro;
+	char *base = NULL, *rid = NULL, *doc;
+	int first = args_parse(&a, argc, argv);
+	size_t len;
+	struct tsv l;
+	struct out o;
+
+	argc -= first;
+	argv += first;
+	if (a.difference) {
 		if (argc != 2)
 			usage(2);
 		return diff(argv[0], argv[1]);
 	}
 	if (argc != 1)
 		usage(2);
-	options_check(format, version, release, arch);
+	options_check(a.format, a.version, a.release, a.arch);
 
 	l = read_list(argv[0]);
-	if (name == NULL)
+	if ((name = a.name) == NULL)
 		name = base = default_name(argv[0]);
-	distro = rid = ext ? release_id(ext) : NULL;
+	distro = rid = a.ext ? release_id(a.ext) : NULL;
 	if (distro == NULL || strcmp(distro, "_any") == 0)
 		distro = "debian";
-	/* Deterministic: the time and the ids from the input. */
-	if (specpath != NULL)
-		summarize(specpath, &sum);
-	t = creation_time(argv[0], &sum);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	{
-		char *key = xasprintf("%s\n%s", name, l.text);
-
-		sha256_hex(key, strlen(key), hash);
-		free(key);
-	}
-
-	j.fp = open_memstream(&buf, &len);
-	j.what = argv[0];
-	if (strcmp(format, "json") == 0)
-		write_mkosi(&j, &l, name, mkosi_arch(arch, &l), version,
-		    release, distro, oformat, ext, &sum);
-	else if (strcmp(format, "spdx") == 0)
-		write_spdx(&j, &l, name, distro, stamp, hash);
-	else if (strcmp(format, "cyclonedx") == 0)
-		write_cyclonedx(&j, &l, name, distro, stamp, hash);
-	else
-		write_text(j.fp, &l, &sum);
-	if (strcmp(format, "text") != 0)
-		fputc('\n', j.fp);
-	fclose(j.fp);
-	out_open(&o, outpath, flags);
-	out_write(&o, buf, len);
+	if (a.spec != NULL)
+		summarize(a.spec, &sum);
+	doc = document(&a, &l, argv[0], name, distro, &sum, &len);
+	out_open(&o, a.out, a.flags);
+	out_write(&o, doc, len);
 	out_commit(&o);
-	free(buf);
+	free(doc);
 	free(base);
 	free(rid);
-	list_free(&l);
+	tsv_free(&l);
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

@@ -684,16 +684,10 @@ spec_make(struct tree *t, const char *tmp, const char *outdir,
     int64_t newest, int64_t epoch)
 {
 	tree_add_dir(t, tmp);
-	for (size_t i = 0; i < t->n; i++) {
-		char *p = t->v[i].src;
-
+	for (size_t i = 0; i < t->n; i++)
 		if (newest > 0 && t->v[i].mtime > newest)
 			t->v[i].mtime = newest;
-		if (p != NULL && strncmp(p, tmp, strlen(tmp)) == 0) {
-			t->v[i].src = xasprintf("%s%s", outdir, p + strlen(tmp));
-			free(p);
-		}
-	}
+	tree_rebase(t, tmp, outdir);
 	tree_finish(t, epoch);
 }
 

@@ -4,7 +4,7 @@
 #   spec    the tree-spec reader; a spec it takes is written and read back
 #   cpio    random specs through cpio_write, read back with libarchive
 #   deb     .deb reader and tar unpacker; sentinels beside the root
-#   tsv     pkgroot's and manifest's packages.tsv readers, strict split
+#   tsv     the packages.tsv reader and writer (pkgroot, manifest)
 #   pe      mkuki's PE paths: kernel release, stub version, -I
 #   gpt     mkgpt -V (bin/lib/gpt.c)
 #   verity  the verity superblock and mkverity -V (bin/lib/verity.c)
@@ -35,10 +35,8 @@ FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio ucode
 FUZZ_CC ?= clang
 FB := build/fuzz
 
-# A harness may take a second source (tsv: two tools), and those that
-# compile a tool's .c in (for its static parser) depend on it.
-FUZZ_EXTRA_tsv := tests/fuzz/tsv-manifest.c
-FUZZ_TOOL_tsv := bin/pkgroot.c bin/manifest.c
+# A harness may take a second source, and those that compile a tool's
+# .c in (for its static parser) depend on it.
 FUZZ_TOOL_pe := bin/mkuki.c
 FUZZ_HDRS := tests/fuzz/fuzz.h tests/fuzz/tree.h
 fuzz_src = tests/fuzz/$(1).c tests/fuzz/common.c $(FUZZ_EXTRA_$(1))

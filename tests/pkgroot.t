@@ -74,7 +74,7 @@ t_eq "virtual package: its provider" "vprov vuser" \
     sh -c 'pr -o r3 vuser >/dev/null && cut -f1 r3.tsv | tr "\n" " " | sed "s/ \$//"'
 t_eq "newest version by default" "2.0" \
     sh -c 'pr -o r4 ver >/dev/null && cut -f2 r4.tsv'
-printf 'ver\t1.0\tall\tver\t0\t-\n' >lock.tsv
+printf 'ver\t1.0\tall\tver\t0\t%064d\n' 0 >lock.tsv
 t_eq "-L installs the locked version" "1.0" \
     sh -c 'pr -L lock.tsv -o r5 ver >/dev/null && cut -f2 r5.tsv'
 t_eq "-b: packages of the base are not installed again" "app" \
@@ -192,7 +192,7 @@ fail() { # desc regex args...
 }
 fail "unknown package" "Unable to locate package no-such-package" no-such-package
 fail "unsatisfiable dependency" 'broken : Depends: libbar \(>= 7\)' broken
-printf 'ver\t9.9\tall\tver\t0\t-\n' >lock9.tsv
+printf 'ver\t9.9\tall\tver\t0\t%064d\n' 0 >lock9.tsv
 fail "locked version no longer available" "Version '9.9' for 'ver' was not found" -L lock9.tsv ver
 
 # Hostile packages, one per threat class; a sentinel must stay untouched.

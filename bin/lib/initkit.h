@@ -280,6 +280,28 @@ void unpack_done(struct unpacker *);
  * constant stack space. */
 void rmtree_at(int dirfd, const char *name);
 
+/* usrmerge.c: the merged-/usr skeleton (usr/bin, ..., bin -> usr/bin)
+ * made in root, its nodes added to t. */
+void usrmerge_skeleton(const char *root, struct tree *t);
+/* rebase.c: the files' src under tmp named under final instead. */
+void tree_rebase(struct tree *, const char *tmp, const char *final);
+
+/*
+ * pool.c: jobs run by worker processes, one per CPU, order[] giving the
+ * order they are taken in; job runs in a worker (exiting non-zero fails
+ * the run: exit 1 once the others are stopped), tick, if not NULL, in the
+ * parent after each job done.
+ */
+struct pool {
+	size_t n;
+	const uint32_t *order;
+	void (*job)(size_t i, void *arg);
+	void (*tick)(size_t done, size_t n, void *arg);
+	void *arg;
+	const char *what;	/* for messages: "unpacking" */
+};
+void pool_run(const struct pool *);
+
 /* fs.c: mkdir -p; and the parent directories of base/rel. */
 void mkdir_p(const char *path);
 void mkdir_parents(const char *base, const char *rel);
@@ -381,6 +403,109 @@ int debver_cmp(const char *, const char *);
 int debver_valid(const char *);
 int debname_valid(const char *);
 int debarch_valid(const char *);
+
+/*
+ * tsv.c: packages.tsv (packages.tsv(5)), read and written. tsv_read takes
+ * a whole file ("-": stdin) in its order, each line held to the format's
+ * rules (exit 1 naming file, line and field); the fields point into
+ * l->copy, l->text is the file as read. tsv_parse is one line of it,
+ * tsv_split the one way a tab line is cut (an empty field is a field):
+ * the number of fields, max + 1 when there are more.
+ */
+struct tsv_pkg {
+	char *name, *version, *arch, *source, *sha256;
+	uint64_t size;		/* installed size, bytes */
+	size_t lineno;
+};
+struct tsv {
+	struct tsv_pkg *v;
+	size_t n;
+	char *text, *copy;
+	size_t len;
+};
+int tsv_split(char *line, char **f, int max);
+void tsv_parse(struct tsv_pkg *, char *line, const char *path, size_t lineno);
+void tsv_read(struct tsv *, const char *path);
+/* By name, then architecture: the order packages.tsv is written in. */
+int tsv_cmp(const void *, const void *);
+void tsv_sort(struct tsv *);
+void tsv_free(struct tsv *);
+void tsv_write(FILE *, const struct tsv_pkg *);
+
+/*
+ * apt*.c: apt-get on a private state directory (pkgroot). A package as
+ * apt resolved it, and what is known of its .deb.
+ */
+struct apt_pkg {
+	char *name, *version, *arch;
+	char *deb;		/* the .deb file */
+	char *want_sha;		/* SHA256 the signed index gives, if any */
+	int indexed;		/* from the repository, not a local operand */
+	uint64_t work;		/* expected unpacking work: installed size */
+	uint64_t get_size;	/* the .deb's size as apt gives it */
+	int fetch;		/* not in the cache whole: apt fetches it */
+	char sha[65];
+	off_t size;
+};
+struct apt_pkgs {
+	struct apt_pkg *v;
+	size_t n;
+};
+/* aptsrc.c: the sources.list lines of one release (pkgroot -m, -S, -C). */
+struct aptsrc {
+	const char *release;	/* its suites, comma-separated */
+	char *keys;		/* ",KEYRING" for each keyring every source
+				 * trusts */
+	char **comps;		/* the components to use; NULL: each source's */
+	int *seen;		/* whether a source of the release has each */
+	size_t ncomps;
+	const char *cvu;	/* Check-Valid-Until of an entry without one */
+	char *lines;		/* the sources.list, NULL while empty */
+};
+/* Exit 1 unless a comma-separated list of suite names. */
+void aptsrc_release_check(const char *releases);
+/* The components of a comma-separated list (the last call counts). */
+void aptsrc_comps(struct aptsrc *, const char *list);
+void aptsrc_mirror(struct aptsrc *, const char *uri);
+/* A sources file, or the host's; exit 1 if the release has no source
+ * there, or lacks a component asked for. */
+void aptsrc_file(struct aptsrc *, const char *path);
+void aptsrc_host(struct aptsrc *);
+/*
+ * apt.c: apt_conf writes the state's apt.conf and directories; apt_get
+ * runs apt-get on that state (tick, if not NULL, while it runs);
+ * apt_update fetches the lists of sources anew (exit 1 on any warning);
+ * apt_fail exits 1 with the line of apt's output that says why, after
+ * what; apt_uris reads --print-uris (.debs in archives unless file:).
+ * apt_file writes a file of the state whole.
+ */
+void apt_conf(const char *state, const char *arch);
+int apt_get(char **args, size_t nargs, char **out, void (*tick)(void *),
+    void *arg);
+int apt_lists_changed(const char *state, const char *sources);
+void apt_update(const char *state, const char *sources, const char *what);
+NORETURN void apt_fail(const char *what, const char *out);
+struct apt_pkgs apt_uris(const char *out, const char *archives);
+void apt_file(const char *path, const char *text);
+/*
+ * aptindex.c: fn gets the stanza (s to end) of each package of want in
+ * the state's Packages lists; apt_stanza_field a field of one, a new
+ * string or NULL. apt_status_write makes the status file of base (exit 1
+ * naming basefile for a package not in the lists).
+ */
+void apt_index_scan(const char *state, struct apt_pkgs *want,
+    void (*fn)(struct apt_pkg *, const char *s, const char *end, void *),
+    void *arg);
+char *apt_stanza_field(const char *s, const char *end, const char *name);
+void apt_status_write(const char *state, struct apt_pkgs *base,
+    const char *basefile);
+/*
+ * aptcache.c: apt-get's answer to args, kept while its inputs are the
+ * same; then each package's want_sha and work from the index, kept under
+ * the same key.
+ */
+char *apt_resolve(const char *state, char **args, size_t nargs);
+void apt_index_lookup(const char *state, struct apt_pkgs *);
 
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
 void sha256_file(const char *path, char hex[65]);

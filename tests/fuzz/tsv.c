@@ -1,57 +1,129 @@
 /*
- * tsv.c: fuzz the readers of packages.tsv: pkgroot's read_tsv (the lock
- * -L and the base -b: name, version, architecture and any further fields)
- * and manifest's read_list (exactly six fields; tsv-manifest.c). Both are
- * static, so the tools' sources are compiled in with main renamed. What a
- * reader takes must be what the line says: each field it returns is the
- * same field of a strict split of its line at tabs, never a neighbour's.
+ * tsv.c: fuzz packages.tsv (bin/lib/tsv.c), the one reader pkgroot's -L
+ * and -b and manifest use, and its writer. What the reader takes must be
+ * what the line says: each field of each entry is the same field of its
+ * line (the entry's line number) split at every tab, never a neighbour's,
+ * the size its digits; every other line is a comment or empty. And what
+ * the writer makes of the entries reads back to the same entries.
  */
-#define main pkgroot_main
-#include "../../bin/pkgroot.c"
-#undef main
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "initkit.h"
 #include "fuzz.h"
 
-void manifest_fuzz_list(const char *path, const char *text, size_t len);
+static char *path, *path2;
+static struct tsv l, back;
 
-static char *path;
-
-/* The line with field f[0] (a pointer into copy) in text, split at tabs. */
 static void
-check_line(const char *what, const char *text, const char *copy,
-    const char *first, const char *const *f, int nf)
+read_one(struct tsv *t, const char *p)
 {
-	const char *line = text + (first - copy), *end, *p = line;
+	tsv_read(t, p);
+}
 
-	/* first is the line's start: the reader cut it there. */
-	if (line != text && line[-1] != '\n')
-		fuzz_fail("%s: entry %s does not start a line", what, first);
-	end = line + strcspn(line, "\n");
-	for (int i = 0; i < nf; i++) {
-		size_t n = strcspn(p, "\t\n");
-
-		if (p >= end || strlen(f[i]) != n || memcmp(f[i], p, n) != 0)
-			fuzz_fail("%s: field %d of line \"%.*s\" read as "
-			    "\"%s\"", what, i + 1, (int)(end - line), line,
-			    f[i]);
-		p += n + 1;
+static const char *
+field(const struct tsv_pkg *p, int i, char buf[32])
+{
+	switch (i) {
+	case 0:
+		return p->name;
+	case 1:
+		return p->version;
+	case 2:
+		return p->arch;
+	case 3:
+		return p->source;
+	case 4:
+		snprintf(buf, 32, "%" PRIu64, p->size);
+		return buf;
+	default:
+		return p->sha256;
 	}
 }
 
-void
-fuzz_check_fields(const char *what, const char *text, const char *copy,
-    const char *const *f, int nf)
+/* Line lineno of text split at tabs is the entry, and has six fields. */
+static void
+check_entry(const char *text, const struct tsv_pkg *p)
 {
-	check_line(what, text, copy, f[0], f, nf);
+	const char *line = text, *end, *f;
+	char buf[32];
+
+	for (size_t n = 1; n < p->lineno; n++) {
+		if ((line = strchr(line, '\n')) == NULL)
+			fuzz_fail("entry %s: line %zu of fewer", p->name,
+			    p->lineno);
+		line++;
+	}
+	end = line + strcspn(line, "\n");
+	f = line;
+	for (int i = 0; i < 6; i++) {
+		size_t n = strcspn(f, "\t\n"), z = 0;
+		const char *want = field(p, i, buf);
+
+		/* The size as a number: leading zeros are not written. */
+		while (i == 4 && z + 1 < n && f[z] == '0')
+			z++;
+		if (f > end || strlen(want) != n - z ||
+		    memcmp(want, f + z, n - z) != 0)
+			fuzz_fail("field %d of line %zu \"%.*s\" read as \"%s\"",
+			    i + 1, p->lineno, (int)(end - line), line, want);
+		f += n + 1;
+	}
+	if (f != end + 1)
+		fuzz_fail("line %zu \"%.*s\": more than six fields taken",
+		    p->lineno, (int)(end - line), line);
 }
 
-static struct pkgs ps;
-static char *copy;
-
+/* Every line not an entry is a comment or empty. */
 static void
-lock(const uint8_t *data, size_t size)
+check_skipped(const char *text, const struct tsv *t)
 {
-	ps = read_tsv(path);
+	size_t lineno = 1, k = 0;
+
+	for (const char *s = text; s != NULL; lineno++) {
+		if (k < t->n && t->v[k].lineno == lineno)
+			k++;
+		else if (*s != '#' && *s != '\n' && *s != '\0')
+			fuzz_fail("line %zu \"%.*s\" neither read nor skipped",
+			    lineno, (int)strcspn(s, "\n"), s);
+		s = strchr(s, '\n');
+		s = s ? s + 1 : NULL;
+	}
+	if (k != t->n)
+		fuzz_fail("%zu entries, %zu found on their lines", t->n, k);
+}
+
+/* The writer's text of the entries reads back to them. */
+static void
+check_written(const struct tsv *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int ok;
+
+	for (size_t i = 0; i < t->n; i++)
+		tsv_write(fp, &t->v[i]);
+	fclose(fp);
+	fuzz_write(path2, text, len);
+	free(text);
+	FUZZ_RUN(ok, read_one(&back, path2));
+	if (!ok)
+		fuzz_fail("the written list is refused: %s", fuzz_errmsg);
+	if (back.n != t->n)
+		fuzz_fail("%zu entries written, %zu read back", t->n, back.n);
+	for (size_t i = 0; i < t->n; i++) {
+		char b1[32], b2[32];
+
+		for (int f = 0; f < 6; f++)
+			if (strcmp(field(&t->v[i], f, b1),
+			    field(&back.v[i], f, b2)) != 0)
+				fuzz_fail("field %d of %s written as %s, read "
+				    "back as %s", f + 1, t->v[i].name, b1, b2);
+	}
+	tsv_free(&back);
 }
 
 int
@@ -59,49 +131,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int ok;
 
-	if (path == NULL)
+	if (path == NULL) {
 		path = fuzz_path("packages.tsv");
+		path2 = fuzz_path("written.tsv");
+	}
 	fuzz_write(path, data, size);
-	FUZZ_RUN(ok, lock(data, size));
-	if (ok && memchr(data, '\0', size) == NULL) {
-		/* The fields point into read_tsv's own copy: compare by
-		 * content, line by line, against the text. */
-		const char *t = (const char *)data, *end = t + size;
-		size_t k = 0;
-
-		copy = xmalloc(size + 1);
-		memcpy(copy, data, size);
-		copy[size] = '\0';
-		for (const char *l = copy; l < copy + size && k <= ps.n;
-		    l += strcspn(l, "\n") + 1) {
-			const char *f[3];
-
-			if (*l == '#' || *l == '\n')
-				continue;
-			if (k == ps.n)
-				fuzz_fail("read_tsv: %zu entries, more lines",
-				    ps.n);
-			f[0] = ps.v[k].name;
-			f[1] = ps.v[k].version;
-			f[2] = ps.v[k].arch;
-			check_line("read_tsv", copy, copy, l, f, 3);
-			k++;
-		}
-		(void)end;
-		if (k != ps.n)
-			fuzz_fail("read_tsv: %zu entries from %zu lines", ps.n,
-			    k);
-		free(copy);
-	}
-	if (ok) {
-		for (size_t i = 0; i < ps.n; i++) {
-			free(ps.v[i].name);
-			free(ps.v[i].version);
-			free(ps.v[i].arch);
-		}
-		free(ps.v);
-	}
-	memset(&ps, 0, sizeof(ps));
-	manifest_fuzz_list(path, (const char *)data, size);
+	FUZZ_RUN(ok, read_one(&l, path));
+	if (!ok)
+		return 0;
+	/* The reader reads up to a NUL byte, as a text file ends there. */
+	check_skipped(l.text, &l);
+	for (size_t i = 0; i < l.n; i++)
+		check_entry(l.text, &l.v[i]);
+	check_written(&l);
+	tsv_free(&l);
 	return 0;
 }
