@@ -335,6 +335,15 @@ void uuid_derive(const uint8_t seed[16], const void *msg, size_t len,
     uint8_t out[16]);
 
 /*
+ * le.c: little-endian integers at any alignment (PE/COFF, the x86 setup
+ * header, zstd frames, microcode headers).
+ */
+uint16_t le16_get(const uint8_t *);
+uint32_t le32_get(const uint8_t *);
+void le16_put(uint8_t *, uint16_t);
+void le32_put(uint8_t *, uint32_t);
+
+/*
  * json.c: a JSON writer. Strings must be valid UTF-8 (else exit 1 naming
  * what); commas between members are written for the caller.
  */
