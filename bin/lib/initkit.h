@@ -649,6 +649,18 @@ int pe_find(const struct pe *, const char *name);
 uint8_t *pe_section_data(const struct pe *, int i, size_t *len);
 /* The certificate table's file offset and size (0 if unsigned). */
 void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
+#define PE_CERT_PKCS_SIGNED_DATA 0x0002	/* WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+struct pe_cert {
+	uint16_t type;		/* wCertificateType */
+	const uint8_t *data;	/* bCertificate */
+	size_t len;
+};
+/*
+ * The table's entries in turn, *at 0 before the first: 1 and the entry
+ * in c, -1 for an entry whose length is wrong (the rest of the table is
+ * taken as it; c unset), 0 after the last.
+ */
+int pe_cert_next(const struct pe *, uint64_t *at, struct pe_cert *c);
 /*
  * Drop what follows the last section's data: a COFF symbol table, or
  * in a stub that objcopy -O binary made behind a hand-written header

@@ -109,6 +109,34 @@ pe_cert_table(const struct pe *pe, uint32_t *off, uint32_t *size)
 	}
 }
 
+/*
+ * The WIN_CERTIFICATE entries of the certificate table (PE Format 5.7):
+ * dwLength (the entry's, with this header), wRevision, wCertificateType,
+ * then bCertificate; each entry starts 8-byte aligned.
+ */
+int
+pe_cert_next(const struct pe *pe, uint64_t *at, struct pe_cert *c)
+{
+	uint32_t off, size, n;
+	const uint8_t *e;
+	int r = 1;
+
+	pe_cert_table(pe, &off, &size);
+	if (size == 0 || *at + 8 > size)
+		return 0;
+	e = pe->buf + off + *at;
+	n = le32_get(e);
+	c->type = le16_get(e + 6);
+	if (n < 8 || *at + n > size) {
+		n = (uint32_t)(size - *at);
+		r = -1;
+	}
+	c->data = e + 8;
+	c->len = n - 8;
+	*at += (n + 7) / 8 * 8;
+	return r;
+}
+
 /* The section data as loaded: VirtualSize bytes, zero past the raw data. */
 uint8_t *
 pe_section_data(const struct pe *pe, int i, size_t *len)
@@ -291,7 +319,7 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	uint32_t hdrs = opt32(pe, OPT_SIZE_OF_HEADERS);
 	uint64_t first = pe->len, rawptr, rawsize, va;
 	uint8_t *h;
-	size_t at;
+	size_t table_end, size_field;
 
 	if (strlen(name) > 8)
 		errx(1, "%s: section name longer than 8 bytes", name);
@@ -308,8 +336,8 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	}
 	if (round_up(hdrs, fa) <= first)
 		hdrs = (uint32_t)round_up(hdrs, fa);
-	at = pe->sectab + (size_t)(pe->nsect + 1) * SECT_SIZE;
-	if (at > hdrs)
+	table_end = pe->sectab + (size_t)(pe->nsect + 1) * SECT_SIZE;
+	if (table_end > hdrs)
 		errx(1, "%s: no room in the headers for section %s", pe->name,
 		    name);
 	le32_put(pe->buf + pe->opt + OPT_SIZE_OF_HEADERS, hdrs);
@@ -333,8 +361,10 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	le32_put(h + 36, flags);
 	pe->nsect++;
 	le16_put(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
-	at = flags & PE_SCN_CNT_CODE ? OPT_SIZE_OF_CODE : OPT_SIZE_OF_IDATA;
-	le32_put(pe->buf + pe->opt + at, opt32(pe, at) + (uint32_t)rawsize);
+	size_field = flags & PE_SCN_CNT_CODE ? OPT_SIZE_OF_CODE :
+	    OPT_SIZE_OF_IDATA;
+	le32_put(pe->buf + pe->opt + size_field, opt32(pe, size_field) +
+	    (uint32_t)rawsize);
 }
 
 /* Bytes section i can hold in place: its raw size, up to the next section. */
@@ -542,7 +572,7 @@ pe_append_signature(struct pe *pe, const uint8_t *der, size_t len)
 	grow(pe, size);
 	le32_put(pe->buf + at, (uint32_t)size);	/* dwLength */
 	le16_put(pe->buf + at + 4, 0x0200);	/* WIN_CERT_REVISION_2_0 */
-	le16_put(pe->buf + at + 6, 0x0002);	/* WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+	le16_put(pe->buf + at + 6, PE_CERT_PKCS_SIGNED_DATA);
 	memcpy(pe->buf + at + 8, der, len);
 	d = pe->buf + opt_dirs(pe) + DIR_SECURITY * 8;
 	le32_put(d, (uint32_t)at);
