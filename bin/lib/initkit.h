@@ -24,6 +24,10 @@
 struct archive;
 NORETURN void errx_archive(struct archive *, const char *obj);
 NORETURN void errx_ssl(const char *obj);
+/* A memory BIO's bytes as a new NUL-terminated string (*len: without the
+ * NUL; len may be NULL); the BIO is freed. */
+struct bio_st;
+char *bio_text(struct bio_st *, size_t *len);
 NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
