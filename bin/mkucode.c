@@ -48,21 +48,69 @@ entry(struct sink *s, const char *name, uint32_t ino, mode_t mode,
 	}
 }
 
-int
-main(int argc, char *argv[])
+/* Both vendors' microcode from firmware directory fw; exit 1 if none. */
+struct ucode {
+	unsigned char *amd, *intel;
+	size_t amd_len, intel_len;
+	int64_t mtime;			/* the newest file's */
+};
+
+static void
+ucode_read(struct ucode *u, const char *fw)
+{
+	struct stat st;
+	char *p;
+
+	if (stat(fw, &st) != 0)
+		err(1, "%s", fw);
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "%s: not a directory", fw);
+	p = xasprintf("%s/intel-ucode", fw);
+	u->intel = ucode_intel(p, &u->intel_len, &u->mtime);
+	free(p);
+	p = xasprintf("%s/amd-ucode", fw);
+	u->amd = ucode_amd(p, &u->amd_len, &u->mtime);
+	free(p);
+	if (u->intel_len == 0 && u->amd_len == 0)
+		errx(1, "%s: no microcode in intel-ucode/ or amd-ucode/", fw);
+	if (u->intel_len > UINT32_MAX || u->amd_len > UINT32_MAX)
+		errx(1, "%s: more microcode than newc cpio holds in a file",
+		    fw);
+}
+
+/* The archive: its directories, AMD's file, Intel's, the trailer. */
+static void
+archive_write(const struct ucode *u, int64_t mtime, const char *outpath,
+    int flags)
 {
 	static const char *const dirs[] = { "kernel", "kernel/x86",
 	    UCODE_DIR };
-	const char *outpath = NULL, *epoch_arg = NULL, *fw;
-	unsigned char *amd, *intel;
-	size_t amd_len, intel_len;
-	int64_t epoch, mtime = 0;
-	uint32_t ino = 1;
-	char *p;
-	int ch, flags = 0;
-	struct out out;
 	struct sink sink;
-	struct stat st;
+	struct out out;
+	uint32_t ino = 1;
+
+	out_open(&out, outpath, flags);
+	sink_open(&sink, &out, COMP_NONE, 0, -1);
+	for (size_t i = 0; i < 3; i++)
+		entry(&sink, dirs[i], ino++, S_IFDIR | 0755, 2, mtime, NULL, 0);
+	if (u->amd_len > 0)
+		entry(&sink, UCODE_DIR "/AuthenticAMD.bin", ino++,
+		    S_IFREG | 0644, 1, mtime, u->amd, u->amd_len);
+	if (u->intel_len > 0)
+		entry(&sink, UCODE_DIR "/GenuineIntel.bin", ino++,
+		    S_IFREG | 0644, 1, mtime, u->intel, u->intel_len);
+	entry(&sink, "TRAILER!!!", 0, 0, 1, 0, NULL, 0);
+	sink_close(&sink);
+	out_commit(&out);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *outpath = NULL, *epoch_arg = NULL;
+	struct ucode u = { 0 };
+	int64_t epoch, mtime;
+	int ch, flags = 0;
 
 	while ((ch = getopt_long(argc, argv, "hfo:t:", std_longopts,
 	    NULL)) != -1) {
@@ -88,45 +136,16 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 1)
 		usage(2);
-	fw = argv[0];
 	epoch = epoch_get(epoch_arg);
 
-	if (stat(fw, &st) != 0)
-		err(1, "%s", fw);
-	if (!S_ISDIR(st.st_mode))
-		errx(1, "%s: not a directory", fw);
-	p = xasprintf("%s/intel-ucode", fw);
-	intel = ucode_intel(p, &intel_len, &mtime);
-	free(p);
-	p = xasprintf("%s/amd-ucode", fw);
-	amd = ucode_amd(p, &amd_len, &mtime);
-	free(p);
-	if (intel_len == 0 && amd_len == 0)
-		errx(1, "%s: no microcode in intel-ucode/ or amd-ucode/", fw);
-	if (intel_len > UINT32_MAX || amd_len > UINT32_MAX)
-		errx(1, "%s: more microcode than newc cpio holds in a file",
-		    fw);
+	ucode_read(&u, argv[0]);
 	/* The files' own time, clamped to the epoch as mkcpio clamps. */
-	if (epoch >= 0 && mtime > epoch)
-		mtime = epoch;
+	mtime = epoch >= 0 && u.mtime > epoch ? epoch : u.mtime;
 	if (mtime < 0 || mtime > UINT32_MAX)
 		mtime = 0;
-
-	out_open(&out, outpath, flags);
-	sink_open(&sink, &out, COMP_NONE, 0, -1);
-	for (size_t i = 0; i < 3; i++)
-		entry(&sink, dirs[i], ino++, S_IFDIR | 0755, 2, mtime, NULL, 0);
-	if (amd_len > 0)
-		entry(&sink, UCODE_DIR "/AuthenticAMD.bin", ino++,
-		    S_IFREG | 0644, 1, mtime, amd, amd_len);
-	if (intel_len > 0)
-		entry(&sink, UCODE_DIR "/GenuineIntel.bin", ino++,
-		    S_IFREG | 0644, 1, mtime, intel, intel_len);
-	entry(&sink, "TRAILER!!!", 0, 0, 1, 0, NULL, 0);
-	sink_close(&sink);
-	out_commit(&out);
-	free(amd);
-	free(intel);
+	archive_write(&u, mtime, outpath, flags);
+	free(u.amd);
+	free(u.intel);
 	if (fclose(stdout) != 0)
 		err(1, "stdout");
 	return 0;

@@ -38,44 +38,38 @@ usage(int status)
 	exit(status);
 }
 
-int
-main(int argc, char *argv[])
+/* The command line. */
+struct args {
+	const char *key, *cert, *pass, *out;
+	const char *in;			/* NULL: stdin */
+	int flags, json;
+};
+
+static void
+args_parse(struct args *a, int argc, char *argv[])
 {
-	const char *keyarg = NULL, *certarg = NULL, *outpath = NULL;
-	const char *passfile = NULL;
-	const char *in = NULL;
-	int ch, flags = 0, json = 0;
-	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-	size_t len;
-	char *data, *fp;
-	int derlen;
-	EVP_PKEY *key;
-	X509 *cert;
-	PKCS7 *p7;
-	BIO *bio;
-	struct out o;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "hc:fjk:o:p:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			certarg = optarg;
+			a->cert = optarg;
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'j':
-			json = 1;
+			a->json = 1;
 			break;
 		case 'k':
-			keyarg = optarg;
+			a->key = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			a->out = optarg;
 			break;
 		case 'p':
-			passfile = optarg;
+			a->pass = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -87,68 +81,125 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (keyarg == NULL || certarg == NULL) {
-		warnx("%s is required", keyarg == NULL ? "-k key" : "-c cert");
+	if (a->key == NULL || a->cert == NULL) {
+		warnx("%s is required", a->key == NULL ? "-k key" : "-c cert");
 		usage(2);
 	}
 	if (argc > 1)
 		usage(2);
 	if (argc == 1)
-		in = argv[0];
+		a->in = argv[0];
+}
 
-	/* Everything checked before a byte is written. */
-	cert = sign_cert(certarg);
-	key = sign_key(keyarg, passfile, cert, certarg);
-	data = xreadfile(in, &len);
-	if (json) {
-		/* A root hash: lowercase hex, one line; the newline is not
-		 * part of what is signed. */
-		if (len > 0 && data[len - 1] == '\n')
-			data[--len] = '\0';
-		if (len < 40 || len > 128 || len % 2 != 0 ||
-		    strspn(data, "0123456789abcdef") != len)
-			errx(1, "%s: not a root hash (lowercase hex)",
-			    in ? in : "stdin");
-	}
+/*
+ * -j: a root hash, lowercase hex, one line; the newline is not part of
+ * what is signed.
+ */
+static void
+roothash_check(char *data, size_t *len, const char *in)
+{
+	if (*len > 0 && data[*len - 1] == '\n')
+		data[--*len] = '\0';
+	if (*len < 40 || *len > 128 || *len % 2 != 0 ||
+	    strspn(data, "0123456789abcdef") != *len)
+		errx(1, "%s: not a root hash (lowercase hex)",
+		    in ? in : "stdin");
+}
+
+/* The detached signature of data, DER in a new buffer. */
+static unsigned char *
+detached_sign(X509 *cert, EVP_PKEY *key, const char *keyname,
+    const char *data, size_t len, size_t *derlen)
+{
+	unsigned char *der = NULL, *out;
+	PKCS7 *p7;
+	BIO *bio;
+	int n;
+
 	if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL ||
 	    (p7 = PKCS7_sign(cert, key, NULL, bio, PKCS7_DETACHED |
 	    PKCS7_NOATTR | PKCS7_BINARY)) == NULL ||
-	    (derlen = i2d_PKCS7(p7, &der)) <= 0)
-		errx_ssl(keyarg);
-
-	out_open(&o, outpath, flags);
-	if (!json) {
-		out_write(&o, der, (size_t)derlen);
-	} else {
-		unsigned char *cder = NULL;
-		int clen = i2d_X509(cert, &cder);
-		char *b64 = xmalloc(4 * ((size_t)derlen + 2) / 3 + 1), *text;
-		size_t tlen;
-
-		if (clen <= 0 || EVP_Digest(cder, (size_t)clen, md, &mdlen,
-		    EVP_sha256(), NULL) != 1)
-			errx_ssl(certarg);
-		EVP_EncodeBlock((unsigned char *)b64, der, derlen);
-		fp = hex_encode(md, mdlen);
-		text = xasprintf("{\"rootHash\":\"%s\",\"certificateFingerprint"
-		    "\":\"%s\",\"signature\":\"%s\"}", data, fp, b64);
-		tlen = strlen(text);
-		if (tlen > VERITY_SIG_SIZE)
-			errx(1, "%s: signature JSON of %zu bytes does not fit "
-			    "the %d-byte partition", keyarg, tlen,
-			    VERITY_SIG_SIZE);
-		text = xreallocarray(text, VERITY_SIG_SIZE, 1);
-		memset(text + tlen, 0, VERITY_SIG_SIZE - tlen);
-		out_write(&o, text, VERITY_SIG_SIZE);
-		free(text);
-		free(fp);
-		free(b64);
-		OPENSSL_free(cder);
-	}
-	out_commit(&o);
+	    (n = i2d_PKCS7(p7, &der)) <= 0)
+		errx_ssl(keyname);
+	out = xmalloc((size_t)n);
+	memcpy(out, der, (size_t)n);
+	*derlen = (size_t)n;
 	OPENSSL_free(der);
 	PKCS7_free(p7);
 	BIO_free(bio);
+	return out;
+}
+
+/*
+ * -j: the verity signature partition's payload: the JSON object of the
+ * root hash, the certificate's SHA-256 fingerprint (of its DER) and the
+ * signature in Base64, NUL-padded to the partition's size.
+ */
+static char *
+verity_payload(X509 *cert, const struct args *a, const char *roothash,
+    const unsigned char *der, size_t derlen)
+{
+	unsigned char *cder = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	int clen = i2d_X509(cert, &cder);
+	char *b64 = xmalloc(4 * (derlen + 2) / 3 + 1), *fp, *text;
+	size_t tlen;
+
+	if (clen <= 0 || EVP_Digest(cder, (size_t)clen, md, &mdlen,
+	    EVP_sha256(), NULL) != 1)
+		errx_ssl(a->cert);
+	EVP_EncodeBlock((unsigned char *)b64, der, (int)derlen);
+	fp = hex_encode(md, mdlen);
+	text = xasprintf("{\"rootHash\":\"%s\",\"certificateFingerprint"
+	    "\":\"%s\",\"signature\":\"%s\"}", roothash, fp, b64);
+	tlen = strlen(text);
+	if (tlen > VERITY_SIG_SIZE)
+		errx(1, "%s: signature JSON of %zu bytes does not fit "
+		    "the %d-byte partition", a->key, tlen, VERITY_SIG_SIZE);
+	text = xreallocarray(text, VERITY_SIG_SIZE, 1);
+	memset(text + tlen, 0, VERITY_SIG_SIZE - tlen);
+	free(fp);
+	free(b64);
+	OPENSSL_free(cder);
+	return text;
+}
+
+static void
+write_out(const struct args *a, const void *buf, size_t len)
+{
+	struct out o;
+
+	out_open(&o, a->out, a->flags);
+	out_write(&o, buf, len);
+	out_commit(&o);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	unsigned char *der;
+	size_t len, derlen;
+	EVP_PKEY *key;
+	X509 *cert;
+	char *data;
+
+	args_parse(&a, argc, argv);
+	/* Everything checked before a byte is written. */
+	cert = sign_cert(a.cert);
+	key = sign_key(a.key, a.pass, cert, a.cert);
+	data = xreadfile(a.in, &len);
+	if (a.json)
+		roothash_check(data, &len, a.in);
+	der = detached_sign(cert, key, a.key, data, len, &derlen);
+	if (a.json) {
+		char *payload = verity_payload(cert, &a, data, der, derlen);
+
+		write_out(&a, payload, VERITY_SIG_SIZE);
+		free(payload);
+	} else
+		write_out(&a, der, derlen);
+	free(der);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	free(data);

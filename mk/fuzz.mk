@@ -5,7 +5,7 @@
 #   cpio    random specs through cpio_write, read back with libarchive
 #   deb     .deb reader and tar unpacker; sentinels beside the root
 #   tsv     the packages.tsv reader and writer (pkgroot, manifest)
-#   pe      mkuki's PE paths: kernel release, stub version, -I
+#   pe      mkuki's PE paths: kernel release, stub version, SBAT, -I
 #   gpt     mkgpt -V (bin/lib/gpt.c)
 #   verity  the verity superblock and mkverity -V (bin/lib/verity.c)
 #   json    the JSON writer; its output parsed back to the calls made
@@ -35,9 +35,8 @@ FUZZ_TARGETS ?= spec deb tsv pe gpt verity json cpio ucode
 FUZZ_CC ?= clang
 FB := build/fuzz
 
-# A harness may take a second source, and those that compile a tool's
-# .c in (for its static parser) depend on it.
-FUZZ_TOOL_pe := bin/mkuki.c
+# A harness may take a second source (FUZZ_EXTRA_TARGET); none compiles
+# a tool's .c in: what they test is in the library.
 FUZZ_HDRS := tests/fuzz/fuzz.h tests/fuzz/tree.h
 fuzz_src = tests/fuzz/$(1).c tests/fuzz/common.c $(FUZZ_EXTRA_$(1))
 
@@ -57,12 +56,12 @@ $(FB)/lib/libinitkit.a: $(FUZZ_LIBOBJ)
 	$(call msg,AR,$@) rm -f $@ && ar rcs $@ $^
 
 define fuzz_rules
-$(FB)/$(1): $(call fuzz_src,$(1)) $(FUZZ_TOOL_$(1)) $(FUZZ_HDRS) \
+$(FB)/$(1): $(call fuzz_src,$(1)) $(FUZZ_HDRS) \
 	$(FB)/lib/libinitkit.a
 	$$(call msg,FUZZLD,$$@) $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
 	    -o $$@ $(call fuzz_src,$(1)) $(FB)/lib/libinitkit.a $(LDLIBS)
 
-$(B)/tests/fuzz/$(1): $(call fuzz_src,$(1)) $(FUZZ_TOOL_$(1)) \
+$(B)/tests/fuzz/$(1): $(call fuzz_src,$(1)) \
 	tests/fuzz/replay.c $(FUZZ_HDRS) $(LIBA) $(SANOBJ) $(B)/.flags
 	@mkdir -p $$(@D)
 	$$(call msg,CC,$$@) $(CC) $(ALL_CFLAGS) -Itests/fuzz $(ALL_LDFLAGS) \

@@ -114,17 +114,12 @@ static char *
 name_text(X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *s;
-	long n;
 
-	if (b == NULL || X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0)
+	if (b == NULL || X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) < 0) {
+		BIO_free(b);
 		return xstrdup("?");
-	n = BIO_get_mem_data(b, &data);
-	s = xmalloc((size_t)n + 1);
-	memcpy(s, data, (size_t)n);
-	s[n] = '\0';
-	BIO_free(b);
-	return s;
+	}
+	return bio_text(b, NULL);
 }
 
 int

@@ -24,6 +24,10 @@
 struct archive;
 NORETURN void errx_archive(struct archive *, const char *obj);
 NORETURN void errx_ssl(const char *obj);
+/* A memory BIO's bytes as a new NUL-terminated string (*len: without the
+ * NUL; len may be NULL); the BIO is freed. */
+struct bio_st;
+char *bio_text(struct bio_st *, size_t *len);
 NORETURN void errx_sqfs(int code, const char *obj);
 /* Exit 2 with "tool: message": a bad option value. */
 NORETURN PRINTF(1, 2) void errx_usage(const char *fmt, ...);
@@ -335,6 +339,15 @@ void uuid_derive(const uint8_t seed[16], const void *msg, size_t len,
     uint8_t out[16]);
 
 /*
+ * le.c: little-endian integers at any alignment (PE/COFF, the x86 setup
+ * header, zstd frames, microcode headers).
+ */
+uint16_t le16_get(const uint8_t *);
+uint32_t le32_get(const uint8_t *);
+void le16_put(uint8_t *, uint16_t);
+void le32_put(uint8_t *, uint32_t);
+
+/*
  * json.c: a JSON writer. Strings must be valid UTF-8 (else exit 1 naming
  * what); commas between members are written for the caller.
  */
@@ -609,9 +622,7 @@ void gpt_check(const char *path);
  * kernel may decompress to: a small file must not make us allocate and
  * hash gigabytes.
  */
-#ifndef PE_IMAGE_MAX		/* the fuzzer takes less (tests/fuzz/pe.c) */
 #define PE_IMAGE_MAX		(1u << 30)
-#endif
 #define PE_MACHINE_BUFSIZE	7	/* "0x" and 4 hex digits */
 #define PE_MACHINE_I386		0x014c	/* COFF Machine (PE Format 3.3.1) */
 #define PE_MACHINE_AMD64	0x8664
@@ -640,6 +651,18 @@ int pe_find(const struct pe *, const char *name);
 uint8_t *pe_section_data(const struct pe *, int i, size_t *len);
 /* The certificate table's file offset and size (0 if unsigned). */
 void pe_cert_table(const struct pe *, uint32_t *off, uint32_t *size);
+#define PE_CERT_PKCS_SIGNED_DATA 0x0002	/* WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+struct pe_cert {
+	uint16_t type;		/* wCertificateType */
+	const uint8_t *data;	/* bCertificate */
+	size_t len;
+};
+/*
+ * The table's entries in turn, *at 0 before the first: 1 and the entry
+ * in c, -1 for an entry whose length is wrong (the rest of the table is
+ * taken as it; c unset), 0 after the last.
+ */
+int pe_cert_next(const struct pe *, uint64_t *at, struct pe_cert *c);
 /*
  * Drop what follows the last section's data: a COFF symbol table, or
  * in a stub that objcopy -O binary made behind a hand-written header
@@ -673,6 +696,53 @@ void pe_digest(const struct pe *, uint8_t md[32]);
  */
 void pe_check_covered(const struct pe *);
 void pe_append_signature(struct pe *, const uint8_t *der, size_t len);
+
+/*
+ * kernel.c: the kernel image mkuki -l takes: a PE image as it is, or the
+ * gzip or zstd stream of one, decompressed (exit 1 if the file, or what
+ * it decompresses to, is more than max bytes).
+ */
+uint8_t *kernel_read(const char *path, size_t max, size_t *len);
+/* Its release as uname -r prints it, a new string; NULL if not found. */
+char *kernel_release(const uint8_t *, size_t);
+
+/*
+ * sbat.c: SBAT records (shim's SBAT.md) merged under one header, as
+ * ukify merges a UKI's: sbat_new() is the header line alone; sbat_add()
+ * appends text's records but its header line (exit 1 naming what for a
+ * control or non-ASCII byte).
+ */
+char *sbat_new(void);
+void sbat_add(char **sbat, const char *what, const char *text, size_t len);
+/* A PE image's .sbat section as loaded, NULL if it has none. */
+char *sbat_section(const struct pe *, size_t *len);
+/*
+ * The SBAT records that follow a stub's sections, outside any (systemd
+ * 252's arm64 stub: pe_strip_tail drops them), up to a NUL; NULL if none.
+ */
+char *sbat_tail(const struct pe *);
+
+/*
+ * uki.c: what a stub is, and mkuki -I's report of a PE image: sections,
+ * Authenticode digest, signatures.
+ */
+enum stub_kind {
+	STUB_UKI,		/* systemd-stub, or a stub that does not say */
+	STUB_ADDON		/* systemd-addon */
+};
+/* The systemd release in the stub's .sdmagic, 0 if unknown. */
+int stub_version(const struct pe *, enum stub_kind *);
+/* -I's printers: tab-separated lines, or one JSON object (-j). */
+struct uki_report;
+typedef void (*uki_print_fn)(const struct uki_report *, FILE *);
+void uki_print_text(const struct uki_report *, FILE *);
+void uki_print_json(const struct uki_report *, FILE *);
+/*
+ * mkuki -I: read and check path (exit 1 if it is no PE image, or a
+ * signed one whose signature could not cover every byte), print its
+ * report on standard output; 1 if a signature does not verify, else 0.
+ */
+int uki_inspect(const char *path, uki_print_fn);
 
 /*
  * sign.c: signing keys and certificates (pkcs7sign, mkuki). A key is a

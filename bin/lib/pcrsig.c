@@ -220,16 +220,8 @@ char *
 pcr_public_pem(struct evp_pkey_st *key, const char *keyname, size_t *len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out;
-	long n;
 
 	if (b == NULL || PEM_write_bio_PUBKEY(b, key) != 1)
 		errx_ssl(keyname);
-	n = BIO_get_mem_data(b, &data);
-	out = xmalloc((size_t)n + 1);
-	memcpy(out, data, (size_t)n);
-	out[n] = '\0';
-	BIO_free(b);
-	*len = (size_t)n;
-	return out;
+	return bio_text(b, len);
 }

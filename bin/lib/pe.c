@@ -47,33 +47,6 @@ static const struct {
 	{ 0xaa64, "arm64" },		/* IMAGE_FILE_MACHINE_ARM64 */
 };
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
 /* Optional header field offsets that differ between PE32 and PE32+. */
 static size_t
 opt_dirs(const struct pe *pe)
@@ -92,7 +65,7 @@ opt_dirs(const struct pe *pe)
 static uint32_t
 opt32(const struct pe *pe, size_t field)
 {
-	return get32(pe->buf + pe->opt + field);
+	return le32_get(pe->buf + pe->opt + field);
 }
 
 static uint8_t *
@@ -108,11 +81,11 @@ pe_section(const struct pe *pe, int i, struct pe_section *s)
 
 	memcpy(s->name, h, 8);
 	s->name[8] = '\0';
-	s->vsize = get32(h + 8);
-	s->va = get32(h + 12);
-	s->rawsize = get32(h + 16);
-	s->rawptr = get32(h + 20);
-	s->flags = get32(h + 36);
+	s->vsize = le32_get(h + 8);
+	s->va = le32_get(h + 12);
+	s->rawsize = le32_get(h + 16);
+	s->rawptr = le32_get(h + 20);
+	s->flags = le32_get(h + 36);
 }
 
 int
@@ -131,9 +104,37 @@ pe_cert_table(const struct pe *pe, uint32_t *off, uint32_t *size)
 
 	*off = *size = 0;
 	if (pe->ndd > DIR_SECURITY) {
-		*off = get32(d);
-		*size = get32(d + 4);
+		*off = le32_get(d);
+		*size = le32_get(d + 4);
 	}
+}
+
+/*
+ * The WIN_CERTIFICATE entries of the certificate table (PE Format 5.7):
+ * dwLength (the entry's, with this header), wRevision, wCertificateType,
+ * then bCertificate; each entry starts 8-byte aligned.
+ */
+int
+pe_cert_next(const struct pe *pe, uint64_t *at, struct pe_cert *c)
+{
+	uint32_t off, size, n;
+	const uint8_t *e;
+	int r = 1;
+
+	pe_cert_table(pe, &off, &size);
+	if (size == 0 || *at + 8 > size)
+		return 0;
+	e = pe->buf + off + *at;
+	n = le32_get(e);
+	c->type = le16_get(e + 6);
+	if (n < 8 || *at + n > size) {
+		n = (uint32_t)(size - *at);
+		r = -1;
+	}
+	c->data = e + 8;
+	c->len = n - 8;
+	*at += (n + 7) / 8 * 8;
+	return r;
 }
 
 /* The section data as loaded: VirtualSize bytes, zero past the raw data. */
@@ -177,25 +178,25 @@ pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 	/* MS-DOS header: "MZ", e_lfanew at 0x3c. */
 	if (len < 0x40 || buf[0] != 'M' || buf[1] != 'Z')
 		errx(1, "%s: not a PE image (no MZ header)", name);
-	lfanew = get32(buf + 0x3c);
+	lfanew = le32_get(buf + 0x3c);
 	if ((uint64_t)lfanew + 4 + COFF_SIZE > len ||
 	    memcmp(buf + lfanew, "PE\0\0", 4) != 0)
 		errx(1, "%s: not a PE image (no PE signature)", name);
 	pe->coff = lfanew + 4;
-	pe->machine = get16(buf + pe->coff);
-	pe->nsect = get16(buf + pe->coff + 2);
-	optsize = get16(buf + pe->coff + 16);
+	pe->machine = le16_get(buf + pe->coff);
+	pe->nsect = le16_get(buf + pe->coff + 2);
+	optsize = le16_get(buf + pe->coff + 16);
 	pe->opt = pe->coff + COFF_SIZE;
 	if (pe->opt + optsize > len || optsize < 2)
 		errx(1, "%s: truncated optional header", name);
-	magic = get16(buf + pe->opt);
+	magic = le16_get(buf + pe->opt);
 	if (magic != 0x10b && magic != 0x20b)
 		errx(1, "%s: unknown optional header magic 0x%x", name, magic);
 	pe->plus = magic == 0x20b;
 	need = opt_dirs(pe) - pe->opt;
 	if (optsize < need)
 		errx(1, "%s: truncated optional header", name);
-	pe->ndd = get32(buf + opt_dirs(pe) - 4);
+	pe->ndd = le32_get(buf + opt_dirs(pe) - 4);
 	if (pe->ndd > 16 || need + (size_t)pe->ndd * 8 > optsize)
 		errx(1, "%s: bad data directory count %u", name, pe->ndd);
 	pe->sectab = pe->opt + optsize;
@@ -239,10 +240,11 @@ pe_parse(struct pe *pe, const char *name, uint8_t *buf, size_t len)
 		    "(truncated?)", name);
 	/* COFF symbol table, then the string table, whose first 4 bytes give
 	 * its size with themselves (PE Format, "COFF String Table"). */
-	sym = get32(buf + pe->coff + 8);
-	syms = (uint64_t)sym + (uint64_t)get32(buf + pe->coff + 12) * SYM_SIZE;
-	if (sym != 0 && (syms + 4 > len || get32(buf + syms) < 4 ||
-	    syms + get32(buf + syms) > len))
+	sym = le32_get(buf + pe->coff + 8);
+	syms = (uint64_t)sym + (uint64_t)le32_get(buf + pe->coff + 12) *
+	    SYM_SIZE;
+	if (sym != 0 && (syms + 4 > len || le32_get(buf + syms) < 4 ||
+	    syms + le32_get(buf + syms) > len))
 		errx(1, "%s: symbol table lies outside the file (truncated?)",
 		    name);
 }
@@ -269,10 +271,10 @@ pe_strip_tail(struct pe *pe)
 	uint8_t *c = pe->buf + pe->coff;
 	uint64_t end = pe_data_end(pe);
 
-	if (get32(c + 8) != 0) {
-		put32(c + 8, 0);
-		put32(c + 12, 0);
-		put16(c + 18, get16(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
+	if (le32_get(c + 8) != 0) {
+		le32_put(c + 8, 0);
+		le32_put(c + 12, 0);
+		le16_put(c + 18, le16_get(c + 18) | FILE_LOCAL_SYMS_STRIPPED);
 	}
 	if (end < pe->len)
 		pe->len = end;
@@ -317,7 +319,7 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	uint32_t hdrs = opt32(pe, OPT_SIZE_OF_HEADERS);
 	uint64_t first = pe->len, rawptr, rawsize, va;
 	uint8_t *h;
-	size_t at;
+	size_t table_end, size_field;
 
 	if (strlen(name) > 8)
 		errx(1, "%s: section name longer than 8 bytes", name);
@@ -334,11 +336,11 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	}
 	if (round_up(hdrs, fa) <= first)
 		hdrs = (uint32_t)round_up(hdrs, fa);
-	at = pe->sectab + (size_t)(pe->nsect + 1) * SECT_SIZE;
-	if (at > hdrs)
+	table_end = pe->sectab + (size_t)(pe->nsect + 1) * SECT_SIZE;
+	if (table_end > hdrs)
 		errx(1, "%s: no room in the headers for section %s", pe->name,
 		    name);
-	put32(pe->buf + pe->opt + OPT_SIZE_OF_HEADERS, hdrs);
+	le32_put(pe->buf + pe->opt + OPT_SIZE_OF_HEADERS, hdrs);
 
 	rawptr = round_up(pe->len, fa);
 	rawsize = round_up(len, fa);
@@ -352,15 +354,17 @@ pe_add_section(struct pe *pe, const char *name, const void *data,
 	h = sect_hdr(pe, pe->nsect);
 	memset(h, 0, SECT_SIZE);
 	memcpy(h, name, strlen(name));
-	put32(h + 8, (uint32_t)len);
-	put32(h + 12, (uint32_t)va);
-	put32(h + 16, (uint32_t)rawsize);
-	put32(h + 20, (uint32_t)rawptr);
-	put32(h + 36, flags);
+	le32_put(h + 8, (uint32_t)len);
+	le32_put(h + 12, (uint32_t)va);
+	le32_put(h + 16, (uint32_t)rawsize);
+	le32_put(h + 20, (uint32_t)rawptr);
+	le32_put(h + 36, flags);
 	pe->nsect++;
-	put16(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
-	at = flags & PE_SCN_CNT_CODE ? OPT_SIZE_OF_CODE : OPT_SIZE_OF_IDATA;
-	put32(pe->buf + pe->opt + at, opt32(pe, at) + (uint32_t)rawsize);
+	le16_put(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
+	size_field = flags & PE_SCN_CNT_CODE ? OPT_SIZE_OF_CODE :
+	    OPT_SIZE_OF_IDATA;
+	le32_put(pe->buf + pe->opt + size_field, opt32(pe, size_field) +
+	    (uint32_t)rawsize);
 }
 
 /* Bytes section i can hold in place: its raw size, up to the next section. */
@@ -391,7 +395,7 @@ pe_replace_section(struct pe *pe, int i, const void *data, size_t len)
 		    s.name);
 	memset(pe->buf + s.rawptr, 0, s.rawsize);
 	memcpy(pe->buf + s.rawptr, data, len);
-	put32(sect_hdr(pe, i) + 8, (uint32_t)len);
+	le32_put(sect_hdr(pe, i) + 8, (uint32_t)len);
 }
 
 /*
@@ -420,13 +424,13 @@ pe_remove_section(struct pe *pe, int i)
 		    "precedes it", pe->name, s.name);
 	if (prev >= 0) {
 		pe_section(pe, prev, &t);
-		put32(sect_hdr(pe, prev) + 16, t.rawsize + s.rawsize);
+		le32_put(sect_hdr(pe, prev) + 16, t.rawsize + s.rawsize);
 	}
 	memset(pe->buf + s.rawptr, 0, s.rawsize);
 	memmove(h, h + SECT_SIZE, (size_t)(pe->nsect - i - 1) * SECT_SIZE);
 	pe->nsect--;
 	memset(sect_hdr(pe, pe->nsect), 0, SECT_SIZE);
-	put16(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
+	le16_put(pe->buf + pe->coff + 2, (uint16_t)pe->nsect);
 }
 
 void
@@ -434,10 +438,10 @@ pe_finish(struct pe *pe)
 {
 	uint32_t sa = opt32(pe, OPT_SECT_ALIGN);
 
-	put32(pe->buf + pe->opt + OPT_SIZE_OF_IMAGE,
+	le32_put(pe->buf + pe->opt + OPT_SIZE_OF_IMAGE,
 	    (uint32_t)round_up(image_end(pe), sa));
 	/* Nothing checks it for EFI images; ukify zeroes it too. */
-	put32(pe->buf + pe->opt + OPT_CHECKSUM, 0);
+	le32_put(pe->buf + pe->opt + OPT_CHECKSUM, 0);
 }
 
 static int
@@ -566,11 +570,11 @@ pe_append_signature(struct pe *pe, const uint8_t *der, size_t len)
 		errx(1, "%s: image size not 8-byte aligned", pe->name);
 	at = pe->len;
 	grow(pe, size);
-	put32(pe->buf + at, (uint32_t)size);	/* dwLength */
-	put16(pe->buf + at + 4, 0x0200);	/* WIN_CERT_REVISION_2_0 */
-	put16(pe->buf + at + 6, 0x0002);	/* WIN_CERT_TYPE_PKCS_SIGNED_DATA */
+	le32_put(pe->buf + at, (uint32_t)size);	/* dwLength */
+	le16_put(pe->buf + at + 4, 0x0200);	/* WIN_CERT_REVISION_2_0 */
+	le16_put(pe->buf + at + 6, PE_CERT_PKCS_SIGNED_DATA);
 	memcpy(pe->buf + at + 8, der, len);
 	d = pe->buf + opt_dirs(pe) + DIR_SECURITY * 8;
-	put32(d, (uint32_t)at);
-	put32(d + 4, (uint32_t)size);
+	le32_put(d, (uint32_t)at);
+	le32_put(d + 4, (uint32_t)size);
 }

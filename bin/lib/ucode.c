@@ -43,13 +43,6 @@ struct mc {
 	size_t off;
 };
 
-static uint32_t
-le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
 static int
 namecmp(const void *a, const void *b)
 {
@@ -120,12 +113,12 @@ intel_one(const char *file, size_t off, const unsigned char *p, size_t len,
 	if (len < INTEL_HDR)
 		errx(1, "%s: offset %zu: %zu bytes, less than a microcode "
 		    "header", file, off, len);
-	if (le32(p) != 1 || le32(p + 20) != 1)
+	if (le32_get(p) != 1 || le32_get(p + 20) != 1)
 		errx(1, "%s: offset %zu: not an Intel microcode update "
 		    "(header version %u, loader revision %u)", file, off,
-		    le32(p), le32(p + 20));
-	data = le32(p + 28);
-	total = le32(p + 32);
+		    le32_get(p), le32_get(p + 20));
+	data = le32_get(p + 28);
+	total = le32_get(p + 32);
 	/* SDM: a data size of 0 means 2000 bytes of data, 2048 in all. */
 	if (data == 0) {
 		data = 2000;
@@ -140,7 +133,7 @@ intel_one(const char *file, size_t off, const unsigned char *p, size_t len,
 		    file, off, total, len);
 	/* SDM: the header and data sum to 0 as 32-bit words. */
 	for (uint32_t i = 0; i < INTEL_HDR + data; i += 4)
-		sum += le32(p + i);
+		sum += le32_get(p + i);
 	if (sum != 0)
 		errx(1, "%s: offset %zu: bad checksum", file, off);
 	/*
@@ -154,17 +147,17 @@ intel_one(const char *file, size_t off, const unsigned char *p, size_t len,
 
 		sum = 0;
 		for (uint32_t i = 0; i < xlen; i += 4)
-			sum += le32(x + i);
-		if (xlen < 20 || (uint64_t)le32(x) * 12 + 20 != xlen ||
+			sum += le32_get(x + i);
+		if (xlen < 20 || (uint64_t)le32_get(x) * 12 + 20 != xlen ||
 		    sum != 0)
 			errx(1, "%s: offset %zu: bad extended signature "
 			    "table", file, off);
 	}
 	mc->p = p;
 	mc->len = total;
-	mc->sig = le32(p + 12);
-	mc->pf = le32(p + 24);
-	mc->rev = le32(p + 4);
+	mc->sig = le32_get(p + 12);
+	mc->pf = le32_get(p + 24);
+	mc->rev = le32_get(p + 4);
 	mc->file = file;
 	mc->off = off;
 	return total;
@@ -243,7 +236,7 @@ ucode_amd(const char *dir, size_t *lenp, int64_t *mtime)
 
 	for (size_t f = 0; f < nf; f++) {
 		d = (unsigned char *)xreadfile(files[f], &len);
-		if (len < 4 || le32(d) != AMD_MAGIC)
+		if (len < 4 || le32_get(d) != AMD_MAGIC)
 			errx(1, "%s: not an AMD microcode container",
 			    files[f]);
 		buf = xreallocarray(buf, out + len, 1);

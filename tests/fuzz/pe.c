@@ -1,9 +1,10 @@
 /*
- * pe.c: fuzz the PE/COFF parser as mkuki meets it (bin/lib/pe.c and
- * bin/mkuki.c, compiled in with main renamed for its static functions):
- * the kernel's release string (kernel_release), the stub's version from
- * .sdmagic (stub_version, after pe_parse) and the whole of -I, text and
- * JSON (by the input's length, odd or even): every section's data, the
+ * pe.c: fuzz the PE/COFF parser as mkuki meets it (bin/lib/pe.c and the
+ * modules over it): the kernel's release string (kernel_release), the
+ * stub's version from .sdmagic (stub_version, after pe_parse) and its
+ * SBAT records, in a section or after them, merged as mkuki merges them
+ * (sbat.c); the whole of -I (uki_inspect), printed as text or JSON (by
+ * the input's length, odd or even): every section's data, the
  * Authenticode digest and each entry of the certificate table through the
  * signature check; and the input as a kernel for -l (kernel_read: gzip or
  * zstd decompressed), with mkuki's 1 GiB limit made 16 MiB here so that
@@ -23,12 +24,17 @@
  * exits after a signature check (its failure is a "problem" printed), so
  * what a refused input held is never such a cache.
  */
-#define PE_IMAGE_MAX (16u << 20)
-#define main mkuki_main
-#include "../../bin/mkuki.c"
-#undef main
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <openssl/evp.h>
+
+#include "initkit.h"
 #include "fuzz.h"
+
+/* What mkuki takes is PE_IMAGE_MAX; a bomb here must be cheap. */
+#define KERNEL_MAX	(16u << 20)
 
 static char *path;
 static int verified;
@@ -125,13 +131,34 @@ static void
 parse(const uint8_t *data, size_t size)
 {
 	uint8_t *buf = xmalloc(size ? size : 1);
+	enum stub_kind kind;
 	struct pe pe;
-	int addon;
 
 	free(kernel_release(data, size));
 	memcpy(buf, data, size);
 	pe_parse(&pe, "fuzz.efi", buf, size);
-	(void)stub_version(&pe, &addon);
+	(void)stub_version(&pe, &kind);
+	free(pe.buf);
+}
+
+/* The image's SBAT, as mkuki merges a stub's. */
+static void
+sbat(const uint8_t *data, size_t size)
+{
+	uint8_t *buf = xmalloc(size ? size : 1);
+	char *own, *merged = sbat_new();
+	struct pe pe;
+	size_t len;
+
+	memcpy(buf, data, size);
+	pe_parse(&pe, "fuzz.efi", buf, size);
+	if ((own = sbat_section(&pe, &len)) == NULL &&
+	    (own = sbat_tail(&pe)) != NULL)
+		len = strlen(own);
+	if (own != NULL)
+		sbat_add(&merged, "fuzz.efi", own, len);
+	free(own);
+	free(merged);
 	free(pe.buf);
 }
 
@@ -140,7 +167,7 @@ kernel(void)
 {
 	size_t len;
 
-	free(kernel_read(path, &len));
+	free(kernel_read(path, KERNEL_MAX, &len));
 }
 
 int
@@ -158,7 +185,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_RUN(ok, parse(data, size));
 	if (!ok)
 		return 0;
-	FUZZ_RUN(ok, verified = inspect(path, (int)(size & 1)) == 0);
+	FUZZ_RUN(ok, sbat(data, size));
+	FUZZ_RUN(ok, verified = uki_inspect(path, size & 1 ? uki_print_json :
+	    uki_print_text) == 0);
 	if (ok && verified)
 		covered(data, size);
 	return 0;
