@@ -381,54 +381,51 @@ tables_write(struct fs *fs, sqfs_file_t *file, sqfs_super_t *super,
 	}
 }
 
-int
-main(int argc, char *argv[])
-{
-	const char *outpath = NULL, *comp = "zstd", *level_arg = NULL;
-	const char *epoch_arg = NULL;
-	size_t block_size = 131072, threads = (size_t)ncpus();
-	int ch, flags = 0, id, r;
-	int64_t epoch;
-	struct tree t = { 0 };
-	struct fs fs = { 0 };
-	struct out out;
-	sqfs_compressor_config_t cfg;
-	sqfs_super_t super;
-	sqfs_file_t *file;
-	sqfs_block_writer_t *bw;
-	sqfs_frag_table_t *frags;
-	sqfs_block_processor_t *proc;
+/* The command line. */
+struct args {
+	const char *out, *comp, *level, *epoch, *base;
+	size_t block_size, threads;
+	int flags;
+};
 
-	while ((ch = getopt_long(argc, argv, "hb:C:fj:l:o:t:z:",
+static void
+args_parse(struct args *a, int *argcp, char ***argvp)
+{
+	int ch;
+
+	a->comp = "zstd";
+	a->block_size = 131072;
+	a->threads = (size_t)ncpus();
+	while ((ch = getopt_long(*argcp, *argvp, "hb:C:fj:l:o:t:z:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'C':
-			t.base = optarg;
+			a->base = optarg;
 			break;
 		case 'b':
-			block_size = size_parse(optarg, "-b");
-			if (block_size < 4096 || block_size > (1 << 20) ||
-			    (block_size & (block_size - 1)))
+			a->block_size = size_parse(optarg, "-b");
+			if (a->block_size < 4096 || a->block_size > (1 << 20) ||
+			    (a->block_size & (a->block_size - 1)))
 				errx_usage("-b %s: not a power of two from 4K "
 				    "to 1M", optarg);
 			break;
 		case 'f':
-			flags |= OUT_FORCE;
+			a->flags |= OUT_FORCE;
 			break;
 		case 'j':
-			threads = (size_t)num_parse(optarg, 1, 256, "-j");
+			a->threads = (size_t)num_parse(optarg, 1, 256, "-j");
 			break;
 		case 'l':
-			level_arg = optarg;
+			a->level = optarg;
 			break;
 		case 'o':
-			outpath = optarg;
+			a->out = optarg;
 			break;
 		case 't':
-			epoch_arg = optarg;
+			a->epoch = optarg;
 			break;
 		case 'z':
-			comp = optarg;
+			a->comp = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -438,68 +435,119 @@ main(int argc, char *argv[])
 			usage(2);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (outpath == NULL) {
+	*argcp -= optind;
+	*argvp += optind;
+	if (a->out == NULL) {
 		warnx("-o image is required");
 		usage(2);
 	}
 	/* libsquashfs opens the image by name. */
-	if (strcmp(outpath, "-") == 0)
+	if (strcmp(a->out, "-") == 0)
 		errx_usage("-o -: the image is written at offsets; give a file");
-	id = compressor_config(comp, level_arg, block_size, &cfg);
-	epoch = epoch_get(epoch_arg);
-	fs.out = outpath;
-	tree_load(&t, &fs, argc, argv, epoch);
+}
 
-	/* Superblock and compressor options first, the tables at the end. */
-	out_open(&out, outpath, flags | OUT_SEEK);
+/* The image being written: libsquashfs's file and writers. */
+struct image {
+	struct out out;
+	sqfs_file_t *file;
+	sqfs_super_t super;
+	sqfs_block_writer_t *bw;
+	sqfs_frag_table_t *frags;
+	sqfs_block_processor_t *proc;
+};
+
+/*
+ * Open the output and write what comes first (the superblock, to be
+ * rewritten at the end, and the compressor's options), and make the
+ * writers of data, fragments, inodes and directories.
+ */
+static void
+image_open(struct image *im, struct fs *fs, const struct args *a,
+    sqfs_compressor_config_t *cfg, int id, int64_t epoch)
+{
+	int r;
+
+	out_open(&im->out, a->out, a->flags | OUT_SEEK);
 	/* libsquashfs opens it again: the temporary, or a disk in place. */
-	if ((file = sqfs_open_file(out.tmp ? out.tmp : out.path,
-	    SQFS_FILE_OPEN_OVERWRITE)) == NULL)
-		err(1, "%s", outpath);
-	check(sqfs_compressor_create(&cfg, &fs.cmp), outpath);
-	check(sqfs_super_init(&super, block_size, (sqfs_u32)(epoch > 0 ?
-	    epoch : 0), (SQFS_COMPRESSOR)id), outpath);
-	check(sqfs_super_write(&super, file), outpath);
-	if ((r = fs.cmp->write_options(fs.cmp, file)) < 0)
-		errx_sqfs(r, outpath);
+	if ((im->file = sqfs_open_file(im->out.tmp ? im->out.tmp :
+	    im->out.path, SQFS_FILE_OPEN_OVERWRITE)) == NULL)
+		err(1, "%s", a->out);
+	check(sqfs_compressor_create(cfg, &fs->cmp), a->out);
+	check(sqfs_super_init(&im->super, a->block_size, (sqfs_u32)(epoch > 0 ?
+	    epoch : 0), (SQFS_COMPRESSOR)id), a->out);
+	check(sqfs_super_write(&im->super, im->file), a->out);
+	if ((r = fs->cmp->write_options(fs->cmp, im->file)) < 0)
+		errx_sqfs(r, a->out);
 	if (r > 0)
-		super.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
+		im->super.flags |= SQFS_FLAG_COMPRESSOR_OPTIONS;
 	/*
 	 * A deep backlog (256 blocks a worker) keeps the workers busy across
 	 * runs of small files, which cost the reading thread most.
 	 */
-	if ((bw = sqfs_block_writer_create(file, DEVBLK, 0)) == NULL ||
-	    (frags = sqfs_frag_table_create(0)) == NULL ||
-	    (proc = sqfs_block_processor_create(block_size, fs.cmp, threads,
-	    threads * 256, bw, frags)) == NULL ||
-	    (fs.ids = sqfs_id_table_create(0)) == NULL ||
-	    (fs.im = sqfs_meta_writer_create(file, fs.cmp, 0)) == NULL ||
-	    (fs.dm = sqfs_meta_writer_create(file, fs.cmp,
+	if ((im->bw = sqfs_block_writer_create(im->file, DEVBLK, 0)) == NULL ||
+	    (im->frags = sqfs_frag_table_create(0)) == NULL ||
+	    (im->proc = sqfs_block_processor_create(a->block_size, fs->cmp,
+	    a->threads, a->threads * 256, im->bw, im->frags)) == NULL ||
+	    (fs->ids = sqfs_id_table_create(0)) == NULL ||
+	    (fs->im = sqfs_meta_writer_create(im->file, fs->cmp, 0)) == NULL ||
+	    (fs->dm = sqfs_meta_writer_create(im->file, fs->cmp,
 	    SQFS_META_WRITER_KEEP_IN_MEMORY)) == NULL ||
-	    (fs.dirwr = sqfs_dir_writer_create(fs.dm,
+	    (fs->dirwr = sqfs_dir_writer_create(fs->dm,
 	    SQFS_DIR_WRITER_CREATE_EXPORT_TABLE)) == NULL)
-		errx_sqfs(SQFS_ERROR_ALLOC, outpath);
-	data_write(&fs, proc);
-	tables_write(&fs, file, &super, frags);
+		errx_sqfs(SQFS_ERROR_ALLOC, a->out);
+}
 
-	sqfs_destroy(fs.dirwr);
-	sqfs_destroy(fs.dm);
-	sqfs_destroy(fs.im);
-	sqfs_destroy(fs.ids);
-	sqfs_destroy(proc);
-	sqfs_destroy(frags);
-	sqfs_destroy(bw);
-	sqfs_destroy(fs.cmp);
-	sqfs_destroy(file);
-	out_commit(&out);
-	for (size_t i = 0; i < t.n; i++)
-		free(fs.kids[i]);
-	free(fs.kids);
-	free(fs.nkids);
-	free(fs.parent);
-	free(fs.sn);
-	tree_free(&t);
+/* Free the writers (the file is complete) and commit the image. */
+static void
+image_close(struct image *im, struct fs *fs)
+{
+	sqfs_destroy(fs->dirwr);
+	sqfs_destroy(fs->dm);
+	sqfs_destroy(fs->im);
+	sqfs_destroy(fs->ids);
+	sqfs_destroy(im->proc);
+	sqfs_destroy(im->frags);
+	sqfs_destroy(im->bw);
+	sqfs_destroy(fs->cmp);
+	sqfs_destroy(im->file);
+	out_commit(&im->out);
+}
+
+static void
+fs_free(struct fs *fs, struct tree *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(fs->kids[i]);
+	free(fs->kids);
+	free(fs->nkids);
+	free(fs->parent);
+	free(fs->sn);
+	tree_free(t);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { 0 };
+	struct tree t = { 0 };
+	struct fs fs = { 0 };
+	struct image im;
+	sqfs_compressor_config_t cfg;
+	int64_t epoch;
+	int id;
+
+	args_parse(&a, &argc, &argv);
+	id = compressor_config(a.comp, a.level, a.block_size, &cfg);
+	epoch = epoch_get(a.epoch);
+	t.base = a.base;
+	fs.out = a.out;
+	tree_load(&t, &fs, argc, argv, epoch);
+
+	/* Superblock and compressor options first, the tables at the end. */
+	image_open(&im, &fs, &a, &cfg, id, epoch);
+	data_write(&fs, im.proc);
+	tables_write(&fs, im.file, &im.super, im.frags);
+	image_close(&im, &fs);
+	fs_free(&fs, &t);
 	return 0;
 }

@@ -216,16 +216,85 @@ usr_link(const char *path, const char *target)
 	return 0;
 }
 
+/*
+ * A hard link: one inode, whose metadata is the target's, which this
+ * package must have shipped before (dpkg's rule too).
+ */
+static void
+unpack_hardlink(struct unpacker *u, struct node *n, const char *raw,
+    const char *hl)
+{
+	const struct node *o = NULL;
+	const char *tname, *name;
+	char *target;
+	struct stat st;
+	int dfd, tfd;
+
+	if ((target = unpack_map(u->deb, hl)) == NULL)
+		errx(1, "%s: %s: hard link to the root", u->deb, raw);
+	/* Both directories at once: the cache holds only one. */
+	if ((tfd = dup(open_parent(u, target, &tname))) < 0)
+		err(1, "dup");
+	if (fstatat(tfd, tname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		errx(1, "%s: %s: hard link to %s, which is not a "
+		    "regular file in the root", u->deb, raw, hl);
+	for (size_t i = u->tree->n - 1; i > 0 && o == NULL; i--)
+		if (strcmp(u->tree->v[i - 1].path, target) == 0 &&
+		    S_ISREG(u->tree->v[i - 1].mode))
+			o = &u->tree->v[i - 1];
+	if (o == NULL)
+		errx(1, "%s: %s: hard link to %s, which this package "
+		    "does not ship", u->deb, raw, hl);
+	n->mode = o->mode;
+	n->uid = o->uid;
+	n->gid = o->gid;
+	n->mtime = o->mtime;
+	dfd = open_parent(u, n->path, &name);
+	clear(u, dfd, name, n->path);
+	if (linkat(tfd, tname, dfd, name, 0) < 0)
+		err(1, "%s: %s", u->deb, n->path);
+	close(tfd);
+	n->size = st.st_size;
+	n->src = xasprintf("%s/%s", u->prefix, n->path);
+	free(target);
+}
+
+/* A regular file's data, written to NAME in DFD. */
+static void
+unpack_file(struct unpacker *u, struct archive *a, struct node *n, int dfd,
+    const char *name)
+{
+	struct stat st;
+	int fd;
+
+	/* Create first: what is in the way is the rare case. */
+	for (int tries = 0;; tries++) {
+		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, n->mode & 0111 ? 0755 : 0644);
+		if (fd >= 0 || errno != EEXIST || tries > 0)
+			break;
+		clear(u, dfd, name, n->path);
+	}
+	if (fd < 0)
+		err(1, "%s: %s", u->deb, n->path);
+	write_data(u, a, fd, n->path);
+	if (fstat(fd, &st) < 0 || close(fd) < 0)
+		err(1, "%s: %s", u->deb, n->path);
+	n->size = st.st_size;
+	n->src = xasprintf("%s/%s", u->prefix, n->path);
+}
+
 void
 unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 {
 	struct unpacker *u = ctx;
 	const char *raw = archive_entry_pathname(e), *name, *hl;
-	char *path, *target;
+	char *path;
 	mode_t mode = archive_entry_mode(e);
 	struct node *n;
 	struct stat st;
-	int dfd, fd, tfd;
+	int dfd;
 
 	if (raw == NULL)
 		errx(1, "%s: entry without a name", u->deb);
@@ -250,39 +319,7 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 	n->gid = archive_entry_gid(e);
 	n->mtime = archive_entry_mtime(e);
 	if (hl != NULL) {
-		const struct node *o = NULL;
-		const char *tname;
-
-		if ((target = unpack_map(u->deb, hl)) == NULL)
-			errx(1, "%s: %s: hard link to the root", u->deb, raw);
-		/* Both directories at once: the cache holds only one. */
-		if ((tfd = dup(open_parent(u, target, &tname))) < 0)
-			err(1, "dup");
-		if (fstatat(tfd, tname, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			errx(1, "%s: %s: hard link to %s, which is not a "
-			    "regular file in the root", u->deb, raw, hl);
-		/* One inode: the metadata is the target's, which this
-		 * package must have shipped before (dpkg's rule too). */
-		for (size_t i = u->tree->n - 1; i > 0 && o == NULL; i--)
-			if (strcmp(u->tree->v[i - 1].path, target) == 0 &&
-			    S_ISREG(u->tree->v[i - 1].mode))
-				o = &u->tree->v[i - 1];
-		if (o == NULL)
-			errx(1, "%s: %s: hard link to %s, which this package "
-			    "does not ship", u->deb, raw, hl);
-		n->mode = o->mode;
-		n->uid = o->uid;
-		n->gid = o->gid;
-		n->mtime = o->mtime;
-		dfd = open_parent(u, path, &name);
-		clear(u, dfd, name, path);
-		if (linkat(tfd, tname, dfd, name, 0) < 0)
-			err(1, "%s: %s", u->deb, path);
-		close(tfd);
-		n->size = st.st_size;
-		n->src = xasprintf("%s/%s", u->prefix, path);
-		free(target);
+		unpack_hardlink(u, n, raw, hl);
 		return;
 	}
 	dfd = open_parent(u, path, &name);
@@ -296,21 +333,7 @@ unpack_entry(void *ctx, struct archive *a, struct archive_entry *e)
 			    path);
 		break;
 	case S_IFREG:
-		/* Create first: what is in the way is the rare case. */
-		for (int tries = 0;; tries++) {
-			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, mode & 0111 ? 0755 : 0644);
-			if (fd >= 0 || errno != EEXIST || tries > 0)
-				break;
-			clear(u, dfd, name, path);
-		}
-		if (fd < 0)
-			err(1, "%s: %s", u->deb, path);
-		write_data(u, a, fd, path);
-		if (fstat(fd, &st) < 0 || close(fd) < 0)
-			err(1, "%s: %s", u->deb, path);
-		n->size = st.st_size;
-		n->src = xasprintf("%s/%s", u->prefix, path);
+		unpack_file(u, a, n, dfd, name);
 		break;
 	case S_IFLNK:
 		if (archive_entry_symlink(e) == NULL ||
