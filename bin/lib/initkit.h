@@ -78,6 +78,8 @@ void out_open(struct out *, const char *path, int flags);
 void out_write(struct out *, const void *, size_t);
 /* pwrite(2) all of it; -1 with errno on failure. */
 int pwrite_full(int fd, const void *, size_t, off_t);
+/* pread(2) until len bytes or the end of the file: the count, or -1. */
+ssize_t pread_full(int fd, void *, size_t len, off_t);
 void out_commit(struct out *);
 /* Remove every uncommitted temporary now (also done at exit). */
 void out_cleanup(void);

@@ -233,6 +233,26 @@ pwrite_full(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
+ssize_t
+pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done,
+		    off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
 /* A file's mode, bytes and metadata to disk, before it takes the name. */
 static void
 file_sync(struct out *o)

@@ -131,21 +131,14 @@ hash_range(void *arg)
 	if (c == NULL)
 		errx_ssl("sha256");
 	for (uint64_t b = 0; b < j->count; b += chunk) {
-		size_t n = j->count - b < chunk ? j->count - b : chunk, got = 0;
-		off_t off = (off_t)((j->first + b) * bs);
+		size_t n = j->count - b < chunk ? j->count - b : chunk;
+		ssize_t got = pread_full(j->fd, buf, n * bs,
+		    (off_t)((j->first + b) * bs));
 
-		while (got < n * bs) {
-			ssize_t r = pread(j->fd, buf + got, n * bs - got,
-			    off + (off_t)got);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				err(1, "%s", j->name);
-			if (r == 0)
-				errx(1, "%s: shrank while hashing", j->name);
-			got += r;
-		}
+		if (got < 0)
+			err(1, "%s", j->name);
+		if ((size_t)got < n * bs)
+			errx(1, "%s: shrank while hashing", j->name);
 		for (size_t i = 0; i < n; i++)
 			digest(base, c, buf + i * bs, bs,
 			    j->out + (b + i) * DIGEST);
@@ -260,18 +253,12 @@ verity_parse_superblock(struct verity *v, const uint8_t in[512])
 static void
 read_at(int fd, const char *name, void *buf, size_t len, off_t off)
 {
-	for (size_t done = 0; done < len;) {
-		ssize_t r = pread(fd, (uint8_t *)buf + done, len - done,
-		    off + (off_t)done);
+	ssize_t r = pread_full(fd, buf, len, off);
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err(1, "%s", name);
-		if (r == 0)
-			errx(1, "%s: too short for its hash tree", name);
-		done += r;
-	}
+	if (r < 0)
+		err(1, "%s", name);
+	if ((size_t)r < len)
+		errx(1, "%s: too short for its hash tree", name);
 }
 
 uint64_t
