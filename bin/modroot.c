@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -532,19 +533,87 @@ modules_dir(const char *kroot, const char *kver)
 	return src;
 }
 
+/* What index_current compares: the time of modules.dep.bin, and the
+ * length of the module directory's path (nftw passes no context). */
+static struct timespec index_time;
+static size_t index_skip;
+
+static int
+not_older(const struct stat *st)
+{
+	return st->st_mtim.tv_sec > index_time.tv_sec ||
+	    (st->st_mtim.tv_sec == index_time.tv_sec &&
+	    st->st_mtim.tv_nsec >= index_time.tv_nsec);
+}
+
+/* nftw: 1 (stop) for a module or a directory below the module
+ * directory changed since the index, or a module outside kernel/. (The
+ * module directory itself changed when depmod wrote the index.) */
+static int
+index_entry(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	if (type == FTW_D)
+		return ftw->level > 0 && not_older(st);
+	if (type != FTW_F || !is_module(path + ftw->base))
+		return 0;
+	return not_older(st) ||
+	    strncmp(path + index_skip, "/kernel/", 8) != 0;
+}
+
+/*
+ * Whether the module directory has depmod's indexes, made after every
+ * module and directory in it was last changed (on an installed kernel,
+ * by the package's postinst) and over kernel/ alone, as index_build
+ * makes them: then they are the ones index_build would make, and the
+ * kernel's 4,000 modules need no depmod of ours.
+ */
+static int
+index_current(const char *src)
+{
+	static const char *const need[] = { "modules.alias.bin",
+	    "modules.symbols.bin", "modules.softdep", "modules.builtin.bin" };
+	char *path = xasprintf("%s/modules.dep.bin", src);
+	struct stat st;
+	int current = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	free(path);
+	if (!current)
+		return 0;
+	index_time = st.st_mtim;
+	index_skip = strlen(src);
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		path = xasprintf("%s/%s", src, need[i]);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			current = 0;
+		free(path);
+	}
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		path = xasprintf("%s/%s", src, shipped[i]);
+		if (stat(path, &st) == 0 && not_older(&st))
+			current = 0;
+		free(path);
+	}
+	return current && nftw(src, index_entry, 16, FTW_PHYS) == 0;
+}
+
 /*
  * The kernel's own indexes, made in a private directory whose kernel/
  * links to the package's modules: Debian's package ships none, and the
- * kernel root is an input, never written. Returns that module directory.
+ * kernel root is an input, never written. Returns that module directory:
+ * src itself when its indexes are current.
  */
 static char *
 index_build(const char *work, const char *kver, const char *src)
 {
-	char *idx = xasprintf("%s/src/%s", work, kver);
-	char *from = xasprintf("%s/kernel", src);
-	char *to = xasprintf("%s/kernel", idx);
-	char *parent = xasprintf("%s/src", work);
+	char *idx, *from, *to, *parent;
 
+	if (index_current(src))
+		return xstrdup(src);
+	idx = xasprintf("%s/src/%s", work, kver);
+	from = xasprintf("%s/kernel", src);
+	to = xasprintf("%s/kernel", idx);
+	parent = xasprintf("%s/src", work);
 	mkdir_parents(work, "src/x");
 	if (mkdir(idx, 0755) < 0)
 		err(1, "%s", idx);

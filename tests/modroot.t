@@ -145,6 +145,32 @@ t_ok "a -m glob whose modules a later -x excludes is not an error" \
 t_err "an unknown module" 1 "nosuch: no such module or alias in $K" modroot -r $K -M nosuch -o bad kr
 t_err "a kernel release the root does not have" 1 "kr: no modules for 9\\.9 \\(neither usr/lib/modules/9\\.9 nor lib/modules/9\\.9\\)" modroot -r 9.9 -m '*' -o bad kr
 t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" modroot -r $K -F out.mtree -o bad kr
+# An installed kernel: dpkg unpacked it and its postinst ran depmod, so
+# its module directory has indexes newer than every module. modroot takes
+# them instead of indexing every module again: depmod runs once, for the
+# output (strace counts the depmods it ran).
+cp -R kr kri && ln -s usr/lib kri/lib && depmod -b kri $K
+depmods() {
+	strace -f -qq -e trace=execve -o depmod.log modroot -f -r $K -M top \
+	    -o "$2" "$1" >/dev/null 2>&1 &&
+	    grep -c '^[0-9]* *execve("[^"]*/depmod", .* = 0$' depmod.log
+}
+if need strace; then
+	t_eq "an installed kernel's indexes, newer than its modules: taken, one depmod (the output's)" 1 depmods kri outi
+	t_ok "... the same modules and index bytes as from the package alone" \
+	    sh -c "modroot -f -r $K -M top -o outp kr >/dev/null && diff -r outp outi"
+	t_eq "a kernel package without indexes: indexed here, two depmods" 2 depmods kr outp
+	touch kri/usr/lib/modules/$K/kernel/lib/base.ko
+	t_eq "a module changed after its indexes: indexed here" 2 depmods kri outi
+	depmod -b kri $K
+	t_eq "... indexes made again: taken" 1 depmods kri outi
+	mkdir -p kri/usr/lib/modules/$K/updates
+	cp $M/kernel/lib/base.ko kri/usr/lib/modules/$K/updates/
+	depmod -b kri $K
+	t_eq "a module outside kernel/ (updates/, as DKMS installs): indexed here, from kernel/ alone" 2 depmods kri outi
+else
+	t_skip "an installed kernel's indexes" "strace not installed"
+fi
 # A module that does not fit: a file size limit of 50 KiB (dash's ulimit
 # counts 512-byte blocks; SIGXFSZ ignored, so the kernel cuts the write
 # short, then says EFBIG). From the same file system (copy_file_range) and
