@@ -2,7 +2,8 @@
 # shellcheck disable=SC2154,SC2317  # set by best; run by best
 # Profile benchmark (issue 9): make PROFILE=debian-basic cold (empty package
 # cache, fresh OUTROOT: downloads and the development key included), warm
-# (cache kept, outputs removed) and after a kernel update, beside
+# (cache kept, outputs removed) and after a kernel update, the user side of
+# one (kernel-install add with the initkit plugin on an installed kernel), beside
 # dracut --no-hostonly, mkinitramfs (MODULES=most) and mkosi 14 building
 # the same package set as a cpio, on the same machine in one run. dracut and
 # mkinitramfs get the profile's own kernel: its unpacked modules (depmod run
@@ -12,7 +13,8 @@
 # default); mkosi 14 hard-codes zstd -15, so it runs once as shipped and once
 # uncompressed followed by zstd -3. Best of RUNS (default 3) wall-clock
 # times; cold and mkosi once. Targets: warm >= 3x faster than dracut, kernel
-# update < 2 s, base initrd no larger than mkosi's.
+# update < 2 s, kernel-install add >= 50x faster than dracut and
+# mkinitramfs, base initrd no larger than mkosi's.
 #
 #   sh tests/bench/profile.sh   (root: installs dracut-core, initramfs-tools,
 #                                mkosi, debootstrap, systemd-container, cpio
@@ -116,6 +118,32 @@ run_mkinitramfs() {
 best td run_dracut
 best ti run_mkinitramfs
 
+# 5b. The user side of a kernel update: kernel-install add with
+# initrd_generator=initkit on a machine where dpkg unpacked the same kernel
+# and its postinst ran depmod (the copy above, with the firmware, as ROOT),
+# the plugin as make install writes it but pointing into this checkout.
+# It stages the generic initrd and builds the modules cpio (bls layout).
+mkdir -p "$w/ki/conf" "$w/ki/root/usr/lib/modules" "$w/ki/root/usr/lib" \
+    "$w/ki/root/etc" "$w/ki/stage"
+cp -al "$w/mods/lib/modules/$K" "$w/ki/root/usr/lib/modules/"
+cp -al "$o/kernel/usr/lib/firmware" "$w/ki/root/usr/lib/"
+cp "$o/root/usr/lib/os-release" "$w/ki/root/etc/os-release"
+sed -e "s|@DATADIR@|$top|g" -e "s|@BINDIR@|$top/build/bin|g" \
+    "$top/kernel-install/50-initkit.install" >"$w/ki/50-initkit.install"
+printf 'ROOT=%s\nINITRD=%s\n' "$w/ki/root" "$o/initrd.cpio.zst" \
+    >"$w/ki/conf/initkit.conf"
+before() { rm -rf "$w/ki/stage" && mkdir "$w/ki/stage"; }
+run_kernel_install() {
+	KERNEL_INSTALL_INITRD_GENERATOR=initkit \
+	    KERNEL_INSTALL_STAGING_AREA="$w/ki/stage" \
+	    KERNEL_INSTALL_CONF_ROOT="$w/ki/conf" \
+	    sh "$w/ki/50-initkit.install" add "$K" "$w/ki/entry" \
+	    "$o/kernel/boot/vmlinuz-$K"
+}
+best tu run_kernel_install
+unset -f before
+kimods=$w/ki/stage/initrd-modules-$K.cpio.zst
+
 # 6. mkosi 14: the same package set as a cpio. Without systemd as PID 1,
 # systemd-nspawn (which mkosi runs in the image) needs --keep-unit, and it
 # refuses to clean up under a /run that is not a tmpfs: a wrapper adds the
@@ -197,6 +225,9 @@ row "dracut --no-hostonly (zstd -3)" "$(printf %.2f "$td")" \
 row "mkinitramfs, MODULES=most (zstd -3)" "$(printf %.2f "$ti")" \
     "$(mib "$(size "$w/mkinitramfs.img")")" \
     "$(mib "$(raw "$w/mkinitramfs.img")")" "$(kos "$w/mkinitramfs.img")"
+row "kernel-install add, initkit plugin (bls)" "$(printf %.2f "$tu")" \
+    "$(mib $(($(size "$kimods") + ird)))" \
+    "$(mib $(($(raw "$kimods") + irdraw)))" "$(kos "$kimods")"
 if [ -n "$ts1" ]; then
 	row "$mkosi_v, cold, as shipped (zstd -15)" "$(printf %.2f "$ts1")" \
 	    "$(mib "$mk1")" "$(mib "$mkraw")" 0
@@ -207,10 +238,11 @@ echo "make KERNEL=$FLAVOUR reran: $reran"
 echo "mkosi: debootstrap then apt in systemd-nspawn (wrapped with --keep-unit," \
     "private tmpfs on /run/systemd); only apt's downloads are cached, so warm" \
     "fetches debootstrap's base set again"
-awk -v w="$tw" -v d="$td" -v k="$tk" -v m="$tm" -v i="$ird" \
+awk -v w="$tw" -v d="$td" -v k="$tk" -v m="$tm" -v i="$ird" -v u="$tu" -v n="$ti" \
     -v a="${mk1:-}" -v b="${mk2:-}" 'BEGIN {
 	printf "dracut / warm make: %.2fx (target >= 3)\n", d / w
 	printf "kernel update: %.2f s, %.2f s without the unpack (target < 2 s)\n", k, m
+	printf "kernel-install add, user side: %.2f s; dracut / it: %.1fx, mkinitramfs / it: %.1fx (target >= 50)\n", u, d / u, n / u
 	if (b != "")
 		printf "initrd / mkosi initrd at zstd -3: %.2f, as shipped: %.2f (target <= 1)\n", i / b, i / a
 	else
