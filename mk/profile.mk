@@ -70,8 +70,14 @@ ifneq ($(PROFILE),)
 ifeq ($(wildcard $(PROFILES)/$(PROFILE).mk),)
 $(error $(PROFILES)/$(PROFILE).mk: no such profile; profiles: $(PROFILE_NAMES))
 endif
+MK_BEFORE_PROFILE := $(MAKEFILE_LIST)
 include $(PROFILES)/$(PROFILE).mk
 PROFILE_MK := $(PROFILES)/$(PROFILE).mk
+# The profile's makefile and the profiles it includes, the included
+# first: a profile built on another takes its files (NAME/, NAME.RELEASE/)
+# and puts its own over them.
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+PROFILE_MKS := $(strip $(call reverse,$(filter-out $(MK_BEFORE_PROFILE),$(MAKEFILE_LIST))))
 
 # The Debian architecture, and what UEFI (the stub's and boot loader's
 # names) and the Discoverable Partitions Specification call it.
@@ -105,7 +111,7 @@ CACHE ?= $(OUTROOT)/cache
 KERNEL ?= $(ARCH)
 SIGN_KEY = $(if $(KEY),$(KEY),$(DEVKEY))
 SIGN_CERT = $(if $(CERT),$(CERT),$(DEVCERT))
-ADDITIONS := $(wildcard $(PROFILES)/$(PROFILE) $(PROFILES)/$(PROFILE).$(RELEASE))
+ADDITIONS := $(wildcard $(foreach m,$(PROFILE_MKS),$(m:.mk=) $(m:.mk=).$(RELEASE)))
 # What is in it, so that an edit there rebuilds (symlinks left out: make
 # would follow one that points into the image, not into this tree).
 ADDITION_FILES := $(if $(ADDITIONS),$(shell find $(ADDITIONS) \( -type f -o -type d \) -print))
@@ -200,7 +206,7 @@ profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \
 
 # A confext for a base whose systemd predates them is refused
 # (libexec/extension base).
-$(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MK) \
+$(OUT)/$(PROFILE).$(KIND).raw: $(OUT)/root.mtree $(OUT)/epoch $(PROFILE_MKS) \
 	$(if $(KEY),,$(DEVKEY)) $(ADDITION_FILES)
 	$(if $(filter confext,$(KIND)),@$(LIBEXEC)/extension base $(KIND) $(PROFILE) $(BASE_TSV))
 	+@$(SUBMAKE) PROFILE= $(KIND) SYSEXT_CLASS=$(KIND) SYSEXT_NAME=$(PROFILE) \
@@ -257,7 +263,7 @@ $(OUT)/pkgroot.flags $(OUT)/kernel.flags $(OUT)/uki.flags: FORCE
 # The package root and its spec, rebuilt when the profile or lock changes.
 # An extension of no packages (a confext of local configuration): an
 # empty root, dated as its base.
-$(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MK) $(LOCK) $(PBIN)/pkgroot \
+$(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MKS) $(LOCK) $(PBIN)/pkgroot \
 	$(OUT)/pkgroot.flags $(BASE_TSV)
 	@mkdir -p $(OUT)
 ifneq ($(strip $(PACKAGES)),)
@@ -342,7 +348,7 @@ $(OUT)/sbom.spdx.json: $(OUT)/packages.tsv $(OUT)/epoch $(PBIN)/manifest \
 
 # The kernel, the stub, firmware and microcode: packages too, never the
 # host's.
-$(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MK) \
+$(OUT)/kernel.mtree $(OUT)/kernel.tsv $(OUT)/kver &: $(PROFILE_MKS) \
 	$(KERNEL_LOCK) $(PBIN)/pkgroot $(OUT)/kernel.flags $(LIBEXEC)/kernel-release
 	@mkdir -p $(OUT)
 	$(call msg,PKGROOT,$(OUT)/kernel) $(PKGROOT) \
@@ -377,7 +383,7 @@ MODULES_KEEP_GOING = $(if $(filter $(ARCH),$(KERNEL)),,-k)
 # unsaid, modroot -q.
 
 $(OUT)/modules.mtree: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/modroot \
-	$(PROFILE_MK) $(OUT)/modules.flags
+	$(PROFILE_MKS) $(OUT)/modules.flags
 	$(call msg,MODROOT,$(OUT)/modules) $(PBIN)/modroot -f -q \
 	    -t $(KERNEL_EPOCH) -r $(KVER) $(MODULES_KEEP_GOING) \
 	    $(foreach m,$(MODULES),-m '$(m)') \
@@ -399,7 +405,7 @@ $(OUT)/ucode.cpio: $(OUT)/kernel.mtree $(OUT)/kernel.epoch $(PBIN)/mkucode
 
 $(OUT)/$(KVER).efi: $(OUT)/initrd.cpio.zst $(OUT)/modules-$(KVER).cpio.zst \
 	$(UCODE_CPIO) $(OUT)/kernel.flags $(OUT)/uki.flags \
-	$(PBIN)/mkuki $(PROFILE_MK) $(if $(KEY),,$(DEVKEY))
+	$(PBIN)/mkuki $(PROFILE_MKS) $(if $(KEY),,$(DEVKEY))
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 	$(call msg,MKUKI,$@) $(PBIN)/mkuki -f \
 	    -s $(OUT)/kernel/usr/lib/systemd/boot/efi/linux$(EFI_ARCH).efi.stub \

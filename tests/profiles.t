@@ -187,6 +187,13 @@ else
 fi
 t_ok "sysext: the manifest carries the extension" \
     sh -c "jq -c .extension out/testext/manifest.json | grep -q testos"
+# testroot's files, and a profile built on it (include) with one of its own.
+mkdir -p profiles/testroot/etc profiles/testchild/etc
+echo parent >profiles/testroot/etc/initkit-parent
+echo parent >profiles/testroot/etc/initkit-both
+echo child >profiles/testchild/etc/initkit-both
+echo "include $PWD/profiles/testroot.mk" >profiles/testchild.mk
+chmod -R u=rwX,go=rX profiles/testroot profiles/testchild
 ./mk PROFILE=testroot >root.out 2>&1; rc=$?
 t_ok "make PROFILE=testroot (KIND=root)" sh -c "[ $rc -eq 0 ] || { cat root.out >&2; exit 1; }"
 if dissect; then
@@ -203,6 +210,14 @@ else
 fi
 t_ok "root: the hash tree matches the data and the root hash" \
     sh -c 'mkverity -V out/testroot/fs.img out/testroot/hash.img "$(cat out/testroot/roothash)"'
+./mk PROFILE=testchild >child.out 2>&1; rc=$?
+t_ok "make PROFILE=testchild (include testroot.mk)" sh -c "[ $rc -eq 0 ] || { cat child.out >&2; exit 1; }"
+if need unsquashfs; then
+	t_eq "a profile that includes another takes its files, its own over them" \
+	    "parent child parent" sh -c 'for f in out/testchild/fs.img:initkit-parent out/testchild/fs.img:initkit-both out/testroot/fs.img:initkit-both; do unsquashfs -cat ${f%%:*} etc/${f#*:}; done | paste -sd" " -'
+else
+	t_skip "a profile that includes another: its files" "squashfs-tools not installed"
+fi
 
 t_ok "make PROFILE=testinit clean removes its output only" \
     sh -c "./mk PROFILE=testinit clean >/dev/null 2>&1 && [ ! -e $O ] && [ -d out/keys ] && [ -d '$B/bin' ]"
