@@ -12,9 +12,10 @@
 # zstd level 3 on $(nproc) threads everywhere it can be chosen (mkcpio's
 # default); mkosi 14 hard-codes zstd -15, so it runs once as shipped and once
 # uncompressed followed by zstd -3. Best of RUNS (default 3) wall-clock
-# times; cold and mkosi once. Targets: warm >= 3x faster than dracut, kernel
-# update <= 1.3x the time of decoding its package, kernel-install add >= 50x faster than dracut and
-# mkinitramfs, base initrd no larger than mkosi's.
+# times; cold and mkosi once. Targets: warm >= 3x faster than dracut,
+# kernel update <= 1.3x the time of decoding its package, kernel-install
+# add >= 50x faster than dracut and mkinitramfs, base initrd no larger
+# than mkosi's.
 #
 #   sh tests/bench/profile.sh   (root: installs dracut-core, initramfs-tools,
 #                                mkosi, debootstrap, systemd-container, cpio
