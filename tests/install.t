@@ -57,6 +57,15 @@ done
 (cd elsewhere && make -s -f "$S/GNUmakefile" >../noprof.out 2>&1); rc=$?
 t_ok "without PROFILE=: an error listing the installed profiles" \
     sh -c "[ $rc -ne 0 ] && grep -q 'usage: make -f .*PROFILE=NAME.*debian-basic' noprof.out"
+# The extension chain alone, without a profile: sysext and confext alike.
+mkdir -p cx/etc/initkit
+echo 'from the confext' >cx/etc/initkit/x.conf
+printf '#mtree\n. type=dir mode=0755 uid=0 gid=0 time=1700000000.0\n' >cx.mtree
+(cd elsewhere && make -s -f "$S/GNUmakefile" confext SYSEXT_NAME=cx \
+    SYSEXT_SPEC="$T/cx.mtree" SYSEXT_DIRS="$T/cx" SYSEXT_OUT="$T/cxout" \
+    SYSEXT_KEY="$T/k.pem" SYSEXT_CERT="$T/c.pem" >../cx.out 2>&1); rc=$?
+t_ok "make -f DATADIR/initkit/GNUmakefile confext, without PROFILE=" \
+    sh -c "[ $rc -eq 0 ] && mkgpt -V cxout/cx.confext.raw || { cat cx.out >&2; exit 1; }"
 t_ok "make uninstall removes every installed file" \
     sh -c "env -u KEY -u CERT make -s -C '$top' B='${B#$top/}' uninstall DESTDIR='$D' PREFIX=/usr &&
 	[ -z \"\$(find $D ! -type d)\" ]"
