@@ -10,14 +10,10 @@
  * systemd-repart uses; the verity signature JSON of the Discoverable
  * Partitions Specification (pkcs7sign(1)).
  */
-#include <ctype.h>
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -460,9 +460,10 @@ owner(const struct apt_pkgs *ps, const struct unpacked *un, size_t seq)
 }
 
 /*
- * One node per path: a directory several packages ship keeps the first
- * package's metadata (packages are in name order); any other path shipped
- * twice is a conflict dpkg would refuse too.
+ * One node per path: a directory several packages ship keeps the metadata
+ * of the first package in the order apt listed them (--print-uris, the
+ * same for the same request and lists); any other path shipped twice is
+ * a conflict dpkg would refuse too.
  */
 static void
 merge(struct tree *t, const struct apt_pkgs *ps, const struct unpacked *un)
