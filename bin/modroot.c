@@ -600,8 +600,10 @@ index_current(const char *src)
 /*
  * The kernel's own indexes, made in a private directory whose kernel/
  * links to the package's modules: Debian's package ships none, and the
- * kernel root is an input, never written. Returns that module directory:
- * src itself when its indexes are current.
+ * kernel root is an input, never written. They are made in process, each
+ * module read on every CPU (modindex_build), the bytes depmod would
+ * write; depmod itself makes them for what modindex_build declines.
+ * Returns that module directory: src itself when its indexes are current.
  */
 static char *
 index_build(const char *work, const char *kver, const char *src)
@@ -622,7 +624,8 @@ index_build(const char *work, const char *kver, const char *src)
 	/* depmod makes no builtin index without the list: an empty one
 	 * stands in, for libkmod. */
 	copy_shipped(src, idx, 1);
-	depmod(work, parent, kver, src);
+	if (modindex_build(idx) < 0)
+		depmod(work, parent, kver, src);
 	free(from);
 	free(to);
 	free(parent);
