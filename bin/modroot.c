@@ -7,7 +7,8 @@
  *
  * Implements: the module directory layout and index files depmod(8)
  * writes (modules.dep, modules.alias, modules.softdep, modules.builtin*,
- * modules.order), resolved through libkmod; soft dependencies as
+ * modules.order; a kernel package's made in process by modindex.c),
+ * resolved through libkmod; soft dependencies as
  * modprobe.d(5) and the modules' own MODULE_SOFTDEP declare them; the
  * firmware search of the kernel's firmware loader (Documentation/
  * driver-api/firmware/fw_search_path.rst: /lib/firmware, with .xz and

@@ -307,7 +307,7 @@ struct kmod_rec {
  * 7-bit ASCII): depmod is the one to run then. */
 int modindex_write(const char *dir, struct kmod_rec *v, size_t n);
 /* The same for the modules of dir/kernel, read on every CPU; -1 also for
- * none, or a .ko.gz. */
+ * none, a .ko.gz, or a module gone while read. */
 int modindex_build(const char *dir);
 
 /* usrmerge.c: the merged-/usr skeleton (usr/bin, ..., bin -> usr/bin)

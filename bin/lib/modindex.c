@@ -102,7 +102,7 @@ struct entry {
 struct index {
 	struct entry *v;
 	size_t n;
-	int ascii;		/* every key and value 7-bit */
+	int ascii;		/* every key and value 7-bit (and short) */
 };
 
 static int
@@ -241,7 +241,8 @@ index_free(struct index *ix)
 
 /*
  * libkmod's alias_normalize: '-' is '_' outside brackets; -1 for an
- * unmatched bracket.
+ * unmatched bracket. (Its bracket loop has no bound: an alias that long
+ * is declined before.)
  */
 static int
 alias_normalize(const char *alias, char buf[PATH_MAX])
@@ -252,7 +253,8 @@ alias_normalize(const char *alias, char buf[PATH_MAX])
 		if (alias[i] == ']')
 			return -1;
 		if (alias[i] == '[') {
-			while (alias[i] != ']' && alias[i] != '\0') {
+			while (alias[i] != ']' && alias[i] != '\0' &&
+			    i < PATH_MAX - 1) {
 				buf[i] = alias[i];
 				i++;
 			}
@@ -427,16 +429,18 @@ topo_cmp(const void *a, const void *b, void *arg)
 static size_t
 closure(const struct depmod *d, size_t m, size_t *out, unsigned char *seen)
 {
-	size_t n = 0, *stack = out;
+	size_t n = 0, from = m;
 
 	/* out doubles as the work list: what is found is visited in turn. */
-	for (size_t j = 0; j < d->ndeps[m]; j++)
-		if (!seen[d->deps[m][j]]++)
-			stack[n++] = d->deps[m][j];
-	for (size_t k = 0; k < n; k++)
-		for (size_t j = 0; j < d->ndeps[stack[k]]; j++)
-			if (!seen[d->deps[stack[k]][j]]++)
-				stack[n++] = d->deps[stack[k]][j];
+	for (size_t k = 0;; from = out[k++]) {
+		for (size_t j = 0; j < d->ndeps[from]; j++)
+			if (!seen[d->deps[from][j]]) {
+				seen[d->deps[from][j]] = 1;
+				out[n++] = d->deps[from][j];
+			}
+		if (k == n)
+			break;
+	}
 	for (size_t k = 0; k < n; k++)
 		seen[out[k]] = 0;
 	qsort_r(out, n, sizeof(*out), topo_cmp, d->sorted);
@@ -479,7 +483,9 @@ alias_index(const struct depmod *d, struct index *alias,
 		const struct kmod_rec *r = &d->rec[d->order[p]];
 
 		for (size_t i = 0; i < r->nalias; i++)
-			if (alias_normalize(r->alias[i], buf) == 0)
+			if (strlen(r->alias[i]) >= PATH_MAX - 1)
+				alias->ascii = 0;
+			else if (alias_normalize(r->alias[i], buf) == 0)
 				index_add(alias, xstrdup(buf), xstrdup(r->name),
 				    (unsigned)p);
 	}

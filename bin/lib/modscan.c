@@ -118,6 +118,7 @@ struct reader {
 	struct kmod_rec *v;
 	size_t n;
 	atomic_size_t next;
+	atomic_int gone;	/* a module vanished: depmod would not list it */
 };
 
 static void
@@ -137,8 +138,9 @@ push(char ***v, size_t *n, const char *s)
 
 /* What depmod reads of a module: the symbols it exports, its modinfo
  * (aliases and soft dependencies kept), the symbols it needs; what it
- * cannot read is left empty, as depmod leaves it. */
-static void
+ * cannot read is left empty, as depmod leaves it. -1 if the file is
+ * gone. */
+static int
 read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r)
 {
 	char *path = xasprintf("%s/%s", dir, r->rel);
@@ -147,7 +149,7 @@ read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r)
 
 	if (kmod_module_new_from_path(ctx, path, &m) < 0) {
 		free(path);
-		return;
+		return -1;
 	}
 	if (kmod_module_get_symbols(m, &list) >= 0) {
 		kmod_list_foreach(l, list)
@@ -178,6 +180,7 @@ read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r)
 	}
 	kmod_module_unref(m);
 	free(path);
+	return 0;
 }
 
 static void *
@@ -192,16 +195,18 @@ read_some(void *arg)
 		errx(1, "%s: libkmod cannot use it", rd->dir);
 	kmod_set_log_fn(ctx, kmod_quiet, NULL);
 	while ((i = atomic_fetch_add(&rd->next, 1)) < rd->n)
-		read_one(ctx, rd->dir, &rd->v[i]);
+		if (read_one(ctx, rd->dir, &rd->v[i]) < 0)
+			rd->gone = 1;
 	kmod_unref(ctx);
 	return NULL;
 }
 
-/* The records of v[0..n) read from dir, on every CPU. */
-static void
+/* The records of v[0..n) read from dir, on every CPU; -1 if a module
+ * vanished since it was found. */
+static int
 read_all(const char *dir, struct kmod_rec *v, size_t n)
 {
-	struct reader rd = { dir, v, n, 0 };
+	struct reader rd = { dir, v, n, 0, 0 };
 	int nt = ncpus() > 64 ? 64 : ncpus();
 	pthread_t th[64];
 
@@ -211,6 +216,7 @@ read_all(const char *dir, struct kmod_rec *v, size_t n)
 	read_some(&rd);
 	for (int t = 1; t < nt; t++)
 		pthread_join(th[t], NULL);
+	return rd.gone ? -1 : 0;
 }
 
 static void
@@ -230,10 +236,8 @@ modindex_build(const char *dir)
 
 	if (fd >= 0)
 		scan_dir(&s, fd, "kernel");
-	if (!s.declined && s.n > 0) {
-		read_all(dir, s.v, s.n);
+	if (!s.declined && s.n > 0 && read_all(dir, s.v, s.n) == 0)
 		ret = modindex_write(dir, s.v, s.n);
-	}
 	for (size_t i = 0; i < s.n; i++) {
 		free(s.v[i].rel);
 		free(s.v[i].name);
