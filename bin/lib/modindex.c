@@ -213,14 +213,15 @@ index_write(struct index *ix, const char *dir, const char *name)
 
 	if (f == NULL)
 		err(1, "%s", path);
-	qsort(ix->v, ix->n, sizeof(*ix->v), entry_cmp);
 	put32(f, INDEX_MAGIC);
 	put32(f, INDEX_VERSION);
 	put32(f, 0);
 	if (ix->n == 0)
 		root = (uint32_t)ftell(f);
-	else
+	else {
+		qsort(ix->v, ix->n, sizeof(*ix->v), entry_cmp);
 		root = node_write(f, ix->v, 0, ix->n, 0, 1);
+	}
 	if (fseek(f, 8, SEEK_SET) != 0)
 		err(1, "%s", path);
 	put32(f, root);
