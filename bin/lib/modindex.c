@@ -11,21 +11,20 @@
  * then the order found), the symbol owners (the last module in that order
  * that exports one), the dependencies (each needed symbol's owner), their
  * order in modules.dep (a topological sort from the modules nobody needs,
- * the latest found first), and the index file of libkmod/libkmod-index.c
- * (a trie, nodes written children first, values by priority).
+ * the last of them in that order first), and the index file of
+ * libkmod/libkmod-index.c (a trie, nodes written children first, values
+ * by priority).
  * An input depmod treats in a way this does not reproduce (a dependency
- * cycle, a corrupt modules.order, a byte outside 7-bit ASCII in a key)
- * is declined: the caller runs depmod instead.
+ * cycle, a corrupt modules.order, a byte outside 7-bit ASCII, an alias
+ * longer than libkmod's buffer) is declined: the caller runs depmod.
  */
 #include <ctype.h>
-#include <errno.h>
+#include <err.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <err.h>
 
 #include "initkit.h"
 
