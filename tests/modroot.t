@@ -175,12 +175,15 @@ t_ok "names, aliases, symbols, built-ins and globs: the same modules, indexes an
 	    diff -r l1 l2 && cmp l1.err l2.err || exit 1
 	done"
 # strace counts the depmods it ran, and sees whether it read a module
-# -M top does not need (unused.ko): the kernel's indexes made here.
+# -M top does not need (unused.ko): the kernel's indexes made here. One
+# log per thread (-ff): modroot reads modules in several, and a call
+# another thread interrupts would be split over two lines.
 depmods() {
-	strace -f -qq -e trace=execve,openat -o depmod.log modroot -f -r $K \
-	    -M top -o "$2" "$1" >/dev/null 2>&1 &&
-	    echo "$(grep -c '^[0-9]* *execve("[^"]*/depmod", .* = 0$' depmod.log)" \
-	    "$(grep -q '^[0-9]* *openat(.*/kernel/x/unused\.ko", .* = [0-9]' depmod.log && echo indexed || echo taken)"
+	rm -f depmod.log.*
+	strace -f -ff -qq -e trace=execve,openat -o depmod.log modroot -f \
+	    -r $K -M top -o "$2" "$1" >/dev/null 2>&1 &&
+	    echo "$(cat depmod.log.* | grep -c '^execve("[^"]*/depmod", .* = 0$')" \
+	    "$(cat depmod.log.* | grep -q '^openat(.*/kernel/x/unused\.ko", .* = [0-9]' && echo indexed || echo taken)"
 }
 if need strace; then
 	t_eq "an installed kernel's indexes, newer than its modules: taken, one depmod (the output's)" "1 taken" depmods kri outi
