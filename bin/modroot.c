@@ -7,7 +7,8 @@
  *
  * Implements: the module directory layout and index files depmod(8)
  * writes (modules.dep, modules.alias, modules.softdep, modules.builtin*,
- * modules.order), resolved through libkmod; soft dependencies as
+ * modules.order; a kernel package's made in process by modindex.c),
+ * resolved through libkmod; soft dependencies as
  * modprobe.d(5) and the modules' own MODULE_SOFTDEP declare them; the
  * firmware search of the kernel's firmware loader (Documentation/
  * driver-api/firmware/fw_search_path.rst: /lib/firmware, with .xz and
@@ -600,8 +601,10 @@ index_current(const char *src)
 /*
  * The kernel's own indexes, made in a private directory whose kernel/
  * links to the package's modules: Debian's package ships none, and the
- * kernel root is an input, never written. Returns that module directory:
- * src itself when its indexes are current.
+ * kernel root is an input, never written. They are made in process, each
+ * module read on every CPU (modindex_build), the bytes depmod would
+ * write; depmod itself makes them for what modindex_build declines.
+ * Returns that module directory: src itself when its indexes are current.
  */
 static char *
 index_build(const char *work, const char *kver, const char *src)
@@ -622,7 +625,8 @@ index_build(const char *work, const char *kver, const char *src)
 	/* depmod makes no builtin index without the list: an empty one
 	 * stands in, for libkmod. */
 	copy_shipped(src, idx, 1);
-	depmod(work, parent, kver, src);
+	if (modindex_build(idx) < 0)
+		depmod(work, parent, kver, src);
 	free(from);
 	free(to);
 	free(parent);

@@ -38,11 +38,20 @@ mod gone x 'softdep=pre: no_such_module\0'
 
 mod dash-name x ""
 mod unused x ""
+# A soft dependency on an alias both a module (bil) and a built-in
+# module (bi, below) have: the module's, as modprobe.d(5) lookups go
+# (config, names, symbols, install commands, aliases, built-ins); one
+# on a name written with dashes; one on a symbol.
+mod bil x 'alias=fake:bi-y*\0'
+mod sdb x 'softdep=pre: fake:bi-y1 post: dash-name\0'
+mod sdsym x 'softdep=pre: symbol:base_fn\0'
 printf 'kernel/x/dash-name.ko\nkernel/lib/base.ko\n' >$M/modules.order
 printf 'kernel/x/bi.ko\n' >$M/modules.builtin
 printf 'bi.alias=fake:bi*\0bi.license=GPL\0' >$M/modules.builtin.modinfo
 # A soft dependency from the kernel root's modprobe.d, not the module.
 echo 'softdep top pre: cfg_mod' >kr/usr/lib/modprobe.d/test.conf
+# An alias of the kernel root's configuration, written with dashes.
+echo 'alias my-disk dash-name' >>kr/usr/lib/modprobe.d/test.conf
 printf 'firmware bytes\n' | xz >fw/usr/lib/firmware/test/fw.bin.xz
 
 # The module files of an output directory, and modprobe reading it (with
@@ -111,6 +120,13 @@ t_eq "-M: every softdep field of a module, names and aliases" \
     sh -c "modroot -r $K -M sd2 -o o9 kr >/dev/null && ./files o9"
 t_eq "-M: a soft dependency that resolves to nothing is skipped" "kernel/x/gone.ko " \
     sh -c "modroot -r $K -M gone -o o10 kr >/dev/null && ./files o10"
+t_eq "-M: an alias soft dependency is the module's that has it, not the built-in one's; a name with dashes" \
+    "kernel/x/bil.ko kernel/x/dash-name.ko kernel/x/sdb.ko " \
+    sh -c "modroot -r $K -M sdb -o o11 kr >/dev/null && ./files o11"
+t_eq "-M: a soft dependency on a symbol (modules.symbols)" "kernel/lib/base.ko kernel/x/sdsym.ko " \
+    sh -c "modroot -r $K -M sdsym -o o12 kr >/dev/null && ./files o12"
+t_eq "-M an alias of the kernel root's modprobe.d, dashes and underscores alike" "kernel/x/dash-name.ko " \
+    sh -c "modroot -r $K -M my_disk -o o13 kr >/dev/null && ./files o13"
 t_eq "-M a built-in module or alias: nothing to copy" "" \
     sh -c "modroot -r $K -M bi -M fake:bi-x -o o6 kr >/dev/null && ./files o6"
 t_ok "without -F, no firmware and no warning" \
@@ -150,24 +166,41 @@ t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" m
 # them instead of indexing every module again: depmod runs once, for the
 # output (strace counts the depmods it ran).
 cp -R kr kri && ln -s usr/lib kri/lib && depmod -b kri $K
+# The indexes modroot makes for a package are the ones depmod made there:
+# every lookup, dependency and note the same.
+t_ok "names, aliases, symbols, built-ins and globs: the same modules, indexes and -v notes as from depmod's indexes" \
+    sh -c "for m in 'top' 'sdb' 'sd2' 'sdsym' 'my-disk' 'symbol:mid_fn' 'fake:mid-x' 'fake:bi-y1' 'fake:bi-x' 'fake:bi-z' 'bi' 'dash-name' 'gone'; do
+	    modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o l1 kr >/dev/null 2>l1.err &&
+	    modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o l2 kri >/dev/null 2>l2.err &&
+	    diff -r l1 l2 && cmp l1.err l2.err || exit 1
+	done"
+# strace counts the depmods it ran, and sees whether it read a module
+# -M top does not need (unused.ko): the kernel's indexes made here. One
+# log per thread (-ff): modroot reads modules in several, and a call
+# another thread interrupts would be split over two lines.
 depmods() {
-	strace -f -qq -e trace=execve -o depmod.log modroot -f -r $K -M top \
-	    -o "$2" "$1" >/dev/null 2>&1 &&
-	    grep -c '^[0-9]* *execve("[^"]*/depmod", .* = 0$' depmod.log
+	rm -f depmod.log.*
+	strace -f -ff -qq -e trace=execve,openat -o depmod.log modroot -f \
+	    -r $K -M top -o "$2" "$1" >/dev/null 2>&1 &&
+	    echo "$(cat depmod.log.* | grep -c '^execve("[^"]*/depmod", .* = 0$')" \
+	    "$(cat depmod.log.* | grep -q '^openat(.*/kernel/x/unused\.ko", .* = [0-9]' && echo indexed || echo taken)"
 }
 if need strace; then
-	t_eq "an installed kernel's indexes, newer than its modules: taken, one depmod (the output's)" 1 depmods kri outi
+	t_eq "an installed kernel's indexes, newer than its modules: taken, one depmod (the output's)" "1 taken" depmods kri outi
 	t_ok "... the same modules and index bytes as from the package alone" \
 	    sh -c "modroot -f -r $K -M top -o outp kr >/dev/null && diff -r outp outi"
-	t_eq "a kernel package without indexes: indexed here, two depmods" 2 depmods kr outp
+	t_eq "a kernel package without indexes: indexed here, in process, one depmod (the output's)" "1 indexed" depmods kr outp
 	touch kri/usr/lib/modules/$K/kernel/lib/base.ko
-	t_eq "a module changed after its indexes: indexed here" 2 depmods kri outi
+	t_eq "a module changed after its indexes: indexed here" "1 indexed" depmods kri outi
 	depmod -b kri $K
-	t_eq "... indexes made again: taken" 1 depmods kri outi
+	t_eq "... indexes made again: taken" "1 taken" depmods kri outi
 	mkdir -p kri/usr/lib/modules/$K/updates
 	cp $M/kernel/lib/base.ko kri/usr/lib/modules/$K/updates/
 	depmod -b kri $K
-	t_eq "a module outside kernel/ (updates/, as DKMS installs): indexed here, from kernel/ alone" 2 depmods kri outi
+	t_eq "a module outside kernel/ (updates/, as DKMS installs): indexed here, from kernel/ alone" "1 indexed" depmods kri outi
+	# A .ko.gz, which a kmod built with zlib would index: depmod does.
+	cp -R kr kgz && gzip -k kgz/usr/lib/modules/$K/kernel/x/unused.ko
+	t_eq "a .ko.gz in the package: indexed by depmod, two depmods" "2 indexed" depmods kgz outgz
 else
 	t_skip "an installed kernel's indexes" "strace not installed"
 fi
@@ -226,6 +259,19 @@ t_ok "-m drivers/top/top.ko selects top.ko.xz, copied as it is, with its depende
 	modprobe -C noconf -d mpz -S $KZ --show-depends top | awk '{ n = split(\$2, p, \"/\"); printf \"%s \", p[n] }' | grep -qx 'base.ko.xz mid.ko.xz top.ko.xz '"
 t_err "a glob matching no compressed module either is still an error" 1 "drivers/top/nope.ko" \
     modroot -r $KZ -m drivers/top/nope.ko -o oz2 kz
+
+# Two modules that need each other's symbols: depmod refuses the cycle,
+# and modroot says so in depmod's words (the in-process index leaves such
+# a kernel to depmod).
+KC=6.1.0-0-cycle
+mkdir -p kc/usr/lib/modules/$KC/kernel/x
+for p in a:b b:a; do
+	printf 'extern int cyc%s_fn(void);\nint use_cyc%s(void) { return cyc%s_fn(); }\nint cyc%s_fn(void) { return 1; }\nstatic const char ks[] __attribute__((used, section("__ksymtab_strings"))) = "cyc%s_fn";\nstatic const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=cyc%s\\0vermagic=%s SMP mod_unload \\0";\n' \
+	    ${p#*:} ${p%:*} ${p#*:} ${p%:*} ${p%:*} ${p%:*} $KC >cyc.c
+	cc -c -O2 -o kc/usr/lib/modules/$KC/kernel/x/cyc${p%:*}.ko cyc.c
+done
+t_err "a dependency cycle: depmod's own refusal" 1 "^modroot: .*: depmod failed: depmod: ERROR: Cycle detected" \
+    modroot -r $KC -M cyca -o oc kc
 
 # The real kernel: the generic set, small enough, and what boots a
 # verity-protected sysext root resolves.

@@ -286,6 +286,30 @@ void unpack_done(struct unpacker *);
  * constant stack space. */
 void rmtree_at(int dirfd, const char *name);
 
+/*
+ * modindex.c, modscan.c: depmod(8)'s indexes of a module directory's
+ * kernel/ made in process. A module's records, however read: its path
+ * under the module directory (kernel/...), its name (the base name to the
+ * first '.', '-' as '_'), its modinfo aliases and soft dependencies, the
+ * symbols it exports and those it needs.
+ */
+struct kmod_rec {
+	char *rel, *name;
+	char **alias, **softdep, **exports, **needs;
+	size_t nalias, nsoftdep, nexports, nneeds;
+};
+/* modules.dep.bin, modules.alias.bin, modules.symbols.bin,
+ * modules.builtin.bin, modules.builtin.alias.bin and modules.softdep of
+ * the modules v[0..n) (in the order depmod finds them) into dir, which
+ * has modules.order, modules.builtin and modules.builtin.modinfo: what
+ * kmod 30's depmod writes. -1, nothing written, for an input it treats
+ * otherwise (a dependency cycle, a corrupt modules.order, a byte outside
+ * 7-bit ASCII): depmod is the one to run then. */
+int modindex_write(const char *dir, struct kmod_rec *v, size_t n);
+/* The same for the modules of dir/kernel, read on every CPU; -1 also for
+ * none, a .ko.gz, or a module gone while read. */
+int modindex_build(const char *dir);
+
 /* usrmerge.c: the merged-/usr skeleton (usr/bin, ..., bin -> usr/bin)
  * made in root, its nodes added to t. */
 void usrmerge_skeleton(const char *root, struct tree *t);
