@@ -283,9 +283,10 @@ deb_case "a package without Installed-Size, a file over 1 GiB" \
 # A data.tar.xz is decoded by liblzma's threads (issue 25), to the end of
 # the member: cut, or with a byte of its data or of a block's check
 # changed, it is refused, as dpkg-deb refuses it; so are bytes after the
-# xz stream that are neither stream padding nor another stream (which
-# xz(1) takes too). dpkg-deb's decompressor stops at the first stream's
-# end, so it takes a few such bytes and is killed by SIGPIPE on more.
+# xz stream that are neither stream padding nor another stream (both of
+# which xz(1) takes), as libarchive refused them. dpkg-deb's decompressor
+# stops at the first stream's end: it takes a few such bytes, and is
+# killed by SIGPIPE on more than its pipe holds.
 #
 # xzedit PKG cut N | flip N | add FILE: $S/PKG.deb's data.tar.xz without
 # its last N bytes, with byte N (from the end if negative) changed, or
