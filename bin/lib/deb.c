@@ -20,20 +20,30 @@
  * pax headers are read too, beyond dpkg: a path they give is checked like
  * any other, and an owner (pax "uid", "gid": any size) must fit a uid_t
  * as GNU tar requires, and not be (uid_t)-1.
+ *
+ * A data.tar.xz whose bytes are xz's (a kernel's is 100 MB) is decoded
+ * by liblzma's threads instead of libarchive's one, to the member's end
+ * and every integrity check verified: a cut or corrupt one is refused,
+ * as dpkg refuses it.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "initkit.h"
 
-/* The outer (ar) archive as the inner (tar) archive's input. */
+/*
+ * The outer (ar) archive as the inner (tar) archive's input; held bytes
+ * of buf, read ahead to see what the member holds, come first.
+ */
 struct inner_src {
 	struct archive *ar;
+	size_t held;
 	char buf[65536];
 };
 
@@ -41,8 +51,15 @@ static la_ssize_t
 inner_read(struct archive *a, void *arg, const void **buf)
 {
 	struct inner_src *src = arg;
-	la_ssize_t n = archive_read_data(src->ar, src->buf, sizeof(src->buf));
+	la_ssize_t n;
 
+	if (src->held > 0) {
+		*buf = src->buf;
+		n = (la_ssize_t)src->held;
+		src->held = 0;
+		return n;
+	}
+	n = archive_read_data(src->ar, src->buf, sizeof(src->buf));
 	if (n < 0)
 		archive_set_error(a, archive_errno(src->ar), "%s",
 		    archive_error_string(src->ar));
@@ -51,12 +68,150 @@ inner_read(struct archive *a, void *arg, const void **buf)
 }
 
 /*
- * The data.tar, decompressed by raw, as the tar reader's input: bytes
- * [base, base + len) of the stream are in buf; those before keep are no
- * longer needed (no header of an entry still to come is there).
+ * A data.tar.xz member decoded by liblzma: its input is src's (held bytes
+ * first), end is set at the end of the last stream.
+ */
+struct xz_src {
+	lzma_stream z;
+	struct inner_src *src;
+	int in_eof, end;
+};
+
+/* xz's magic (The .xz File Format 1.1.0, 2.1.1.1 Header Magic Bytes). */
+static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+
+/* What liblzma's error means, in xz(1)'s words. */
+static const char *
+xz_text(lzma_ret ret)
+{
+	switch (ret) {
+	case LZMA_MEM_ERROR:
+		return "xz: cannot allocate memory";
+	case LZMA_MEMLIMIT_ERROR:
+		return "xz: memory usage limit reached";
+	case LZMA_FORMAT_ERROR:
+		return "xz: file format not recognized";
+	case LZMA_OPTIONS_ERROR:
+		return "xz: unsupported options";
+	case LZMA_DATA_ERROR:
+		return "xz: compressed data is corrupt";
+	case LZMA_BUF_ERROR:
+		return "xz: unexpected end of input";
+	default:
+		return "xz: internal error";
+	}
+}
+
+/*
+ * Decode the member if it is named .xz and holds xz's bytes, as many
+ * blocks at once as there are CPUs; NULL if not (libarchive then reads
+ * it, the bytes read ahead held for it). Like xz(1): concatenated
+ * streams and their padding, each block's check verified, threads
+ * dropped rather than more memory than a quarter of RAM taken, but never
+ * a limit that refuses a package (dpkg sets none).
+ */
+static struct xz_src *
+xz_open(struct inner_src *src, const char *deb, const char *member)
+{
+	size_t len = strlen(member);
+	struct xz_src *x;
+	la_ssize_t n = 1;
+	lzma_mt mt = {
+		.flags = LZMA_CONCATENATED,
+		.threads = (uint32_t)ncpus(),
+		.memlimit_threading = lzma_physmem() / 4,
+		.memlimit_stop = UINT64_MAX,
+	};
+	lzma_ret ret;
+
+	if (len < 3 || strcmp(member + len - 3, ".xz") != 0)
+		return NULL;
+	/* A read error is met again, and reported, by libarchive's path. */
+	while (src->held < sizeof(xz_magic) && n > 0)
+		if ((n = archive_read_data(src->ar, src->buf + src->held,
+		    sizeof(src->buf) - src->held)) > 0)
+			src->held += (size_t)n;
+	if (src->held < sizeof(xz_magic) ||
+	    memcmp(src->buf, xz_magic, sizeof(xz_magic)) != 0)
+		return NULL;
+	x = xcalloc(1, sizeof(*x));
+	x->z = (lzma_stream)LZMA_STREAM_INIT;
+	if ((ret = lzma_stream_decoder_mt(&x->z, &mt)) != LZMA_OK)
+		errx(1, "%s: %s: %s", deb, member, xz_text(ret));
+	x->src = src;
+	x->z.next_in = (const uint8_t *)src->buf;
+	x->z.avail_in = src->held;
+	src->held = 0;
+	return x;
+}
+
+/* Up to len decoded bytes into out; 0 at the end, -1 (a's error) if bad. */
+static la_ssize_t
+xz_read(struct xz_src *x, struct archive *a, void *out, size_t len)
+{
+	struct archive *ar = x->src->ar;
+	la_ssize_t n;
+	lzma_ret ret;
+
+	x->z.next_out = out;
+	x->z.avail_out = len;
+	while (x->z.avail_out > 0 && !x->end) {
+		if (x->z.avail_in == 0 && !x->in_eof) {
+			n = archive_read_data(ar, x->src->buf,
+			    sizeof(x->src->buf));
+			if (n < 0) {
+				archive_set_error(a, archive_errno(ar), "%s",
+				    archive_error_string(ar));
+				return -1;
+			}
+			x->in_eof = n == 0;
+			x->z.next_in = (const uint8_t *)x->src->buf;
+			x->z.avail_in = (size_t)n;
+		}
+		ret = lzma_code(&x->z, x->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (ret == LZMA_STREAM_END)
+			x->end = 1;
+		else if (ret != LZMA_OK) {
+			archive_set_error(a, EILSEQ, "%s",
+			    xz_text(ret));
+			return -1;
+		}
+	}
+	return (la_ssize_t)(len - x->z.avail_out);
+}
+
+/*
+ * After the tar archive's end, decode the rest of the member, so that a
+ * truncated or corrupt one is refused as dpkg refuses it; what it holds
+ * counts against the decompression bomb's ceiling, left bytes of it.
+ */
+static void
+xz_close(struct xz_src *x, struct archive *in, const char *deb,
+    const char *member, uint64_t left, uint64_t limit, const char *why)
+{
+	static char scratch[65536];
+	la_ssize_t n;
+
+	while ((n = xz_read(x, in, scratch, sizeof(scratch))) > 0)
+		if ((uint64_t)n > left)
+			errx(1, "%s: %s: unpacks to more than %ju bytes (%s)",
+			    deb, member, (uintmax_t)limit, why);
+		else
+			left -= (uint64_t)n;
+	if (n < 0)
+		errx(1, "%s: %s: %s", deb, member, archive_error_string(in));
+	lzma_end(&x->z);
+	free(x);
+}
+
+/*
+ * The data.tar, decompressed by raw or xz, as the tar reader's input:
+ * bytes [base, base + len) of the stream are in buf; those before keep
+ * are no longer needed (no header of an entry still to come is there).
  */
 struct tar_src {
 	struct archive *raw;
+	struct xz_src *xz;
 	int eof;
 	unsigned char *buf;
 	size_t len, cap;
@@ -89,9 +244,10 @@ tar_read(struct archive *a, void *arg, const void **buf)
 		s->cap = s->len + TAR_CHUNK;
 		s->buf = xreallocarray(s->buf, s->cap, 1);
 	}
-	if (!s->eof)
-		n = archive_read_data(s->raw, s->buf + s->len, TAR_CHUNK);
-	if (n < 0)
+	if (s->xz != NULL)
+		n = xz_read(s->xz, a, s->buf + s->len, TAR_CHUNK);
+	else if (!s->eof &&
+	    (n = archive_read_data(s->raw, s->buf + s->len, TAR_CHUNK)) < 0)
 		archive_set_error(a, archive_errno(s->raw), "%s",
 		    archive_error_string(s->raw));
 	*buf = s->buf + s->len;
@@ -290,17 +446,14 @@ check_filter(struct archive *a, const char *deb, const char *member)
 			    member, got, comps[i].name);
 }
 
-/* The data.tar member: decompressed by one reader, read as tar by another. */
-static struct archive *
-data_open(struct tar_src *s, struct inner_src *src, const char *deb,
+/* Any other member, decompressed by libarchive as a raw stream. */
+static void
+raw_open(struct tar_src *s, struct inner_src *src, const char *deb,
     const char *member)
 {
-	struct archive *in;
 	struct archive_entry *e;
 
-	memset(s, 0, sizeof(*s));
-	if ((s->raw = archive_read_new()) == NULL ||
-	    (in = archive_read_new()) == NULL)
+	if ((s->raw = archive_read_new()) == NULL)
 		errx(1, "%s: cannot allocate a reader", deb);
 	archive_read_support_format_raw(s->raw);
 	archive_read_support_filter_gzip(s->raw);
@@ -316,7 +469,21 @@ data_open(struct tar_src *s, struct inner_src *src, const char *deb,
 	s->eof = archive_read_next_header(s->raw, &e) != ARCHIVE_OK;
 	if (!s->eof)
 		check_filter(s->raw, deb, member);
+}
+
+/* The data.tar member: decompressed by one reader, read as tar by another. */
+static struct archive *
+data_open(struct tar_src *s, struct inner_src *src, const char *deb,
+    const char *member)
+{
+	struct archive *in;
+
+	memset(s, 0, sizeof(*s));
+	if ((in = archive_read_new()) == NULL)
+		errx(1, "%s: cannot allocate a reader", deb);
 	archive_read_support_format_tar(in);
+	if ((s->xz = xz_open(src, deb, member)) == NULL)
+		raw_open(s, src, deb, member);
 	if (archive_read_open(in, s, NULL, tar_read, NULL) != ARCHIVE_OK)
 		errx(1, "%s: %s: %s", deb, member, archive_error_string(in));
 	return in;
@@ -482,17 +649,64 @@ read_control(struct archive *in, const char *deb, const char *member,
 	return limit;
 }
 
+/*
+ * The data.tar member's entries, each checked and handed to fn: regular
+ * files may hold limit bytes in all (why says whence it comes).
+ */
+static void
+data_read(struct inner_src *src, const char *deb, const char *name,
+    uint64_t limit, const char *why, deb_entry_fn fn, void *ctx)
+{
+	struct archive *in;
+	struct archive_entry *e;
+	struct tar_src ts;
+	uint64_t total = 0, size;
+	int r;
+
+	in = data_open(&ts, src, deb, name);
+	while ((r = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
+		const char *path = entry_name(e, deb, name);
+
+		tar_check(&ts, in, deb, e, path);
+		/* Before the bytes are written anywhere. */
+		size = archive_entry_size(e) > 0 ?
+		    (uint64_t)archive_entry_size(e) : 0;
+		if (archive_entry_filetype(e) == AE_IFREG &&
+		    archive_entry_hardlink(e) == NULL && size > limit - total)
+			errx(1, "%s: %s: %s: unpacks to more than %ju bytes "
+			    "(%s)", deb, name, spec_encode(path),
+			    (uintmax_t)limit, why);
+		if (archive_entry_filetype(e) == AE_IFREG &&
+		    archive_entry_hardlink(e) == NULL)
+			total += size;
+		/* GNU tar's and dpkg's range, less (uid_t)-1. */
+		if (!owner_valid(archive_entry_uid(e), archive_entry_gid(e)))
+			errx(1, "%s: %s: %s: owner %jd:%jd out of range", deb,
+			    name, spec_encode(path),
+			    (intmax_t)archive_entry_uid(e),
+			    (intmax_t)archive_entry_gid(e));
+		fn(ctx, in, e);
+	}
+	if (r != ARCHIVE_EOF)
+		errx(1, "%s: %s: %s", deb, name, archive_error_string(in));
+	tar_end(&ts, deb, name);
+	if (ts.xz != NULL)
+		xz_close(ts.xz, in, deb, name, limit - total, limit, why);
+	archive_read_free(in);
+	archive_read_free(ts.raw);
+	free(ts.buf);
+}
+
 void
 deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 {
 	struct archive *ar, *in;
 	struct archive_entry *e;
-	struct inner_src *src = xmalloc(sizeof(*src));
-	struct tar_src ts;
+	struct inner_src *src = xcalloc(1, sizeof(*src));
 	char magic[16];
 	int r, n = 0, have_control = 0, have_data = 0;
 	la_ssize_t len;
-	uint64_t limit = 0, total = 0, size;
+	uint64_t limit = 0;
 	const char *limit_why = NULL;
 
 	memset(info, 0, sizeof(*info));
@@ -523,41 +737,7 @@ deb_read(const char *deb, struct deb_info *info, deb_entry_fn fn, void *ctx)
 			have_control = 1;
 		} else if (have_control && !have_data &&
 		    tar_member(deb, name, "data.tar")) {
-			in = data_open(&ts, src, deb, name);
-			while ((r = archive_read_next_header(in, &e)) ==
-			    ARCHIVE_OK) {
-				const char *path = entry_name(e, deb, name);
-
-				tar_check(&ts, in, deb, e, path);
-				/* Before the bytes are written anywhere. */
-				size = archive_entry_size(e) > 0 ?
-				    (uint64_t)archive_entry_size(e) : 0;
-				if (archive_entry_filetype(e) == AE_IFREG &&
-				    archive_entry_hardlink(e) == NULL &&
-				    size > limit - total)
-					errx(1, "%s: %s: %s: unpacks to more than "
-					    "%ju bytes (%s)", deb, name,
-					    spec_encode(path),
-					    (uintmax_t)limit, limit_why);
-				if (archive_entry_filetype(e) == AE_IFREG &&
-				    archive_entry_hardlink(e) == NULL)
-					total += size;
-				/* GNU tar's and dpkg's range, less (uid_t)-1. */
-				if (!owner_valid(archive_entry_uid(e),
-				    archive_entry_gid(e)))
-					errx(1, "%s: %s: %s: owner %jd:%jd out of "
-					    "range", deb, name, spec_encode(path),
-					    (intmax_t)archive_entry_uid(e),
-					    (intmax_t)archive_entry_gid(e));
-				fn(ctx, in, e);
-			}
-			if (r != ARCHIVE_EOF)
-				errx(1, "%s: %s: %s", deb, name,
-				    archive_error_string(in));
-			tar_end(&ts, deb, name);
-			archive_read_free(in);
-			archive_read_free(ts.raw);
-			free(ts.buf);
+			data_read(src, deb, name, limit, limit_why, fn, ctx);
 			have_data = 1;
 		} else
 			errx(1, "%s: unexpected member %s", deb, name);

@@ -280,6 +280,76 @@ EOF
 deb_case "a package without Installed-Size, a file over 1 GiB" \
     'data\.tar\.xz: \./usr/big: unpacks to more than' nosize
 
+# A data.tar.xz is decoded by liblzma's threads (issue 25), to the end of
+# the member: cut, or with a byte of its data or of a block's check
+# changed, it is refused, as dpkg-deb refuses it; so are bytes after the
+# xz stream that are neither stream padding nor another stream (both of
+# which xz(1) takes), as libarchive refused them. dpkg-deb's decompressor
+# stops at the first stream's end: it takes a few such bytes, and is
+# killed by SIGPIPE on more than its pipe holds.
+#
+# xzedit PKG cut N | flip N | add FILE: $S/PKG.deb's data.tar.xz without
+# its last N bytes, with byte N (from the end if negative) changed, or
+# with FILE's bytes after it.
+xzedit() {
+	python3 - "$S/$1.deb" "$2" "$3" <<'EOF'
+import sys
+path, op, arg = sys.argv[1:]
+b = open(path, "rb").read()
+out, i = [b[:8]], 8
+while i < len(b):
+    h, size = b[i:i + 60], int(b[i + 48:i + 58])
+    d = bytearray(b[i + 60:i + 60 + size])
+    if h.startswith(b"data.tar.xz "):
+        if op == "cut":
+            del d[len(d) - int(arg):]
+        elif op == "flip":
+            d[int(arg)] ^= 0x55
+        else:
+            d += open(arg, "rb").read()
+        h = h[:48] + b"%-10d" % len(d) + h[58:]
+    out += [h, d, b"\n" * (len(d) % 2)]
+    i += 60 + size + size % 2
+open(path, "wb").write(b"".join(out))
+EOF
+}
+
+printf 'garbage after the xz stream\n' >"$T/garbage"
+for xc in 'cut 12|its footer cut|xz: unexpected end of input' \
+    'cut 40|cut in its block|xz: unexpected end of input' \
+    'flip 40|a byte of its data changed|xz: compressed data is corrupt' \
+    'flip -25|a byte of its check changed|xz: compressed data is corrupt' \
+    "add $T/garbage|bytes after its stream|xz: compressed data is corrupt"; do
+	box
+	printf 'dir ./usr 0755\nfile ./usr/a 0644 0 0 hello\n' | hdeb xzbad
+	op=${xc%%|*}
+	xzedit xzbad ${op% *} "${op#* }"
+	desc=${xc#*|}
+	deb_case "a data.tar.xz with ${desc%|*}" "data\\.tar\\.xz: ${xc##*|}\$" xzbad
+done
+
+# Stream padding and a second stream after the first: the same files.
+box
+printf 'dir ./usr 0755\nfile ./usr/a 0644 0 0 hello\n' | hdeb xzgood
+pr -o root ./xzgood.deb >plain.mtree
+printf '\0\0\0\0' >pad
+printf 'more\n' | xz >second
+xzedit xzgood add pad
+xzedit xzgood add second
+t_ok "pkgroot: a data.tar.xz with stream padding and a second stream" \
+    sh -c 'pr -f -o root ./xzgood.deb >root.mtree && cmp plain.mtree root.mtree'
+
+# What follows the tar archive's end is decoded too, against the ceiling.
+box
+hdeb xzbomb 'Installed-Size: 1' <<'EOF'
+dir ./usr 0755
+file ./usr/a 0644 0 0 hello
+EOF
+head -c 20971520 /dev/zero | xz >"$T/zeros.xz"
+xzedit xzbomb add "$T/zeros.xz"
+deb_case "20 MiB after the tar archive's end in a package of 1 KiB installed" \
+    'data\.tar\.xz: unpacks to more than [0-9]+ bytes' xzbomb
+
 # Owners beyond uid_t (issue 19): a pax record of 2^32 over a ustar 1000
 # must not become root's setuid file, nor may (uid_t)-1, which chown(2)
 # takes as "leave it", so a file made by root stays root's.
