@@ -174,6 +174,24 @@ t_ok "names, aliases, symbols, built-ins and globs: the same modules, indexes an
 	    modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o l2 kri >/dev/null 2>l2.err &&
 	    diff -r l1 l2 && cmp l1.err l2.err || exit 1
 	done"
+# The same with every module a .ko.xz (Debian 13's), which modroot
+# decompresses itself for libkmod to read and depmod through libkmod: one
+# cut short (neither can read it) and one whose bytes are a plain ELF
+# (both go by the bytes, not the name) among them.
+cp -R kr krz && find krz -name '*.ko' -exec xz {} +
+Z=krz/usr/lib/modules/$K/kernel
+head -c 300 $Z/x/unused.ko.xz >cut.xz && mv cut.xz $Z/x/unused.ko.xz
+xz -dc $Z/lib/mid.ko.xz >plain.ko && mv plain.ko $Z/lib/mid.ko.xz
+cp -R krz krzi && ln -s usr/lib krzi/lib && depmod -b krzi $K 2>depmodz.err
+t_ok ".ko.xz modules, one cut short, one not xz: the same modules, indexes and -v notes as from depmod's indexes" \
+    sh -c "[ -s krzi/lib/modules/$K/modules.dep.bin ] || exit 1
+	for m in 'top' 'sdb' 'sdsym' 'my-disk' 'symbol:mid_fn' 'fake:mid-x' 'fake:bi-y1' 'bi' 'dash-name' 'unused' 'gone'; do
+	    modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o z1 krz >/dev/null 2>z1.err;
+	    r1=\$?; modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o z2 krzi >/dev/null 2>z2.err;
+	    [ \$r1 -eq \$? ] && diff -r z1 z2 && cmp z1.err z2.err || exit 1
+	done"
+t_ok "... and a .ko.xz's symbols read: -M top takes mid.ko.xz and base.ko.xz" \
+    sh -c "modroot -f -r $K -M top -o z3 krz >/dev/null && ls z3/usr/lib/modules/$K/kernel/lib | sort | paste -sd' ' | grep -qx 'base.ko.xz mid.ko.xz'"
 # strace counts the depmods it ran, and sees whether it read a module
 # -M top does not need (unused.ko): the kernel's indexes made here. One
 # log per thread (-ff): modroot reads modules in several, and a call

@@ -100,7 +100,7 @@ struct entry {
 
 struct index {
 	struct entry *v;
-	size_t n;
+	size_t n, cap;
 	int ascii;		/* every key and value 7-bit (and short) */
 };
 
@@ -119,7 +119,10 @@ index_add(struct index *ix, char *key, char *value, unsigned prio)
 {
 	if (!ascii(key) || !ascii(value))
 		ix->ascii = 0;
-	ix->v = xreallocarray(ix->v, ix->n + 1, sizeof(*ix->v));
+	if (ix->n == ix->cap) {
+		ix->cap = ix->cap ? 2 * ix->cap : 1024;
+		ix->v = xreallocarray(ix->v, ix->cap, sizeof(*ix->v));
+	}
 	ix->v[ix->n] = (struct entry){ key, value, prio, ix->n };
 	ix->n++;
 }
@@ -618,7 +621,7 @@ modindex_write(const char *dir, struct kmod_rec *rec, size_t n)
 	int ok = n > 0;
 
 	for (size_t i = 0; i < 5; i++)
-		ix[i] = (struct index){ NULL, 0, 1 };
+		ix[i] = (struct index){ .ascii = 1 };
 	d.order = xcalloc(n + 1, sizeof(*d.order));
 	d.pos = xcalloc(n + 1, sizeof(*d.pos));
 	d.deps = xcalloc(n + 1, sizeof(*d.deps));

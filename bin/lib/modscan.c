@@ -1,14 +1,15 @@
 /*
  * modscan.c: depmod(8) for a module directory's kernel/, in process: its
  * modules found in the order depmod finds them, each read through libkmod
- * (which decompresses .ko.xz and .ko.zst) on every CPU, one libkmod
- * context per thread (libkmod is not thread-safe), and their indexes
- * written by modindex.c.
+ * (which decompresses .ko.zst; .ko.xz is decompressed here, see
+ * xz_unpack) on every CPU, one libkmod context per thread (libkmod is not
+ * thread-safe), and their indexes written by modindex.c.
  *
  * Implements kmod 30's depmod_modules_search_dir (readdir order, "build"
  * and "source" skipped, symbolic links followed, the first module of a
  * name kept) and depmod_load_modules (what it reads of each module).
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -22,12 +23,13 @@
 #include <unistd.h>
 
 #include <libkmod.h>
+#include <lzma.h>
 
 #include "initkit.h"
 
 struct scan {
 	struct kmod_rec *v;
-	size_t n;
+	size_t n, cap;
 	int declined;
 };
 
@@ -71,7 +73,10 @@ scan_file(struct scan *s, const char *rel, const char *base)
 		free(name);
 		return;
 	}
-	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
+	}
 	s->v[s->n] = (struct kmod_rec){ .rel = xstrdup(rel), .name = name };
 	s->n++;
 }
@@ -136,18 +141,71 @@ push(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = xstrdup(s);
 }
 
+/*
+ * The module at path, if its bytes are xz's, decompressed into the memory
+ * file mfd (emptied first): 0; else -1, and libkmod reads path itself.
+ * libkmod 30 decodes xz as this does (liblzma's stream decoder, no memory
+ * limit, concatenated streams) but grows its buffer 8 KiB at a time; the
+ * C library's realloc moves those pages cheaply, AddressSanitizer's
+ * copies them, and a sanitized modroot spent 90 s of a kernel package's
+ * 100 there. A stream liblzma refuses is left to libkmod, which refuses
+ * it the same way. z is the thread's decoder, its dictionary kept from
+ * one module to the next.
+ */
+static int
+xz_unpack(const char *path, int mfd, lzma_stream *z)
+{
+	static const uint8_t magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	uint8_t in[65536], out[65536];
+	lzma_ret ret = LZMA_OK;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+
+	if (fd < 0 || (n = read(fd, in, sizeof(in))) < (ssize_t)sizeof(magic) ||
+	    memcmp(in, magic, sizeof(magic)) != 0 ||
+	    ftruncate(mfd, 0) < 0 || lseek(mfd, 0, SEEK_SET) < 0 ||
+	    lzma_stream_decoder(z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	z->next_in = in;
+	z->avail_in = (size_t)n;
+	while (ret == LZMA_OK) {
+		if (z->avail_in == 0 && n > 0) {
+			n = read(fd, in, sizeof(in));
+			z->next_in = in;
+			z->avail_in = n > 0 ? (size_t)n : 0;
+		}
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		ret = lzma_code(z, n > 0 ? LZMA_RUN : LZMA_FINISH);
+		if (n < 0 || (size_t)write(mfd, out, sizeof(out) - z->avail_out) !=
+		    sizeof(out) - z->avail_out)
+			ret = LZMA_PROG_ERROR;
+	}
+	close(fd);
+	return ret == LZMA_STREAM_END ? 0 : -1;
+}
+
 /* What depmod reads of a module: the symbols it exports, its modinfo
  * (aliases and soft dependencies kept), the symbols it needs; what it
  * cannot read is left empty, as depmod leaves it. -1 if the file is
- * gone. */
+ * gone. A .ko.xz is given to libkmod decompressed, as the memory file
+ * mfd (when there is one). */
 static int
-read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r)
+read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r, int mfd,
+    lzma_stream *z)
 {
 	char *path = xasprintf("%s/%s", dir, r->rel);
+	char *mpath = mfd >= 0 && xz_unpack(path, mfd, z) == 0 ?
+	    xasprintf("/proc/self/fd/%d", mfd) : NULL;
 	struct kmod_module *m;
 	struct kmod_list *l, *list = NULL;
+	int rc = kmod_module_new_from_path(ctx, mpath ? mpath : path, &m);
 
-	if (kmod_module_new_from_path(ctx, path, &m) < 0) {
+	free(mpath);
+	if (rc < 0) {
 		free(path);
 		return -1;
 	}
@@ -189,14 +247,26 @@ read_some(void *arg)
 	struct reader *rd = arg;
 	const char *const noconfig[] = { NULL };
 	struct kmod_ctx *ctx = kmod_new(rd->dir, noconfig);
+	/* Without /proc, libkmod decompresses from the path. */
+	int mfd = memfd_create("initkit-module", MFD_CLOEXEC);
+	lzma_stream z = LZMA_STREAM_INIT;
+	char proc[64];
 	size_t i;
 
 	if (ctx == NULL)
 		errx(1, "%s: libkmod cannot use it", rd->dir);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mfd);
+	if (mfd >= 0 && access(proc, R_OK) < 0) {
+		close(mfd);
+		mfd = -1;
+	}
 	kmod_set_log_fn(ctx, kmod_quiet, NULL);
 	while ((i = atomic_fetch_add(&rd->next, 1)) < rd->n)
-		if (read_one(ctx, rd->dir, &rd->v[i]) < 0)
+		if (read_one(ctx, rd->dir, &rd->v[i], mfd, &z) < 0)
 			rd->gone = 1;
+	lzma_end(&z);
+	if (mfd >= 0)
+		close(mfd);
 	kmod_unref(ctx);
 	return NULL;
 }
