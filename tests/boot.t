@@ -189,7 +189,7 @@ t_ok "boot: veritysetup found the partitions by the root hash's halves" \
 disk untrusted 1 evil.sysext.raw
 EXTRA=
 cp enrolled.vars untrusted.vars
-boot untrusted untrusted.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
+QEMU_EXTRA=$MARKER_EARLY boot untrusted untrusted.vars '\] INITKIT-ROOT ' 'emergency mode|Kernel panic'
 t_ok "boot: an extension signed by an untrusted key is not merged" \
     sh -c 'grep -aq "INITKIT-INITRD strace=no" untrusted.log || { grep -a INITKIT untrusted.log >&2; exit 1; }'
 t_ok "boot: ... and the initrd's journal of systemd-sysext is on the console" \
