@@ -195,6 +195,9 @@ t_ok "boot: an extension signed by an untrusted key is not merged" \
 t_ok "boot: ... and the initrd's journal of systemd-sysext is on the console" \
     grep -aq "INITKIT-SYSEXT-LOG" untrusted.log
 t_ok "boot: ... and the system boots without it" grep -aq "INITKIT-ROOT secureboot=1 root=/dev/mapper/root" untrusted.log
+t_ok "boot: with the credential initkit.marker the root reports as its systemd starts, not after multi-user.target" \
+    sh -c 'grep -aq "initkit boot test marker (early)" untrusted.log && ! grep -aq "Reached target .*Multi-User System" untrusted.log &&
+	grep -aq "Reached target .*Multi-User System" good.log'
 if [ -n "$NEW" ]; then
 	t_ok "boot: systemd-stub refused the addon signed by a key db lacks, and the unsigned one" \
 	    sh -c "grep -aq \"load_addons: Failed to read 'untrusted.addon.efi' .*Access denied\" untrusted.log &&
