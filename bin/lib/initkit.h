@@ -611,6 +611,16 @@ void verity_check(const char *dname, const char *hname, off_t hoff,
     const uint8_t root[32]);
 
 /*
+ * sha256x2.c: SHA-256(prefix || a) and SHA-256(prefix || b), a and b of
+ * len bytes each, at once (two rounds chains interleaved); -1 if this CPU
+ * cannot (no x86-64 SHA extensions) or sha256x2_disabled is set (the
+ * tests' way to the fallback), the caller then hashes each alone.
+ */
+int sha256x2(const uint8_t *prefix, size_t plen, const uint8_t *a,
+    const uint8_t *b, size_t len, uint8_t outa[32], uint8_t outb[32]);
+extern int sha256x2_disabled;
+
+/*
  * gpt.c: the GUID Partition Table (UEFI 2.10 5.2.3 protective MBR, 5.3
  * header and partition entries): written with 128 entries for mkgpt, and
  * read back strictly for mkgpt -V.
