@@ -1,6 +1,7 @@
 #!/bin/sh
-# mksqfs benchmark: mksqfs against gensquashfs (squashfs-tools-ng) and
-# mksquashfs -processors 2 (squashfs-tools) on the same tree, zstd level
+# mksqfs benchmark: mksqfs against gensquashfs -e (squashfs-tools-ng; -e:
+# an NFS export table, as mksqfs and mksquashfs write) and mksquashfs
+# -processors 2 (squashfs-tools) on the same tree, zstd level
 # 15, 128 KiB blocks, in one run; best of RUNS (default 1) wall-clock
 # times; and the compression floor of the same data: zstdfloor.c
 # compresses every block and fragment block as the image holds them, on
@@ -33,7 +34,7 @@ RUNS=${RUNS:-1}
 ${CC:-cc} -O2 -o "$w/zstdfloor" "$top/tests/bench/zstdfloor.c" -lzstd
 floor=$("$w/zstdfloor" 15 131072 "$dir" | awk -v n="$(nproc)" '{ printf "%.3f", $2 / n }')
 best t_ours "$MKSQFS" -f -z zstd -l 15 -b 128K -o "$w/ours.sqfs" "$dir"
-best t_gen gensquashfs -q -f -c zstd -X level=15 -b 131072 -j 2 -D "$dir" "$w/gen.sqfs"
+best t_gen gensquashfs -q -f -e -c zstd -X level=15 -b 131072 -j 2 -D "$dir" "$w/gen.sqfs"
 best t_mks mksquashfs "$dir" "$w/mks.sqfs" -comp zstd -Xcompression-level 15 -b 131072 \
     -processors 2 -noappend -quiet -no-progress
 size() { wc -c <"$w/$1.sqfs"; }

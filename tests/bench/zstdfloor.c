@@ -26,7 +26,7 @@
 
 static int level;
 static size_t bs, fill, blocks;
-static unsigned char *frag, *in, *out;
+static unsigned char *frag, *out;
 static unsigned long long bytes_in, bytes_out;
 static double cpu;
 static ZSTD_CCtx *cctx;
@@ -34,6 +34,8 @@ static char **paths;
 static size_t npaths, cap;
 static struct { dev_t dev; ino_t ino; } *seen;
 static size_t nseen;
+static struct { size_t size; unsigned long long h; } *sums;
+static size_t nsums;
 
 static double
 now(void)
@@ -81,6 +83,64 @@ collect(const char *path, const struct stat *st, int type, struct FTW *f)
 	return 0;
 }
 
+/* The whole file in memory. */
+static unsigned char *
+slurp(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	unsigned char *d;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		err(1, "%s", path);
+	if ((d = malloc((size_t)st.st_size + 1)) == NULL)
+		err(1, "malloc");
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, d + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	*size = got;
+	return d;
+}
+
+/* Whether a file with these bytes came before (size and FNV-1a 64). */
+static int
+duplicate(const unsigned char *d, size_t size)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < nsums; i++)
+		if (sums[i].size == size && sums[i].h == h)
+			return 1;
+	if ((sums = realloc(sums, (nsums + 1) * sizeof(*sums))) == NULL)
+		err(1, "realloc");
+	sums[nsums].size = size;
+	sums[nsums++].h = h;
+	return 0;
+}
+
+/* Whole blocks compressed, the tail into the fragment block. */
+static void
+file_blocks(const unsigned char *d, size_t size)
+{
+	size_t off = 0;
+
+	for (; size - off >= bs; off += bs)
+		compress(d + off, bs);
+	if (off == size)
+		return;
+	if (fill + (size - off) > bs) {
+		compress(frag, fill);
+		fill = 0;
+	}
+	memcpy(frag + fill, d + off, size - off);
+	fill += size - off;
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -95,39 +155,19 @@ main(int argc, char *argv[])
 	level = atoi(argv[1]);
 	bs = (size_t)atol(argv[2]);
 	frag = malloc(bs);
-	in = malloc(bs);
 	out = malloc(ZSTD_compressBound(bs));
-	if ((cctx = ZSTD_createCCtx()) == NULL || !frag || !in || !out)
+	if ((cctx = ZSTD_createCCtx()) == NULL || !frag || !out)
 		errx(1, "out of memory");
 	if (nftw(argv[3], collect, 64, FTW_PHYS) != 0)
 		err(1, "%s", argv[3]);
 	qsort(paths, npaths, sizeof(*paths), by_name);
 	for (size_t i = 0; i < npaths; i++) {
-		int fd = open(paths[i], O_RDONLY);
-		ssize_t n;
+		size_t size;
+		unsigned char *d = slurp(paths[i], &size);
 
-		if (fd < 0)
-			err(1, "%s", paths[i]);
-		for (;;) {
-			size_t got = 0;
-
-			while (got < bs && (n = read(fd, in + got, bs - got)) > 0)
-				got += (size_t)n;
-			if (got == bs) {
-				compress(in, bs);
-				continue;
-			}
-			if (got > 0) {
-				if (fill + got > bs) {
-					compress(frag, fill);
-					fill = 0;
-				}
-				memcpy(frag + fill, in, got);
-				fill += got;
-			}
-			break;
-		}
-		close(fd);
+		if (!duplicate(d, size))
+			file_blocks(d, size);
+		free(d);
 	}
 	if (fill > 0)
 		compress(frag, fill);
