@@ -18,6 +18,7 @@
 #include "initkit.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
 static const uint32_t K[64] __attribute__((aligned(16))) = {
@@ -162,12 +163,25 @@ digests2(const uint8_t *prefix, size_t plen, const uint8_t *a,
 	}
 }
 
+static int have_sha;
+
+/* SSSE3 and SSE4.1 (CPUID leaf 1, ECX bits 9 and 19) and SHA (leaf 7,
+ * EBX bit 29), read once before any thread starts. */
+__attribute__((constructor)) static void
+detect(void)
+{
+	unsigned int a, b, c, d;
+
+	have_sha = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) &&
+	    (c & (1u << 19)) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+	    (b & (1u << 29));
+}
+
 int
 sha256x2(const uint8_t *prefix, size_t plen, const uint8_t *a,
     const uint8_t *b, size_t len, uint8_t outa[32], uint8_t outb[32])
 {
-	if (sha256x2_disabled || !__builtin_cpu_supports("sha") ||
-	    !__builtin_cpu_supports("sse4.1"))
+	if (sha256x2_disabled || !have_sha)
 		return -1;
 	digests2(prefix, plen, a, b, len, outa, outb);
 	return 0;
