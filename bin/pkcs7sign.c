@@ -138,13 +138,13 @@ verity_payload(X509 *cert, const struct args *a, const char *roothash,
 	unsigned char *cder = NULL, md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 	int clen = i2d_X509(cert, &cder);
-	char *b64 = xmalloc(4 * (derlen + 2) / 3 + 1), *fp, *text;
+	char *b64, *fp, *text;
 	size_t tlen;
 
 	if (clen <= 0 || EVP_Digest(cder, (size_t)clen, md, &mdlen,
 	    EVP_sha256(), NULL) != 1)
 		errx_ssl(a->cert);
-	EVP_EncodeBlock((unsigned char *)b64, der, (int)derlen);
+	b64 = base64_encode(der, derlen);
 	fp = hex_encode(md, mdlen);
 	text = xasprintf("{\"rootHash\":\"%s\",\"certificateFingerprint"
 	    "\":\"%s\",\"signature\":\"%s\"}", roothash, fp, b64);

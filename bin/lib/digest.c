@@ -1,7 +1,9 @@
-/* digest.c: SHA-256 of a file as lowercase hex, through OpenSSL's EVP. */
+/* digest.c: SHA-256 of a file as lowercase hex, and Base64 (RFC 4648,
+ * padded, one line), through OpenSSL's EVP. */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -45,4 +47,16 @@ sha256_file(const char *path, char hex[65])
 	EVP_MD_CTX_free(ctx);
 	close(fd);
 	hex_format(hex, md, mdlen);
+}
+
+char *
+base64_encode(const void *data, size_t len)
+{
+	/* Four characters for every three bytes begun, and the NUL. */
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	if (len > INT_MAX)
+		errx(1, "base64: %zu bytes, too many", len);
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
 }

@@ -546,9 +546,11 @@ void apt_status_write(const char *state, struct apt_pkgs *base,
 char *apt_resolve(const char *state, char **args, size_t nargs);
 void apt_index_lookup(const char *state, struct apt_pkgs *);
 
-/* digest.c: SHA-256 of a file or of bytes, lowercase hex. */
+/* digest.c: SHA-256 of a file or of bytes, lowercase hex; bytes as one
+ * line of padded Base64 (RFC 4648), a new string. */
 void sha256_file(const char *path, char hex[65]);
 void sha256_hex(const void *, size_t, char hex[65]);
+char *base64_encode(const void *, size_t);
 
 /*
  * run.c: run argv (PATH searched) with env entries ("K=V") added; its

@@ -181,8 +181,7 @@ pcrsig_add(struct pcrsig *s, const struct pcr_bank *b, unsigned index,
 	if (EVP_DigestSign(ctx, sig, &siglen, pol, sizeof(pol)) != 1)
 		errx_ssl(s->keyname);
 	EVP_MD_CTX_free(ctx);
-	b64 = xmalloc(4 * ((siglen + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, sig, (int)siglen);
+	b64 = base64_encode(sig, siglen);
 	hex = hex_encode(pol, sizeof(pol));
 
 	json_open(&s->j, '{');
