@@ -22,7 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <ftw.h>
+#include <fts.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -534,32 +534,44 @@ modules_dir(const char *kroot, const char *kver)
 	return src;
 }
 
-/* What index_current compares: the time of modules.dep.bin, and the
- * length of the module directory's path (nftw passes no context). */
-static struct timespec index_time;
-static size_t index_skip;
-
+/* Whether st was changed at or after t (the time of modules.dep.bin). */
 static int
-not_older(const struct stat *st)
+not_older(const struct stat *st, struct timespec t)
 {
-	return st->st_mtim.tv_sec > index_time.tv_sec ||
-	    (st->st_mtim.tv_sec == index_time.tv_sec &&
-	    st->st_mtim.tv_nsec >= index_time.tv_nsec);
+	return st->st_mtim.tv_sec > t.tv_sec ||
+	    (st->st_mtim.tv_sec == t.tv_sec && st->st_mtim.tv_nsec >= t.tv_nsec);
 }
 
-/* nftw: 1 (stop) for a module or a directory below the module
- * directory changed since the index, or a module outside kernel/. (The
- * module directory itself changed when depmod wrote the index.) */
+/* Whether a module or a directory below src changed since t, or a module
+ * lies outside kernel/ (src itself changed when depmod wrote the index);
+ * an unreadable directory counts as a change. */
 static int
-index_entry(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
+changed_since(const char *src, struct timespec t)
 {
-	if (type == FTW_D)
-		return ftw->level > 0 && not_older(st);
-	if (type != FTW_F || !is_module(path + ftw->base))
-		return 0;
-	return not_older(st) ||
-	    strncmp(path + index_skip, "/kernel/", 8) != 0;
+	char *const paths[] = { (char *)src, NULL };
+	size_t skip = strlen(src);
+	FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+	FTSENT *e;
+	int changed = fts == NULL;
+
+	while (!changed && fts != NULL && (e = fts_read(fts)) != NULL)
+		switch (e->fts_info) {
+		case FTS_D:
+			changed = e->fts_level > 0 && not_older(e->fts_statp, t);
+			break;
+		case FTS_F:
+			changed = is_module(e->fts_name) &&
+			    (not_older(e->fts_statp, t) ||
+			    strncmp(e->fts_path + skip, "/kernel/", 8) != 0);
+			break;
+		case FTS_DNR:
+		case FTS_ERR:
+			changed = 1;
+			break;
+		}
+	if (fts != NULL)
+		fts_close(fts);
+	return changed;
 }
 
 /*
@@ -576,13 +588,13 @@ index_current(const char *src)
 	    "modules.symbols.bin", "modules.softdep", "modules.builtin.bin" };
 	char *path = xasprintf("%s/modules.dep.bin", src);
 	struct stat st;
+	struct timespec t;
 	int current = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 
 	free(path);
 	if (!current)
 		return 0;
-	index_time = st.st_mtim;
-	index_skip = strlen(src);
+	t = st.st_mtim;
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		path = xasprintf("%s/%s", src, need[i]);
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
@@ -591,11 +603,11 @@ index_current(const char *src)
 	}
 	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
 		path = xasprintf("%s/%s", src, shipped[i]);
-		if (stat(path, &st) == 0 && not_older(&st))
+		if (stat(path, &st) == 0 && not_older(&st, t))
 			current = 0;
 		free(path);
 	}
-	return current && nftw(src, index_entry, 16, FTW_PHYS) == 0;
+	return current && !changed_since(src, t);
 }
 
 /*
