@@ -50,6 +50,8 @@ mkdir -p "$CACHE" profiles/bootroot/etc/systemd/system/multi-user.target.wants \
 # what the initrd did), as soon as the root's systemd starts: half a boot
 # less under TCG. A condition, not ExecCondition=: a service its
 # ExecCondition= skips has stopped, and its SuccessAction= powers off.
+# Each says which it is first (INITKIT-MARKER-EARLY or -LATE), a line of
+# its own: systemd's "Starting ..." lines are cut to the console's width.
 cat >profiles/bootroot.mk <<EOF
 include $top/profiles/debian-root.mk
 EOF
@@ -64,14 +66,15 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
+ExecStartPre=/bin/sh -c 'echo INITKIT-MARKER-$4 >/dev/kmsg'
 EOF
 	cat <<'EOF'
 ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null | tr A-F a-f) credential=$(cat /run/credentials/@system/initkit.test) failed=$(systemctl list-units --state=failed --plain --no-legend --full | cut -d" " -f1 | paste -sd, -) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 }
-marker "after multi-user.target" "After=multi-user.target" "!" \
+marker "after multi-user.target" "After=multi-user.target" "!" LATE \
     >profiles/bootroot/etc/systemd/system/initkit-marker.service
-marker early DefaultDependencies=no "" \
+marker early DefaultDependencies=no "" EARLY \
     >profiles/bootroot/etc/systemd/system/initkit-marker-early.service
 ln -s ../initkit-marker.service profiles/bootroot/etc/systemd/system/multi-user.target.wants/
 ln -s ../initkit-marker-early.service profiles/bootroot/etc/systemd/system/sysinit.target.wants/
