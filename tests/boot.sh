@@ -66,7 +66,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStartPre=/bin/sh -c 'echo INITKIT-MARKER-$4 >/dev/kmsg'
+ExecStartPre=/bin/bash -c 'echo INITKIT-MARKER-$4 >/dev/kmsg'
 EOF
 	cat <<'EOF'
 ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null | tr A-F a-f) credential=$(cat /run/credentials/@system/initkit.test) failed=$(systemctl list-units --state=failed --plain --no-legend --full | cut -d" " -f1 | paste -sd, -) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
