@@ -57,12 +57,21 @@ struct rule {
 struct mod {
 	char *name;
 	char *rel;		/* under the module directory: kernel/... */
-	int done;		/* dependencies followed */
+	struct kmod_rec *rec;	/* what depmod reads of it, once read */
 };
 
+/*
+ * The modules taken, and the records read of modules: all of a kernel
+ * package's when modroot indexed it (sorted by path), else those of the
+ * modules taken, read a batch at a time on every CPU.
+ */
 struct set {
 	struct mod *v;
 	size_t n;
+	struct kmod_rec *pkg;
+	size_t npkg;
+	struct kmod_rec **batch;
+	size_t *nbatch, nb;
 };
 
 /* The command line. */
@@ -164,7 +173,7 @@ set_add(struct set *s, const char *name, const char *rel, const char *why)
 	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
 	s->v[s->n].name = xstrdup(name);
 	s->v[s->n].rel = xstrdup(rel);
-	s->v[s->n].done = 0;
+	s->v[s->n].rec = NULL;
 	s->n++;
 	note("%s (%s)", rel, why);
 }
@@ -336,6 +345,45 @@ add_softdep(struct kmod_ctx *ctx, struct set *s, const char *moddir,
 	free(v);
 }
 
+static int
+rec_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kmod_rec *)a)->rel,
+	    ((const struct kmod_rec *)b)->rel);
+}
+
+/*
+ * The records of the modules taken from the i-th on: the kernel
+ * package's where modroot read them all, the others read now, together.
+ */
+static void
+records_read(struct set *s, size_t from, const char *moddir)
+{
+	struct kmod_rec *v = xcalloc(s->n - from, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = from; i < s->n; i++) {
+		struct kmod_rec key = { .rel = s->v[i].rel };
+
+		if (s->v[i].rec == NULL && s->npkg > 0)
+			s->v[i].rec = bsearch(&key, s->pkg, s->npkg,
+			    sizeof(*s->pkg), rec_cmp);
+		if (s->v[i].rec == NULL) {
+			v[n].rel = xstrdup(s->v[i].rel);
+			v[n++].name = xstrdup(s->v[i].name);
+		}
+	}
+	if (modscan_read(moddir, v, n) < 0)
+		errx(1, "%s: a module vanished while it was read", moddir);
+	for (size_t i = from, k = 0; i < s->n; i++)
+		if (s->v[i].rec == NULL)
+			s->v[i].rec = &v[k++];
+	s->batch = xreallocarray(s->batch, s->nb + 1, sizeof(*s->batch));
+	s->nbatch = xreallocarray(s->nbatch, s->nb + 1, sizeof(*s->nbatch));
+	s->batch[s->nb] = v;
+	s->nbatch[s->nb++] = n;
+}
+
 /* Follow the module's depends and softdeps; collect its firmware. */
 static void
 close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
@@ -343,9 +391,13 @@ close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct kmod_module *m;
-		struct kmod_list *deps, *pre = NULL, *post = NULL, *info = NULL,
-		    *l;
+		struct kmod_list *deps, *pre = NULL, *post = NULL;
+		struct kmod_rec *r;
 		char *name = xstrdup(s->v[i].name), *why;
+
+		if (s->v[i].rec == NULL)
+			records_read(s, i, moddir);
+		r = s->v[i].rec;
 
 		if (kmod_module_new_from_name(ctx, name, &m) < 0)
 			errx(1, "%s: cannot look the module up", name);
@@ -362,27 +414,18 @@ close_over(struct kmod_ctx *ctx, struct set *s, const char *moddir,
 			kmod_module_unref_list(post);
 		}
 		free(why);
-		if (kmod_module_get_info(m, &info) < 0)
+		if (r->unreadable)
 			errx(1, "%s: cannot read its modinfo", name);
-		kmod_list_foreach(l, info) {
-			if (strcmp(kmod_module_info_get_key(l), "softdep")
-			    == 0) {
-				add_softdep(ctx, s, moddir, name,
-				    kmod_module_info_get_value(l));
-				continue;
-			}
-			if (strcmp(kmod_module_info_get_key(l), "firmware")
-			    != 0)
-				continue;
-			fw->v = xreallocarray(fw->v, fw->n + 1,
-			    sizeof(*fw->v));
-			*fwmod = xreallocarray(*fwmod, fw->n + 1,
-			    sizeof(**fwmod));
-			fw->v[fw->n] = xstrdup(kmod_module_info_get_value(l));
-			(*fwmod)[fw->n] = xstrdup(name);
-			fw->n++;
+		for (size_t k = 0; k < r->nsoftdep; k++)
+			add_softdep(ctx, s, moddir, name, r->softdep[k]);
+		fw->v = xreallocarray(fw->v, fw->n + r->nfirmware + 1,
+		    sizeof(*fw->v));
+		*fwmod = xreallocarray(*fwmod, fw->n + r->nfirmware + 1,
+		    sizeof(**fwmod));
+		for (size_t k = 0; k < r->nfirmware; k++) {
+			fw->v[fw->n] = xstrdup(r->firmware[k]);
+			(*fwmod)[fw->n++] = xstrdup(name);
 		}
-		kmod_module_info_free_list(info);
 		kmod_module_unref(m);
 		free(name);
 	}
@@ -615,11 +658,13 @@ index_current(const char *src)
  * links to the package's modules: Debian's package ships none, and the
  * kernel root is an input, never written. They are made in process, each
  * module read on every CPU (modindex_build), the bytes depmod would
- * write; depmod itself makes them for what modindex_build declines.
- * Returns that module directory: src itself when its indexes are current.
+ * write; depmod itself makes them for what modindex_build declines. The
+ * records read are kept in s. Returns that module directory: src itself
+ * when its indexes are current.
  */
 static char *
-index_build(const char *work, const char *kver, const char *src)
+index_build(const char *work, const char *kver, const char *src,
+    struct set *s)
 {
 	char *idx, *from, *to, *parent;
 
@@ -637,8 +682,10 @@ index_build(const char *work, const char *kver, const char *src)
 	/* depmod makes no builtin index without the list: an empty one
 	 * stands in, for libkmod. */
 	copy_shipped(src, idx, 1);
-	if (modindex_build(idx) < 0)
+	if (modindex_build(idx, &s->pkg, &s->npkg) < 0)
 		depmod(work, parent, kver, src);
+	else
+		qsort(s->pkg, s->npkg, sizeof(*s->pkg), rec_cmp);
 	free(from);
 	free(to);
 	free(parent);
@@ -760,6 +807,50 @@ firmware_write(const char *dir, const char *fwroot, const struct fw *fw,
 }
 
 /*
+ * The output's indexes, made in process from the records of the modules
+ * taken (each read once, in close_over), in the order depmod would find
+ * the files in dir: -1, nothing written, where modindex_write declines
+ * (or the kernel ships no modules.order or modules.builtin*, or only
+ * built-in modules were taken), for depmod to make them.
+ */
+static int
+index_output(const char *dir, const struct set *s)
+{
+	struct kmod_rec *found, *v;
+	size_t n;
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		char *path = xasprintf("%s/%s", dir, shipped[i]);
+
+		if (access(path, F_OK) != 0)
+			ret = -1;
+		free(path);
+	}
+	if (ret < 0 || modscan_list(dir, &found, &n) < 0)
+		return -1;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		size_t k = 0;
+
+		while (k < s->n && strcmp(s->v[k].rel, found[i].rel) != 0)
+			k++;
+		if (k == s->n || s->v[k].rec == NULL)
+			ret = -1;
+		else {
+			v[i] = *s->v[k].rec;
+			v[i].rel = found[i].rel;
+			v[i].name = found[i].name;
+		}
+	}
+	if (ret == 0)
+		ret = modindex_write(dir, v, n);
+	free(v);
+	kmod_rec_free(found, n);
+	return ret;
+}
+
+/*
  * The spec of tmp (to be outdir): owners root, times no later than the
  * newest module and clamped to -t or SOURCE_DATE_EPOCH, the bytes named
  * by the final path.
@@ -868,7 +959,7 @@ main(int argc, char *argv[])
 	    (stat(a.fwroot, &st) < 0 || !S_ISDIR(st.st_mode)))
 		errx(1, "%s: not a directory", a.fwroot);
 	work = scratch_dir(NULL, "modroot");
-	idx = index_build(work, a.kver, src);
+	idx = index_build(work, a.kver, src, &s);
 	ctx = kmod_open(a.kroot, idx, src, config);
 	modules_select(ctx, idx, src, a.kver, a.rules, a.nrules, a.names,
 	    a.nnames, a.keep_going, &s, &fw, &fwmod);
@@ -879,8 +970,11 @@ main(int argc, char *argv[])
 	firmware_write(o.tmp, a.fwroot, &fw, fwmod);
 	{
 		char *parent = xasprintf("%s/" MODDIR, o.tmp);
+		char *mods = xasprintf("%s/%s", parent, a.kver);
 
-		depmod(work, parent, a.kver, a.outdir);
+		if (index_output(mods, &s) < 0)
+			depmod(work, parent, a.kver, a.outdir);
+		free(mods);
 		free(parent);
 	}
 	spec_make(&t, o.tmp, a.outdir, newest, epoch);
@@ -900,6 +994,11 @@ main(int argc, char *argv[])
 	free(fw.v);
 	free(fwmod);
 	free(s.v);
+	kmod_rec_free(s.pkg, s.npkg);
+	for (size_t i = 0; i < s.nb; i++)
+		kmod_rec_free(s.batch[i], s.nbatch[i]);
+	free(s.batch);
+	free(s.nbatch);
 	free(a.rules);
 	free(a.names);
 	for (int i = 0; i < 3; i++)

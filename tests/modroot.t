@@ -45,6 +45,14 @@ mod unused x ""
 mod bil x 'alias=fake:bi-y*\0'
 mod sdb x 'softdep=pre: fake:bi-y1 post: dash-name\0'
 mod sdsym x 'softdep=pre: symbol:base_fn\0'
+# A device node module (modules.devname: the last major before both are
+# found) and one whose devname has no major (left out).
+mod devn x 'alias=char-major-10-98\0alias=devname:fake/node\0alias=char-major-10-99\0alias=block-major-8-1\0'
+mod devnomaj x 'alias=devname:fake/nomajor\0'
+# Symbols enough that depmod's table order (modules.symbols) is not the
+# order they come in, nor strcmp's.
+printf 'static const char ks[] __attribute__((used, section("__ksymtab_strings"))) = "zeta_fn\\0alpha_fn\\0mu_fn\\0beta_fn\\0omega_fn\\0k\\0kappa_fn\\0ab";\nstatic const char mi[] __attribute__((used, section(".modinfo"), aligned(1))) = "license=GPL\\0name=many\\0vermagic=%s SMP mod_unload \\0";\n' $K >many.c
+cc -c -O2 -o $M/kernel/x/many.ko many.c
 printf 'kernel/x/dash-name.ko\nkernel/lib/base.ko\n' >$M/modules.order
 printf 'kernel/x/bi.ko\n' >$M/modules.builtin
 printf 'bi.alias=fake:bi*\0bi.license=GPL\0' >$M/modules.builtin.modinfo
@@ -53,6 +61,23 @@ echo 'softdep top pre: cfg_mod' >kr/usr/lib/modprobe.d/test.conf
 # An alias of the kernel root's configuration, written with dashes.
 echo 'alias my-disk dash-name' >>kr/usr/lib/modprobe.d/test.conf
 printf 'firmware bytes\n' | xz >fw/usr/lib/firmware/test/fw.bin.xz
+
+# Whether the index files of an output directory's module directory are
+# the ones depmod writes over the same modules: depmod run on that
+# directory itself (a copy would list the modules modules.order does not
+# name in another order: depmod takes them in readdir order), through a
+# base with lib/modules, after the files were put aside (and put back
+# after).
+cat >same-as-depmod <<EOF
+#!/bin/sh
+idx="modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname"
+rm -rf dm aside && mkdir -p dm/lib aside && ln -s "\$PWD/\$1/usr/lib/modules" dm/lib/modules || exit 1
+(cd "\$1/usr/lib/modules/\$2" && mv \$idx "\$OLDPWD/aside/") && depmod -b dm \$2 2>/dev/null || exit 1
+same=0
+for f in \$idx; do cmp "aside/\$f" "\$1/usr/lib/modules/\$2/\$f" || same=1; done
+mv aside/* "\$1/usr/lib/modules/\$2/" && exit \$same
+EOF
+chmod +x same-as-depmod
 
 # The module files of an output directory, and modprobe reading it (with
 # the kernel root's modprobe.d, not the host's) through a base with lib/.
@@ -87,6 +112,12 @@ t_ok "every module modroot took resolves, and only those are indexed" \
     sh -c "./show out top other mid base pre_mod post_mod cfg_mod >/dev/null &&
 	! ./show out unused >/dev/null 2>&1 &&
 	[ \$(wc -l <out/usr/lib/modules/$K/modules.dep) -eq 7 ]"
+t_ok "the output's indexes, made in process, are depmod's over the same modules, byte for byte" ./same-as-depmod out $K
+t_ok "... every module of the tree taken (aliases, softdeps, device nodes, symbols)" \
+    sh -c "modroot -r $K -m '*' -o outall kr >/dev/null 2>&1 && ./same-as-depmod outall $K &&
+	grep -qx 'devn fake/node c10:98' outall/usr/lib/modules/$K/modules.devname &&
+	! grep -q nomajor outall/usr/lib/modules/$K/modules.devname &&
+	[ \$(grep -c '^alias symbol:' outall/usr/lib/modules/$K/modules.symbols) -eq 10 ]"
 t_ok "firmware: the .xz variant copied as it is" cmp fw/usr/lib/firmware/test/fw.bin.xz out/usr/lib/firmware/test/fw.bin.xz
 t_eq "missing firmware: a warning naming the module" "modroot: mid: firmware test/missing.bin not found in fw" cat out.err
 t_ok "modules.order, modules.builtin* as shipped" \
@@ -165,7 +196,7 @@ t_err "a firmware root that is not a directory" 1 "out.mtree: not a directory" m
 # its module directory has indexes newer than every module. modroot takes
 # them instead of indexing every module again: depmod runs once, for the
 # output (strace counts the depmods it ran).
-cp -R kr kri && ln -s usr/lib kri/lib && depmod -b kri $K
+cp -R kr kri && ln -s usr/lib kri/lib && depmod -b kri $K 2>/dev/null
 # The indexes modroot makes for a package are the ones depmod made there:
 # every lookup, dependency and note the same.
 t_ok "names, aliases, symbols, built-ins and globs: the same modules, indexes and -v notes as from depmod's indexes" \
@@ -190,10 +221,15 @@ t_ok ".ko.xz modules, one cut short, one not xz: the same modules, indexes and -
 	    r1=\$?; modroot -v -f -r $K -M \$m -m 'drivers/*' -m 'x/bi.ko' -o z2 krzi >/dev/null 2>z2.err;
 	    [ \$r1 -eq \$? ] && diff -r z1 z2 && cmp z1.err z2.err || exit 1
 	done"
+t_ok "... their output's indexes, made in process, are depmod's" \
+    sh -c "modroot -f -r $K -m '*' -x 'x/unused.ko' -x 'x/sd2.ko' -o z4 krz >/dev/null 2>&1 && ./same-as-depmod z4 $K"
+t_err "... a module libkmod cannot read, taken: an error naming it" 1 "^modroot: unused: cannot read its modinfo\$" \
+    modroot -r $K -M unused -o z5 krz
 t_ok "... and a .ko.xz's symbols read: -M top takes mid.ko.xz and base.ko.xz" \
     sh -c "modroot -f -r $K -M top -o z3 krz >/dev/null && ls z3/usr/lib/modules/$K/kernel/lib | sort | paste -sd' ' | grep -qx 'base.ko.xz mid.ko.xz'"
-# strace counts the depmods it ran, and sees whether it read a module
-# -M top does not need (unused.ko): the kernel's indexes made here. One
+# strace counts the depmods it ran (none when both indexes are made in
+# process), and sees whether it read a module -M top does not need
+# (unused.ko): the kernel's indexes made here. One
 # log per thread (-ff): modroot reads modules in several, and a call
 # another thread interrupts would be split over two lines. (LeakSanitizer
 # cannot run under ptrace: off for these runs of a SANITIZE=1 build.)
@@ -206,21 +242,21 @@ depmods() {
 	    "$(cat depmod.log.* | grep -q '^openat(.*/kernel/x/unused\.ko", .* = [0-9]' && echo indexed || echo taken)"
 }
 if need strace; then
-	t_eq "an installed kernel's indexes, newer than its modules: taken, one depmod (the output's)" "1 taken" depmods kri outi
+	t_eq "an installed kernel's indexes, newer than its modules: taken, no depmod" "0 taken" depmods kri outi
 	t_ok "... the same modules and index bytes as from the package alone" \
 	    sh -c "modroot -f -r $K -M top -o outp kr >/dev/null && diff -r outp outi"
-	t_eq "a kernel package without indexes: indexed here, in process, one depmod (the output's)" "1 indexed" depmods kr outp
+	t_eq "a kernel package without indexes: indexed here, in process, no depmod" "0 indexed" depmods kr outp
 	touch kri/usr/lib/modules/$K/kernel/lib/base.ko
-	t_eq "a module changed after its indexes: indexed here" "1 indexed" depmods kri outi
-	depmod -b kri $K
-	t_eq "... indexes made again: taken" "1 taken" depmods kri outi
+	t_eq "a module changed after its indexes: indexed here" "0 indexed" depmods kri outi
+	depmod -b kri $K 2>/dev/null
+	t_eq "... indexes made again: taken" "0 taken" depmods kri outi
 	mkdir -p kri/usr/lib/modules/$K/updates
 	cp $M/kernel/lib/base.ko kri/usr/lib/modules/$K/updates/
-	depmod -b kri $K
-	t_eq "a module outside kernel/ (updates/, as DKMS installs): indexed here, from kernel/ alone" "1 indexed" depmods kri outi
+	depmod -b kri $K 2>/dev/null
+	t_eq "a module outside kernel/ (updates/, as DKMS installs): indexed here, from kernel/ alone" "0 indexed" depmods kri outi
 	# A .ko.gz, which a kmod built with zlib would index: depmod does.
 	cp -R kr kgz && gzip -k kgz/usr/lib/modules/$K/kernel/x/unused.ko
-	t_eq "a .ko.gz in the package: indexed by depmod, two depmods" "2 indexed" depmods kgz outgz
+	t_eq "a .ko.gz in the package: indexed by depmod, the output in process" "1 indexed" depmods kgz outgz
 else
 	t_skip "an installed kernel's indexes" "strace not installed"
 fi
@@ -312,6 +348,7 @@ if kernel_get modules; then
 	t_ok "the modules cpio is under 20 MB with zstd ($size bytes)" [ "$size" -gt 1000000 -a "$size" -lt 20000000 ]
 	t_ok "modules.dep lists exactly the modules copied" \
 	    sh -c "[ \$(wc -l <real/usr/lib/modules/$K/modules.dep) -eq \$(find real -name '*.ko' | wc -l) ]"
+	t_ok "its indexes, made in process, are depmod's over the same modules" ./same-as-depmod real $K
 else
 	t_archive "the real kernel" "$KERNEL_WHY"
 fi

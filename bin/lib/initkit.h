@@ -295,20 +295,32 @@ void rmtree_at(int dirfd, const char *name);
  */
 struct kmod_rec {
 	char *rel, *name;
-	char **alias, **softdep, **exports, **needs;
-	size_t nalias, nsoftdep, nexports, nneeds;
+	char **alias, **softdep, **exports, **needs, **firmware;
+	size_t nalias, nsoftdep, nexports, nneeds, nfirmware;
+	int unreadable;		/* libkmod could not read its modinfo */
 };
-/* modules.dep.bin, modules.alias.bin, modules.symbols.bin,
- * modules.builtin.bin, modules.builtin.alias.bin and modules.softdep of
- * the modules v[0..n) (in the order depmod finds them) into dir, which
- * has modules.order, modules.builtin and modules.builtin.modinfo: what
- * kmod 30's depmod writes. -1, nothing written, for an input it treats
- * otherwise (a dependency cycle, a corrupt modules.order, a byte outside
- * 7-bit ASCII): depmod is the one to run then. */
+/* modules.dep, modules.alias, modules.symbols, modules.devname and
+ * modules.softdep with their .bin indexes, and modules.builtin.bin and
+ * modules.builtin.alias.bin, of the modules v[0..n) (in the order depmod
+ * finds them) into dir, which has modules.order, modules.builtin and
+ * modules.builtin.modinfo: what kmod 30's depmod writes. -1, nothing
+ * written, for an input it treats otherwise (a dependency cycle, a
+ * corrupt modules.order, a byte outside 7-bit ASCII): depmod is the one
+ * to run then. */
 int modindex_write(const char *dir, struct kmod_rec *v, size_t n);
-/* The same for the modules of dir/kernel, read on every CPU; -1 also for
- * none, a .ko.gz, or a module gone while read. */
-int modindex_build(const char *dir);
+/* The modules of dir/kernel as depmod finds them, only rel and name set,
+ * into *v; -1 (nothing in *v) for one it reads otherwise (a .ko.gz, an
+ * empty name). */
+int modscan_list(const char *dir, struct kmod_rec **v, size_t *n);
+/* The rest of the records v[0..n) (their rel set) read from dir, on
+ * every CPU, as depmod reads them, firmware too; -1 if a module vanished
+ * since it was found. */
+int modscan_read(const char *dir, struct kmod_rec *v, size_t n);
+void kmod_rec_free(struct kmod_rec *v, size_t n);
+/* modindex_write for the modules of dir/kernel, read on every CPU; -1
+ * also for none, a .ko.gz, or a module gone while read. The records into
+ * *v and *n when v is not NULL (on success only). */
+int modindex_build(const char *dir, struct kmod_rec **v, size_t *n);
 
 /* usrmerge.c: the merged-/usr skeleton (usr/bin, ..., bin -> usr/bin)
  * made in root, its nodes added to t. */

@@ -3,9 +3,9 @@
  * made in process from each module's records (struct kmod_rec: its
  * aliases and soft dependencies from .modinfo, the symbols it exports and
  * those it needs), whoever read them; modscan.c reads them from a
- * directory. They are what libkmod looks names up in, byte for byte what
- * kmod 30's depmod writes, so that libkmod answers exactly as it would on
- * depmod's.
+ * directory. They are what libkmod looks names up in, and the text files
+ * beside them, byte for byte what kmod 30's depmod writes, so that libkmod
+ * answers exactly as it would on depmod's.
  *
  * Implements kmod 30's tools/depmod.c: the module order (modules.order,
  * then the order found), the symbol owners (the last module in that order
@@ -13,7 +13,8 @@
  * order in modules.dep (a topological sort from the modules nobody needs,
  * the last of them in that order first), and the index file of
  * libkmod/libkmod-index.c (a trie, nodes written children first, values
- * by priority).
+ * by priority); modules.symbols in the order of depmod's symbol table
+ * (shared/hash.c).
  * An input depmod treats in a way this does not reproduce (a dependency
  * cycle, a corrupt modules.order, a byte outside 7-bit ASCII, an alias
  * longer than libkmod's buffer) is declined: the caller runs depmod.
@@ -50,6 +51,56 @@ str_hash(const char *s)
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
 	return h;
+}
+
+/*
+ * kmod's hash_superfast (shared/hash.c, Paul Hsieh's SuperFastHash, its
+ * 16-bit reads in the machine's byte order as kmod's). depmod's hash
+ * tables keep each bucket in strcmp order; iterated, they give the order
+ * of the modules modules.order does not name (its table of names has 512
+ * buckets) and of modules.symbols (its table of symbols, 2,048).
+ */
+static unsigned
+superfast(const char *key)
+{
+	unsigned len = (unsigned)strlen(key), hash = len, rem = len & 3, tmp;
+	uint16_t a, b;
+
+	for (len /= 4; len > 0; len--, key += 4) {
+		memcpy(&a, key, 2);
+		memcpy(&b, key + 2, 2);
+		hash += a;
+		tmp = ((unsigned)b << 11) ^ hash;
+		hash = (hash << 16) ^ tmp;
+		hash += hash >> 11;
+	}
+	switch (rem) {
+	case 3:
+		memcpy(&a, key, 2);
+		hash += a;
+		hash ^= hash << 16;
+		hash ^= (unsigned)(unsigned char)key[2] << 18;
+		hash += hash >> 11;
+		break;
+	case 2:
+		memcpy(&a, key, 2);
+		hash += a;
+		hash ^= hash << 11;
+		hash += hash >> 17;
+		break;
+	case 1:
+		hash += (unsigned char)*key;
+		hash ^= hash << 10;
+		hash += hash >> 1;
+		break;
+	}
+	hash ^= hash << 3;
+	hash += hash >> 5;
+	hash ^= hash << 4;
+	hash += hash >> 17;
+	hash ^= hash << 25;
+	hash += hash >> 6;
+	return hash;
 }
 
 static int *
@@ -282,20 +333,44 @@ struct depmod {
 	struct strmap owner;	/* symbol -> record of the module */
 };
 
+/* The position of a module in an iteration of depmod's table of names. */
+struct namekey {
+	const char *name;
+	unsigned bucket;
+	size_t rec;
+};
+
+static int
+namekey_cmp(const void *a, const void *b)
+{
+	const struct namekey *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* By the key, then by the position in the table of names. */
 static int
 sort_cmp(const void *a, const void *b, void *arg)
 {
 	const long *key = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	return key[x] < key[y] ? -1 : key[x] > key[y];
+	if (key[2 * x] != key[2 * y])
+		return key[2 * x] < key[2 * y] ? -1 : 1;
+	return key[2 * x + 1] < key[2 * y + 1] ? -1 :
+	    key[2 * x + 1] > key[2 * y + 1];
 }
 
 /*
  * depmod_modules_sort: the modules modules.order lists (by the path with
  * the module's name and ".ko", however compressed), in its order, before
- * the others, in the order found. -1: a line without its newline, which
- * depmod would take as corrupt and leave the order to its hash table.
+ * the others. depmod gives those others one sort key, and its modules
+ * array is built from its table of names, sorted by glibc's stable qsort:
+ * they come in that table's order (not the order found). -1: a line
+ * without its newline, which depmod would take as corrupt and leave the
+ * whole order to its table.
  */
 static int
 modules_order(struct depmod *d, const char *dir)
@@ -304,7 +379,8 @@ modules_order(struct depmod *d, const char *dir)
 	char **uncrel = xcalloc(d->n, sizeof(*uncrel));
 	FILE *f = fopen(path, "r");
 	struct strmap byrel = { 0 };
-	long *key = xcalloc(d->n, sizeof(*key)), total = 0, idx = 0;
+	struct namekey *names = xcalloc(d->n, sizeof(*names));
+	long *key = xcalloc(2 * d->n, sizeof(*key)), total = 0, idx = 0;
 	int ok = 1;
 
 	if (f == NULL)
@@ -315,9 +391,14 @@ modules_order(struct depmod *d, const char *dir)
 
 		/* depmod's uncrelpath: the found path cut to that length. */
 		uncrel[i] = xasprintf("%.*s", (int)len, rel);
-		key[i] = (long)i + 1;
+		key[2 * i] = 1;
 		*map_slot(&byrel, uncrel[i], 1) = (int)i;
+		names[i] = (struct namekey){ d->rec[i].name,
+		    superfast(d->rec[i].name) & 511, i };
 	}
+	qsort(names, d->n, sizeof(*names), namekey_cmp);
+	for (size_t i = 0; i < d->n; i++)
+		key[2 * names[i].rec + 1] = (long)i;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
 
@@ -337,7 +418,7 @@ modules_order(struct depmod *d, const char *dir)
 			continue;
 		line[len - 1] = '\0';
 		if ((m = map_slot(&byrel, line, 0)) != NULL)
-			key[*m] = idx - (total + 1);
+			key[2 * *m] = idx - (total + 1);
 	}
 	fclose(f);
 	for (size_t i = 0; i < d->n; i++)
@@ -349,6 +430,7 @@ modules_order(struct depmod *d, const char *dir)
 	for (size_t i = 0; i < d->n; i++)
 		free(uncrel[i]);
 	free(uncrel);
+	free(names);
 	free(key);
 	free(path);
 	return ok ? 0 : -1;
@@ -450,9 +532,10 @@ closure(const struct depmod *d, size_t m, size_t *out, unsigned char *seen)
 	return n;
 }
 
-/* modules.dep.bin: each module's path, then those of all it needs. */
+/* modules.dep.bin and modules.dep: each module's path, then those of all
+ * it needs. */
 static void
-deps_index(const struct depmod *d, struct index *ix)
+deps_index(const struct depmod *d, struct index *ix, FILE *txt)
 {
 	size_t *all = xcalloc(d->n, sizeof(*all));
 	unsigned char *seen = xcalloc(d->n, 1);
@@ -469,45 +552,120 @@ deps_index(const struct depmod *d, struct index *ix)
 		for (size_t k = 0; k < n; k++)
 			len += (size_t)sprintf(line + len, " %s",
 			    d->rec[all[k]].rel);
+		fprintf(txt, "%s\n", line);
 		index_add(ix, xstrdup(d->rec[m].name), line, (unsigned)p);
 	}
 	free(seen);
 	free(all);
 }
 
-/* modules.alias.bin and modules.symbols.bin; modules.softdep. */
+struct symkey {
+	const char *name;
+	unsigned bucket;
+	int owner;
+};
+
+static int
+symkey_cmp(const void *a, const void *b)
+{
+	const struct symkey *x = a, *y = b;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * modules.alias.bin and modules.alias (each alias as the module has it);
+ * modules.symbols.bin and modules.symbols (each symbol with its owner).
+ */
 static void
 alias_index(const struct depmod *d, struct index *alias,
-    struct index *symbols)
+    struct index *symbols, FILE *atxt, FILE *stxt)
 {
+	struct symkey *keys = xcalloc(d->owner.n + 1, sizeof(*keys));
 	char buf[PATH_MAX];
+	size_t nkeys = 0;
 
+	fputs("# Aliases extracted from modules themselves.\n", atxt);
 	for (size_t p = 0; p < d->n; p++) {
 		const struct kmod_rec *r = &d->rec[d->order[p]];
 
-		for (size_t i = 0; i < r->nalias; i++)
+		for (size_t i = 0; i < r->nalias; i++) {
+			fprintf(atxt, "alias %s %s\n", r->alias[i], r->name);
 			if (strlen(r->alias[i]) >= PATH_MAX - 1)
 				alias->ascii = 0;
 			else if (alias_normalize(r->alias[i], buf) == 0)
 				index_add(alias, xstrdup(buf), xstrdup(r->name),
 				    (unsigned)p);
+		}
 	}
 	for (size_t i = 0; i < d->owner.cap; i++)
-		if (d->owner.key[i] != NULL)
+		if (d->owner.key[i] != NULL) {
 			index_add(symbols, xasprintf("symbol:%s",
 			    d->owner.key[i]),
 			    xstrdup(d->rec[d->owner.val[i]].name),
 			    (unsigned)d->pos[d->owner.val[i]]);
+			keys[nkeys].name = d->owner.key[i];
+			keys[nkeys].owner = d->owner.val[i];
+			keys[nkeys++].bucket = superfast(d->owner.key[i]) & 2047;
+		}
+	qsort(keys, nkeys, sizeof(*keys), symkey_cmp);
+	fputs("# Aliases for symbols, used by symbol_request().\n", stxt);
+	for (size_t i = 0; i < nkeys; i++)
+		fprintf(stxt, "alias symbol:%s %s\n", keys[i].name,
+		    d->rec[keys[i].owner].name);
+	free(keys);
+}
+
+/*
+ * modules.devname: a module with a "devname:" alias and a
+ * "char-major-M-N" or "block-major-M-N" one (the last before both are
+ * found), as depmod's output_devname reads them.
+ */
+static void
+devname_write(const struct depmod *d, FILE *f)
+{
+	int empty = 1;
+
+	for (size_t p = 0; p < d->n; p++) {
+		const struct kmod_rec *r = &d->rec[d->order[p]];
+		const char *devname = NULL;
+		char type = '\0';
+		unsigned major = 0, minor = 0, maj, min;
+
+		for (size_t i = 0; i < r->nalias; i++) {
+			const char *v = r->alias[i];
+
+			if (strncmp(v, "devname:", 8) == 0)
+				devname = v + 8;
+			else if (sscanf(v, "char-major-%u-%u", &maj, &min) == 2) {
+				type = 'c';
+				major = maj;
+				minor = min;
+			} else if (sscanf(v, "block-major-%u-%u", &maj,
+			    &min) == 2) {
+				type = 'b';
+				major = maj;
+				minor = min;
+			}
+			if (type != '\0' && devname != NULL)
+				break;
+		}
+		if (devname == NULL || type == '\0')
+			continue;
+		if (empty)
+			fputs("# Device nodes to trigger on-demand module "
+			    "loading.\n", f);
+		empty = 0;
+		fprintf(f, "%s %s %c%u:%u\n", r->name, devname, type, major,
+		    minor);
+	}
 }
 
 static void
-softdep_write(const struct depmod *d, const char *dir)
+softdep_write(const struct depmod *d, FILE *f)
 {
-	char *path = xasprintf("%s/modules.softdep", dir);
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		err(1, "%s", path);
 	fputs("# Soft dependencies extracted from modules themselves.\n", f);
 	for (size_t p = 0; p < d->n; p++) {
 		const struct kmod_rec *r = &d->rec[d->order[p]];
@@ -515,7 +673,16 @@ softdep_write(const struct depmod *d, const char *dir)
 		for (size_t i = 0; i < r->nsoftdep; i++)
 			fprintf(f, "softdep %s %s\n", r->name, r->softdep[i]);
 	}
-	if (ferror(f) || fclose(f) != 0)
+}
+
+/* A text index made in memory into dir/name. */
+static void
+text_write(const char *dir, const char *name, const char *buf, size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
 		err(1, "%s", path);
 	free(path);
 }
@@ -615,13 +782,20 @@ modindex_write(const char *dir, struct kmod_rec *rec, size_t n)
 	static const char *const names[] = { "modules.dep.bin",
 	    "modules.alias.bin", "modules.symbols.bin", "modules.builtin.bin",
 	    "modules.builtin.alias.bin" };
+	static const char *const texts[] = { "modules.dep", "modules.alias",
+	    "modules.symbols", "modules.devname", "modules.softdep" };
 	struct index ix[5];
 	struct depmod d = { .rec = rec, .n = n };
-	size_t *users = xcalloc(n + 1, sizeof(*users));
+	size_t *users = xcalloc(n + 1, sizeof(*users)), len[5];
+	char *buf[5];
+	FILE *txt[5];
 	int ok = n > 0;
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 5; i++) {
 		ix[i] = (struct index){ .ascii = 1 };
+		if ((txt[i] = open_memstream(&buf[i], &len[i])) == NULL)
+			err(1, "%s", texts[i]);
+	}
 	d.order = xcalloc(n + 1, sizeof(*d.order));
 	d.pos = xcalloc(n + 1, sizeof(*d.pos));
 	d.deps = xcalloc(n + 1, sizeof(*d.deps));
@@ -633,8 +807,10 @@ modindex_write(const char *dir, struct kmod_rec *rec, size_t n)
 	} else
 		ok = 0;
 	if (ok) {
-		deps_index(&d, &ix[0]);
-		alias_index(&d, &ix[1], &ix[2]);
+		deps_index(&d, &ix[0], txt[0]);
+		alias_index(&d, &ix[1], &ix[2], txt[1], txt[2]);
+		devname_write(&d, txt[3]);
+		softdep_write(&d, txt[4]);
 		ok = builtin_index(dir, &ix[3]) == 0;
 		builtin_alias_index(dir, &ix[4]);
 	}
@@ -645,8 +821,13 @@ modindex_write(const char *dir, struct kmod_rec *rec, size_t n)
 			index_write(&ix[i], dir, names[i]);
 		index_free(&ix[i]);
 	}
-	if (ok)
-		softdep_write(&d, dir);
+	for (size_t i = 0; i < 5; i++) {
+		if (fclose(txt[i]) != 0)
+			err(1, "%s", texts[i]);
+		if (ok)
+			text_write(dir, texts[i], buf[i], len[i]);
+		free(buf[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		free(d.deps[i]);
 	map_free(&d.owner);

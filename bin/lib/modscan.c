@@ -189,7 +189,8 @@ xz_unpack(const char *path, int mfd, lzma_stream *z)
 }
 
 /* What depmod reads of a module: the symbols it exports, its modinfo
- * (aliases and soft dependencies kept), the symbols it needs; what it
+ * (aliases and soft dependencies kept, and firmware), the symbols it
+ * needs; what it
  * cannot read is left empty, as depmod leaves it. -1 if the file is
  * gone. A .ko.xz is given to libkmod decompressed, as the memory file
  * mfd (when there is one). */
@@ -226,9 +227,13 @@ read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r, int mfd,
 			else if (strcmp(key, "softdep") == 0)
 				push(&r->softdep, &r->nsoftdep,
 				    kmod_module_info_get_value(l));
+			else if (strcmp(key, "firmware") == 0)
+				push(&r->firmware, &r->nfirmware,
+				    kmod_module_info_get_value(l));
 		}
 		kmod_module_info_free_list(list);
-	}
+	} else
+		r->unreadable = 1;
 	list = NULL;
 	if (kmod_module_get_dependency_symbols(m, &list) >= 0) {
 		kmod_list_foreach(l, list)
@@ -271,14 +276,16 @@ read_some(void *arg)
 	return NULL;
 }
 
-/* The records of v[0..n) read from dir, on every CPU; -1 if a module
- * vanished since it was found. */
-static int
-read_all(const char *dir, struct kmod_rec *v, size_t n)
+int
+modscan_read(const char *dir, struct kmod_rec *v, size_t n)
 {
 	struct reader rd = { dir, v, n, 0, 0 };
 	int nt = ncpus() > 64 ? 64 : ncpus();
 	pthread_t th[64];
+
+	/* A thread of its own is not worth its start for a module or two. */
+	if ((size_t)nt > n)
+		nt = n > 0 ? (int)n : 1;
 
 	for (int t = 1; t < nt; t++)
 		if (pthread_create(&th[t], NULL, read_some, &rd) != 0)
@@ -297,26 +304,56 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
+void
+kmod_rec_free(struct kmod_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].rel);
+		free(v[i].name);
+		strv_free(v[i].alias, v[i].nalias);
+		strv_free(v[i].softdep, v[i].nsoftdep);
+		strv_free(v[i].exports, v[i].nexports);
+		strv_free(v[i].needs, v[i].nneeds);
+		strv_free(v[i].firmware, v[i].nfirmware);
+	}
+	free(v);
+}
+
 int
-modindex_build(const char *dir)
+modscan_list(const char *dir, struct kmod_rec **v, size_t *n)
 {
 	struct scan s = { 0 };
 	char *kdir = xasprintf("%s/kernel", dir);
-	int fd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = -1;
+	int fd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	free(kdir);
 	if (fd >= 0)
 		scan_dir(&s, fd, "kernel");
-	if (!s.declined && s.n > 0 && read_all(dir, s.v, s.n) == 0)
-		ret = modindex_write(dir, s.v, s.n);
-	for (size_t i = 0; i < s.n; i++) {
-		free(s.v[i].rel);
-		free(s.v[i].name);
-		strv_free(s.v[i].alias, s.v[i].nalias);
-		strv_free(s.v[i].softdep, s.v[i].nsoftdep);
-		strv_free(s.v[i].exports, s.v[i].nexports);
-		strv_free(s.v[i].needs, s.v[i].nneeds);
+	if (s.declined) {
+		kmod_rec_free(s.v, s.n);
+		*v = NULL;
+		*n = 0;
+		return -1;
 	}
-	free(s.v);
-	free(kdir);
+	*v = s.v;
+	*n = s.n;
+	return 0;
+}
+
+int
+modindex_build(const char *dir, struct kmod_rec **recs, size_t *nrecs)
+{
+	struct kmod_rec *v;
+	size_t n;
+	int ret = -1;
+
+	if (modscan_list(dir, &v, &n) == 0 && n > 0 &&
+	    modscan_read(dir, v, n) == 0)
+		ret = modindex_write(dir, v, n);
+	if (ret == 0 && recs != NULL) {
+		*recs = v;
+		*nrecs = n;
+	} else
+		kmod_rec_free(v, n);
 	return ret;
 }
