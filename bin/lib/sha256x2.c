@@ -42,6 +42,13 @@ static const uint32_t H0[8] = {
 
 #define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3")))
 
+/* The byte shuffle that turns each 32-bit lane around (big-endian words). */
+static SHA_TARGET inline __m128i
+word_bswap(void)
+{
+	return _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+}
+
 /*
  * One 64-byte block of each message into its state. The state is kept as
  * the instructions want it: s0 = ABEF, s1 = CDGH. Each group of four
@@ -52,8 +59,7 @@ static const uint32_t H0[8] = {
 static SHA_TARGET void
 compress2(__m128i s0[2], __m128i s1[2], const uint8_t *blk[2])
 {
-	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-	    0x0405060700010203ULL);
+	const __m128i bswap = word_bswap();
 	__m128i w[2][4], save0[2], save1[2];
 
 	for (int m = 0; m < 2; m++) {
@@ -149,8 +155,7 @@ digests2(const uint8_t *prefix, size_t plen, const uint8_t *a,
 	}
 	for (int m = 0; m < 2; m++) {
 		/* Back to A..H, each word big-endian. */
-		const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-		    0x0405060700010203ULL);
+		const __m128i bswap = word_bswap();
 		__m128i t = _mm_shuffle_epi32(s0[m], 0x1b);
 		__m128i u = _mm_shuffle_epi32(s1[m], 0xb1);
 		__m128i abcd = _mm_blend_epi16(t, u, 0xf0);
