@@ -6,8 +6,10 @@ KIND = root
 DISTRIBUTION = debian
 ARCH = amd64
 
-PACKAGES = systemd systemd-sysv udev dbus bash coreutils util-linux mount \
-	kmod login passwd $(PACKAGES_$(RELEASE))
+PACKAGES = systemd systemd-sysv udev dbus bash dash coreutils util-linux \
+	mount kmod login passwd $(PACKAGES_$(RELEASE))
+# dash: /bin/sh, for system(3) and every #!/bin/sh script. Debian's
+# Essential packages are not pulled in by dependencies: each is named.
 # The TSS2 libraries systemd loads to measure the boot phases (sysinit,
 # ready) into PCR 11, as a UKI's signed PCR policies expect: without
 # them systemd-pcrphase finds "no complete TPM2 support" and measures

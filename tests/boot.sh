@@ -4,10 +4,10 @@
 # the profiles') built by the project's profiles, and bootroot, the
 # debian-root image with a unit that prints what the booted root sees
 # (INITKIT-ROOT: Secure Boot, the root's device, dm name and file system,
-# the machine, PCR 11 of the TPM if there is one, a credential, the units
-# that failed, the command line) and powers off; Secure Boot keys (PK,
-# KEK, db) and the auth files systemd-boot enrolls them from; esp() and
-# boot() below.
+# the machine, PCR 11 of the TPM if there is one, a credential, whether
+# /bin/sh runs, the units that failed, the command line) and powers off;
+# Secure Boot keys (PK, KEK, db) and the auth files systemd-boot enrolls
+# them from; esp() and boot() below.
 
 ARCH=${INITKIT_ARCH:-amd64}
 SLOW= WAIT=480
@@ -69,7 +69,7 @@ Type=oneshot
 ExecStartPre=/bin/bash -c 'echo INITKIT-MARKER-$4 >/dev/kmsg'
 EOF
 	cat <<'EOF'
-ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null | tr A-F a-f) credential=$(cat /run/credentials/@system/initkit.test) failed=$(systemctl list-units --state=failed --plain --no-legend --full | cut -d" " -f1 | paste -sd, -) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-ROOT secureboot=$(od -An -tu1 -j4 -N1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c | tr -d " ") root=$(findmnt -n -o SOURCE /) dm=$(cat /sys/dev/block/$(mountpoint -d /)/dm/name) fstype=$(findmnt -n -o FSTYPE /) arch=$(uname -m) pcr11=$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null | tr A-F a-f) credential=$(cat /run/credentials/@system/initkit.test) sh=$(/bin/sh -c "echo yes" 2>/dev/null || echo no) failed=$(systemctl list-units --state=failed --plain --no-legend --full | cut -d" " -f1 | paste -sd, -) cmdline=$(cat /proc/cmdline)" >/dev/kmsg'
 EOF
 }
 marker "after multi-user.target" "After=multi-user.target" "!" LATE \

@@ -147,6 +147,7 @@ t_ok "boot: a credential from qemu's SMBIOS reached the root" \
     grep -aq "INITKIT-ROOT .* credential=from-smbios " good.log
 # (trixie's logind failed at every start on the read-only root, until
 # debian-root put a tmpfs on /var.)
+t_ok "boot: the root has /bin/sh (dash), for system(3) and #!/bin/sh scripts" grep -aq "INITKIT-ROOT .* sh=yes failed=" good.log
 t_ok "boot: no unit failed in the root" \
     sh -c 'grep -aq "INITKIT-ROOT .* failed= cmdline=" good.log || { grep -ao "INITKIT-ROOT .* cmdline=" good.log >&2; exit 1; }'
 # systemd 252 (bookworm) finds the stub's extensions through our link;
