@@ -26,6 +26,9 @@ Targets:
   install-profiles     the profiles,
   install-plugin       the kernel-install plugin
   uninstall            remove what install put there
+  deb                  initkit's Debian packages, built twice (the same bytes), then
+                       lintian, into $(B)/deb/1 (debian/, mk/deb.mk)
+  deb-test             their autopkgtest on this machine (installs, then purges them)
   help                 this
 
 Knobs of config.mk (now):
