@@ -4,6 +4,8 @@
 # make check-boot-matrix [RELEASE=bookworm]: the generic initrd against the
 # roots people have (tests/matrix/*.t and the TPM unlock, tests/tpm.t,
 # about 20 minutes; not part of check).
+# make check-unit: the unit tests alone (tests/unit/), seconds, with
+# nothing but the build's dependencies (the package build runs them).
 # make lint: mandoc -Tlint on every man page, the tools' and the formats'.
 
 UNITSRC := $(wildcard tests/unit/*.c)
@@ -27,6 +29,9 @@ check: all $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run $(filter-out tests/tpm.t \
 	    $(if $(SANITIZE),tests/boot.t),$(wildcard tests/*.t)) $(UNITS)
 
+check-unit: $(UNITS)
+	@B=$(CURDIR)/$(B) tests/run $(UNITS)
+
 # The boot test alone (part of check too, for amd64), and for amd64 the
 # TPM unlock (tpm.t) beside it.
 check-boot: all
@@ -44,4 +49,4 @@ check-boot-matrix: all
 # ARCH from the command line only: kernel builders export ARCH=x86_64.
 BOOT_ARCH = $(if $(filter command line,$(origin ARCH)),$(ARCH),amd64)
 
-.PHONY: check check-boot check-boot-matrix lint
+.PHONY: check check-unit check-boot check-boot-matrix lint

@@ -1,12 +1,16 @@
 # make deps: install every build and test dependency on Debian 12 with
-# apt-get, and the JSON schemas the tests validate manifest's documents
-# against from npm, exactly the versions tests/npm/package-lock.json pins
-# (with their hashes), into build/npm (npm ci; Debian's npm when there
-# is none). Idempotent and quick when everything is there already.
+# apt-get (make deb's too), and the JSON schemas the tests validate
+# manifest's documents against from npm, exactly the versions
+# tests/npm/package-lock.json pins (with their hashes), into build/npm
+# (npm ci; Debian's npm when there is none). Idempotent and quick when
+# everything is there already.
 
 DEPS_BUILD = build-essential pkg-config libarchive-dev libssl-dev \
 	libzstd-dev zlib1g-dev liblzma-dev uuid-dev \
 	libsquashfs-dev libkmod-dev
+# make deb and deb-test (mk/deb.mk): diffoscope shows what differs when
+# two package builds do.
+DEPS_DEB = debhelper lintian autopkgtest diffoscope-minimal
 DEPS_TEST = libarchive-tools cpio zstd xz-utils gzip mandoc groff-base util-linux \
 	apt-utils gnupg binutils python3 cryptsetup-bin squashfs-tools \
 	squashfs-tools-ng openssl bsdextrautils softhsm2 libengine-pkcs11-openssl \
@@ -23,7 +27,7 @@ NPMDIR = build/npm
 
 # What of them dpkg has not installed (asked by make deps only).
 DEPS_MISSING = $(filter-out $(shell dpkg-query -W -f='$${db:Status-Status} $${Package}\n' \
-	$(DEPS_BUILD) $(DEPS_TEST) 2>/dev/null | sed -n 's/^installed //p'),$(DEPS_BUILD) $(DEPS_TEST))
+	$(DEPS_BUILD) $(DEPS_DEB) $(DEPS_TEST) 2>/dev/null | sed -n 's/^installed //p'),$(DEPS_BUILD) $(DEPS_DEB) $(DEPS_TEST))
 SUDO = $(if $(filter 0,$(shell id -u)),,sudo)
 APT_INSTALL = $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	$(SUDO) apt-get install -y -qq --no-install-recommends

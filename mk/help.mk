@@ -14,6 +14,7 @@ Targets:
   confext              the same, a configuration extension (/etc; systemd 254 and later)
   deps                 install every build and test dependency (Debian 12, apt-get)
   check                build, then run the tests (tests/run)
+  check-unit           only the unit tests (tests/unit/), seconds
   check-boot           only the boot test, ARCH=amd64 or arm64, RELEASE=
   check-boot-matrix    the generic initrd booted against many roots (about 20 minutes)
   lint                 mandoc -Tlint on every man page
@@ -25,6 +26,9 @@ Targets:
   install-profiles     the profiles,
   install-plugin       the kernel-install plugin
   uninstall            remove what install put there
+  deb                  initkit's Debian packages, built twice (the same bytes), then
+                       lintian, into $(B)/deb/1 (debian/, mk/deb.mk)
+  deb-test             their autopkgtest on this machine (installs, then purges them)
   help                 this
 
 Knobs of config.mk (now):

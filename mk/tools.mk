@@ -20,7 +20,7 @@ LIBA := $(B)/lib/libinitkit.a
 # The libraries (config.mk's PKGS): a missing one stops make, named,
 # before any compiler error it would cause; not for the goals that build
 # nothing with them (make deps installs them).
-NOLIB_GOALS := deps help clean uninstall lint
+NOLIB_GOALS := deps help clean uninstall lint deb deb-test
 ifneq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo y),)
 PKGS_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))))
