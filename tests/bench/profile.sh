@@ -83,6 +83,9 @@ uki=$(size "$o/$K.efi")
 irdraw=$(raw "$o/initrd.cpio.zst")
 modsraw=$(raw "$o/modules-$K.cpio.zst")
 modsko=$(grep -Ec '\.ko(\.xz|\.zst|\.gz)? ' "$o/modules.mtree" || :)
+# Both cpios as they are before compression, for the warm build's floor.
+zstd -dc "$o/initrd.cpio.zst" >"$w/initrd.cpio"
+zstd -dc "$o/modules-$K.cpio.zst" >"$w/modules.cpio"
 
 # 3. A kernel update: the kernel's package root removed, so make unpacks the
 # kernel again and rebuilds the modules cpio and the UKI; the initrd must
@@ -99,6 +102,7 @@ best tm mk
 kdeb=$(find "$w/out/cache" -name "linux-image-${K}_*.deb" | head -n 1)
 ar p "$kdeb" data.tar.xz >"$w/kdata.tar.xz"
 decode() { xz -T0 -dc "$w/kdata.tar.xz" >/dev/null; }
+unset -f before
 best tx decode
 # The floor of a generator that knows every module's aliases, as a soft
 # dependency or -M may name any (modroot, depmod): the package decoded,
@@ -112,8 +116,6 @@ decode_all() {
 best txa decode_all
 # The floor of the warm build: that, every other package of both trees
 # decoded (on every core), and both cpios compressed once as mkcpio does.
-zstd -dc "$o/initrd.cpio.zst" >"$w/initrd.cpio"
-zstd -dc "$o/modules-$K.cpio.zst" >"$w/modules.cpio"
 cat "$o/packages.tsv" "$o/kernel.tsv" | while IFS="$(printf '\t')" read -r p _ a _; do
 	[ "$p" = "linux-image-$K" ] || find "$w/out/cache" -name "${p}_*_$a.deb"
 done >"$w/other.debs"
