@@ -64,10 +64,8 @@ printf 'firmware bytes\n' | xz >fw/usr/lib/firmware/test/fw.bin.xz
 
 # Whether the index files of an output directory's module directory are
 # the ones depmod writes over the same modules: depmod run on that
-# directory itself (a copy would list the modules modules.order does not
-# name in another order: depmod takes them in readdir order), through a
-# base with lib/modules, after the files were put aside (and put back
-# after).
+# directory itself, through a base with lib/modules, after the files were
+# put aside (and put back after, for the cases that follow).
 cat >same-as-depmod <<EOF
 #!/bin/sh
 idx="modules.dep modules.dep.bin modules.alias modules.alias.bin modules.softdep modules.symbols modules.symbols.bin modules.builtin.bin modules.builtin.alias.bin modules.devname"
