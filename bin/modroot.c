@@ -373,7 +373,7 @@ records_read(struct set *s, size_t from, const char *moddir)
 			v[n++].name = xstrdup(s->v[i].name);
 		}
 	}
-	if (modscan_read(moddir, v, n) < 0)
+	if (n > 0 && modscan_read(moddir, v, n) < 0)
 		errx(1, "%s: a module vanished while it was read", moddir);
 	for (size_t i = from, k = 0; i < s->n; i++)
 		if (s->v[i].rec == NULL)
