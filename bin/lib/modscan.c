@@ -189,11 +189,10 @@ xz_unpack(const char *path, int mfd, lzma_stream *z)
 }
 
 /* What depmod reads of a module: the symbols it exports, its modinfo
- * (aliases and soft dependencies kept, and firmware), the symbols it
- * needs; what it
- * cannot read is left empty, as depmod leaves it. -1 if the file is
- * gone. A .ko.xz is given to libkmod decompressed, as the memory file
- * mfd (when there is one). */
+ * (aliases, soft dependencies and firmware kept), the symbols it needs;
+ * what it cannot read is left empty, as depmod leaves it (and modinfo it
+ * cannot read is marked). -1 if the file is gone. A .ko.xz is given to
+ * libkmod decompressed, as the memory file mfd (when there is one). */
 static int
 read_one(struct kmod_ctx *ctx, const char *dir, struct kmod_rec *r, int mfd,
     lzma_stream *z)
