@@ -8,13 +8,13 @@
  * answers exactly as it would on depmod's.
  *
  * Implements kmod 30's tools/depmod.c: the module order (modules.order,
- * then the order found), the symbol owners (the last module in that order
- * that exports one), the dependencies (each needed symbol's owner), their
- * order in modules.dep (a topological sort from the modules nobody needs,
- * the last of them in that order first), and the index file of
- * libkmod/libkmod-index.c (a trie, nodes written children first, values
- * by priority); modules.symbols in the order of depmod's symbol table
- * (shared/hash.c).
+ * then the order of depmod's table of names), the symbol owners (the
+ * last module in that order that exports one), the dependencies (each
+ * needed symbol's owner), their order in modules.dep (a topological sort
+ * from the modules nobody needs, the last of them in that order first),
+ * and the index file of libkmod/libkmod-index.c (a trie, nodes written
+ * children first, values by priority); modules.symbols in the order of
+ * depmod's symbol table (shared/hash.c).
  * An input depmod treats in a way this does not reproduce (a dependency
  * cycle, a corrupt modules.order, a byte outside 7-bit ASCII, an alias
  * longer than libkmod's buffer) is declined: the caller runs depmod.
