@@ -333,21 +333,31 @@ struct depmod {
 	struct strmap owner;	/* symbol -> record of the module */
 };
 
-/* The position of a module in an iteration of depmod's table of names. */
-struct namekey {
-	const char *name;
+/* A key of one of depmod's hash tables, with what it maps to. */
+struct tablekey {
+	const char *key;
 	unsigned bucket;
-	size_t rec;
+	size_t val;
 };
 
 static int
-namekey_cmp(const void *a, const void *b)
+tablekey_cmp(const void *a, const void *b)
 {
-	const struct namekey *x = a, *y = b;
+	const struct tablekey *x = a, *y = b;
 
 	if (x->bucket != y->bucket)
 		return x->bucket < y->bucket ? -1 : 1;
-	return strcmp(x->name, y->name);
+	return strcmp(x->key, y->key);
+}
+
+/* v[0..n) (key and val set) in the order depmod's table of that many
+ * buckets iterates them. */
+static void
+table_order(struct tablekey *v, size_t n, unsigned buckets)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i].bucket = superfast(v[i].key) & (buckets - 1);
+	qsort(v, n, sizeof(*v), tablekey_cmp);
 }
 
 /* By the key, then by the position in the table of names. */
@@ -379,7 +389,7 @@ modules_order(struct depmod *d, const char *dir)
 	char **uncrel = xcalloc(d->n, sizeof(*uncrel));
 	FILE *f = fopen(path, "r");
 	struct strmap byrel = { 0 };
-	struct namekey *names = xcalloc(d->n, sizeof(*names));
+	struct tablekey *names = xcalloc(d->n + 1, sizeof(*names));
 	long *key = xcalloc(2 * d->n, sizeof(*key)), total = 0, idx = 0;
 	int ok = 1;
 
@@ -393,12 +403,11 @@ modules_order(struct depmod *d, const char *dir)
 		uncrel[i] = xasprintf("%.*s", (int)len, rel);
 		key[2 * i] = 1;
 		*map_slot(&byrel, uncrel[i], 1) = (int)i;
-		names[i] = (struct namekey){ d->rec[i].name,
-		    superfast(d->rec[i].name) & 511, i };
+		names[i] = (struct tablekey){ .key = d->rec[i].name, .val = i };
 	}
-	qsort(names, d->n, sizeof(*names), namekey_cmp);
+	table_order(names, d->n, 512);
 	for (size_t i = 0; i < d->n; i++)
-		key[2 * names[i].rec + 1] = (long)i;
+		key[2 * names[i].val + 1] = (long)i;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
 
@@ -559,22 +568,6 @@ deps_index(const struct depmod *d, struct index *ix, FILE *txt)
 	free(all);
 }
 
-struct symkey {
-	const char *name;
-	unsigned bucket;
-	int owner;
-};
-
-static int
-symkey_cmp(const void *a, const void *b)
-{
-	const struct symkey *x = a, *y = b;
-
-	if (x->bucket != y->bucket)
-		return x->bucket < y->bucket ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 /*
  * modules.alias.bin and modules.alias (each alias as the module has it);
  * modules.symbols.bin and modules.symbols (each symbol with its owner).
@@ -583,7 +576,7 @@ static void
 alias_index(const struct depmod *d, struct index *alias,
     struct index *symbols, FILE *atxt, FILE *stxt)
 {
-	struct symkey *keys = xcalloc(d->owner.n + 1, sizeof(*keys));
+	struct tablekey *keys = xcalloc(d->owner.n + 1, sizeof(*keys));
 	char buf[PATH_MAX];
 	size_t nkeys = 0;
 
@@ -606,15 +599,14 @@ alias_index(const struct depmod *d, struct index *alias,
 			    d->owner.key[i]),
 			    xstrdup(d->rec[d->owner.val[i]].name),
 			    (unsigned)d->pos[d->owner.val[i]]);
-			keys[nkeys].name = d->owner.key[i];
-			keys[nkeys].owner = d->owner.val[i];
-			keys[nkeys++].bucket = superfast(d->owner.key[i]) & 2047;
+			keys[nkeys].key = d->owner.key[i];
+			keys[nkeys++].val = (size_t)d->owner.val[i];
 		}
-	qsort(keys, nkeys, sizeof(*keys), symkey_cmp);
+	table_order(keys, nkeys, 2048);
 	fputs("# Aliases for symbols, used by symbol_request().\n", stxt);
 	for (size_t i = 0; i < nkeys; i++)
-		fprintf(stxt, "alias symbol:%s %s\n", keys[i].name,
-		    d->rec[keys[i].owner].name);
+		fprintf(stxt, "alias symbol:%s %s\n", keys[i].key,
+		    d->rec[keys[i].val].name);
 	free(keys);
 }
 
