@@ -151,7 +151,7 @@ boot() {
 	mkfifo $_n.s.in $_n.s.out
 	cat $_n.s.out >$_n.serial &
 	$QEMU $MACHINE \
-	    -accel tcg -cpu max -smp 2 -m 1024 -nographic -net none \
+	    $TCG -m 1024 -nographic -net none \
 	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$FW \
 	    -drive if=pflash,format=raw,unit=1,file=$_vars \
 	    -drive if=virtio,format=raw,file=$_n.raw \

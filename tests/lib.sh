@@ -47,6 +47,17 @@ trap '[ -n "${INITKIT_KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"' EXIT
 umask 022
 echo "# start of $0"
 
+# The emulated CPUs of every boot test (KVM does not run guests here):
+# two vCPUs, both emulated by one host thread (thread=single). With a
+# thread each (qemu's default), a kernel patching its own code while the
+# other vCPU ran it crashed (CI: a static key in sched_clock_cpu, "Fatal
+# exception in interrupt"; earlier in initcalls), and boots beside other
+# boots, as the matrix runs them, stalled. One thread is slower alone
+# (the initrd's basic.target 18.5 s against 11.6 s here) and as fast or
+# faster two or three at once (22-26 s against 26-28 s; 53-57 against
+# 52-53), where the boot tests spend most of their time.
+TCG="-accel tcg,thread=single -cpu max -smp 2"
+
 # Every TAP line of a case goes through here, counted in a file: a case
 # in a subshell counts too.
 _t_line() {

@@ -472,11 +472,10 @@ EOF
 		-C 'console=ttyS0 initkit.test=42 panic=-1' -r osrel \
 		-k key.pem -c cert.pem -o esp/EFI/BOOT/BOOTX64.EFI"
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd vars.fd
-	accel="-accel tcg -cpu max"
 	# Without the UKI the firmware would wait out the timeout.
 	: >serial.log
 	[ -f esp/EFI/BOOT/BOOTX64.EFI ] &&
-	timeout 300 qemu-system-x86_64 -machine q35 $accel -smp 2 -m 512 \
+	timeout 300 qemu-system-x86_64 -machine q35 $TCG -m 512 \
 	    -nographic -no-reboot -net none \
 	    -drive if=pflash,format=raw,readonly=on,file=$OVMF \
 	    -drive if=pflash,format=raw,file=vars.fd \

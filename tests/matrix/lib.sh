@@ -109,7 +109,7 @@ vm() {
 	if [ "$_i" != - ]; then
 		set -- -kernel $KERNEL -initrd $_i -append "console=ttyS0 panic=-1 $_c" "$@"
 	fi
-	$QEMU -M q35 -accel tcg -cpu max -smp 2 -m 1536 -nographic -no-reboot \
+	$QEMU -M q35 $TCG -m 1536 -nographic -no-reboot \
 	    -net none -serial pipe:$_n.s -monitor none "$@" </dev/null >$_n.qemu 2>&1 &
 	echo $! >$_n.pid
 }
