@@ -22,12 +22,13 @@ lint:
 	$(call msg,LINT,$(MANS)) mandoc -Tlint -W warning $(MANS)
 
 # The TPM unlock (tests/tpm.t) runs with check-boot and check-boot-matrix,
-# not here. SANITIZE=1 leaves the boot test out too: its images are built
-# by the same sanitized tools in tests/reproducible.t, and nothing
-# sanitized runs in the guest (the boots take a quarter of the pass).
+# not here. SANITIZE=1 leaves the boot tests out too (boot.t, qemu.t):
+# their images are built by the same sanitized tools in
+# tests/reproducible.t, and nothing sanitized runs in the guest (the
+# boots take a quarter of the pass).
 check: all $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run $(filter-out tests/tpm.t \
-	    $(if $(SANITIZE),tests/boot.t),$(wildcard tests/*.t)) $(UNITS)
+	    $(if $(SANITIZE),tests/boot.t tests/qemu.t),$(wildcard tests/*.t)) $(UNITS)
 
 check-unit: $(UNITS)
 	@B=$(CURDIR)/$(B) tests/run $(UNITS)

@@ -9,6 +9,9 @@ Targets:
   clean                $(B)/; with PROFILE=NAME [ARCH=]: that profile's output
   keys                 the development signing key, $(OUTROOT)/keys/db.key and db.crt
   creds                with PROFILE= CREDS=dir: each file of dir as an encrypted credential
+  qemu                 with PROFILE=: boot its signed UKI (an extension's base, a root's
+                       INITRD) under qemu + UEFI on this terminal, a root shell on the
+                       console; Ctrl-a x quits (mk/qemu.mk)
   sysext               with SYSEXT_NAME= SYSEXT_SPEC= SYSEXT_KEY= SYSEXT_CERT=: a signed
                        system extension image (mk/sysext.mk)
   confext              the same, a configuration extension (/etc; systemd 254 and later)
@@ -79,6 +82,18 @@ Knobs of the profile chain (mk/profile.mk):
   CREDS=, CRED_KEY=    credentials to encrypt (make creds), and with what key
   ADDON_CMDLINE_X=     kernel command line words: a signed PE addon beside the UKI,
                        out/NAME/NAME-X.addon.efi (systemd-boot-efi 254 and later)
+
+Knobs of make qemu (mk/qemu.mk):
+  ROOT=                a GPT disk image to boot as the root (not written; default:
+                       debian-root's image, built when missing)
+  EXTENSIONS=          profiles (built when missing) or .raw images beside the UKI
+  SECUREBOOT=1         Secure Boot: systemd-boot enrolls new PK and KEK, a db of
+                       CERT and the development key's
+  QEMU_CMDLINE=, QEMU_ARGS=
+                       more kernel command line words, more qemu arguments
+  ACCEL=auto|kvm|tcg   KVM when it runs a guest here (auto), else TCG
+  MEM=                 the machine's memory in MiB (default 2048)
+  INITRD=              for a KIND=root profile: the initrd profile (debian-basic)
 
 Knobs of the tests: B= (the build the tests run), FUZZ_TIME=, FUZZ_TARGETS=
 endef

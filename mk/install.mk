@@ -10,7 +10,7 @@ INITKIT_SHARE = $(DATADIR)/initkit
 BINREL = $(shell realpath -m --relative-to=$(INITKIT_SHARE) $(BINDIR))
 PROFILE_FILES := $(shell find profiles ! -type d -print)
 PROFILE_DIRS := $(shell find profiles -type d -print)
-SHARE_MK := mk/common.mk mk/profile.mk mk/sysext.mk
+SHARE_MK := mk/common.mk mk/profile.mk mk/qemu.mk mk/sysext.mk
 LIBEXEC_FILES := $(wildcard libexec/*)
 MAN5 := $(wildcard bin/*.5)
 

@@ -1,40 +1,26 @@
 # tests/boot.sh: what the boot tests (boot.t, tpm.t) share, sourced by
 # them in $T after lib.sh. The machine of INITKIT_ARCH (qemu, its
-# firmware and variable store); debian-basic of INITKIT_RELEASE (default:
-# the profiles') built by the project's profiles, and bootroot, the
+# firmware and variable store: make qemu's, libexec/qemu); debian-basic
+# of INITKIT_RELEASE (default: the profiles') built by the project's
+# profiles, and bootroot, the
 # debian-root image with a unit that prints what the booted root sees
 # (INITKIT-ROOT: Secure Boot, the root's device, dm name and file system,
 # the machine, PCR 11 of the TPM if there is one, a credential, whether
 # /bin/sh runs, the units that failed, the command line) and powers off;
 # Secure Boot keys (PK, KEK, db) and the auth files systemd-boot enrolls
-# them from; esp() and boot() below.
+# them from (libexec/qemu's qemu_keys); esp() and boot() below.
 
 ARCH=${INITKIT_ARCH:-amd64}
 SLOW= WAIT=480
 REL=${INITKIT_RELEASE:-}
-case $ARCH in
-amd64)
-	QEMU=qemu-system-x86_64 FWPKG="qemu-system-x86, ovmf"
-	FW=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
-	FWVARS=/usr/share/OVMF/OVMF_VARS_4M.fd
-	EFI=x64 BOOTEFI=BOOTX64.EFI CONSOLE=ttyS0
-	# q35 with SMM: the variable store only the firmware can write.
-	MACHINE="-machine q35,smm=on -global ICH9-LPC.disable_s3=1
-	    -global driver=cfi.pflash01,property=secure,value=on" ;;
-arm64)
-	QEMU=qemu-system-aarch64 FWPKG="qemu-system-arm, qemu-efi-aarch64"
-	FW=/usr/share/AAVMF/AAVMF_CODE.fd
-	FWVARS=/usr/share/AAVMF/AAVMF_VARS.fd
-	EFI=aa64 BOOTEFI=BOOTAA64.EFI CONSOLE=ttyAMA0
-	# Emulated arm64 is slow (trixie's coldplug loaded virtio_blk 130 s
-	# into the boot on this 2-core machine under load): the initrd
-	# waits for the root's partitions 300 s instead of systemd's 90.
-	SLOW=" systemd.default_device_timeout_sec=300" WAIT=900
-	MACHINE="-machine virt" ;;
-*)
+if ! qemu_machine $ARCH 1 2>/dev/null; then
 	t_ok "boot: INITKIT_ARCH=$ARCH" sh -c 'echo "INITKIT_ARCH: amd64 or arm64" >&2; exit 1'
-	t_done ;;
-esac
+	t_done
+fi
+# Emulated arm64 is slow (trixie's coldplug loaded virtio_blk 130 s
+# into the boot on this 2-core machine under load): the initrd waits for
+# the root's partitions 300 s instead of systemd's 90.
+[ $ARCH = amd64 ] || SLOW=" systemd.default_device_timeout_sec=300" WAIT=900
 if ! need make $QEMU sfdisk jq sbsign cert-to-efi-sig-list \
     sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $FW ]; then
 	t_skip "boot ($ARCH)" "$FWPKG, sbsigntool, efitools, dosfstools or mtools not installed"
@@ -107,16 +93,9 @@ R=out/bootroot$SFX
 ROOTHASH=$(cat $R/roothash)
 STUBDIR=$B0/kernel/usr/lib/systemd/boot/efi
 
-# Secure Boot keys, and their auth files for systemd-boot to enroll.
-G=$(cat /proc/sys/kernel/random/uuid)
-for k in PK KEK db; do
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout $k.key -out $k.crt \
-	    -days 3650 -subj "/CN=initkit boot test $k" 2>/dev/null
-	cert-to-efi-sig-list -g $G $k.crt $k.esl
-done
-sign-efi-sig-list -g $G -k PK.key -c PK.crt PK PK.esl PK.auth >/dev/null
-sign-efi-sig-list -g $G -k PK.key -c PK.crt KEK KEK.esl KEK.auth >/dev/null
-sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
+# Secure Boot keys (PK, KEK, db.key and db.crt), and their auth files
+# for systemd-boot to enroll.
+qemu_keys .
 
 # esp NAME UKI [FILE...]: NAME.vfat, an ESP with systemd-boot (signed
 # with db.key) set to enroll PK, KEK and db, the UKI as
@@ -124,19 +103,8 @@ sign-efi-sig-list -g $G -k KEK.key -c KEK.crt db db.esl db.auth >/dev/null
 esp() {
 	_n=$1 _u=$2
 	shift 2
-	rm -rf $_n.esp && mkdir -p $_n.esp/EFI/BOOT $_n.esp/EFI/Linux/initkit.efi.extra.d \
-	    $_n.esp/loader/keys/auto
-	sbsign --key db.key --cert db.crt --output $_n.esp/EFI/BOOT/$BOOTEFI \
-	    $STUBDIR/systemd-boot$EFI.efi >/dev/null 2>&1
-	cp PK.auth KEK.auth db.auth $_n.esp/loader/keys/auto/
-	printf 'timeout 0\nsecure-boot-enroll force\n' >$_n.esp/loader/loader.conf
-	cp $_u $_n.esp/EFI/Linux/initkit.efi
-	[ $# -eq 0 ] || cp "$@" $_n.esp/EFI/Linux/initkit.efi.extra.d/
-	rm -f $_n.vfat
-	# 256 MiB: the arm64 UKI is about 71 MB, and a full ESP made a
-	# missing BOOTAA64.EFI, not an error.
-	mkfs.vfat -C -n ESP $_n.vfat 262144 >/dev/null
-	mcopy -s -i $_n.vfat $_n.esp/EFI $_n.esp/loader ::/ || echo "$_n.vfat: mcopy failed" >&2
+	QEMU_SIGN_KEY=db.key QEMU_SIGN_CERT=db.crt QEMU_AUTH=. \
+	    qemu_esp $_n $STUBDIR/systemd-boot$EFI.efi $_u "$@"
 }
 # boot NAME VARS PASS-REGEX FAIL-REGEX [PROMPT TEXT]: qemu in the
 # background on NAME.raw with the variable store VARS and $QEMU_EXTRA (a
@@ -150,11 +118,7 @@ boot() {
 	rm -f $_n.s.in $_n.s.out $_n.serial
 	mkfifo $_n.s.in $_n.s.out
 	cat $_n.s.out >$_n.serial &
-	$QEMU $MACHINE \
-	    $TCG -m 1024 -nographic -net none \
-	    -drive if=pflash,format=raw,unit=0,readonly=on,file=$FW \
-	    -drive if=pflash,format=raw,unit=1,file=$_vars \
-	    -drive if=virtio,format=raw,file=$_n.raw \
+	$QEMU $(qemu_args $_vars $_n.raw) $TCG -m 1024 -nographic -net none \
 	    -smbios type=11,value=io.systemd.credential:initkit.test=from-smbios \
 	    ${QEMU_EXTRA:-} -serial pipe:$_n.s -monitor none </dev/null >$_n.qemu 2>&1 &
 	_pid=$!

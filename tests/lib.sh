@@ -47,16 +47,13 @@ trap '[ -n "${INITKIT_KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"' EXIT
 umask 022
 echo "# start of $0"
 
-# The emulated CPUs of every boot test (KVM does not run guests here):
-# two vCPUs, both emulated by one host thread (thread=single). With a
-# thread each (qemu's default), a kernel patching its own code while the
-# other vCPU ran it crashed (CI: a static key in sched_clock_cpu, "Fatal
-# exception in interrupt"; earlier in initcalls), and boots beside other
-# boots, as the matrix runs them, stalled. One thread is slower alone
-# (the initrd's basic.target 18.5 s against 11.6 s here) and as fast or
-# faster two or three at once (22-26 s against 26-28 s; 53-57 against
-# 52-53), where the boot tests spend most of their time.
-TCG="-accel tcg,thread=single -cpu max -smp 2"
+# The machine of every boot test is make qemu's (libexec/qemu: the
+# firmware, the ESP, the keys it enrolls); TCG its emulated CPUs (KVM
+# does not run guests here), one host thread for both (libexec/qemu
+# says why).
+INITKIT_QEMU_LIB=1 . "$top/libexec/qemu"
+unset INITKIT_QEMU_LIB
+TCG=$(qemu_accel amd64 tcg)
 
 # Every TAP line of a case goes through here, counted in a file: a case
 # in a subshell counts too.

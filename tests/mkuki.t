@@ -419,7 +419,8 @@ t_ok "-A: extra sections before .initrd" \
 # The boot: OVMF runs the UKI from a vvfat ESP, the stub hands the kernel
 # both initrds and the command line, and /init prints what it got. Its
 # .sbat is the moved one: the hole it leaves must not upset the loader.
-OVMF=/usr/share/OVMF/OVMF_CODE_4M.fd
+qemu_machine amd64 0
+OVMF=$FW
 if [ -z "$REAL" ]; then
 	t_archive "boot under qemu + OVMF" "$KERNEL_WHY"
 elif ! need qemu-system-x86_64 cc || [ ! -f $OVMF ]; then
@@ -471,7 +472,7 @@ EOF
 	    mkuki -s $STUB -l '$KERNEL' -i boot1.cpio -i boot2.cpio.zst -S '$long' \
 		-C 'console=ttyS0 initkit.test=42 panic=-1' -r osrel \
 		-k key.pem -c cert.pem -o esp/EFI/BOOT/BOOTX64.EFI"
-	cp /usr/share/OVMF/OVMF_VARS_4M.fd vars.fd
+	cp $FWVARS vars.fd
 	# Without the UKI the firmware would wait out the timeout.
 	: >serial.log
 	[ -f esp/EFI/BOOT/BOOTX64.EFI ] &&

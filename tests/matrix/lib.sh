@@ -8,8 +8,8 @@
 # time. Skips the script when qemu is missing or the archive unreachable.
 cd "$T" || exit 1
 
-QEMU=qemu-system-x86_64
-if ! need make $QEMU mkfifo mkfs.vfat mcopy || [ ! -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+qemu_machine amd64 0
+if ! need make $QEMU mkfifo mkfs.vfat mcopy || [ ! -f $FW ]; then
 	t_skip "boot matrix" "qemu-system-x86, ovmf, dosfstools or mtools not installed"
 	t_done
 fi

@@ -215,9 +215,9 @@ mkuki -s $B0/kernel/usr/lib/systemd/boot/efi/linuxx64.efi.stub -l $KERNEL \
     -o esp/EFI/BOOT/BOOTX64.EFI
 mkfs.vfat -C -n ESP esp.vfat 131072 >/dev/null && mcopy -s -i esp.vfat esp/EFI ::/
 mkgpt -o esp.img esp=esp.vfat
-cp /usr/share/OVMF/OVMF_VARS_4M.fd uki.vars
+cp $FWVARS uki.vars
 bg boot t20-luks-uki-credential "" - \
-    -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+    -drive if=pflash,format=raw,unit=0,readonly=on,file=$FW \
     -drive if=pflash,format=raw,unit=1,file=uki.vars $(on_virtio luks) \
     -drive if=none,id=esp,format=raw,snapshot=on,file=esp.img -device virtio-blk-pci,drive=esp
 
