@@ -44,7 +44,7 @@ FailureAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$src" 2>&1 | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$src" 2>/dev/null | tr -d "\\n") end" >/dev/kmsg'
+ExecStart=/bin/bash -c 'src=$(findmnt -nvo SOURCE /); echo "INITKIT-MATRIX root=$src fstype=$(findmnt -no FSTYPE /) fsroot=$(findmnt -no FSROOT /) chain=$(lsblk -snro NAME,TYPE "$src" 2>&1 | tr " \\n" ":,") md=$(tr -s " \\n" "  " </proc/mdstat) plain=$(cat /run/initkit-plain 2>/dev/null) tainted=$(systemctl show -P Tainted) tran=$(lsblk -snro TRAN "$src" 2>/dev/null | tr -d "\\n") opts=$(findmnt -no OPTIONS /) end" >/dev/kmsg'
 EOF
 ln -s ../initkit-matrix.service profiles/mxroot/etc/systemd/system/sysinit.target.wants/
 chmod -R u=rwX,go=rX profiles
