@@ -4,9 +4,10 @@
 # console is a pipe, a command typed at the root shell's prompt (the
 # debug shell the signed addon asks for) is answered there, and Ctrl-a x
 # ends qemu and make. The debian-basic UKI with the debian-root image
-# make qemu builds when missing; an initrd extension's profile under
-# Secure Boot (the base's UKI, the extension beside it, systemd-boot
-# enrolling the keys); and what make qemu refuses, before any boot.
+# make qemu builds when missing and an extension EXTENSIONS= names; an
+# initrd extension's profile under Secure Boot (the base's UKI, the
+# extension beside it, systemd-boot enrolling the keys); and what make
+# qemu refuses, before any boot.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
@@ -110,7 +111,7 @@ refused() {
 	fi
 }
 
-run plain "$ASK" "" PROFILE=debian-basic
+run plain "$ASK" "$SYSEXT" PROFILE=debian-basic EXTENSIONS=debian-initrd-debug
 if offline plain.log && ! grep -aq 'root@' plain.log; then
 	t_skip "make qemu" "Debian archive unreachable: $(grep -am1 pkgroot plain.log | head -c 200)"
 	t_done
@@ -125,6 +126,8 @@ t_ok "plain: the accelerator is the one KVM's probe says ($ACC)" has plain "^qem
 t_ok "qemu_probe: the probe's firmware runs to its exit under TCG" qemu_probe tcg
 t_ok "plain: a root shell in debian-root (built by make qemu) answers on the console" \
     has plain '^INITKIT-QEMU-42 root=/dev/mapper/root sb=0 lockdown=\[none\] integrity confidentiality$'
+t_ok "plain: EXTENSIONS=debian-initrd-debug: built, placed beside the UKI, merged by the initrd" \
+    has plain "^INITKIT-SYSEXT .*Using extensions 'debian-initrd-debug.sysext.raw'\."
 t_eq "plain: Ctrl-a x ends qemu, and make with 0" 0 cat plain.rc
 t_ok "plain: the disk booted holds the profile's UKI and debian-root's partitions" \
     disk_of debian-basic debian-root
@@ -149,6 +152,9 @@ refused "ROOT= a file that is no GPT disk image" "^$T/plain.img: not a GPT disk 
     PROFILE=debian-basic ROOT=$T/plain.img
 refused "ROOT= a file that is not there" "^$T/none.raw: no such file\$" \
     PROFILE=debian-basic ROOT=$T/none.raw
+refused "EXTENSIONS= a profile that makes no extension image" \
+    '^make qemu: EXTENSIONS: debian-root built no extension image$' \
+    PROFILE=debian-basic EXTENSIONS=debian-root
 refused "a system extension for the root (SYSEXT_SCOPE=system)" \
     'debian-sysext-tools.mk: SYSEXT_SCOPE=system: only an initrd extension is booted beside the UKI' \
     PROFILE=debian-sysext-tools
