@@ -97,13 +97,14 @@ disk_of() {
 	    cmp -i $((34 * 512)) -n $(((_e - 34) * 512)) out/$2/$2.raw $_disk
 }
 # refused DESC REGEX MAKE-ARG...: make ... qemu fails, and of what it
-# says on stderr but make's own lines, one line, matching REGEX.
+# says on stderr but make's own lines ("make: ***"), one line, matching
+# REGEX.
 refused() {
 	_desc=$1 _re=$2
 	shift 2
 	mk "$@" qemu >/dev/null 2>refused.out
 	_rc=$?
-	grep -v '^make' refused.out >refused.err
+	grep -Ev '^make(\[[0-9]+\])?: ' refused.out >refused.err
 	if [ $_rc -ne 0 ] && [ $(wc -l <refused.err) -eq 1 ] && grep -Eq "$_re" refused.err; then
 		t_pass "$_desc"
 	else
