@@ -21,6 +21,7 @@ fi
 # into the boot on this 2-core machine under load): the initrd waits for
 # the root's partitions 300 s instead of systemd's 90.
 [ $ARCH = amd64 ] || SLOW=" systemd.default_device_timeout_sec=300" WAIT=900
+TCG=$(qemu_accel $ARCH tcg)
 if ! need make $QEMU sfdisk jq sbsign cert-to-efi-sig-list \
     sign-efi-sig-list mkfs.vfat mcopy || [ ! -f $FW ]; then
 	t_skip "boot ($ARCH)" "$FWPKG, sbsigntool, efitools, dosfstools or mtools not installed"

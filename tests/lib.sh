@@ -49,8 +49,8 @@ echo "# start of $0"
 
 # The machine of every boot test is make qemu's (libexec/qemu: the
 # firmware, the ESP, the keys it enrolls); TCG its emulated CPUs (KVM
-# does not run guests here), one host thread for both (libexec/qemu
-# says why).
+# does not run guests here), for amd64 one host thread for both
+# (libexec/qemu says why; tests/boot.sh takes its ARCH's).
 INITKIT_QEMU_LIB=1 . "$top/libexec/qemu"
 unset INITKIT_QEMU_LIB
 TCG=$(qemu_accel amd64 tcg)
