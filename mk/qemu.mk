@@ -35,7 +35,9 @@ QEMU_ROOT := $(or $(ROOT),$(OUTROOT)/$(QEMU_ROOT_PROFILE)$(SUFFIX)/$(QEMU_ROOT_P
 QEMU_EXTS := $(if $(filter sysext confext,$(KIND)),$(PROFILE)) $(EXTENSIONS)
 QEMU_INITRD_OUT := $(OUTROOT)/$(QEMU_INITRD)$(SUFFIX)
 QEMU_DIR := $(OUT)/qemu
-QEMU_ADDON_STUB := $(QEMU_INITRD_OUT)/kernel/usr/lib/systemd/boot/efi/addon$(EFI_ARCH).efi.stub
+# The initrd profile's systemd-boot-efi: the loader and the addon stub.
+QEMU_EFIDIR := $(QEMU_INITRD_OUT)/kernel/usr/lib/systemd/boot/efi
+QEMU_ADDON_STUB := $(QEMU_EFIDIR)/addon$(EFI_ARCH).efi.stub
 # The serial console as libexec/qemu names it.
 QEMU_CONSOLE = $$(INITKIT_QEMU_LIB=1 . $(LIBEXEC)/qemu && qemu_machine $(ARCH) 0 && echo $$CONSOLE)
 
@@ -64,7 +66,7 @@ qemu: $(DEVKEY)
 	  for c in $(wildcard $(QEMU_INITRD_OUT)/creds/*.cred); do x="$$x -x $$c"; done; \
 	  exec $(LIBEXEC)/qemu -a $(ARCH) \
 	    -n "qemu: a root shell opens on the console once the root's systemd starts (systemd.debug_shell)" -w $(QEMU_DIR)/run \
-	    -l $(QEMU_INITRD_OUT)/kernel/usr/lib/systemd/boot/efi/systemd-boot$(EFI_ARCH).efi \
+	    -l $(QEMU_EFIDIR)/systemd-boot$(EFI_ARCH).efi \
 	    $(if $(filter 1,$(SECUREBOOT)),-S -k $(DEVKEY) -c $(DEVCERT) $(if $(KEY),-d $(CERT))) \
 	    -m $(or $(MEM),2048) -A $(or $(ACCEL),auto) -x $(QEMU_DIR)/shell.addon.efi $$x \
 	    $(QEMU_INITRD_OUT)/$$(cat $(QEMU_INITRD_OUT)/kver).efi $(QEMU_ROOT) $(QEMU_ARGS)

@@ -420,10 +420,9 @@ t_ok "-A: extra sections before .initrd" \
 # both initrds and the command line, and /init prints what it got. Its
 # .sbat is the moved one: the hole it leaves must not upset the loader.
 qemu_machine amd64 0
-OVMF=$FW
 if [ -z "$REAL" ]; then
 	t_archive "boot under qemu + OVMF" "$KERNEL_WHY"
-elif ! need qemu-system-x86_64 cc || [ ! -f $OVMF ]; then
+elif ! need $QEMU cc || [ ! -f $FW ]; then
 	t_skip "boot under qemu + OVMF" "qemu-system-x86, ovmf or a C compiler not installed"
 else
 	cat >init.c <<'EOF'
@@ -476,9 +475,9 @@ EOF
 	# Without the UKI the firmware would wait out the timeout.
 	: >serial.log
 	[ -f esp/EFI/BOOT/BOOTX64.EFI ] &&
-	timeout 300 qemu-system-x86_64 -machine q35 $TCG -m 512 \
+	timeout 300 $QEMU -machine q35 $TCG -m 512 \
 	    -nographic -no-reboot -net none \
-	    -drive if=pflash,format=raw,readonly=on,file=$OVMF \
+	    -drive if=pflash,format=raw,readonly=on,file=$FW \
 	    -drive if=pflash,format=raw,file=vars.fd \
 	    -drive format=raw,file=fat:rw:esp \
 	    -serial file:serial.log -monitor none </dev/null >qemu.out 2>&1
