@@ -46,4 +46,15 @@ MODULES_LISTS = $(GENERIC).list $(GENERIC)-$(ARCH).list \
 	$(wildcard $(GENERIC)-$(RELEASE).list $(GENERIC)-$(RELEASE)-$(ARCH).list)
 GENERIC = $(INITKIT_DATA)/profiles/modules-generic
 
+# The drivers an initrd extension needs and the generic set leaves out,
+# as module sets (profiles/modules-SET.list) added to this cpio:
+# MODULE_SETS=bluetooth for debian-initrd-bluetooth. Drivers cannot come
+# in the extension: udev loads them at coldplug, before systemd-sysext
+# merges anything, and modules in an extension's /usr would shadow the
+# module indexes of the cpio.
+MODULE_SETS ?=
+MODULES_LISTS += $(foreach s,$(MODULE_SETS),$(if $(wildcard \
+	$(INITKIT_DATA)/profiles/modules-$(s).list),$(INITKIT_DATA)/profiles/modules-$(s).list,$(error \
+	MODULE_SETS=$(s): no $(INITKIT_DATA)/profiles/modules-$(s).list)))
+
 CMDLINE = console=tty0 console=ttyS0

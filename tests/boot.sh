@@ -74,7 +74,8 @@ mk() {
 	    SOURCES="$SOURCES" "$@"
 }
 # debian-basic from the project's own profiles, the root from ours.
-if ! mk PROFILES="$top/profiles" PROFILE=debian-basic >basic.out 2>&1; then
+# BASIC_ARGS: more of make's arguments for it (boot.t: a module set).
+if ! mk PROFILES="$top/profiles" PROFILE=debian-basic ${BASIC_ARGS:-} >basic.out 2>&1; then
 	if offline basic.out; then
 		t_skip "boot" "Debian archive unreachable: $(grep -m1 pkgroot basic.out | head -c 200)"
 		t_done

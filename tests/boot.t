@@ -32,8 +32,12 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 
+# debian-basic with the bluetooth module set, for debian-initrd-bluetooth.
+BASIC_ARGS=MODULE_SETS=bluetooth
 . "$top/tests/boot.sh"
 mk PROFILES="$top/profiles" PROFILE=debian-initrd-debug >ext.out 2>&1 || cat ext.out >&2
+mk PROFILES="$top/profiles" PROFILE=debian-initrd-bluetooth >bt.out 2>&1 || cat bt.out >&2
+BT=out/debian-initrd-bluetooth$SFX/debian-initrd-bluetooth.sysext.raw
 # Local configuration for the initrd, through the ESP: a tmpfiles.extra
 # credential (systemd-creds, null key: no TPM here) that writes a file.
 mkdir -p creds
@@ -91,6 +95,26 @@ EOF
 	    ti/etc/systemd/system/initkit-test-sysext.service
 fi
 ln -s ../initkit-test-sysext.service ti/etc/systemd/system/sysinit.target.wants/
+# The bluetooth extension (where it was merged): what bluetoothd did, on
+# the console, once its start is done; bluetoothd -d, so that its log
+# names the plugins it loaded and the controllers it found.
+mkdir -p ti/etc/systemd/system/initrd.target.wants ti/etc/systemd/system/bluetooth.service.d
+cat >ti/etc/systemd/system/initkit-test-bluetooth.service <<'EOF'
+[Unit]
+Description=initkit boot test: what the bluetooth extension did in the initrd
+DefaultDependencies=no
+After=initkit-sysext-units.service bluetooth.service
+Before=initrd.target
+ConditionPathExists=/usr/lib/systemd/system/bluetooth.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'shopt -s nullglob; a=(/sys/class/bluetooth/*); echo "INITKIT-BLUETOOTH bluetoothd=$(systemctl is-active bluetooth.service) dbus=$(systemctl is-active dbus.service) class=$([ -d /sys/class/bluetooth ] && echo yes || echo no) adapters=$${#a[@]}" >/dev/kmsg'
+ExecStart=/bin/bash -c 'journalctl -b -o cat -u bluetooth.service -u dbus.service | while read -r l; do echo "INITKIT-BLUETOOTH-LOG $l" >/dev/kmsg; done'
+EOF
+printf '[Service]\nExecStart=\nExecStart=/usr/libexec/bluetooth/bluetoothd -d\n' \
+    >ti/etc/systemd/system/bluetooth.service.d/initkit-test-debug.conf
+ln -s ../initkit-test-bluetooth.service ti/etc/systemd/system/initrd.target.wants/
 chmod -R u=rwX,go=rX ti
 mkcpio -t 1700000000 -z none -o ti.cpio ti
 
@@ -128,8 +152,8 @@ disk() {
 }
 # Setup mode: systemd-boot enrolls the keys, resets, and Secure Boot
 # holds from then on; the variable store is kept for the other boots.
-EXTRA=
-[ -z "$NEW" ] || EXTRA="good.addon.efi $CF/debian-initrd-dhcp.confext.raw"
+EXTRA=$BT
+[ -z "$NEW" ] || EXTRA="$BT good.addon.efi $CF/debian-initrd-dhcp.confext.raw"
 disk good 1 $X/debian-initrd-debug.sysext.raw
 t_ok "boot: the ESP holds the boot loader and the whole UKI" \
     sh -c "mcopy -n -i good.vfat ::/EFI/Linux/initkit.efi esp-uki.efi && cmp esp-uki.efi good.esp/EFI/Linux/initkit.efi && mdir -i good.vfat ::/EFI/BOOT/$BOOTEFI >/dev/null"
@@ -183,6 +207,10 @@ t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
     sh -c 'grep -aq "Reached target .*Initrd Default Target" good.log && grep -aq "Switch Root" good.log'
 t_ok "boot: veritysetup found the partitions by the root hash's halves" \
     grep -aq "systemd-veritysetup-generator.*Using data device /dev/disk/by-partuuid/$(echo $ROOTHASH | cut -c1-8)-" good.log
+t_ok "boot: the bluetooth extension merged beside the other: bluetoothd ran in the initrd over its system bus" \
+    sh -c 'grep -aq "INITKIT-BLUETOOTH bluetoothd=active dbus=active class=yes adapters=0" good.log || { grep -a "INITKIT-BLUETOOTH" good.log >&2; exit 1; }'
+t_ok "boot: ... with its input plugin (keyboards), and found no controller (qemu emulates none)" \
+    sh -c 'grep -aq "INITKIT-BLUETOOTH-LOG .*Loading input plugin" good.log && grep -aq "INITKIT-BLUETOOTH-LOG .*Number of controllers: 0" good.log'
 
 # The extension signed by a key the initrd does not trust: not merged,
 # and the boot goes on.
@@ -210,6 +238,8 @@ if [ -n "$NEW" ]; then
 	t_ok "boot: a confext signed by an untrusted key is not merged" \
 	    sh -c 'grep -aq "INITKIT-CONFEXT network=no" untrusted.log || { grep -a "INITKIT-CONFEXT" untrusted.log >&2; exit 1; }'
 fi
+t_ok "boot: without the bluetooth extension its module set loads nothing and nothing of it runs" \
+    sh -c '! grep -aqE "Bluetooth: Core ver|INITKIT-BLUETOOTH" untrusted.log'
 t_ok "boot: without credentials the initrd's drop-ins fail nothing" \
     sh -c 'grep -aqE "INITKIT-INITRD strace=no credential=\$" untrusted.log &&
 	! grep -aE "Failed to start .*(systemd-tmpfiles-setup|systemd-sysctl)" untrusted.log'
