@@ -3,7 +3,12 @@
 # directories, with another umask, time zone, locale and -j, from the
 # same lock, gives the same bytes: initrd, modules cpio, UKI signed with
 # an RSA key, manifests. Offline, on the local repository of profiles.t;
-# then debian-basic from the real archive, for amd64 and for arm64.
+# then debian-basic from the real archive, for amd64 and for arm64, and
+# the initrd extension debian-initrd-bluetooth over it. The sanitizer
+# pass (make check SANITIZE=1) builds from the archive twice, amd64
+# only: the sanitized tools on a real kernel and package set, compared.
+# The installed and arm64 builds run the same code on other bytes, and
+# the plain pass has them.
 . "$(dirname "$0")/lib.sh"
 . "$top/tests/repo.sh"
 . "$top/tests/profile-repo.sh"
@@ -60,6 +65,19 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 	for f in initrd.cpio.zst modules-$kv.cpio.zst ucode.cpio $kv.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv; do
 		t_ok "debian-basic: the same $f" cmp real1/debian-basic/$f real2/debian-basic/$f
 	done
+	# An initrd extension the same way, over each build's base (no LOCK=:
+	# the sub-make of the base would take it too).
+	build_real real1 022 UTC C 1 PROFILE=debian-initrd-bluetooth >bt1.out 2>&1; rc=$?
+	[ $rc -ne 0 ] || build_real real2 077 Asia/Tokyo de_DE.UTF-8 2 \
+	    PROFILE=debian-initrd-bluetooth >bt2.out 2>&1; rc=$?
+	t_ok "debian-initrd-bluetooth from the archive, twice" \
+	    sh -c "[ $rc -eq 0 ] || { cat bt1.out bt2.out >&2; exit 1; }"
+	for f in debian-initrd-bluetooth.sysext.raw manifest.json packages.tsv; do
+		t_ok "debian-initrd-bluetooth: the same $f" \
+		    cmp real1/debian-initrd-bluetooth/$f real2/debian-initrd-bluetooth/$f
+	done
+	# A sanitized build has bin/lib/sanitize.c's object (mk/tools.mk).
+	[ -f "$B/lib/sanitize.o" ] && t_done
 	# The same from an installed initkit (make install DESTDIR=), run
 	# from another directory with the installed tools.
 	env -u KEY -u CERT make -s -C "$top" B="${B#$top/}" install DESTDIR="$T/dest" \
