@@ -9,7 +9,9 @@
 # line with only console= and roothash=, and an initrd extension beside
 # it (initkit.efi.extra.d/), which must be merged in the initrd, and must
 # not be when signed by an untrusted key; a credential comes from qemu's
-# SMBIOS. systemd in the initrd opens the verity root and switches to it,
+# SMBIOS. Beside it in the good boot, debian-initrd-bluetooth (the modules
+# cpio with its module set), whose bluetoothd and system bus must run in
+# the initrd. systemd in the initrd opens the verity root and switches to it,
 # where a unit prints what it sees and powers off. Then: an unsigned UKI
 # must be refused by the firmware, and a root with one byte changed must
 # stop at verity's corrupted block. Needs the Debian archive (or the test
@@ -88,7 +90,7 @@ EOF
 # file into the initrd's /etc (and what /etc is then).
 if [ -n "$NEW" ]; then
 	cat >>ti/etc/systemd/system/initkit-test-sysext.service <<'EOF'
-ExecStart=/bin/bash -c 'echo "INITKIT-CONFEXT network=$([ -f /etc/systemd/network/80-initkit-dhcp.network ] && echo yes || echo no) $(findmnt -n -o FSTYPE /etc)" >/dev/kmsg'
+ExecStart=/bin/bash -c 'echo "INITKIT-CONFEXT network=$([ -f /etc/systemd/network/80-initkit-dhcp.network ] && echo yes || echo no) $(findmnt -n -o FSTYPE /etc) etc=$( (: >>/etc/initkit-test-rw) 2>/dev/null && echo rw || echo ro)" >/dev/kmsg'
 ExecStart=/bin/bash -c '[ -f /etc/systemd/network/80-initkit-dhcp.network ] || journalctl -b -o cat -u systemd-confext.service | while read -r l; do echo "INITKIT-CONFEXT-LOG $l" >/dev/kmsg; done'
 EOF
 	sed -i 's/^After=systemd-sysext.service /After=systemd-sysext.service systemd-confext.service /' \
@@ -202,6 +204,8 @@ if [ -n "$NEW" ]; then
 	    grep -aq "INITKIT-ROOT .* cmdline=console=$CONSOLE$SLOW roothash=$ROOTHASH initkit.addon=signed *\$" good.log
 	t_ok "boot: systemd-confext merged the confext beside the UKI into the initrd's /etc" \
 	    sh -c 'grep -aq "INITKIT-CONFEXT network=yes overlay" good.log || { grep -a "INITKIT-CONFEXT" good.log >&2; exit 1; }'
+	t_ok "boot: ... and /etc stays writable in the initrd over it (an extension's users are made there)" \
+	    sh -c 'grep -aq "INITKIT-CONFEXT network=yes overlay etc=rw" good.log || { grep -a "INITKIT-CONFEXT" good.log >&2; exit 1; }'
 fi
 t_ok "boot: systemd ran in initrd mode (/etc/initrd-release), then left it" \
     sh -c 'grep -aq "Reached target .*Initrd Default Target" good.log && grep -aq "Switch Root" good.log'
