@@ -74,6 +74,9 @@ Knobs of the profile chain (mk/profile.mk):
   CACHE=               apt's state and the downloads (default OUTROOT/cache)
   LOCK=, KERNEL_LOCK=  a packages.tsv or kernel.tsv to install exactly
   KERNEL=              the kernel flavour or version: linux-image-KERNEL
+  MODULE_SETS=         debian-basic: more drivers in the modules cpio, for the
+                       initrd extensions that need them (bluetooth:
+                       profiles/modules-bluetooth.list)
   UCODE=yes|no         amd64: the CPU microcode (intel-microcode, amd64-microcode)
                        in the UKI, as its stub wants it (default yes)
   COMPONENTS=          the archive components the packages come from (default
