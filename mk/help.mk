@@ -73,6 +73,7 @@ Knobs of the profile chain (mk/profile.mk):
                        keyring to trust
   CACHE=               apt's state and the downloads (default OUTROOT/cache)
   LOCK=, KERNEL_LOCK=  a packages.tsv or kernel.tsv to install exactly
+  BASE_LOCK=           an extension's: the packages.tsv of its base's build
   KERNEL=              the kernel flavour or version: linux-image-KERNEL
   MODULE_SETS=         debian-basic: more drivers in the modules cpio, for the
                        initrd extensions that need them (bluetooth:

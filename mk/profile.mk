@@ -35,7 +35,8 @@
 # PCR_KEY (PEM or PKCS#11 URI: the UKI carries PCR 11 policies signed
 # with it, mkuki -K, for disks enrolled against its public key; best not
 # KEY) and PCR_BANKS (mkuki -B, default sha256),
-# CACHE, LOCK, KERNEL_LOCK, KERNEL (a kernel flavour or version:
+# CACHE, LOCK, KERNEL_LOCK, BASE_LOCK (an extension's base's LOCK),
+# KERNEL (a kernel flavour or version:
 # linux-image-$(KERNEL)), COMPONENTS (the archive components, pkgroot
 # -C), UCODE (yes or no: the CPU microcode in the UKI), UPDATE=1
 # (refresh the package lists: without it the lists of the last run are
@@ -197,8 +198,11 @@ $(OUT)/$(PROFILE)-%.addon.efi: $(OUT)/addon-%.flags $(OUT)/kernel.mtree \
 # the base's date.
 ifneq ($(filter sysext confext,$(KIND)),)
 SYSEXT_SCOPE ?= system
+# The base's sub-make has its own lock, BASE_LOCK: LOCK= of the command
+# line (the extension's packages.tsv) would reach it too, and remake the
+# base from the extension's list.
 profile:
-	+@$(SUBMAKE) PROFILE=$(BASE) $(BASE_TSV) $(BASE_OUT)/epoch
+	+@$(SUBMAKE) PROFILE=$(BASE) LOCK=$(BASE_LOCK) $(BASE_TSV) $(BASE_OUT)/epoch
 	+@$(SUBMAKE) PROFILE=$(PROFILE) profile-image
 
 profile-image: $(OUT)/$(PROFILE).$(KIND).raw $(OUT)/manifest.json \

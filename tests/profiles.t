@@ -157,6 +157,14 @@ printf 'added by the extension profile\n' >profiles/testext/usr/lib/testext/adde
 chmod -R u=rwX,go=rX profiles/testext
 ./mk PROFILE=testext >ext.out 2>&1; rc=$?
 t_ok "make PROFILE=testext (KIND=sysext, BASE=testinit)" sh -c "[ $rc -eq 0 ] || { cat ext.out >&2; exit 1; }"
+# Again from its own lock: the base's list stays the base's (the lock
+# reached the base's sub-make once, which then took the extension's
+# package in and left the extension nothing to install).
+cp out/testinit/packages.tsv base-before.tsv
+cp out/testext/packages.tsv ext-lock.tsv
+./mk PROFILE=testext LOCK="$T/ext-lock.tsv" >ext-lock.out 2>&1; rc=$?
+t_ok "make PROFILE=testext LOCK=its packages.tsv: built, the base's package list unchanged" \
+    sh -c "[ $rc -eq 0 ] && cmp base-before.tsv out/testinit/packages.tsv && cmp ext-lock.tsv out/testext/packages.tsv || { cat ext-lock.out >&2; exit 1; }"
 if need unsquashfs; then
 	t_eq "sysext: the profile's own files under /usr added" "added by the extension profile" \
 	    unsquashfs -cat out/testext/fs.img usr/lib/testext/added
