@@ -93,4 +93,41 @@ t_ok "a network root without ip=: DHCP on every Ethernet link, the address kept"
     grep -qxF 'f+ /run/systemd/network/99-initkit-netroot.network 0644 - - - # initkit-generator: a network root and no ip=\n[Match]\nType=ether\n\n[Network]\nKeepConfiguration=yes\nDHCP=yes\n' noip.tf
 gen bad 'ip=dhcp netroot=iscsi:10.0.2.4::x::iqn.2024-01.org.initkit:root'
 t_ok "netroot=iscsi: with a port that is no number: no login unit" test ! -e bad.out/initkit-iscsi.service
+
+# The root's device waits for the LUKS passphrase without timing out: a
+# drop-in ordering it after cryptsetup.target, for the very unit that
+# systemd-fstab-generator (this machine's 252, in initrd mode) makes the
+# root wait for (initrd-root-device.target's Requires=) and /usr's fsck
+# binds to. The drop-in's path as systemd-tmpfiles unescapes it.
+FSTAB=/usr/lib/systemd/system-generators/systemd-fstab-generator
+[ -x $FSTAB ] || FSTAB=/lib/systemd/system-generators/systemd-fstab-generator
+# waited NAME: the device units NAME's drop-ins order after cryptsetup.target.
+waited() {
+	sed -n 's|^f+ '"$T/$1"'.out/\(.*\.device\)\.d/initkit-passphrase\.conf 0644 - - - .*\\nAfter=cryptsetup\.target\\n$|\1|p' \
+	    "$1.tf" | sed 's/\\\\/\\/g' | sort
+}
+if [ -x $FSTAB ]; then
+	while IFS='|' read -r _name _cmd; do
+		gen "$_name" "$_cmd" || { t_fail "$_name: the generator failed"; continue; }
+		rm -rf "$_name.fg" && mkdir -p "$_name.fg/n" "$_name.fg/e" "$_name.fg/l"
+		SYSTEMD_IN_INITRD=1 SYSTEMD_PROC_CMDLINE=$_cmd $FSTAB "$_name.fg/n" "$_name.fg/e" "$_name.fg/l" 2>/dev/null
+		_want=$({ sed -n 's/^Requires=\(.*\.device\)$/\1/p' "$_name.fg/n/initrd-root-device.target.d/"*.conf
+			sed -n 's/^BindsTo=\(.*\.device\)$/\1/p' "$_name.fg/n/systemd-fsck-usr.service"; } 2>/dev/null | sort)
+		[ -n "$_want" ] || { t_fail "$_name: systemd-fstab-generator made the root wait for no device"; continue; }
+		t_eq "$_name: the device the root (and /usr) waits for, ordered after cryptsetup.target" \
+		    "$_want" waited "$_name"
+	done <<-EOC
+	luks-uuid|rd.luks.uuid=c4907280-f5b1-4d02-b6e9-81a2cedd1def root=UUID=b38f6179-e4a0-4cf1-a5d8-7091bdc0c1de
+	upper-partuuid-usr|root=PARTUUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4 mount.usr=PARTUUID=8484680c-9521-48c6-9c11-b0720656f69e
+	label-partlabel|root=LABEL=initkit-root mount.usr=PARTLABEL=usr@a.b_c:1
+	dev-path|root=/dev//vg0/root-lv rd.luks.name=c4907280-f5b1-4d02-b6e9-81a2cedd1def=pv
+	last-root|root=UUID=b38f6179-e4a0-4cf1-a5d8-7091bdc0c1de root=/dev/mapper/luks-root
+	EOC
+else
+	t_skip "the root device's drop-in against systemd-fstab-generator" "$FSTAB not installed"
+fi
+gen nfsroot 'root=UUID=b38f6179-e4a0-4cf1-a5d8-7091bdc0c1de root=nfs:10.0.2.4:/srv/root'
+t_eq "a root on NFS (the last root=): no device drop-in" "" waited nfsroot
+gen encoded 'root=LABEL=a\x20b root=PARTLABEL=a/b'
+t_eq "a label udev would encode: no drop-in (not a name guessed)" "" waited encoded
 t_done
