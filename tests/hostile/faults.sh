@@ -34,7 +34,10 @@ export TMPDIR
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 F_CALLS="write pwrite64 writev copy_file_range ftruncate fallocate fsync fdatasync syncfs link linkat unlink rename renameat renameat2"
-# How many values of N per call at most.
+# How many values of N per call at most: 10, and 5 in the sanitizer pass
+# (its build has lib/sanitize.o), where each run costs twice the time
+# and the error paths are the same code.
+[ -f "$B/lib/sanitize.o" ] && F_SPREAD=${F_SPREAD:-5}
 F_SPREAD=${F_SPREAD:-10}
 F_LINES=
 
