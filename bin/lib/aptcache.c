@@ -21,15 +21,14 @@
 static char resolution[65];	/* key of apt's answer, see apt_resolve() */
 
 /*
- * apt's answer is a function of its configuration, lists, status and the
- * request: when none changed since the last run, the answer is reused and
- * apt is not run at all.
+ * The key of apt's answer to args: the args, the state's configuration,
+ * sources and, when apt reads it, status, and each list's size and time.
  */
-char *
-apt_resolve(const char *state, char **args, size_t nargs)
+static void
+answer_key(const char *state, char **args, size_t nargs, int status,
+    char hex[65])
 {
-	char *key = NULL, *pat = xasprintf("%s/lists/*", state), *out, *old;
-	char *file = xasprintf("%s/resolved", state), hex[65];
+	char *key = NULL, *pat = xasprintf("%s/lists/*", state);
 	const char *inputs[] = { "apt.conf", "etc/sources.list", "status" };
 	size_t klen = 0, len;
 	FILE *fp = open_memstream(&key, &klen);
@@ -38,7 +37,8 @@ apt_resolve(const char *state, char **args, size_t nargs)
 
 	for (size_t i = 0; i < nargs; i++)
 		fprintf(fp, "%s%c", args[i], 0);
-	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs) - !status;
+	    i++) {
 		char *p = xasprintf("%s/%s", state, inputs[i]), *text;
 
 		text = xreadfile(p, &len);
@@ -58,24 +58,51 @@ apt_resolve(const char *state, char **args, size_t nargs)
 	}
 	fclose(fp);
 	sha256_hex(key, klen, hex);
-	memcpy(resolution, hex, sizeof(hex));
 	free(key);
 	free(pat);
-	if (access(file, R_OK) == 0) {
-		old = xreadfile(file, &len);
-		if (strncmp(old, hex, 64) == 0 && old[64] == '\n') {
-			out = xstrdup(old + 65);
-			free(old);
-			free(file);
-			return out;
-		}
-		free(old);
-	}
-	if (apt_get(args, nargs, &out, NULL, NULL) != 0)
-		apt_fail("apt-get", out);
-	old = xasprintf("%s\n%s", hex, out);
-	apt_file(file, old);
+}
+
+/* The answer kept in file under key hex, a new string; NULL if none is. */
+static char *
+answer_kept(const char *file, const char *hex)
+{
+	char *old, *out = NULL;
+	size_t len;
+
+	if (access(file, R_OK) != 0)
+		return NULL;
+	old = xreadfile(file, &len);
+	if (strncmp(old, hex, 64) == 0 && old[64] == '\n')
+		out = xstrdup(old + 65);
 	free(old);
+	return out;
+}
+
+static void
+answer_keep(const char *file, const char *hex, const char *out)
+{
+	char *text = xasprintf("%s\n%s", hex, out);
+
+	apt_file(file, text);
+	free(text);
+}
+
+/*
+ * apt's answer is a function of its configuration, lists, status and the
+ * request: when none changed since the last run, the answer is reused and
+ * apt is not run at all.
+ */
+char *
+apt_resolve(const char *state, char **args, size_t nargs)
+{
+	char *file = xasprintf("%s/resolved", state), *out;
+
+	answer_key(state, args, nargs, 1, resolution);
+	if ((out = answer_kept(file, resolution)) == NULL) {
+		if (apt_get(args, nargs, &out, NULL, NULL) != 0)
+			apt_fail("apt-get", out);
+		answer_keep(file, resolution, out);
+	}
 	free(file);
 	return out;
 }
