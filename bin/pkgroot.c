@@ -9,7 +9,8 @@
  * main is the pipeline: the options; the lock and base (-L, -b) and the
  * local .debs read; the sources of the release (bin/lib/aptsrc.c) and the
  * private state (apt.c), its lists fetched when the sources changed; the
- * base's packages as installed (aptindex.c); apt's resolution and the
+ * base's packages as installed, and those -N omits as their candidates
+ * without their dependencies (aptindex.c); apt's resolution and the
  * index's hashes (aptcache.c, kept while nothing changed); each .deb
  * verified against the signed index, fetched when it is not whole; all
  * unpacked by a pool of workers (pool.c) beside the target, on the
@@ -61,9 +62,9 @@ usage(int status)
 	    "[-m mirror | -S sources]\n"
 	    "               [-C component[,...]] [-K keyring] [-b base.tsv] "
 	    "[-L lock.tsv]\n"
-	    "               [-x exclude-glob] [-c cachedir] [-p packages.tsv] "
-	    "-o rootdir\n"
-	    "               pkg | file.deb ...\n");
+	    "               [-x exclude-glob] [-N pkg[,...]] [-c cachedir] "
+	    "[-p packages.tsv]\n"
+	    "               -o rootdir pkg | file.deb ...\n");
 	exit(status);
 }
 
@@ -552,17 +553,78 @@ struct args {
 	const char *root, *tsv, *cache, *mirror, *lock, *base, *sources;
 	char *arch, *release;
 	char **keyrings, **excl, **pkgs;
-	size_t nkeys, nexcl, npkgs;
+	char **omit;		/* -N's names, sorted, each once */
+	size_t nkeys, nexcl, npkgs, nomit;
 	int force, update;
 	struct aptsrc src;	/* -C's components, the suites of -r */
 };
+
+/* -N's list: package names, separated by commas. */
+static void
+omit_add(struct args *a, const char *arg)
+{
+	char *list = xstrdup(arg), *save, *c;
+
+	for (c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",",
+	    &save)) {
+		if (!debname_valid(c))
+			break;
+		a->omit = xreallocarray(a->omit, a->nomit + 1,
+		    sizeof(*a->omit));
+		a->omit[a->nomit++] = xstrdup(c);
+	}
+	if (c != NULL || arg[0] == '\0' || arg[0] == ',' ||
+	    arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") != NULL)
+		errx(1, "-N %s: not a package name or a comma-separated list "
+		    "of them", arg);
+	free(list);
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* -N's names in order, each once: the status does not depend on theirs. */
+static void
+omit_sort(struct args *a)
+{
+	size_t n = 0;
+
+	if (a->nomit == 0)
+		return;
+	qsort(a->omit, a->nomit, sizeof(*a->omit), str_cmp);
+	for (size_t i = 0; i < a->nomit; i++)
+		if (n == 0 || strcmp(a->omit[i], a->omit[n - 1]) != 0)
+			a->omit[n++] = a->omit[i];
+		else
+			free(a->omit[i]);
+	a->nomit = n;
+}
+
+/* Whether -N names the package name (len bytes of it). */
+static int
+omitted(const struct args *a, const char *name, size_t len)
+{
+	char *key;
+	int r;
+
+	if (a->nomit == 0)
+		return 0;
+	key = xasprintf("%.*s", (int)len, name);
+	r = bsearch(&key, a->omit, a->nomit, sizeof(*a->omit), str_cmp) !=
+	    NULL;
+	free(key);
+	return r;
+}
 
 static void
 args_parse(struct args *a, int argc, char *argv[])
 {
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "ha:b:C:c:fK:L:m:o:p:r:S:uvx:",
+	while ((ch = getopt_long(argc, argv, "ha:b:C:c:fK:L:m:N:o:p:r:S:uvx:",
 	    std_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -593,6 +655,9 @@ args_parse(struct args *a, int argc, char *argv[])
 			break;
 		case 'm':
 			a->mirror = optarg;
+			break;
+		case 'N':
+			omit_add(a, optarg);
 			break;
 		case 'o':
 			a->root = optarg;
@@ -630,6 +695,7 @@ args_parse(struct args *a, int argc, char *argv[])
 		usage(2);
 	a->pkgs = argv + optind;
 	a->npkgs = (size_t)(argc - optind);
+	omit_sort(a);
 	progress = isatty(2);
 	if (a->arch == NULL)
 		a->arch = host_arch();
@@ -656,6 +722,100 @@ read_local(const struct args *a, size_t *n)
 			local[(*n)++].deb = xstrdup(a->pkgs[i]);
 		}
 	return local;
+}
+
+/*
+ * -N and the operands: a package both omitted and named to install (as
+ * apt takes a name: pkg, pkg:arch, pkg=version, pkg/suite; or a local
+ * .deb's) is a contradiction.
+ */
+static void
+omit_check(const struct args *a, const struct local *local, size_t nlocal)
+{
+	for (size_t i = 0; i < a->npkgs; i++) {
+		const char *p = a->pkgs[i];
+		size_t len = strcspn(p, ":=/");
+
+		if (!is_deb(p) && omitted(a, p, len))
+			errx(1, "-N %.*s: also named to install", (int)len, p);
+	}
+	for (size_t i = 0; i < nlocal; i++)
+		if (omitted(a, local[i].info.package,
+		    strlen(local[i].info.package)))
+			errx(1, "-N %s: also named to install (%s)",
+			    local[i].info.package, local[i].deb);
+}
+
+/* The lock's packages but those -N omits: they are not installed. */
+static void
+omit_unlock(const struct args *a, struct apt_pkgs *lock)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < lock->n; i++)
+		if (!omitted(a, lock->v[i].name, strlen(lock->v[i].name)))
+			lock->v[n++] = lock->v[i];
+		else {
+			free(lock->v[i].name);
+			free(lock->v[i].version);
+			free(lock->v[i].arch);
+		}
+	lock->n = n;
+}
+
+/*
+ * The status stanzas of the packages -N omits (but those of the base,
+ * installed already): each as its candidate in the lists, installed
+ * without its dependencies. NULL when there are none.
+ */
+static char *
+omit_status(const struct args *a, const struct apt_pkgs *base,
+    const char *state)
+{
+	char **names = xcalloc(a->nomit + 1, sizeof(*names)), *show, *st;
+	char *text = NULL;
+	size_t n = 0, len = 0;
+	FILE *fp;
+
+	for (size_t i = 0; i < a->nomit; i++) {
+		int in_base = 0;
+
+		for (size_t k = 0; k < base->n; k++)
+			in_base |= strcmp(base->v[k].name, a->omit[i]) == 0;
+		if (!in_base)
+			names[n++] = a->omit[i];
+	}
+	if (n == 0) {
+		free(names);
+		return NULL;
+	}
+	show = apt_show(state, names, n);
+	fp = open_memstream(&text, &len);
+	for (size_t i = 0; i < n; i++) {
+		if ((st = apt_status_omitted(show, names[i])) == NULL)
+			errx(1, "-N %s: not in the repository (package lists "
+			    "may be stale: -u refreshes them)", names[i]);
+		fputs(st, fp);
+		free(st);
+	}
+	fclose(fp);
+	free(show);
+	free(names);
+	return text;
+}
+
+/*
+ * An omitted package apt would install after all: its candidate, taken
+ * as installed, is not the version something depends on.
+ */
+static void
+omit_resolved(const struct args *a, const struct apt_pkgs *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (omitted(a, ps->v[i].name, strlen(ps->v[i].name)))
+			errx(1, "-N %s: a dependency needs version %s, which "
+			    "would be installed", ps->v[i].name,
+			    ps->v[i].version);
 }
 
 /* The sources.list of the private state: from -m, -S or the host's. */
@@ -849,7 +1009,7 @@ main(int argc, char *argv[])
 	static struct unpacked *un;
 	static struct out rootout, tsvout;
 	static struct tree t;
-	static char *sources, *state, **args, *work;
+	static char *sources, *state, **args, *work, *omits;
 	static size_t nlocal, nargs;
 
 	/*
@@ -862,16 +1022,21 @@ main(int argc, char *argv[])
 	args_parse(&a, argc, argv);
 	if (a.lock != NULL)
 		lock = read_tsv(a.lock);
+	omit_unlock(&a, &lock);
 	if (a.base != NULL)
 		base = read_tsv(a.base);
 	local = read_local(&a, &nlocal);
+	omit_check(&a, local, nlocal);
 
 	sources = apt_sources(&a);
 	state = apt_state_open(&a);
 	lists_update(state, sources, &a);
-	apt_status_write(state, &base, a.base);
+	omits = omit_status(&a, &base, state);
+	apt_status_write(state, &base, a.base, omits);
+	free(omits);
 	args = install_args(&a, &lock, &nargs);
 	ps = resolve_install(state, args, nargs, local, nlocal);
+	omit_resolved(&a, &ps);
 	apt_index_lookup(state, &ps);
 	say("read the index");
 	fetch_verified(&ps, state, args, nargs);

@@ -23,6 +23,8 @@ mkpkg vuser 1.0 'Depends: virt'
 mkpkg ver 1.0
 mkpkg ver 2.0
 mkpkg broken 1.0 'Depends: libbar (>= 7)'
+mkpkg either 1.0 'Depends: libfoo | vprov'
+mkpkg verdep 1.0 'Depends: ver (>= 2)'
 PKGFILES='usr/share/doc/docpkg/README read me
 usr/share/doc/docpkg/copyright MIT
 usr/share/man/man1/docpkg.1 .TH X
@@ -81,6 +83,36 @@ t_eq "-b: packages of the base are not installed again" "app" \
     sh -c 'grep -v "^app	" r1.tsv >base.tsv && pr -b base.tsv -o r6 app >r6.mtree && cut -f1 r6.tsv'
 t_ok "-b: nothing of the base in the spec" \
     sh -c '! grep -q libbar r6.mtree && grep -q "^\./usr/share/app/version " r6.mtree'
+
+# -N: a package taken as installed (its candidate, without its
+# dependencies), never fetched nor unpacked. A cache of its own, so that
+# nothing is in its archives but what this run fetched.
+st=$T/cache/apt-bookworm-amd64/status
+t_eq "-N libfoo: app alone, nothing of libfoo nor of its dependency" "app" \
+    sh -c 'pr -c "$T/cache-n" -N libfoo -o n1 app >n1.mtree && cut -f1 n1.tsv &&
+	! grep -Eq "libfoo|libbar" n1.mtree && [ ! -e n1/usr/share/libfoo ] &&
+	[ "$(ls cache-n/apt-bookworm-amd64/archives/*.deb)" = cache-n/apt-bookworm-amd64/archives/app_1.0_all.deb ]'
+t_eq "-N: in the private status as installed, its candidate, without Depends" \
+    "$(printf 'Package: libfoo\nStatus: install ok installed\nArchitecture: all\nVersion: 1.0')" \
+    sh -c 'pr -N libfoo -o n2 app >/dev/null && cat "$1"' - "$st"
+t_ok "-N: the same inputs, the same spec and packages.tsv" \
+    sh -c 'pr -N libfoo -o n2b app >n2b.mtree && sed "s,contents=n2b/,contents=n1/," n2b.mtree | cmp - n1.mtree &&
+	cmp n1.tsv n2b.tsv'
+t_ok "-N: a list and repeats, in any order: the same status" \
+    sh -c 'pr -N libfoo,libbar -o n3 app >/dev/null && cp "$1" n3.status &&
+	pr -N libbar -N libfoo,libbar -o n4 app >/dev/null && cmp "$1" n3.status &&
+	grep -c "^Package: " n3.status | grep -qx 2 && cmp n3.tsv n1.tsv' - "$st"
+t_eq "-N on the first alternative of A | B: neither installed" "either" \
+    sh -c 'pr -N libfoo -o n5 either >/dev/null && cut -f1 n5.tsv'
+t_eq "-N on the second alternative: neither installed" "either" \
+    sh -c 'pr -N vprov -o n6 either >/dev/null && cut -f1 n6.tsv'
+t_eq "-N: a versioned dependency its candidate satisfies" "verdep" \
+    sh -c 'pr -N ver -o n7 verdep >/dev/null && cut -f1 n7.tsv'
+printf 'ver\t9.9\tall\tver\t0\t%064d\nverdep\t1.0\tall\tverdep\t0\t%064d\n' 0 0 >lockn.tsv
+t_eq "-N with -L: the lock's line of it neither required nor installed" "verdep" \
+    sh -c 'pr -L lockn.tsv -N ver -o n8 verdep >/dev/null && cut -f1 n8.tsv'
+t_eq "-N with -b: a package of the base omitted changes nothing" "app" \
+    sh -c 'pr -b base.tsv -N libfoo -o n9 app >/dev/null && cut -f1 n9.tsv'
 t_eq "-x drops paths; ! keeps copyright" \
     "$(printf '%s\n' ./usr/bin/docpkg ./usr/share/doc/docpkg/copyright)" \
     sh -c 'pr -x "/usr/share/doc/*" -x "!/usr/share/doc/*/copyright" -x "/usr/share/man/*" -o r7 docpkg |
@@ -194,6 +226,12 @@ fail "unknown package" "Unable to locate package no-such-package" no-such-packag
 fail "unsatisfiable dependency" 'broken : Depends: libbar \(>= 7\)' broken
 printf 'ver\t9.9\tall\tver\t0\t%064d\n' 0 >lock9.tsv
 fail "locked version no longer available" "Version '9.9' for 'ver' was not found" -L lock9.tsv ver
+fail "-N a package no source has" '^pkgroot: -N no-such-package: not in the repository' -N libfoo,no-such-package app
+fail "-N a package also named to install" '^pkgroot: -N libfoo: also named to install$' -N libfoo app libfoo=1.0
+fail "-N not a package name" '^pkgroot: -N libfoo,: not a package name or a comma-separated list of them$' -N libfoo, app
+printf 'ver\t1.0\tall\tver\t0\t%064d\n' 0 >basev1.tsv
+fail "-N: a dependency needs another version than the installed one" \
+    '^pkgroot: -N ver: a dependency needs version 2\.0, which would be installed$' -b basev1.tsv -N ver verdep
 
 # Hostile packages, one per threat class; a sentinel must stay untouched.
 mkdir -p sentinel && echo keep >sentinel/file

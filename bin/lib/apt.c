@@ -1,9 +1,9 @@
 /*
- * apt.c: apt-get run on a private state directory, which holds its
- * configuration (apt.conf: every directory apt reads or writes is in the
- * state, dpkg is /bin/false, no recommends, nothing unsigned), its
- * sources.list, lists, status and archives: nothing of the host's apt is
- * read or written. And what apt-get prints, read: the line that says why
+ * apt.c: apt-get (and apt-cache) run on a private state directory, which
+ * holds its configuration (apt.conf: every directory apt reads or writes
+ * is in the state, dpkg is /bin/false, no recommends, nothing unsigned),
+ * its sources.list, lists, status and archives: nothing of the host's apt
+ * is read or written. And what apt-get prints, read: the line that says why
  * it failed, and the packages --print-uris lists.
  *
  * Implements: apt.conf(5) (the Dir:: tree, APT::, Acquire::), apt-get(8)'s
@@ -82,18 +82,32 @@ apt_conf(const char *state, const char *arch)
 	free(conf);
 }
 
-int
-apt_get(char **args, size_t nargs, char **out, void (*tick)(void *),
-    void *arg)
+/* prog (apt-get, apt-cache) on the state apt_conf made. */
+static int
+apt_run(const char *prog, char **args, size_t nargs, char **out,
+    void (*tick)(void *), void *arg)
 {
 	char **argv = xcalloc(nargs + 2, sizeof(*argv));
 	int r;
 
-	argv[0] = "apt-get";
+	argv[0] = (char *)prog;
 	memcpy(argv + 1, args, nargs * sizeof(*args));
 	r = run_watch(argv, apt_env, out, NULL, tick, arg);
 	free(argv);
 	return r;
+}
+
+int
+apt_get(char **args, size_t nargs, char **out, void (*tick)(void *),
+    void *arg)
+{
+	return apt_run("apt-get", args, nargs, out, tick, arg);
+}
+
+int
+apt_cache(char **args, size_t nargs, char **out)
+{
+	return apt_run("apt-cache", args, nargs, out, NULL, NULL);
 }
 
 int

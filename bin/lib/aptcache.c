@@ -4,7 +4,8 @@
  * request: resolved holds the last answer under a SHA-256 of all of them,
  * so that an unchanged run does not run apt at all; resolved.index holds,
  * under the same key, each package's SHA256 and Installed-Size from the
- * index, one "name<TAB>version<TAB>arch<TAB>sha256<TAB>kib" line each.
+ * index, one "name<TAB>version<TAB>arch<TAB>sha256<TAB>kib" line each;
+ * shown holds apt-cache's records of candidates (pkgroot -N) the same way.
  */
 #include <sys/stat.h>
 
@@ -104,6 +105,40 @@ apt_resolve(const char *state, char **args, size_t nargs)
 		answer_keep(file, resolution, out);
 	}
 	free(file);
+	return out;
+}
+
+/*
+ * The records of the candidates of names as apt-cache show prints them,
+ * chosen from the lists alone: the status and its cache are not read (a
+ * package the status says is installed would be its own candidate).
+ * Kept as apt-get's answer is; a name without a candidate has no record.
+ */
+char *
+apt_show(const char *state, char *const *names, size_t n)
+{
+	char **args = xcalloc(n + 7, sizeof(*args));
+	char *file = xasprintf("%s/shown", state), *out, hex[65];
+	size_t nargs = 0;
+
+	args[nargs++] = "-o";
+	args[nargs++] = "Dir::State::Status=/dev/null";
+	args[nargs++] = "-o";
+	args[nargs++] = "Dir::Cache::pkgcache=";
+	args[nargs++] = "show";
+	args[nargs++] = "--no-all-versions";
+	for (size_t i = 0; i < n; i++)
+		args[nargs++] = names[i];
+	answer_key(state, args, nargs, 0, hex);
+	if ((out = answer_kept(file, hex)) == NULL) {
+		/* None found is exit 100, and for us an answer. */
+		if (apt_cache(args, nargs, &out) == 0)
+			answer_keep(file, hex, out);
+		else if (strstr(out, "E: No packages found") == NULL)
+			apt_fail("apt-cache", out);
+	}
+	free(file);
+	free(args);
 	return out;
 }
 

@@ -3,7 +3,8 @@
  * signed through their InRelease), read without apt: the stanza of each
  * package wanted, one read per list; and from them the status file of
  * packages installed already (a base image's), so that apt adds only the
- * rest.
+ * rest, and of those taken as installed without their dependencies
+ * (pkgroot -N).
  *
  * Implements: the Debian repository format's Packages index and dpkg's
  * status file (deb822 stanzas: Package, Version, Architecture, Status).
@@ -124,13 +125,51 @@ take_status(struct apt_pkg *k, const char *s, const char *end, void *arg)
 }
 
 /*
- * The base image's packages as installed, so apt adds only the rest. The
- * file is rewritten only when it changes: apt rebuilds its cache when it
- * does.
+ * The status stanza of name installed, from its record in show (what
+ * apt-cache show prints): Package, Architecture, Multi-Arch, Version and
+ * Provides, so that what depends on it, at a version or through what it
+ * provides, is satisfied; not its dependencies, which are not installed
+ * (apt would take it as broken). NULL if show has no record of name.
+ */
+char *
+apt_status_omitted(const char *show, const char *name)
+{
+	static const char *const field[] = { "Architecture", "Multi-Arch",
+	    "Version", "Provides" };
+	size_t len = strlen(name), slen = 0;
+	const char *p, *end;
+	char *text = NULL, *v;
+	FILE *fp;
+
+	for (p = show; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "Package: ", 9) == 0 &&
+		    strncmp(p + 9, name, len) == 0 && p[9 + len] == '\n')
+			break;
+	if (p == NULL)
+		return NULL;
+	if ((end = strstr(p, "\n\n")) == NULL)
+		end = p + strlen(p);
+	fp = open_memstream(&text, &slen);
+	fprintf(fp, "Package: %s\nStatus: install ok installed\n", name);
+	for (size_t i = 0; i < sizeof(field) / sizeof(*field); i++)
+		if ((v = apt_stanza_field(p, end, field[i])) != NULL) {
+			fprintf(fp, "%s: %s\n", field[i], v);
+			free(v);
+		}
+	fputc('\n', fp);
+	fclose(fp);
+	return text;
+}
+
+/*
+ * The base image's packages as installed, so apt adds only the rest, and
+ * after them extra (stanzas of packages taken as installed without being
+ * so, or NULL). The file is rewritten only when it changes: apt rebuilds
+ * its cache when it does.
  */
 void
 apt_status_write(const char *state, struct apt_pkgs *base,
-    const char *basefile)
+    const char *basefile, const char *extra)
 {
 	char *text = NULL, *path = xasprintf("%s/status", state), *old;
 	size_t tlen = 0, olen = 0;
@@ -138,6 +177,8 @@ apt_status_write(const char *state, struct apt_pkgs *base,
 
 	if (base->n > 0)
 		apt_index_scan(state, base, take_status, fp);
+	if (extra != NULL)
+		fputs(extra, fp);
 	fclose(fp);
 	for (size_t i = 0; i < base->n; i++)
 		if (!base->v[i].indexed)

@@ -524,17 +524,18 @@ void aptsrc_file(struct aptsrc *, const char *path);
 void aptsrc_host(struct aptsrc *);
 /*
  * apt.c: apt_conf writes the state's apt.conf and directories; apt_get
- * runs apt-get on that state (tick, if not NULL, while it runs);
- * apt_update fetches the lists of sources anew (exit 1 on any warning);
- * apt_fail exits 1 with the line of apt's output that says why, after
- * what; apt_uris reads --print-uris (.debs in archives unless file:).
- * apt_file writes a file of the state whole.
+ * runs apt-get on that state (tick, if not NULL, while it runs), apt_cache
+ * apt-cache; apt_update fetches the lists of sources anew (exit 1 on any
+ * warning); apt_fail exits 1 with the line of apt's output that says why,
+ * after what; apt_uris reads --print-uris (.debs in archives unless
+ * file:). apt_file writes a file of the state whole.
  */
 void apt_conf(const char *state, const char *arch);
 int apt_get(char **args, size_t nargs, char **out, void (*tick)(void *),
     void *arg);
 int apt_lists_changed(const char *state, const char *sources);
 void apt_update(const char *state, const char *sources, const char *what);
+int apt_cache(char **args, size_t nargs, char **out);
 NORETURN void apt_fail(const char *what, const char *out);
 struct apt_pkgs apt_uris(const char *out, const char *archives);
 void apt_file(const char *path, const char *text);
@@ -542,20 +543,25 @@ void apt_file(const char *path, const char *text);
  * aptindex.c: fn gets the stanza (s to end) of each package of want in
  * the state's Packages lists; apt_stanza_field a field of one, a new
  * string or NULL. apt_status_write makes the status file of base (exit 1
- * naming basefile for a package not in the lists).
+ * naming basefile for a package not in the lists), then extra;
+ * apt_status_omitted the stanza of a package apt_show found, installed
+ * without its dependencies (NULL if not found).
  */
 void apt_index_scan(const char *state, struct apt_pkgs *want,
     void (*fn)(struct apt_pkg *, const char *s, const char *end, void *),
     void *arg);
 char *apt_stanza_field(const char *s, const char *end, const char *name);
 void apt_status_write(const char *state, struct apt_pkgs *base,
-    const char *basefile);
+    const char *basefile, const char *extra);
+char *apt_status_omitted(const char *show, const char *name);
 /*
  * aptcache.c: apt-get's answer to args, kept while its inputs are the
  * same; then each package's want_sha and work from the index, kept under
- * the same key.
+ * the same key. apt_show: apt-cache show's records of the candidates of
+ * names, from the lists alone, kept the same way.
  */
 char *apt_resolve(const char *state, char **args, size_t nargs);
+char *apt_show(const char *state, char *const *names, size_t n);
 void apt_index_lookup(const char *state, struct apt_pkgs *);
 
 /* digest.c: SHA-256 of a file or of bytes, lowercase hex; bytes as one
