@@ -1,11 +1,14 @@
 # The profile chain: make PROFILE=NAME builds out/NAME/ from
 # profiles/NAME.mk, which only declares (KIND, RELEASE, ARCH, PACKAGES,
-# EXCLUDE, MODULES, CMDLINE, BASE, ...). One step, one file under out/NAME/,
-# each through a temporary name; every output depends on the profile and
-# the tools that make it, so a second make does nothing.
+# EXCLUDE, OMIT, MODULES, CMDLINE, BASE, ...). One step, one file under
+# out/NAME/, each through a temporary name; every output depends on the
+# profile and the tools that make it, so a second make does nothing.
 #
 # KIND=initrd:
-#   root/ root.mtree packages.tsv   pkgroot of PACKAGES (LOCK= pins them)
+#   root/ root.mtree packages.tsv   pkgroot of PACKAGES (LOCK= pins them),
+#                                   less the paths EXCLUDE globs match and
+#                                   the dependencies OMIT names (pkgroot -x,
+#                                   -N: taken as installed, not installed)
 #   config/                         what maintainer scripts would have made:
 #                                   /etc/initrd-release, /init, users and
 #                                   groups (systemd-sysusers), unit presets
@@ -251,14 +254,15 @@ $(OUT)/$(PROFILE).raw: $(OUT)/fs.img $(OUT)/hash.img $(OUT)/sig.img \
 	$(if $(KEY),,@echo "  NOTE    $@: signed with the development key $(DEVKEY)")
 endif
 
-# What the package steps were run with: a change of LOCK, MIRROR, KERNEL
-# and the like reruns them (as build/.flags does for the compiler), and
-# UPDATE=1 always does.
+# What the package steps were run with: a change of LOCK, MIRROR, KERNEL,
+# OMIT and the like reruns them (as build/.flags does for the compiler),
+# and UPDATE=1 always does. (OMIT only when given, so that the line of a
+# profile without it stays what it was.)
 # The root's and the kernel's apart: another KERNEL rebuilds only the
 # kernel's outputs.
 # uki.flags: the UKI's signing knobs, so that a new key signs it again
 # (hashed: a PKCS#11 URI may hold a PIN).
-FLAGS_LINE = $(if $(filter %uki.flags,$@),KEY=$(KEY) CERT=$(CERT) PCR_KEY=$(PCR_KEY) PCR_BANKS=$(PCR_BANKS),$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL) UCODE=$(UCODE_PACKAGES),LOCK=$(LOCK)))
+FLAGS_LINE = $(if $(filter %uki.flags,$@),KEY=$(KEY) CERT=$(CERT) PCR_KEY=$(PCR_KEY) PCR_BANKS=$(PCR_BANKS),$(PKGROOT) $(if $(filter %kernel.flags,$@),KERNEL_LOCK=$(KERNEL_LOCK) KERNEL=$(KERNEL) UCODE=$(UCODE_PACKAGES),LOCK=$(LOCK)$(if $(strip $(OMIT)), OMIT=$(strip $(OMIT)))))
 $(OUT)/pkgroot.flags $(OUT)/kernel.flags $(OUT)/uki.flags: FORCE
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_LINE)' $(if $(filter %uki.flags,$@),| sha256sum) >$@.new; \
@@ -273,7 +277,8 @@ $(OUT)/root.mtree $(OUT)/packages.tsv &: $(PROFILE_MKS) $(LOCK) $(PBIN)/pkgroot 
 ifneq ($(strip $(PACKAGES)),)
 	$(call msg,PKGROOT,$(OUT)/root) $(PKGROOT) $(if $(LOCK),-L $(LOCK)) \
 	    $(if $(BASE_TSV),-b $(BASE_TSV)) \
-	    $(foreach x,$(EXCLUDE),-x '$(x)') -p $(OUT)/packages.tsv \
+	    $(foreach x,$(EXCLUDE),-x '$(x)') $(foreach n,$(OMIT),-N $(n)) \
+	    -p $(OUT)/packages.tsv \
 	    -o $(OUT)/root $(PACKAGES) >$(OUT)/root.mtree.tmp && \
 	  mv $(OUT)/root.mtree.tmp $(OUT)/root.mtree
 else

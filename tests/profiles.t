@@ -10,6 +10,10 @@ cd "$T" || exit 1
 
 profile_need profiles || t_done
 profile_repo
+# For OMIT: testplug needs testgen, which an extension of it leaves out.
+PKGFILES='usr/bin/testgen gen' mkpkg testgen 1.0
+PKGFILES='usr/bin/testplug plug' mkpkg testplug 1.0 'Depends: testgen'
+repo_index
 
 mkdir -p profiles/testinit
 profile_initrd testinit 'EXCLUDE = /usr/share/doc/*/changelog*' 'CMDLINE = console=ttyS0 quiet'
@@ -195,6 +199,14 @@ else
 fi
 t_ok "sysext: the manifest carries the extension" \
     sh -c "jq -c .extension out/testext/manifest.json | grep -q testos"
+# OMIT: a dependency taken as installed, not installed (pkgroot -N); a
+# change of it alone (here on the command line) makes the root again.
+sed 's/^PACKAGES = .*/PACKAGES = testplug/' profiles/testext.mk >profiles/omitext.mk
+echo 'OMIT = testgen' >>profiles/omitext.mk
+t_eq "OMIT: the dependency it names is not installed" "testplug" \
+    sh -c "./mk PROFILE=omitext >omit.out 2>&1 && cut -f1 out/omitext/packages.tsv || { cat omit.out >&2; exit 1; }"
+t_eq "OMIT= on the command line: the root made again, with it" "testgen testplug" \
+    sh -c "./mk PROFILE=omitext OMIT= >omit2.out 2>&1 && cut -f1 out/omitext/packages.tsv | tr '\n' ' ' | sed 's/ \$//' || { cat omit2.out >&2; exit 1; }"
 # testroot's files, and a profile built on it (include) with one of its own.
 mkdir -p profiles/testroot/etc profiles/testchild/etc
 echo parent >profiles/testroot/etc/initkit-parent
