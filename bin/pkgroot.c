@@ -559,24 +559,20 @@ struct args {
 	struct aptsrc src;	/* -C's components, the suites of -r */
 };
 
-/* -N's list: package names, separated by commas. */
+/* -N's list: package names, separated by commas (an empty one is none). */
 static void
 omit_add(struct args *a, const char *arg)
 {
-	char *list = xstrdup(arg), *save, *c;
+	char *list = xstrdup(arg), *p = list, *c;
 
-	for (c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",",
-	    &save)) {
+	while ((c = strsep(&p, ",")) != NULL) {
 		if (!debname_valid(c))
-			break;
+			errx(1, "-N %s: not a package name or a comma-separated "
+			    "list of them", arg);
 		a->omit = xreallocarray(a->omit, a->nomit + 1,
 		    sizeof(*a->omit));
 		a->omit[a->nomit++] = xstrdup(c);
 	}
-	if (c != NULL || arg[0] == '\0' || arg[0] == ',' ||
-	    arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") != NULL)
-		errx(1, "-N %s: not a package name or a comma-separated list "
-		    "of them", arg);
 	free(list);
 }
 
