@@ -52,9 +52,12 @@ GENERIC = $(INITKIT_DATA)/profiles/modules-generic
 # in the extension: udev loads them at coldplug, before systemd-sysext
 # merges anything, and modules in an extension's /usr would shadow the
 # module indexes of the cpio.
+# A set, like the generic one, may have lists for one architecture and
+# release (modules-SET-ARCH.list and so on): those that exist are read.
 MODULE_SETS ?=
-MODULES_LISTS += $(foreach s,$(MODULE_SETS),$(if $(wildcard \
-	$(INITKIT_DATA)/profiles/modules-$(s).list),$(INITKIT_DATA)/profiles/modules-$(s).list,$(error \
-	MODULE_SETS=$(s): no $(INITKIT_DATA)/profiles/modules-$(s).list)))
+MODULES_LISTS += $(foreach s,$(MODULE_SETS),$(call module_set,$(INITKIT_DATA)/profiles/modules-$(s)))
+module_set = $(if $(wildcard $(1).list),$(1).list $(wildcard $(1)-$(ARCH).list \
+	$(1)-$(RELEASE).list $(1)-$(RELEASE)-$(ARCH).list),$(error \
+	MODULE_SETS=$(patsubst modules-%,%,$(notdir $(1))): no $(1).list))
 
 CMDLINE = console=tty0 console=ttyS0

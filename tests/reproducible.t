@@ -3,8 +3,10 @@
 # directories, with another umask, time zone, locale and -j, from the
 # same lock, gives the same bytes: initrd, modules cpio, UKI signed with
 # an RSA key, manifests. Offline, on the local repository of profiles.t;
-# then debian-basic from the real archive, for amd64 and for arm64, and
-# the initrd extension debian-initrd-bluetooth over it. The sanitizer
+# then debian-basic from the real archive, for amd64 and for arm64 (with
+# the graphical module set), and the initrd extensions
+# debian-initrd-bluetooth and debian-initrd-graphical over it (for arm64
+# the graphical one). The sanitizer
 # pass (make check SANITIZE=1) builds from the archive twice, amd64
 # only: the sanitized tools on a real kernel and package set, compared.
 # The installed and arm64 builds run the same code on other bytes, and
@@ -65,19 +67,25 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 	for f in initrd.cpio.zst modules-$kv.cpio.zst ucode.cpio $kv.efi manifest.json sbom.spdx.json packages.tsv kernel.tsv; do
 		t_ok "debian-basic: the same $f" cmp real1/debian-basic/$f real2/debian-basic/$f
 	done
-	# An initrd extension the same way, the second from its lock (and its
-	# base's, BASE_LOCK).
-	build_real real1 022 UTC C 1 PROFILE=debian-initrd-bluetooth >bt1.out 2>&1; rc=$?
-	[ $rc -ne 0 ] || build_real real2 077 Asia/Tokyo de_DE.UTF-8 2 \
-	    PROFILE=debian-initrd-bluetooth \
-	    LOCK="$T/real1/debian-initrd-bluetooth/packages.tsv" \
-	    BASE_LOCK="$T/real1/debian-basic/packages.tsv" >bt2.out 2>&1; rc=$?
-	t_ok "debian-initrd-bluetooth from the archive, again from its lock" \
-	    sh -c "[ $rc -eq 0 ] || { cat bt1.out bt2.out >&2; exit 1; }"
-	for f in debian-initrd-bluetooth.sysext.raw manifest.json packages.tsv; do
-		t_ok "debian-initrd-bluetooth: the same $f" \
-		    cmp real1/debian-initrd-bluetooth/$f real2/debian-initrd-bluetooth/$f
-	done
+	# The initrd extensions the same way, the second from its lock (and
+	# its base's, BASE_LOCK).
+	# extension OUT1 OUT2 NAME [make args]
+	extension() {
+		_1=$1 _2=$2 _e=$3
+		shift 3
+		build_real $_1 022 UTC C 1 PROFILE=$_e "$@" >$_1-$_e.out 2>&1; rc=$?
+		[ $rc -ne 0 ] || build_real $_2 077 Asia/Tokyo de_DE.UTF-8 2 \
+		    PROFILE=$_e "$@" LOCK="$T/$_1/$_e$SFX/packages.tsv" \
+		    BASE_LOCK="$T/$_1/debian-basic$SFX/packages.tsv" >$_2-$_e.out 2>&1; rc=$?
+		t_ok "$_e$SFX from the archive, again from its lock" \
+		    sh -c "[ $rc -eq 0 ] || { cat $_1-$_e.out $_2-$_e.out >&2; exit 1; }"
+		for f in $_e.sysext.raw manifest.json packages.tsv; do
+			t_ok "$_e$SFX: the same $f" cmp $_1/$_e$SFX/$f $_2/$_e$SFX/$f
+		done
+	}
+	SFX=
+	extension real1 real2 debian-initrd-bluetooth
+	extension real1 real2 debian-initrd-graphical
 	# A sanitized build has bin/lib/sanitize.c's object (mk/tools.mk).
 	[ -f "$B/lib/sanitize.o" ] && t_done
 	# The same from an installed initkit (make install DESTDIR=), run
@@ -95,8 +103,9 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 		t_ok "debian-basic, installed: the same $f" cmp real1/debian-basic/$f real3/debian-basic/$f
 	done
 	# For arm64, built on this machine: nothing of the image runs here.
-	if build_real a64one 022 UTC C 1 ARCH=arm64 >a64one.out 2>&1; then
-		build_real a64two 077 Asia/Tokyo de_DE.UTF-8 2 ARCH=arm64 \
+	# With the graphical module set: its arm64 list must match.
+	if build_real a64one 022 UTC C 1 ARCH=arm64 MODULE_SETS=graphical >a64one.out 2>&1; then
+		build_real a64two 077 Asia/Tokyo de_DE.UTF-8 2 ARCH=arm64 MODULE_SETS=graphical \
 		    LOCK="$T/a64one/debian-basic-arm64/packages.tsv" \
 		    KERNEL_LOCK="$T/a64one/debian-basic-arm64/kernel.tsv" >a64two.out 2>&1; rc=$?
 		t_ok "debian-basic ARCH=arm64 from the archive, again from its locks" \
@@ -118,6 +127,8 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 			t_ok "debian-basic ARCH=arm64: the same $f" \
 			    cmp a64one/debian-basic-arm64/$f a64two/debian-basic-arm64/$f
 		done
+		SFX=-arm64
+		extension a64one a64two debian-initrd-graphical ARCH=arm64 MODULE_SETS=graphical
 	else
 		t_ok "debian-basic ARCH=arm64 from the archive" sh -c 'cat a64one.out >&2; exit 1'
 	fi
