@@ -77,7 +77,7 @@ Knobs of the profile chain (mk/profile.mk):
   KERNEL=              the kernel flavour or version: linux-image-KERNEL
   MODULE_SETS=         debian-basic: more drivers in the modules cpio, for the
                        initrd extensions that need them (bluetooth,
-                       graphical: profiles/modules-SET.list)
+                       graphical, speech: profiles/modules-SET.list)
   UCODE=yes|no         amd64: the CPU microcode (intel-microcode, amd64-microcode)
                        in the UKI, as its stub wants it (default yes)
   COMPONENTS=          the archive components the packages come from (default

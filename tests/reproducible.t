@@ -4,9 +4,9 @@
 # same lock, gives the same bytes: initrd, modules cpio, UKI signed with
 # an RSA key, manifests. Offline, on the local repository of profiles.t;
 # then debian-basic from the real archive, for amd64 and for arm64 (with
-# the graphical module set), and the initrd extensions
-# debian-initrd-bluetooth and debian-initrd-graphical over it (for arm64
-# the graphical one). The sanitizer
+# the graphical and speech module sets), and the initrd extensions
+# debian-initrd-bluetooth, -graphical and -speech over it (for arm64 the
+# last two). The sanitizer
 # pass (make check SANITIZE=1) builds from the archive twice, amd64
 # only: the sanitized tools on a real kernel and package set, compared.
 # The installed and arm64 builds run the same code on other bytes, and
@@ -86,6 +86,7 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 	SFX=
 	extension real1 real2 debian-initrd-bluetooth
 	extension real1 real2 debian-initrd-graphical
+	extension real1 real2 debian-initrd-speech
 	# A sanitized build has bin/lib/sanitize.c's object (mk/tools.mk).
 	[ -f "$B/lib/sanitize.o" ] && t_done
 	# The same from an installed initkit (make install DESTDIR=), run
@@ -103,9 +104,10 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 		t_ok "debian-basic, installed: the same $f" cmp real1/debian-basic/$f real3/debian-basic/$f
 	done
 	# For arm64, built on this machine: nothing of the image runs here.
-	# With the graphical module set: its arm64 list must match.
-	if build_real a64one 022 UTC C 1 ARCH=arm64 MODULE_SETS=graphical >a64one.out 2>&1; then
-		build_real a64two 077 Asia/Tokyo de_DE.UTF-8 2 ARCH=arm64 MODULE_SETS=graphical \
+	# With the graphical and speech module sets: their arm64 lists must
+	# match.
+	if build_real a64one 022 UTC C 1 ARCH=arm64 MODULE_SETS="graphical speech" >a64one.out 2>&1; then
+		build_real a64two 077 Asia/Tokyo de_DE.UTF-8 2 ARCH=arm64 MODULE_SETS="graphical speech" \
 		    LOCK="$T/a64one/debian-basic-arm64/packages.tsv" \
 		    KERNEL_LOCK="$T/a64one/debian-basic-arm64/kernel.tsv" >a64two.out 2>&1; rc=$?
 		t_ok "debian-basic ARCH=arm64 from the archive, again from its locks" \
@@ -128,7 +130,8 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 			    cmp a64one/debian-basic-arm64/$f a64two/debian-basic-arm64/$f
 		done
 		SFX=-arm64
-		extension a64one a64two debian-initrd-graphical ARCH=arm64 MODULE_SETS=graphical
+		extension a64one a64two debian-initrd-graphical ARCH=arm64 MODULE_SETS="graphical speech"
+		extension a64one a64two debian-initrd-speech ARCH=arm64 MODULE_SETS="graphical speech"
 	else
 		t_ok "debian-basic ARCH=arm64 from the archive" sh -c 'cat a64one.out >&2; exit 1'
 	fi
