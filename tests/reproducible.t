@@ -5,8 +5,7 @@
 # an RSA key, manifests. Offline, on the local repository of profiles.t;
 # then debian-basic from the real archive, for amd64 and for arm64 (with
 # the graphical and speech module sets), and the initrd extensions
-# debian-initrd-bluetooth, -graphical and -speech over it (for arm64 the
-# last two). The sanitizer
+# debian-initrd-bluetooth, -graphical and -speech over it. The sanitizer
 # pass (make check SANITIZE=1) builds from the archive twice, amd64
 # only: the sanitized tools on a real kernel and package set, compared.
 # The installed and arm64 builds run the same code on other bytes, and
@@ -131,6 +130,7 @@ if build_real real1 022 UTC C 1 >real1.out 2>&1; then
 			    cmp a64one/debian-basic-arm64/$f a64two/debian-basic-arm64/$f
 		done
 		SFX=-arm64
+		extension a64one a64two debian-initrd-bluetooth ARCH=arm64 MODULE_SETS="graphical speech"
 		extension a64one a64two debian-initrd-graphical ARCH=arm64 MODULE_SETS="graphical speech"
 		extension a64one a64two debian-initrd-speech ARCH=arm64 MODULE_SETS="graphical speech"
 	else

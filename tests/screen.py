@@ -2,6 +2,7 @@
 """tests/screen.py: what a qemu screendump shows, for tests/matrix/a11y.t.
 
     screen.py SCREEN.ppm PICTURE.png
+    screen.py SCREEN.ppm
 
 SCREEN.ppm is qemu's screendump (binary PPM, P6, 8 bits); PICTURE.png
 a picture a program draws on the screen unscaled (plymouth's theme's
@@ -13,8 +14,15 @@ sample. Prints one line:
 colours: how many colours the screen has; shown: whether each of the
 picture's two most frequent opaque colours is on the screen on at least
 as many pixels as in the picture (a blank or text console has neither:
-the picture's colours are the theme's own). Exits 1, with one line on
-stderr, on a file it cannot read.
+the picture's colours are the theme's own). Without a picture:
+
+    WIDTHxHEIGHT colours=N text-bottom=B
+
+B: how many rows of pixels from the top the last row holds that is not
+all the screen's most frequent colour (the background): on a text
+console with a known number of lines, their height (4 lines of an 8x8
+font end by row 32, of the kernel's 8x16 font by row 64). Exits 1, with
+one line on stderr, on a file it cannot read.
 """
 import collections
 import struct
@@ -46,8 +54,7 @@ def ppm(path):
     pixels = data[pos + 1:pos + 1 + width * height * 3]
     if len(pixels) != width * height * 3:
         raise ValueError('truncated')
-    return width, height, collections.Counter(
-        pixels[i:i + 3] for i in range(0, len(pixels), 3))
+    return width, height, pixels
 
 
 def paeth(a, b, c):
@@ -104,13 +111,27 @@ def png(path):
     return colours
 
 
+def text_bottom(width, height, pixels, background):
+    line = width * 3
+    for y in range(height, 0, -1):
+        if pixels[(y - 1) * line:y * line] != background * width:
+            return y
+    return 0
+
+
 def main():
-    if len(sys.argv) != 3:
-        sys.exit('usage: screen.py SCREEN.ppm PICTURE.png')
+    if len(sys.argv) not in (2, 3):
+        sys.exit('usage: screen.py SCREEN.ppm [PICTURE.png]')
     try:
-        width, height, screen = ppm(sys.argv[1])
+        width, height, pixels = ppm(sys.argv[1])
     except (OSError, ValueError, IndexError) as e:
         sys.exit('%s: %s' % (sys.argv[1], e))
+    screen = collections.Counter(pixels[i:i + 3] for i in range(0, len(pixels), 3))
+    if len(sys.argv) == 2:
+        background = screen.most_common(1)[0][0]
+        print('%dx%d colours=%d text-bottom=%d' % (
+            width, height, len(screen), text_bottom(width, height, pixels, background)))
+        return
     try:
         picture = png(sys.argv[2])
     except (OSError, ValueError, struct.error, zlib.error, UnboundLocalError) as e:

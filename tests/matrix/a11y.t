@@ -18,9 +18,14 @@
 #
 # speech (debian-initrd-speech): an Intel HD Audio card with qemu's
 # hda-output codec, whose sound qemu writes to a WAV file; the kernel's
-# console the serial one only, where the passphrase is typed. The prompt
+# console the serial one only, the keymap de-latin1 again, the console
+# font an 8x8 one (the vconsole.font credential): on tty1 (screendump)
+# the prompt, the fourth line after SeaBIOS's three, must end by the
+# 40th row of pixels (lines 8 pixels tall), not by the 64th as in the
+# kernel's built-in 8x16 font. The prompt
 # must be spoken: the file must hold sound (not silence) for about as
-# long as espeak-ng takes to say it, before the passphrase is typed.
+# long as espeak-ng takes to say it, before the passphrase is typed on
+# the keyboard, which only the agent on tty1 reads.
 MODULE_SETS="graphical speech"
 export MODULE_SETS
 . "$(dirname "$0")/../lib.sh"
@@ -61,10 +66,10 @@ for e in graphical speech; do
 	initrd $e basic.initrd ext-debian-initrd-$e.cpio ti.cpio
 done
 
-# mon COMMAND: one command to the machine's monitor (graphical.mon), its
-# answer on stdout once the monitor's next prompt came.
+# mon NAME COMMAND: one command to the monitor of machine NAME
+# (NAME.mon), its answer on stdout once the monitor's next prompt came.
 mon() {
-	python3 - "$T/graphical.mon" "$1" <<'EOF'
+	python3 - "$T/$1.mon" "$2" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(30)
@@ -82,10 +87,12 @@ s.sendall(sys.argv[2].encode() + b'\n')
 sys.stdout.write(prompt().decode(errors='replace'))
 EOF
 }
-# keys KEY...: typed on the PS/2 keyboard, one at a time.
+# keys NAME KEY...: typed on machine NAME's PS/2 keyboard, one at a time.
 keys() {
+	_m=$1
+	shift
 	for _k; do
-		mon "sendkey $_k" >/dev/null || return 1
+		mon $_m "sendkey $_k" >/dev/null || return 1
 		sleep 0.3
 	done
 }
@@ -95,7 +102,7 @@ dialog() {
 	_i=0
 	while [ $_i -lt $1 ] && kill -0 $(cat graphical.pid) 2>/dev/null; do
 		rm -f graphical.ppm
-		mon "screendump $T/graphical.ppm" >/dev/null 2>&1
+		mon graphical "screendump $T/graphical.ppm" >/dev/null 2>&1
 		sleep 1
 		python3 "$top/tests/screen.py" graphical.ppm $ENTRY >graphical.screen 2>&1 &&
 		    grep -q 'shown=yes' graphical.screen && return 0
@@ -114,9 +121,9 @@ graphical() {
 	    dialog 120; then
 		cp graphical.ppm first.ppm
 		cp graphical.screen first.screen
-		keys $KEYS_US
+		keys graphical $KEYS_US
 		see graphical "Please enter passphrase|$FAIL" 120 2 && dialog 60 && sleep 3 &&
-		    keys $KEYS_DE
+		    keys graphical $KEYS_DE
 	fi
 	see graphical "INITKIT-MATRIX .* end|$FAIL" 300
 	vm_done graphical
@@ -124,13 +131,16 @@ graphical() {
 # speech.wav: what the guest played, 16-bit stereo at 44.1 kHz (qemu's
 # wav back end; silence while espeakup holds the card open and says
 # nothing), its header written when qemu ends. The passphrase is typed
-# on the serial console once the file holds 1.5 s of sound and ends in
-# 5 s of silence (the prompt said), or after 240 s; prompt.wav is the
-# file then.
+# on the PS/2 keyboard as on a German one (the keymap credential, as in
+# the graphical boot; the agent on tty1 reads it) once the file holds
+# 1.5 s of sound and ends in 5 s of silence (the prompt said), or after
+# 240 s; prompt.wav is the file then.
 speech() {
 	vm speech "$ROOT" speech.initrd $DISK \
 	    -audiodev wav,id=snd,path=$T/speech.wav -device ich9-intel-hda \
-	    -device hda-output,audiodev=snd
+	    -device hda-output,audiodev=snd -monitor unix:$T/speech.mon,server=on,wait=off \
+	    -smbios type=11,value=io.systemd.credential:vconsole.keymap=de-latin1 \
+	    -smbios type=11,value=io.systemd.credential:vconsole.font=LatArCyrHeb-08
 	if see speech "Please enter passphrase|$FAIL" 300 && ! grep -aEq "$FAIL" speech.console; then
 		_i=0
 		while [ $_i -lt 240 ] && kill -0 $(cat speech.pid) 2>/dev/null; do
@@ -139,7 +149,10 @@ speech() {
 			sound speech.wav | awk '$4 < 1.5 || $7 < 5 { exit 1 }' && break
 		done
 		cp speech.wav prompt.wav
-		type_in speech $PASS
+		mon speech "screendump $T/speech.ppm" >/dev/null
+		sleep 1
+		python3 "$top/tests/screen.py" speech.ppm >speech.screen 2>&1
+		keys speech $KEYS_DE
 	fi
 	see speech "INITKIT-MATRIX .* end|$FAIL" 300
 	vm_done speech
@@ -190,10 +203,12 @@ else
 	    sh -c 'grep -aq "INITKIT-A11Y-LOG Found hardware: \"HDA-Intel\"" speech.log &&
 	        [ $(grep -ac "INITKIT-A11Y-LOG Started initkit-espeakup.service" speech.log) = 1 ] &&
 	        grep -aq "speakup [0-9.]*: initialized" speech.log'
+	t_ok "speech: the font credential (LatArCyrHeb-08): tty1's text drawn in lines 8 pixels tall, not 16" \
+	    sh -c 'cat speech.screen >&2; awk -F "text-bottom=" "\$2 < 25 || \$2 > 40 { exit 1 }" speech.screen'
 	sound prompt.wav >prompt.sound 2>&1
 	t_ok "speech: the prompt spoken: 1.5 s of sound or more before the passphrase was typed" \
 	    sh -c 'cat prompt.sound >&2; awk "\$3 != \"sound\" || \$4 < 1.5 { exit 1 }" prompt.sound'
-	root speech "the passphrase typed on the serial console opens the root" \
+	root speech "the passphrase typed as on a German keyboard (de-latin1) at the agent on tty1 opens the root" \
 	    "root=/dev/mapper/luks-$U_LUKS fstype=squashfs fsroot=/ chain=luks-$U_LUKS:crypt,vda:disk, "
 fi
 t_done
